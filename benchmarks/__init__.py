@@ -1,0 +1,27 @@
+"""Performance benchmarks: `make bench` runs every `benchmarks/bench_*.py` module.
+
+Each module defines `run() -> list[Figure]`. A figure is measured together with its reference in the
+same run (this machine is shared and noisy: absolute numbers alone mean little), and the runner prints
+both and their ratio. A target, when a figure has one, is printed beside it as met or missed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    value: float
+    unit: str
+    reference_name: str
+    reference: float
+    #: "lower" when smaller is better (latency, memory), "higher" when larger is better (throughput).
+    better: str = "lower"
+    target: str = ""
+    met: bool | None = None
+
+    @property
+    def ratio(self) -> float:
+        return self.value / self.reference if self.reference else float("inf")

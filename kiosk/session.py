@@ -1,0 +1,90 @@
+"""One citizen's visit: identity, backend token, procedure state and a private temp folder.
+
+A session ends (card removed, "Finish", inactivity, staff) with `wipe()`: the temp folder is deleted,
+every listener is told (the app pops its screens and clears widgets, the backend client revokes the
+token, the card layer forgets the card) and the object forgets everything it held. Nothing of one
+citizen may ever reach the next.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+class EndReason(Enum):
+    FINISHED = "finished"
+    CARD_REMOVED = "card-removed"
+    READER_REMOVED = "reader-removed"
+    IDLE = "idle"
+    STAFF = "staff"
+    ERROR = "error"
+
+
+WipeListener = Callable[["CitizenSession", EndReason], None]
+
+
+@dataclass
+class CitizenSession:
+    """State of the citizen at the kiosk now. Never logged: `repr` shows only the opaque id."""
+
+    temp_root: Path | None = None
+    id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    #: The citizen's identity once identified (an `eid.identity.Citizen` or the backend's identity).
+    identity: Any = field(default=None, repr=False)
+    #: The backend's bearer token for this citizen (certificate login or weak identification).
+    token: str | None = field(default=None, repr=False)
+    #: Which reader the citizen's card is in, if any.
+    reader: str | None = field(default=None, repr=False)
+    #: Free-form state of the procedure in progress (cleared on wipe).
+    state: dict[str, Any] = field(default_factory=dict, repr=False)
+    ended: EndReason | None = None
+    _temp_dir: Path | None = field(default=None, repr=False)
+    _listeners: list[WipeListener] = field(default_factory=list, repr=False)
+
+    @property
+    def temp_dir(self) -> Path:
+        """This session's private folder (mode 0700), created on first use, deleted on wipe."""
+        if self.ended is not None:
+            raise RuntimeError("the session has ended")
+        if self._temp_dir is None:
+            if self.temp_root is not None:
+                self.temp_root.mkdir(parents=True, exist_ok=True, mode=0o700)
+            self._temp_dir = Path(tempfile.mkdtemp(prefix=f"ovac-{self.id}-", dir=self.temp_root))
+        return self._temp_dir
+
+    @property
+    def identified(self) -> bool:
+        return self.token is not None
+
+    def add_wipe_listener(self, listener: WipeListener) -> None:
+        self._listeners.append(listener)
+
+    def wipe(self, reason: EndReason) -> None:
+        """End the session and erase every trace of it. Safe to call twice."""
+        if self.ended is not None:
+            return
+        self.ended = reason
+        for listener in list(self._listeners):
+            try:
+                listener(self, reason)
+            except Exception:  # a listener's failure must not keep data alive
+                log.exception("session wipe listener failed")
+        if self._temp_dir is not None:
+            shutil.rmtree(self._temp_dir, ignore_errors=True)
+        self._temp_dir = None
+        self.identity = None
+        self.token = None
+        self.reader = None
+        self.state.clear()
+        self._listeners.clear()
+        log.info("session %s ended: %s", self.id, reason.value)

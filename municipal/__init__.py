@@ -1,0 +1,1 @@
+"""The reference municipal backend: the /v1 HTTP API the kiosk calls, and its storage. No UI."""

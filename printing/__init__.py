@@ -1,0 +1,1 @@
+"""Documents rendered with fpdf2 and printers (CUPS through pycups, a PDF folder). No UI."""

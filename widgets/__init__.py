@@ -1,0 +1,1 @@
+"""Reusable presentation widgets (PIN pad, step indicator, countdown, big buttons). No I/O."""
