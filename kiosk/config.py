@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 
 #: Environment variable that points at the config file (used by tests and by systemd units).
 CONFIG_ENV = "KIOSK_CONFIG"
@@ -153,7 +154,7 @@ def _key_name(loc: tuple[int | str, ...]) -> str:
     return parts[0] if parts else "(file)"
 
 
-def _explain(error: dict[str, Any]) -> str:
+def _explain(error: ErrorDetails) -> str:
     kind = error["type"]
     if kind == "missing":
         return "is required but missing"

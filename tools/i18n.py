@@ -26,25 +26,39 @@ def sources() -> dict[str, list[Path]]:
 
 
 def pybabel(*args: str | Path) -> None:
-    subprocess.run([sys.executable, "-m", "babel.messages.frontend", *map(str, args)], check=True)
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "-q", *map(str, args)], check=True)
 
 
 def update() -> None:
     for domain, paths in sources().items():
         pot = LOCALE / f"{domain}.pot"
-        pybabel("extract", "-q", "--no-wrap", "--sort-by-file", "-k", "_", "-k", "N_", "-k", "ngettext:1,2",
-                "--project", "ovac-kiosk", "-o", pot, *paths)
+        pybabel(
+            "extract",
+            "--no-wrap",
+            "--sort-by-file",
+            "-k",
+            "_",
+            "-k",
+            "N_",
+            "-k",
+            "ngettext:1,2",
+            "--project",
+            "ovac-kiosk",
+            "-o",
+            pot,
+            *paths,
+        )
         for lang in TRANSLATED:
             po = LOCALE / lang / "LC_MESSAGES" / f"{domain}.po"
             if po.exists():
-                pybabel("update", "-q", "--no-wrap", "--no-fuzzy-matching", "-i", pot, "-o", po, "-l", lang)
+                pybabel("update", "--no-wrap", "--no-fuzzy-matching", "-i", pot, "-o", po, "-l", lang)
             else:
-                pybabel("init", "-q", "--no-wrap", "-i", pot, "-o", po, "-l", lang)
+                pybabel("init", "--no-wrap", "-i", pot, "-o", po, "-l", lang)
 
 
 def compile_all() -> None:
     for po in sorted(LOCALE.glob("*/LC_MESSAGES/*.po")):
-        pybabel("compile", "-q", "--statistics", "-i", po, "-o", po.with_suffix(".mo"))
+        pybabel("compile", "--statistics", "-i", po, "-o", po.with_suffix(".mo"))
 
 
 def check() -> int:

@@ -1,0 +1,202 @@
+"""The kiosk's Textual app: the screen stack, the citizen session, inactivity and staff access.
+
+Citizens cannot leave it: no command palette, no text selection, no Ctrl+Q/C/P/Z. Blocking work runs
+in thread workers; one handler turns a worker's failure into a plain-language error for the citizen
+and the detail for staff in the log.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import events, on
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.worker import Worker, WorkerState
+
+from kiosk.config import Settings
+from kiosk.i18n import _, current_language, set_language
+from kiosk.screens.attract import AttractScreen
+from kiosk.screens.base import KioskModal, KioskScreen
+from kiosk.screens.error import ErrorModal
+from kiosk.screens.goodbye import GoodbyeScreen
+from kiosk.screens.home import HomeScreen
+from kiosk.screens.idle import IdleWarning
+from kiosk.screens.staff import StaffMenu, StaffPinModal
+from kiosk.session import CitizenSession, EndReason
+
+log = logging.getLogger(__name__)
+
+STYLES = Path(__file__).parent / "styles"
+#: F12 pressed this many times within STAFF_CHORD_SECONDS opens staff access (for terminals that do not
+#: send Ctrl+F12).
+STAFF_CHORD_PRESSES = 3
+STAFF_CHORD_SECONDS = 2.0
+
+
+class KioskApp(App[None], inherit_bindings=False):
+    CSS_PATH = STYLES / "app.tcss"
+    ENABLE_COMMAND_PALETTE = False
+    ALLOW_SELECT = False
+    TITLE = "OVAC"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # Swallowed so that no widget acts on them and the app never quits or suspends for a citizen.
+        Binding("ctrl+q,ctrl+c,ctrl+p,ctrl+z,ctrl+backslash", "nothing", show=False, priority=True),
+        Binding("ctrl+f12", "staff", show=False, priority=True),
+        Binding("f12", "staff_chord", show=False, priority=True),
+    ]
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__()
+        self.settings = settings
+        self.session: CitizenSession | None = None
+        self._last_activity = time.monotonic()
+        self._idle_warning: IdleWarning | None = None
+        self._chord: list[float] = []
+        self._staff_open = False
+        set_language(settings.ui.default_language)
+
+    # ----------------------------------------------------------------- screens
+    def get_default_screen(self) -> Screen[Any]:
+        return AttractScreen(id="attract-screen")
+
+    def on_mount(self) -> None:
+        if self.settings.training:
+            self.add_class("training")
+        self.set_interval(0.5, self._check_idle, name="idle")
+
+    def home_screen(self) -> Screen[Any]:
+        """The first screen of a visit (the catalogue once the backend part is there)."""
+        return HomeScreen()
+
+    def start_visit(self) -> None:
+        """The citizen touched "start" on the attract screen."""
+        if len(self.screen_stack) > 1:
+            return
+        self.begin_session()
+        self.push_screen(self.home_screen())
+
+    # ----------------------------------------------------------------- session
+    def begin_session(self) -> CitizenSession:
+        """The current session, started now if there is none."""
+        if self.session is None:
+            self.session = CitizenSession(temp_root=self.settings.kiosk.temp_dir)
+            log.info("session %s started", self.session.id)
+        self._last_activity = time.monotonic()
+        return self.session
+
+    def finish_session(self) -> None:
+        """The citizen pressed "Finish": end, wipe, say goodbye."""
+        self.end_session(EndReason.FINISHED)
+
+    def end_session(self, reason: EndReason) -> None:
+        """Wipe the session and everything on screen, and go back to the attract screen."""
+        session, self.session = self.session, None
+        card_in = bool(session and session.reader) and reason is EndReason.FINISHED
+        if session is not None:
+            session.wipe(reason)
+        self._idle_warning = None
+        self._reset_screens()
+        if reason is EndReason.FINISHED:
+            self.push_screen(GoodbyeScreen(card_still_in=card_in))
+
+    def _reset_screens(self) -> None:
+        # Every screen above the attract screen held (or may hold) citizen data: remove them all, so
+        # their widgets and values are gone, then redraw the attract screen in the default language.
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.copy_to_clipboard("")
+        set_language(self.settings.ui.default_language)
+        self.call_later(self._redraw_attract)
+
+    async def _redraw_attract(self) -> None:
+        attract = self.screen_stack[0]
+        await attract.recompose()
+        if isinstance(attract, KioskScreen):
+            attract.add_chrome()
+
+    # ----------------------------------------------------------------- inactivity
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown | events.MouseScrollDown | events.MouseScrollUp):
+            self._last_activity = time.monotonic()
+        await super().on_event(event)
+
+    def _check_idle(self) -> None:
+        if self.session is None or self._idle_warning is not None or self._staff_open:
+            return
+        if time.monotonic() - self._last_activity >= self.settings.ui.idle_warning_seconds:
+            self._idle_warning = IdleWarning(self.settings.ui.idle_wipe_seconds)
+            self.push_screen(self._idle_warning, self._idle_answer)
+
+    def _idle_answer(self, more_time: bool | None) -> None:
+        self._idle_warning = None
+        if more_time:
+            self._last_activity = time.monotonic()
+        elif self.session is not None:
+            self.end_session(EndReason.IDLE)
+
+    # ----------------------------------------------------------------- language
+    async def change_language(self, language: str) -> None:
+        if language not in self.settings.ui.languages or language == current_language():
+            return
+        set_language(language)
+        for screen in self.screen_stack:
+            await screen.recompose()
+            if isinstance(screen, KioskScreen | KioskModal):
+                screen.add_chrome()
+
+    # ----------------------------------------------------------------- staff
+    def action_nothing(self) -> None:
+        """Keys a citizen must not be able to use."""
+
+    def action_staff_chord(self) -> None:
+        now = time.monotonic()
+        self._chord = [t for t in self._chord if now - t < STAFF_CHORD_SECONDS] + [now]
+        if len(self._chord) >= STAFF_CHORD_PRESSES:
+            self._chord.clear()
+            self.action_staff()
+
+    def action_staff(self) -> None:
+        if self._staff_open:
+            return
+        self._staff_open = True
+        self.push_screen(StaffPinModal(), self._staff_pin_answer)
+
+    def _staff_pin_answer(self, granted: bool | None) -> None:
+        if granted:
+            self.push_screen(StaffMenu(), lambda _: self._staff_closed())
+        else:
+            self._staff_closed()
+
+    def _staff_closed(self) -> None:
+        self._staff_open = False
+        self._last_activity = time.monotonic()
+
+    def staff_extra_buttons(self) -> Iterable[Widget]:
+        """Buttons other parts add to the staff menu (test cards in training mode)."""
+        return ()
+
+    def shutdown(self) -> None:
+        if self.session is not None:
+            self.end_session(EndReason.STAFF)
+        self.exit()
+
+    # ----------------------------------------------------------------- errors
+    def show_error(self, message: str, title: str | None = None) -> None:
+        self.push_screen(ErrorModal(message, title))
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        if event.state is not WorkerState.ERROR:
+            return
+        error = event.worker.error
+        # Staff get the type and the worker's name; the message itself may carry citizen data.
+        log.error("worker %r failed: %s", event.worker.name, type(error).__name__)
+        self.show_error(_("The kiosk could not complete this step. Please try again, or ask at the counter."))

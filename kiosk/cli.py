@@ -1,0 +1,89 @@
+"""The `kiosk` command: run the kiosk, check a config file, hash a staff PIN, drive test cards.
+
+kiosk [--config PATH]            run the kiosk full-screen
+kiosk --check-config [PATH]      validate a config file and exit (0 usable, 2 broken)
+kiosk hash-pin                   print the scrypt hash of a staff PIN for [staff] pin_hash
+kiosk testcard list|insert NAME|remove    drive the virtual test cards (training, tests)
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Sequence
+
+from kiosk import config as config_module
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kiosk", description="OVAC self-service kiosk")
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        help="config file (default: $KIOSK_CONFIG, then /etc/ovac-kiosk/config.toml)",
+    )
+    parser.add_argument(
+        "--check-config",
+        metavar="PATH",
+        nargs="?",
+        const="",
+        default=None,
+        help="validate the config file and exit",
+    )
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("hash-pin", help="print the hash of a staff PIN for [staff] pin_hash")
+    testcard = sub.add_parser("testcard", help="virtual test cards: list, insert NAME, remove")
+    testcard.add_argument("args", nargs=argparse.REMAINDER)
+    return parser
+
+
+def _load(path: str | None) -> config_module.Settings:
+    try:
+        return config_module.load(path or None)
+    except config_module.ConfigError as exc:
+        print(f"kiosk: configuration error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def _hash_pin() -> int:
+    from kiosk.staff import hash_pin
+
+    first = getpass.getpass("Staff PIN: ")
+    if len(first) < 6:
+        print("kiosk: a staff PIN needs at least 6 characters", file=sys.stderr)
+        return 2
+    if getpass.getpass("Again: ") != first:
+        print("kiosk: the two PINs differ", file=sys.stderr)
+        return 2
+    print(hash_pin(first))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.check_config is not None:
+        settings = _load(args.check_config or args.config)
+        print(f"{settings.source}: OK (kiosk {settings.kiosk.id}, mode {settings.kiosk.mode})")
+        return 0
+    if args.command == "hash-pin":
+        return _hash_pin()
+    if args.command == "testcard":
+        try:
+            from eid.testcards.cli import main as testcard_main
+        except ImportError:
+            print("kiosk: test cards are not available in this installation", file=sys.stderr)
+            return 2
+        return testcard_main(list(args.args))
+
+    settings = _load(args.config)
+    from kiosk import logsetup
+    from kiosk.app import KioskApp
+
+    logsetup.setup(settings.logging.level, settings.logging.file, stderr=settings.logging.file is None)
+    KioskApp(settings).run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The kiosk shell's screens: attract, idle warning, staff access, goodbye, errors."""

@@ -1,0 +1,194 @@
+"""The kiosk shell driven with Pilot: languages, inactivity, wipe, keys a citizen must not use, staff."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Input, Static
+
+from kiosk.app import KioskApp
+from kiosk.screens.attract import AttractScreen
+from kiosk.screens.goodbye import GoodbyeScreen
+from kiosk.screens.idle import IdleWarning
+from kiosk.screens.staff import StaffMenu, StaffPinModal
+from kiosk.session import EndReason
+from tests.fixtures.app import STAFF_PIN, make_settings, screen_text
+
+SECRET_NAME = "CARMEN ESPAÑOLA ESPAÑOLA"
+
+
+async def _start_with_citizen_data(app: KioskApp, pilot: object) -> Path:
+    """Start a visit and put a citizen's name on screen and a file in the session's temp folder."""
+    app.start_visit()
+    await pilot.pause()  # type: ignore[attr-defined]
+    assert app.session is not None
+    app.session.identity = {"name": SECRET_NAME}
+    document = app.session.temp_dir / "volant.pdf"
+    document.write_bytes(b"%PDF-1.7 citizen document")
+    await app.screen.mount(Static(f"Hola, {SECRET_NAME}", id="hello"))
+    await pilot.pause()  # type: ignore[attr-defined]
+    assert SECRET_NAME in screen_text(app)
+    return document.parent
+
+
+async def test_attract_screen_speaks_each_language(tmp_path: Path) -> None:
+    app = KioskApp(make_settings(tmp_path))
+    async with app.run_test(size=(100, 30)) as pilot:
+        assert "Introduïu la targeta o toqueu la pantalla per començar" in screen_text(app)
+        await pilot.click("#lang-es")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Introduzca la tarjeta o toque la pantalla para empezar" in text
+        assert "Introduïu la targeta" not in text
+        await pilot.click("#lang-en")
+        await pilot.pause()
+        assert "Insert your card, or touch the screen to start" in screen_text(app)
+        assert "TRAINING MODE" in screen_text(app)
+        await pilot.click("#lang-ca")
+        await pilot.pause()
+        assert "Introduïu la targeta" in screen_text(app)
+        assert "MODE FORMACIÓ" in screen_text(app)
+
+
+async def test_training_banner_only_in_training_mode(tmp_path: Path) -> None:
+    app = KioskApp(make_settings(tmp_path, kiosk={"mode": "production"}))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert "MODE FORMACIÓ" not in screen_text(app)
+        app.start_visit()
+        await pilot.pause()
+        assert "MODE FORMACIÓ" not in screen_text(app)
+
+
+async def test_idle_warning_then_wipe_leaves_nothing(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, ui={"idle_warning_seconds": 0.5, "idle_wipe_seconds": 1.0})
+    app = KioskApp(settings)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.click("#lang-en")
+        temp_dir = await _start_with_citizen_data(app, pilot)
+        session = app.session
+        assert session is not None and temp_dir.exists()
+        for _ in range(20):
+            await pilot.pause(0.1)
+            if isinstance(app.screen, IdleWarning):
+                break
+        assert isinstance(app.screen, IdleWarning)
+        assert "Are you still there?" in screen_text(app)
+        for _ in range(30):
+            await pilot.pause(0.1)
+            if isinstance(app.screen, AttractScreen):
+                break
+        await pilot.pause()
+        assert isinstance(app.screen, AttractScreen)
+        assert len(app.screen_stack) == 1
+        assert app.session is None
+        assert session.ended is EndReason.IDLE and session.identity is None and session.token is None
+        assert not temp_dir.exists()
+        assert not list((tmp_path / "sessions").iterdir())
+        text = screen_text(app)
+        assert SECRET_NAME not in text and "Hola" not in text
+        # Back in the default language for the next citizen.
+        assert "Introduïu la targeta" in text
+
+
+async def test_more_time_keeps_the_session(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, ui={"idle_warning_seconds": 0.5, "idle_wipe_seconds": 2.0})
+    app = KioskApp(settings)
+    async with app.run_test(size=(100, 30)) as pilot:
+        temp_dir = await _start_with_citizen_data(app, pilot)
+        for _ in range(20):
+            await pilot.pause(0.1)
+            if isinstance(app.screen, IdleWarning):
+                break
+        assert isinstance(app.screen, IdleWarning)
+        await pilot.click("#more-time")
+        await pilot.pause(0.3)
+        assert not isinstance(app.screen, IdleWarning)
+        assert app.session is not None and temp_dir.exists()
+        assert SECRET_NAME in screen_text(app)
+
+
+async def test_any_key_resets_the_idle_timer(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, ui={"idle_warning_seconds": 0.8, "idle_wipe_seconds": 5.0})
+    app = KioskApp(settings)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _start_with_citizen_data(app, pilot)
+        for _ in range(8):  # 1.6 s of activity every 0.2 s: never idle for 0.8 s
+            await pilot.press("tab")
+            await pilot.pause(0.2)
+            assert not isinstance(app.screen, IdleWarning)
+        await pilot.pause(1.2)
+        assert isinstance(app.screen, IdleWarning)
+
+
+async def test_finish_says_goodbye_and_wipes(tmp_path: Path) -> None:
+    app = KioskApp(make_settings(tmp_path))
+    async with app.run_test(size=(100, 30)) as pilot:
+        temp_dir = await _start_with_citizen_data(app, pilot)
+        await pilot.click("#finish")
+        await pilot.pause()
+        assert isinstance(app.screen, GoodbyeScreen)
+        text = screen_text(app)
+        assert "No oblideu els papers impresos." in text
+        assert SECRET_NAME not in text
+        assert not temp_dir.exists() and app.session is None
+        await pilot.pause(1.1)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, AttractScreen)
+
+
+async def test_citizen_cannot_quit_or_open_the_palette(tmp_path: Path) -> None:
+    app = KioskApp(make_settings(tmp_path))
+    async with app.run_test(size=(100, 30)) as pilot:
+        for key in ("ctrl+q", "ctrl+c", "ctrl+p", "ctrl+z", "ctrl+backslash", "escape"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.is_running, key
+            assert isinstance(app.screen, AttractScreen), key
+        assert app.return_code is None
+
+
+async def test_staff_exit_needs_the_right_pin(tmp_path: Path) -> None:
+    app = KioskApp(make_settings(tmp_path))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("ctrl+f12")
+        await pilot.pause()
+        assert isinstance(app.screen, StaffPinModal)
+        await pilot.press(*"00000000", "enter")
+        for _ in range(20):
+            await pilot.pause(0.1)
+            if "PIN incorrecte" in screen_text(app):
+                break
+        assert "PIN incorrecte" in screen_text(app)
+        assert isinstance(app.screen, StaffPinModal) and app.is_running
+        # Wait for the delay after the wrong PIN, then the right one.
+        for _ in range(30):
+            await pilot.pause(0.1)
+            if not app.screen.query_one("#staff-pin", Input).disabled:
+                break
+        await pilot.press(*STAFF_PIN, "enter")
+        for _ in range(30):
+            await pilot.pause(0.1)
+            if isinstance(app.screen, StaffMenu):
+                break
+        assert isinstance(app.screen, StaffMenu)
+        text = screen_text(app)
+        assert "mataro-demo-01" in text and "formació" in text
+        await pilot.click("#staff-exit")
+        await pilot.pause()
+    assert not app.is_running
+
+
+async def test_staff_chord_with_f12_three_times(tmp_path: Path) -> None:
+    app = KioskApp(make_settings(tmp_path))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("f12", "f12")
+        await pilot.pause()
+        assert isinstance(app.screen, AttractScreen)
+        await pilot.press("f12")
+        await pilot.pause()
+        assert isinstance(app.screen, StaffPinModal)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, AttractScreen)

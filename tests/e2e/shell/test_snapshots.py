@@ -1,0 +1,36 @@
+"""Snapshots of the attract screen and the idle warning at 80x24 and 120x40.
+
+Regenerate deliberately with `.venv/bin/pytest tests/e2e/shell/test_snapshots.py --snapshot-update`
+and look at the report before committing the new SVGs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kiosk.app import KioskApp
+from kiosk.screens.idle import IdleWarning
+from tests.fixtures.app import make_settings
+
+SIZES = [(80, 24), (120, 40)]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
+def test_attract_screen(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
+    assert snap_compare(KioskApp(make_settings(tmp_path)), terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
+def test_idle_warning(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
+    app = KioskApp(make_settings(tmp_path, ui={"idle_warning_seconds": 600, "idle_wipe_seconds": 30}))
+
+    async def show_warning(pilot: Any) -> None:
+        app.start_visit()
+        await pilot.pause()
+        app.push_screen(IdleWarning(30))
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=show_warning)
