@@ -1,0 +1,252 @@
+"""PKCS#11 token access: read the authentication certificate, log in, sign one challenge, log out.
+
+The module path comes from the kiosk's config: OpenSC's `opensc-pkcs11.so` on a real kiosk (one slot per
+reader, slot description = reader name), SoftHSM2 for the virtual test cards. The layer is narrow on
+purpose: `TokenProvider.find(reader) -> CardToken`, `CardToken.authentication_certificate()` and
+`CardToken.sign_challenge(pin, challenge)`. PKCS#11 errors become the typed errors of `eid.errors`; the
+tries left after a wrong PIN come from the token flags (COUNT_LOW / FINAL_TRY / LOCKED), which a real
+card updates only after a failure. The test-card layer (`eid.testcards.tokens`) subclasses `CardToken`
+to report those flags from SoftHSM2, which does not count tries.
+
+The PIN is an argument of one call and nothing else: never stored, never logged.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import pkcs11
+import pkcs11.exceptions as p11
+from cryptography import x509
+from pkcs11 import Attribute, Mechanism, ObjectClass, TokenFlag
+
+from eid.errors import CardRemoved, PinLocked, TokenNotFound, UnsupportedCard, WrongPin
+
+log = logging.getLogger(__name__)
+
+#: Labels OpenSC gives the DNIe's authentication certificate and key.
+AUTH_CERT_LABEL = "CertAutenticacion"
+#: A DNIe allows three tries: COUNT_LOW without FINAL_TRY then means two are left.
+DNIE_MAX_TRIES = 3
+
+#: PKCS#11 libraries are not assumed to be thread-safe (we initialise them without locking callbacks).
+_LOCK = threading.RLock()
+
+_GONE = (
+    p11.TokenNotPresent,
+    p11.DeviceRemoved,
+    p11.SessionHandleInvalid,
+    p11.SessionClosed,
+    p11.TokenNotRecognised,
+    p11.SlotIDInvalid,
+    p11.DeviceError,
+)
+
+
+@dataclass(frozen=True)
+class CardCertificate:
+    """A certificate object on the card and the CKA_ID that pairs it with its private key."""
+
+    label: str
+    key_id: bytes
+    der: bytes
+
+    @property
+    def certificate(self) -> x509.Certificate:
+        return x509.load_der_x509_certificate(self.der)
+
+
+def tries_from_flags(flags: TokenFlag, max_tries: int | None) -> int | None:
+    """Tries left as the token flags tell them after a failure; None when they do not say."""
+    if flags & TokenFlag.USER_PIN_LOCKED:
+        return 0
+    if flags & TokenFlag.USER_PIN_FINAL_TRY:
+        return 1
+    if flags & TokenFlag.USER_PIN_COUNT_LOW and max_tries == DNIE_MAX_TRIES:
+        return DNIE_MAX_TRIES - 1
+    return None
+
+
+def is_authentication_certificate(cert: x509.Certificate) -> bool:
+    """digitalSignature without nonRepudiation, and not a CA: the certificate a card logs in with."""
+    try:
+        usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        return False
+    try:
+        if cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca:
+            return False
+    except x509.ExtensionNotFound:
+        pass
+    return usage.digital_signature and not usage.content_commitment
+
+
+class CardToken:
+    """The PKCS#11 token of the card in one reader."""
+
+    def __init__(self, token: Any, *, max_tries: int | None = DNIE_MAX_TRIES) -> None:
+        self._token = token
+        self._max_tries = max_tries
+
+    @property
+    def label(self) -> str:
+        return str(self._token.label)
+
+    # -- the two hooks a test token layer may override ------------------------------------------------
+    def _token_flags(self) -> TokenFlag:
+        """The token's flags now (re-read: a card changes them after each failed login)."""
+        fresh = self._token.slot.get_token()
+        return TokenFlag(fresh.flags)
+
+    def _open_user_session(self, pin: str) -> Any:
+        """C_OpenSession + C_Login(CKU_USER)."""
+        return self._token.open(user_pin=pin)
+
+    # -- the operations ----------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except (p11.PinIncorrect, p11.PinInvalid, p11.PinLenRange):
+            tries = self._tries_after_failure()
+            if tries == 0:
+                raise PinLocked() from None
+            raise WrongPin(tries) from None
+        except p11.PinLocked:
+            raise PinLocked() from None
+        except _GONE:
+            raise CardRemoved("the card left the reader during a PKCS#11 call") from None
+        except p11.NoSuchKey:
+            raise UnsupportedCard("no private key matches the authentication certificate") from None
+
+    def _tries_after_failure(self) -> int | None:
+        try:
+            return tries_from_flags(self._token_flags(), self._max_tries)
+        except p11.PKCS11Error:
+            return None
+
+    def certificates(self) -> list[CardCertificate]:
+        """Every certificate object on the card, read without the PIN."""
+        found: list[CardCertificate] = []
+        with _LOCK, self._errors(), self._token.open() as session:
+            for obj in session.get_objects({Attribute.CLASS: ObjectClass.CERTIFICATE}):
+                found.append(
+                    CardCertificate(
+                        label=obj[Attribute.LABEL], key_id=obj[Attribute.ID], der=obj[Attribute.VALUE]
+                    )
+                )
+        return found
+
+    def authentication_certificate(self) -> CardCertificate:
+        """`CertAutenticacion`, or else the first certificate fit for authentication (AOC and others)."""
+        certs = self.certificates()
+        for cert in certs:
+            if cert.label == AUTH_CERT_LABEL:
+                return cert
+        for cert in certs:
+            try:
+                if is_authentication_certificate(cert.certificate):
+                    return cert
+            except ValueError:
+                continue
+        raise UnsupportedCard("the card holds no authentication certificate")
+
+    def sign_challenge(self, pin: str, challenge: bytes, cert: CardCertificate) -> bytes:
+        """Log in with `pin`, sign `challenge` once (RSA PKCS#1 v1.5, SHA-256) with `cert`'s key, log out.
+
+        Raises WrongPin / PinLocked / CardRemoved / UnsupportedCard. Never retries a PIN by itself.
+        """
+        with _LOCK, self._errors():
+            session = self._open_user_session(pin)
+            try:
+                key = session.get_key(object_class=ObjectClass.PRIVATE_KEY, id=cert.key_id)
+                if self._always_authenticate(key):
+                    # DNIe 3.0/4.0 keys: a context-specific login before each signature.
+                    session.reaffirm_credentials(pin)
+                signature: bytes = key.sign(challenge, mechanism=Mechanism.SHA256_RSA_PKCS)
+                return signature
+            finally:
+                with contextlib.suppress(p11.PKCS11Error):
+                    session.close()  # C_Logout + C_CloseSession
+
+    @staticmethod
+    def _always_authenticate(key: Any) -> bool:
+        try:
+            return bool(key[Attribute.ALWAYS_AUTHENTICATE])
+        except (p11.AttributeTypeInvalid, p11.AttributeSensitive, p11.FunctionFailed):
+            return False
+
+
+class TokenProvider(Protocol):
+    def find(self, reader: str) -> CardToken:
+        """The token of the card in `reader`. Raises TokenNotFound (or CardRemoved)."""
+        ...
+
+
+class Pkcs11Tokens:
+    """Tokens of one PKCS#11 module (loaded once per process)."""
+
+    def __init__(self, module: Path) -> None:
+        if not module.exists():
+            raise TokenNotFound(f"PKCS#11 module {module} does not exist")
+        with _LOCK:
+            self._lib = pkcs11.lib(str(module))
+        self.module = module
+
+    def _present_tokens(self) -> list[Any]:
+        tokens = []
+        for slot in self._lib.get_slots(token_present=True):
+            try:
+                tokens.append(slot.get_token())
+            except _GONE:
+                continue
+        return tokens
+
+    def find(self, reader: str) -> CardToken:
+        """OpenSC: the slot whose description is the reader's name (the PIN1 token on a DNIe 4.0)."""
+        with _LOCK:
+            try:
+                matches = [
+                    t for t in self._present_tokens() if str(t.slot.slot_description).startswith(reader)
+                ]
+            except _GONE:
+                raise CardRemoved("the card left the reader while its token was being looked up") from None
+        if not matches:
+            raise TokenNotFound("no PKCS#11 token for the card in this reader")
+        matches.sort(key=lambda t: "PIN1" not in str(t.label))
+        return CardToken(matches[0])
+
+    def find_by_label(self, label: str, token_class: type[CardToken] = CardToken, **kwargs: Any) -> CardToken:
+        with _LOCK:
+            for attempt in range(2):
+                for token in self._present_tokens():
+                    if token.label == label:
+                        return token_class(token, **kwargs)
+                if attempt == 0:
+                    # SoftHSM2 reads its token store at C_Initialize: look again after a restart of
+                    # the library, for tokens created since.
+                    self._lib.reinitialize()
+        raise TokenNotFound("no PKCS#11 token with that label")
+
+
+def open_tokens(module: Path, *, testcards_dir: Path | None = None) -> TokenProvider:
+    """The token provider for the configured module; with the virtual test cards when they are running.
+
+    The test cards are on when `testcards_dir` is given or `$OVAC_TESTCARDS_DIR` is set (devstack.pcsc
+    sets it together with SOFTHSM2_CONF); a production kiosk sets neither.
+    """
+    if testcards_dir is None and (env := os.environ.get("OVAC_TESTCARDS_DIR")):
+        testcards_dir = Path(env)
+    inner = Pkcs11Tokens(module)
+    if testcards_dir is None:
+        return inner
+    from eid.testcards.tokens import TestCardTokens
+
+    return TestCardTokens(inner, testcards_dir)
