@@ -1,0 +1,197 @@
+"""The reference municipal backend (`python -m municipal serve`) on loopback, as a context manager.
+
+    with running(trust_anchors=Path("ca/")) as backend:
+        backend.url, backend.kiosk_id, backend.kiosk_key, backend.database_url
+        backend.add_kiosk("other-kiosk")  # -> (id, key)
+
+The server listens on a socket bound here and handed to it (`--fd`), so a port asked as 0 is free and
+known before the server starts, with no race. SQLite in a private temp folder unless `database_url`
+is given. The server is stopped whatever happens; its log is kept in `BackendInfo.log_path` while
+running and printed on a failed start.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+DEFAULT_KIOSK_ID = "devstack-kiosk"
+
+
+@dataclass
+class BackendInfo:
+    url: str
+    kiosk_id: str
+    kiosk_key: str
+    database_url: str
+    port: int
+    trust_anchors: Path
+    revoked_file: Path | None
+    log_path: Path
+    process: subprocess.Popen[bytes] = field(repr=False)
+
+    def add_kiosk(self, kiosk_id: str, key: str | None = None) -> tuple[str, str]:
+        """Register another kiosk (or give one a new key); returns (id, key)."""
+        key = key or secrets.token_urlsafe(24)
+        register_kiosk(self.database_url, kiosk_id, key)
+        return kiosk_id, key
+
+    def revoke(self, serial: int | str) -> None:
+        """Add a certificate serial to the revocation file (the server re-reads it on change)."""
+        if self.revoked_file is None:
+            raise RuntimeError("started without a revocation file")
+        text = serial if isinstance(serial, str) else format(serial, "x")
+        with self.revoked_file.open("a") as f:
+            f.write(text + "\n")
+
+    def headers(self) -> dict[str, str]:
+        """The kiosk credentials as request headers."""
+        return {"X-Kiosk-Id": self.kiosk_id, "X-Kiosk-Key": self.kiosk_key}
+
+
+def register_kiosk(database_url: str, kiosk_id: str, key: str) -> None:
+    from municipal import database, seed
+
+    engine = database.make_engine(database_url, pool_size=1)
+    try:
+        database.migrate(engine)
+        seed.register_kiosk(engine, kiosk_id, key)
+    finally:
+        engine.dispose()
+
+
+def _prepare(database_url: str, seed_demo: bool, kiosk_id: str, kiosk_key: str) -> None:
+    from municipal import database, seed
+
+    engine = database.make_engine(database_url, pool_size=1)
+    try:
+        database.migrate(engine)
+        if seed_demo and seed.is_unseeded(engine):
+            seed.seed_demo(engine)
+        seed.register_kiosk(engine, kiosk_id, kiosk_key)
+    finally:
+        engine.dispose()
+
+
+def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the municipal server exited with status {process.returncode}")
+        with contextlib.suppress(requests.RequestException):
+            if requests.get(f"{url}/v1/health", timeout=1).status_code == 200:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"the municipal server did not answer at {url} within {timeout:.0f} s")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def running(
+    *,
+    database_url: str | None = None,
+    trust_anchors: Path,
+    port: int = 0,
+    seed_demo: bool = True,
+    revoked_serials: Iterable[int | str] | Path | None = None,
+    public_base_url: str | None = None,
+    training: bool = False,
+    workers: int = 1,
+    kiosk_id: str = DEFAULT_KIOSK_ID,
+    kiosk_key: str | None = None,
+    host: str = "127.0.0.1",
+    log_path: Path | None = None,
+) -> Iterator[BackendInfo]:
+    """Start the reference backend on `host:port` (0 = any free port), seeded with the demo data,
+    with one kiosk registered; stop it on exit. `revoked_serials`: serials (int or hex) to write into
+    a revocation file, or the path of an existing one. `workers` > 1 runs uvicorn's process pool."""
+    kiosk_key = kiosk_key or secrets.token_urlsafe(24)
+    with tempfile.TemporaryDirectory(prefix="ovac-backend-") as tmp:
+        folder = Path(tmp)
+        url_db = database_url or f"sqlite:///{folder / 'municipal.sqlite3'}"
+        revoked_file: Path | None
+        if isinstance(revoked_serials, Path):
+            revoked_file = revoked_serials
+        else:
+            revoked_file = folder / "revoked.txt"
+            lines = [s if isinstance(s, str) else format(s, "x") for s in (revoked_serials or ())]
+            revoked_file.write_text("".join(f"{line}\n" for line in lines))
+        _prepare(url_db, seed_demo, kiosk_id, kiosk_key)
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+        listener.listen(512)
+        bound_port = listener.getsockname()[1]
+        url = f"http://{host}:{bound_port}"
+        log_file = log_path or folder / "server.log"
+        command = [
+            sys.executable, "-m", "municipal", "serve",
+            "--database", url_db,
+            "--trust-anchors", str(trust_anchors),
+            "--revoked", str(revoked_file),
+            "--public-base-url", public_base_url or url,
+            "--workers", str(workers),
+            "--log-level", "warning",
+        ]  # fmt: skip
+        if training:
+            command.append("--training")
+        if workers == 1:
+            command += ["--fd", str(listener.fileno())]
+            pass_fds: tuple[int, ...] = (listener.fileno(),)
+        else:
+            # uvicorn's process pool binds by itself: hand it the port and let this socket go.
+            command += ["--host", host, "--port", str(bound_port)]
+            listener.close()
+            pass_fds = ()
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        with log_file.open("ab") as log:
+            process = subprocess.Popen(
+                command,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                pass_fds=pass_fds,
+                env=env,
+                start_new_session=True,
+            )
+        try:
+            if workers == 1:
+                listener.close()
+            wait_until_up(url, process)
+            yield BackendInfo(
+                url=url,
+                kiosk_id=kiosk_id,
+                kiosk_key=kiosk_key,
+                database_url=url_db,
+                port=bound_port,
+                trust_anchors=trust_anchors,
+                revoked_file=revoked_file,
+                log_path=log_file,
+                process=process,
+            )
+        except BaseException:
+            stop(process)
+            with contextlib.suppress(OSError):
+                sys.stderr.write(log_file.read_text(errors="replace")[-4000:])
+            raise
+        finally:
+            stop(process)

@@ -1,0 +1,163 @@
+"""`python -m municipal serve|seed|add-kiosk|migrate|openapi`: run and manage the reference backend."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import secrets
+import sys
+from pathlib import Path
+
+from municipal.settings import ServerSettings
+
+OPENAPI_FILE = Path(__file__).parent / "openapi.json"
+
+
+def _database(args: argparse.Namespace) -> str:
+    from municipal.database import default_url
+
+    url: str = args.database or os.environ.get("MUNICIPAL_DATABASE_URL") or default_url()
+    return url
+
+
+def openapi_text() -> str:
+    from municipal.app import create_app
+    from municipal.context import Context
+
+    settings = ServerSettings(database_url="sqlite://")
+    # The document does not depend on the database: build it without connecting anywhere.
+    app = create_app(settings, context=Context.__new__(Context))
+    return json.dumps(app.openapi(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from municipal import database, seed
+
+    settings = ServerSettings(
+        database_url=_database(args),
+        trust_anchors=args.trust_anchors,
+        revoked=args.revoked,
+        training=args.training,
+        public_base_url=args.public_base_url or "",
+    )
+    engine = database.make_engine(settings.database_url, pool_size=1)
+    database.migrate(engine)  # once, here, before any worker starts
+    if args.seed_demo and seed.is_unseeded(engine):
+        seed.seed_demo(engine)
+    engine.dispose()
+    os.environ.update(settings.to_env())
+    uvicorn.run(
+        "municipal.app:create_app_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        fd=args.fd,
+        workers=args.workers,
+        access_log=args.access_log,
+        log_level=args.log_level,
+        timeout_graceful_shutdown=5,
+    )
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    from municipal import database, seed
+
+    engine = database.make_engine(_database(args), pool_size=1)
+    database.migrate(engine)
+    if not args.demo:
+        print("nothing to seed: use --demo", file=sys.stderr)
+        return 2
+    if not seed.is_unseeded(engine):
+        print("the database already holds a padró; not seeding again", file=sys.stderr)
+        return 0
+    counts = seed.seed_demo(engine)
+    print(", ".join(f"{n} {what}" for what, n in counts.items()))
+    return 0
+
+
+def cmd_add_kiosk(args: argparse.Namespace) -> int:
+    from municipal import database, seed
+
+    key = args.key or os.environ.get("MUNICIPAL_KIOSK_KEY") or secrets.token_urlsafe(32)
+    engine = database.make_engine(_database(args), pool_size=1)
+    database.migrate(engine)
+    seed.register_kiosk(engine, args.id, key, name=args.name)
+    if not (args.key or os.environ.get("MUNICIPAL_KIOSK_KEY")):
+        print(key)  # shown once: only its hash is stored
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from municipal import database
+
+    database.migrate(database.make_engine(_database(args), pool_size=1))
+    return 0
+
+
+def cmd_openapi(args: argparse.Namespace) -> int:
+    text = openapi_text()
+    if args.write:
+        OPENAPI_FILE.write_text(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m municipal", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    db_help = "SQLAlchemy URL: sqlite:///FILE (default ./municipal.sqlite3) or postgresql+psycopg://..."
+
+    serve = sub.add_parser("serve", help="run the HTTP server (migrates the schema first)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--fd", type=int, default=None, help="serve on this already-bound socket")
+    serve.add_argument("--database", help=db_help)
+    serve.add_argument("--trust-anchors", type=Path, help="folder of trusted CA certificates (PEM or DER)")
+    serve.add_argument("--revoked", type=Path, help="text file of revoked certificate serials (hex)")
+    serve.add_argument("--training", action="store_true", help="mark every issued document as training")
+    serve.add_argument("--public-base-url", help="base of the verification URL printed on documents")
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--seed-demo", action="store_true", help="load the demo data into an empty database")
+    serve.add_argument("--access-log", action="store_true")
+    serve.add_argument("--log-level", default="info")
+    serve.set_defaults(func=cmd_serve)
+
+    seed_p = sub.add_parser("seed", help="load data into the database")
+    seed_p.add_argument(
+        "--demo", action="store_true", help="the synthetic demo padró, deixalleria, catalogue"
+    )
+    seed_p.add_argument("--database", help=db_help)
+    seed_p.set_defaults(func=cmd_seed)
+
+    kiosk = sub.add_parser("add-kiosk", help="register a kiosk (or change its key)")
+    kiosk.add_argument("--id", required=True)
+    kiosk.add_argument("--key", help="its secret (else $MUNICIPAL_KIOSK_KEY, else a new one is printed)")
+    kiosk.add_argument("--name", default="")
+    kiosk.add_argument("--database", help=db_help)
+    kiosk.set_defaults(func=cmd_add_kiosk)
+
+    migrate = sub.add_parser("migrate", help="bring the schema to the current version")
+    migrate.add_argument("--database", help=db_help)
+    migrate.set_defaults(func=cmd_migrate)
+
+    openapi = sub.add_parser("openapi", help="print the OpenAPI document")
+    openapi.add_argument(
+        "--write", action="store_true", help=f"write it to {OPENAPI_FILE.name} in the package"
+    )
+    openapi.set_defaults(func=cmd_openapi)
+
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

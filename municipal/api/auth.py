@@ -1,0 +1,180 @@
+"""Citizen login: a nonce signed by the card's authentication key, or weak identification against the
+padró for the deixalleria only. Sessions are bearer tokens (stored hashed) bound to the kiosk."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import secrets
+import uuid
+from datetime import timedelta
+
+from fastapi import APIRouter, Response
+from sqlalchemy import func, select, update
+
+from municipal import ids, timeutil
+from municipal.api.common import Ctx, KioskId, Token, b64decode, token_hash
+from municipal.certificates import CertificateRefused, identity, verify_signature
+from municipal.errors import ApiError
+from municipal.models import AuthChallenge, CitizenSession, Person, Registration, WeakLoginAttempt
+from municipal.schemas import (
+    ChallengeOut,
+    CitizenOut,
+    ErrorOut,
+    SessionIn,
+    SessionOut,
+    WeakSessionIn,
+)
+
+log = logging.getLogger("municipal.auth")
+router = APIRouter(prefix="/v1/auth", tags=["authentication"])
+REFUSALS: dict[int | str, dict[str, object]] = {
+    401: {"model": ErrorOut, "description": "Kiosk not authorised, or the login was refused"},
+    422: {"model": ErrorOut, "description": "Malformed request"},
+}
+
+
+def _new_session(ctx: Ctx, kiosk_id: str, who: CitizenOut, scope: str, serial: str | None) -> SessionOut:
+    token = secrets.token_urlsafe(32)
+    now = timeutil.now()
+    with ctx.transaction() as session:
+        session.add(
+            CitizenSession(
+                token_hash=token_hash(token),
+                kiosk_id=kiosk_id,
+                id_number=who.id_number,
+                given_name=who.given_name,
+                surnames=who.surnames,
+                scope=scope,
+                method=who.certificate_kind or "weak",
+                certificate_serial=serial,
+                created_at=now,
+                last_seen_at=now,
+            )
+        )
+    expires = now + timedelta(seconds=ctx.settings.session_idle_seconds)
+    return SessionOut(token=token, expires_at=expires, scope=scope, citizen=who)  # type: ignore[arg-type]
+
+
+@router.post("/challenges", status_code=201, response_model=ChallengeOut, responses=REFUSALS)
+def create_challenge(ctx: Ctx, kiosk_id: KioskId) -> ChallengeOut:
+    """A fresh nonce for the card to sign. Single use; expires after 2 minutes."""
+    now = timeutil.now()
+    nonce = secrets.token_bytes(32)
+    challenge = AuthChallenge(
+        id=uuid.uuid4().hex,
+        kiosk_id=kiosk_id,
+        nonce=nonce,
+        created_at=now,
+        expires_at=now + timedelta(seconds=ctx.settings.challenge_seconds),
+    )
+    with ctx.transaction() as session:
+        session.add(challenge)
+    return ChallengeOut(
+        challenge_id=challenge.id, nonce=base64.b64encode(nonce).decode(), expires_at=challenge.expires_at
+    )
+
+
+@router.post("/sessions", status_code=201, response_model=SessionOut, responses=REFUSALS)
+def create_session(body: SessionIn, ctx: Ctx, kiosk_id: KioskId) -> SessionOut:
+    """Log a citizen in with the certificate and the signature of the challenge's nonce."""
+    certificate = b64decode(body.certificate, "certificate")
+    signature = b64decode(body.signature, "signature")
+    now = timeutil.now()
+    # Burn the challenge first, in its own transaction: a refused attempt cannot be replayed either.
+    with ctx.transaction() as session:
+        row = session.execute(
+            update(AuthChallenge)
+            .where(
+                AuthChallenge.id == body.challenge_id,
+                AuthChallenge.kiosk_id == kiosk_id,
+                AuthChallenge.used_at.is_(None),
+            )
+            .values(used_at=now)
+            .returning(AuthChallenge.nonce, AuthChallenge.expires_at)
+        ).one_or_none()
+        known = row is not None or session.get(AuthChallenge, body.challenge_id) is not None
+    if row is None:
+        code = "challenge_used" if known else "challenge_unknown"
+        log.info("login refused: %s (kiosk %s)", code, kiosk_id)
+        raise ApiError(401, code)
+    nonce, expires_at = row
+    if now > expires_at:
+        log.info("login refused: challenge_expired (kiosk %s)", kiosk_id)
+        raise ApiError(401, "challenge_expired")
+    try:
+        cert = ctx.trust.check(certificate, now)
+        who = identity(cert)
+        verify_signature(cert, nonce, signature)
+    except CertificateRefused as refused:
+        log.info("login refused: %s %s (kiosk %s)", refused.code, refused.detail, kiosk_id)
+        raise ApiError(401, refused.code, refused.detail or None) from None
+    log.info("login: certificate %s, citizen %s (kiosk %s)", who.kind, ids.log_hash(who.id_number), kiosk_id)
+    citizen = CitizenOut(
+        id_number=who.id_number, given_name=who.given_name, surnames=who.surnames, certificate_kind=who.kind
+    )
+    return _new_session(ctx, kiosk_id, citizen, "full", who.serial_hex)
+
+
+@router.post(
+    "/weak-sessions",
+    status_code=201,
+    response_model=SessionOut,
+    responses={**REFUSALS, 429: {"model": ErrorOut, "description": "Too many failed attempts"}},
+)
+def create_weak_session(body: WeakSessionIn, ctx: Ctx, kiosk_id: KioskId) -> SessionOut:
+    """Identify with DNI/NIE, birth date and postal code as the padró knows them: a token good only
+    for the deixalleria (reading the card and visits, requesting a card)."""
+    id_number = ids.normalise(body.id_number)
+    id_hash = ids.log_hash(id_number)
+    settings = ctx.settings
+    now = timeutil.now()
+    since = now - timedelta(seconds=settings.weak_window_seconds)
+    with ctx.transaction() as session:
+        failures = select(func.count()).where(
+            WeakLoginAttempt.at > since, WeakLoginAttempt.success.is_(False)
+        )
+        by_id = session.execute(failures.where(WeakLoginAttempt.id_hash == id_hash)).scalar_one()
+        by_kiosk = session.execute(failures.where(WeakLoginAttempt.kiosk_id == kiosk_id)).scalar_one()
+    if by_id >= settings.weak_failures_per_id or by_kiosk >= settings.weak_failures_per_kiosk:
+        log.warning("weak login rate-limited (kiosk %s, id %s)", kiosk_id, id_hash)
+        raise ApiError(429, "rate_limited", headers={"Retry-After": str(settings.weak_window_seconds)})
+    person: Person | None = None
+    if ids.is_valid(id_number):
+        with ctx.transaction() as session:
+            found = session.execute(
+                select(Registration)
+                .join(Person, Registration.person_id == Person.id)
+                .where(Person.id_number == id_number, Registration.left_on.is_(None))
+            ).scalar_one_or_none()
+            if (
+                found is not None
+                and found.person.birth_date == body.birth_date
+                and found.address.postal_code == body.postal_code
+            ):
+                person = found.person
+    with ctx.transaction() as session:
+        session.add(WeakLoginAttempt(kiosk_id=kiosk_id, id_hash=id_hash, at=now, success=person is not None))
+    if not ids.is_valid(id_number):
+        raise ApiError(422, "id_number_invalid")
+    if person is None:
+        log.info("weak login refused (kiosk %s, id %s)", kiosk_id, id_hash)
+        raise ApiError(401, "weak_login_failed")
+    log.info("weak login: citizen %s (kiosk %s)", id_hash, kiosk_id)
+    citizen = CitizenOut(
+        id_number=id_number, given_name=person.given_name, surnames=person.surnames, certificate_kind=None
+    )
+    return _new_session(ctx, kiosk_id, citizen, "deixalleria", None)
+
+
+@router.delete("/sessions/current", status_code=204, response_class=Response, responses=REFUSALS)
+def end_session(ctx: Ctx, kiosk_id: KioskId, token: Token) -> Response:
+    """End the citizen's session (the kiosk calls it whenever a session is wiped). Ending an ended or
+    unknown session is not an error."""
+    if not token:
+        raise ApiError(401, "session_required")
+    with ctx.transaction() as session:
+        row = session.get(CitizenSession, token_hash(token))
+        if row is not None and row.kiosk_id == kiosk_id and row.ended_at is None:
+            row.ended_at = timeutil.now()
+    return Response(status_code=204)

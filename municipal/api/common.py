@@ -1,0 +1,228 @@
+"""What the routers share: the kiosk and citizen checks, idempotent writes, CSVs and counters."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request, Security
+from fastapi.responses import JSONResponse
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from municipal import ids, timeutil
+from municipal.context import Context
+from municipal.errors import ApiError, language_of
+from municipal.models import CitizenSession, Counter, IdempotencyRecord, IssuedDocument
+
+log = logging.getLogger("municipal.access")
+
+_kiosk_id = APIKeyHeader(name="X-Kiosk-Id", auto_error=False, scheme_name="KioskId")
+_kiosk_key = APIKeyHeader(name="X-Kiosk-Key", auto_error=False, scheme_name="KioskKey")
+_bearer = HTTPBearer(auto_error=False, scheme_name="CitizenToken")
+
+CSV_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def context(request: Request) -> Context:
+    ctx: Context = request.app.state.ctx
+    return ctx
+
+
+def kiosk(
+    request: Request,
+    kiosk_id: Annotated[str | None, Security(_kiosk_id)],
+    key: Annotated[str | None, Security(_kiosk_key)],
+) -> str:
+    """The authenticated kiosk's id; 401 otherwise (logged without the secret)."""
+    ctx = context(request)
+    if not kiosk_id or not key or len(kiosk_id) > 64 or len(key) > 256:
+        reason = "missing credentials" if not kiosk_id or not key else "malformed credentials"
+    elif not ctx.kiosk_is_valid(kiosk_id, key):
+        reason = "unknown kiosk or wrong secret"
+    else:
+        return kiosk_id
+    client = request.client.host if request.client else "?"
+    log.warning("kiosk refused: %s (kiosk id %r, from %s)", reason, (kiosk_id or "")[:64], client)
+    raise ApiError(401, "kiosk_unauthorised", headers={"WWW-Authenticate": "KioskKey"})
+
+
+KioskId = Annotated[str, Depends(kiosk)]
+
+
+def bearer_token(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
+) -> str | None:
+    return credentials.credentials if credentials is not None else None
+
+
+Token = Annotated[str | None, Depends(bearer_token)]
+Ctx = Annotated[Context, Depends(context)]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="The same key and body return the first result; the same key with another body is 409",
+    ),
+]
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Citizen:
+    id_number: str
+    given_name: str
+    surnames: str
+    scope: str
+    certificate_kind: str | None
+
+    @property
+    def principal(self) -> str:
+        return ids.log_hash(self.id_number)
+
+
+def require_citizen(
+    session: Session, ctx: Context, kiosk_id: str, token: str | None, *, full: bool = True
+) -> Citizen:
+    """The citizen behind the bearer token, touching the session; 401 when absent or expired, 403 when
+    the token is only good for the deixalleria and `full` identification is needed."""
+    if not token:
+        raise ApiError(401, "session_required", headers={"WWW-Authenticate": "Bearer"})
+    row = session.get(CitizenSession, token_hash(token))
+    now = timeutil.now()
+    settings = ctx.settings
+    if row is None or row.kiosk_id != kiosk_id or row.ended_at is not None:
+        raise ApiError(401, "session_expired", headers={"WWW-Authenticate": "Bearer"})
+    if now - row.last_seen_at > timedelta(
+        seconds=settings.session_idle_seconds
+    ) or now - row.created_at > timedelta(seconds=settings.session_max_seconds):
+        raise ApiError(401, "session_expired", "inactive", headers={"WWW-Authenticate": "Bearer"})
+    if full and row.scope != "full":
+        raise ApiError(403, "scope_forbidden")
+    # Touch at most every few seconds: fewer writes, same 10-minute idle rule.
+    if now - row.last_seen_at > timedelta(seconds=5):
+        row.last_seen_at = now
+    return Citizen(row.id_number, row.given_name, row.surnames, row.scope, row.method)
+
+
+def language_param(request: Request, language: str | None) -> str:
+    return language if language in ("ca", "es", "en") else language_of(request)
+
+
+def new_csv() -> str:
+    return "".join(secrets.choice(CSV_ALPHABET) for _ in range(20))
+
+
+def verify_url(ctx: Context, request: Request, csv: str) -> str:
+    base = ctx.settings.public_base_url or str(request.base_url)
+    return f"{base.rstrip('/')}/v1/verify/{csv}"
+
+
+def document_head(ctx: Context, request: Request, language: str, at: datetime) -> dict[str, Any]:
+    """The fields every issued document carries (csv, verify_url, issued_at, language, training)."""
+    csv = new_csv()
+    return {
+        "csv": csv,
+        "verify_url": verify_url(ctx, request, csv),
+        "issued_at": timeutil.local_iso(at),
+        "language": language,
+        "training": ctx.settings.training,
+    }
+
+
+def record_document(
+    session: Session, kind: str, payload: dict[str, Any], holder: str, kiosk_id: str, at: datetime
+) -> None:
+    session.add(
+        IssuedDocument(
+            csv=payload["csv"],
+            kind=kind,
+            holder_hash=ids.log_hash(holder) if holder else "-",
+            kiosk_id=kiosk_id,
+            issued_at=at,
+            payload=json.dumps(payload, ensure_ascii=False),
+        )
+    )
+
+
+def next_number(session: Session, series: str, year: int) -> int:
+    """The next number of a gapless series: one atomic upsert, locked until the transaction ends, so a
+    rolled-back transaction gives its number back and concurrent ones never share one."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(Counter)
+        .values(series=series, year=year, last=1)
+        .on_conflict_do_update(index_elements=["series", "year"], set_={"last": Counter.last + 1})
+        .returning(Counter.last)
+    )
+    return int(session.execute(statement).scalar_one())
+
+
+def request_hash(path: str, body: Any) -> str:
+    canonical = json.dumps([path, body], sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def idempotent_write(
+    ctx: Context,
+    kiosk_id: str,
+    key: str | None,
+    fingerprint: str,
+    authenticate: Callable[[Session], Citizen | None],
+    work: Callable[[Session, Citizen | None], tuple[int, dict[str, Any]]],
+) -> JSONResponse:
+    """Authenticate, then either replay the answer stored under the idempotency key or run `work`
+    and store its answer in the same transaction: a retry with the same key and body gets the first
+    answer and never makes a second entry; the same key with another body gets 409."""
+    for attempt in range(3):
+        try:
+            with ctx.transaction() as session:
+                citizen = authenticate(session)
+                principal = citizen.principal if citizen is not None else "-"
+                if key is not None:
+                    stored = session.get(IdempotencyRecord, (kiosk_id, principal, key))
+                    if stored is not None:
+                        if stored.request_hash != fingerprint:
+                            raise ApiError(409, "idempotency_conflict")
+                        return JSONResponse(json.loads(stored.response), status_code=stored.status_code)
+                status, body = work(session, citizen)
+                if key is not None:
+                    session.add(
+                        IdempotencyRecord(
+                            kiosk_id=kiosk_id,
+                            principal=principal,
+                            key=key,
+                            request_hash=fingerprint,
+                            status_code=status,
+                            response=json.dumps(body, ensure_ascii=False),
+                            created_at=timeutil.now(),
+                        )
+                    )
+                    session.flush()
+            return JSONResponse(body, status_code=status)
+        except IntegrityError:
+            # Two requests with one key at once: the loser's writes are rolled back; read the winner's.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def b64decode(value: str, field: str) -> bytes:
+    try:
+        return base64.b64decode(value, validate=True)
+    except ValueError:
+        raise ApiError(422, "validation_error", [{"loc": ["body", field], "msg": "not base64"}]) from None

@@ -1,0 +1,195 @@
+"""Deixalleria: the card (request, status), the visits by year and the waste-tax bonus, computed from
+the bands stored as data (the previous year's visits decide this year's bonus)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from municipal import timeutil
+from municipal.api.common import (
+    Citizen,
+    Ctx,
+    IdempotencyKey,
+    KioskId,
+    Token,
+    document_head,
+    idempotent_write,
+    next_number,
+    record_document,
+    request_hash,
+    require_citizen,
+)
+from municipal.api.padro import CITIZEN_REFUSALS
+from municipal.errors import ApiError
+from municipal.models import BonusBand, DeixalleriaCard, DeixalleriaVisit
+from municipal.schemas import (
+    BonusOut,
+    CardOut,
+    CardRequestIn,
+    CardRequestOut,
+    DeixalleriaSummaryOut,
+    ErrorOut,
+)
+
+router = APIRouter(prefix="/v1/deixalleria", tags=["deixalleria"])
+_STATUS_ORDER = {"active": 0, "requested": 1, "lost": 2, "cancelled": 3}
+
+
+def bonus(bands: list[BonusBand], visits_last_year: int, visits_this_year: int, tax_year: int) -> BonusOut:
+    """The bonus for `tax_year` from last year's visits, and what this year's visits are worth next year."""
+    ordered = sorted(bands, key=lambda b: b.min_visits)
+    band = next(
+        (
+            b
+            for b in ordered
+            if b.min_visits <= visits_last_year and (b.max_visits is None or visits_last_year <= b.max_visits)
+        ),
+        None,
+    )
+    upper = next((b for b in ordered if b.min_visits > visits_this_year), None)
+    return BonusOut.model_validate(
+        {
+            "amount": str(Decimal(band.amount).quantize(Decimal("0.01"))) if band else "0.00",
+            "band": (
+                {"min_visits": band.min_visits, "max_visits": band.max_visits, "amount": band.amount}
+                if band
+                else None
+            ),
+            "next_band": (
+                {
+                    "min_visits": upper.min_visits,
+                    "amount": upper.amount,
+                    "visits_needed": upper.min_visits - visits_this_year,
+                }
+                if upper
+                else None
+            ),
+            "tax_year": tax_year,
+        }
+    )
+
+
+def _cards(session: Session, id_number: str) -> list[DeixalleriaCard]:
+    cards = session.execute(select(DeixalleriaCard).where(DeixalleriaCard.id_number == id_number)).scalars()
+    return sorted(cards, key=lambda c: (_STATUS_ORDER[c.status], -c.requested_at.timestamp()))
+
+
+def _card_out(card: DeixalleriaCard, citizen: Citizen) -> CardOut:
+    return CardOut.model_validate(
+        {
+            "number": card.number,
+            "status": card.status,
+            "holder_name": f"{citizen.given_name} {citizen.surnames}",
+        }
+    )
+
+
+@router.get("/summary", response_model=DeixalleriaSummaryOut, responses=CITIZEN_REFUSALS)
+def summary(
+    request: Request,
+    ctx: Ctx,
+    kiosk_id: KioskId,
+    token: Token,
+    year: Annotated[int | None, Query(ge=2000, le=2100, description="Default: the current year")] = None,
+    language: Annotated[Literal["ca", "es"], Query()] = "ca",
+) -> JSONResponse:
+    """The card, the visits of `year`, and the bonus on `year`'s waste tax (from last year's visits).
+    Printable: it is recorded under a CSV like every issued document."""
+    now = timeutil.now()
+    year = year or timeutil.local_year(now)
+    with ctx.transaction() as session:
+        citizen = require_citizen(session, ctx, kiosk_id, token, full=False)
+        cards = _cards(session, citizen.id_number)
+        numbers = [c.number for c in cards]
+        visits = (
+            list(
+                session.execute(
+                    select(DeixalleriaVisit)
+                    .where(
+                        DeixalleriaVisit.card_number.in_(numbers),
+                        DeixalleriaVisit.visited_on >= date(year - 1, 1, 1),
+                        DeixalleriaVisit.visited_on <= date(year, 12, 31),
+                    )
+                    .order_by(DeixalleriaVisit.visited_on)
+                ).scalars()
+            )
+            if numbers
+            else []
+        )
+        this_year = [v for v in visits if v.visited_on.year == year]
+        last_year = len(visits) - len(this_year)
+        bands = list(session.execute(select(BonusBand)).scalars())
+        document = DeixalleriaSummaryOut.model_validate(
+            {
+                **document_head(ctx, request, language, now),
+                "card": _card_out(cards[0], citizen) if cards else None,
+                "year": year,
+                "visits_this_year": len(this_year),
+                "visits_last_year": last_year,
+                "visits": [
+                    {"date": v.visited_on, "centre": v.centre, "materials": json.loads(v.materials)}
+                    for v in this_year
+                ],
+                "bonus": bonus(bands, last_year, len(this_year), year),
+            }
+        )
+        payload = document.model_dump(mode="json")
+        payload["issued_at"] = timeutil.local_iso(now)
+        record_document(session, "deixalleria_summary", payload, citizen.id_number, kiosk_id, now)
+    return JSONResponse(payload)
+
+
+@router.post(
+    "/cards",
+    status_code=201,
+    response_model=CardRequestOut,
+    responses={
+        **CITIZEN_REFUSALS,
+        409: {"model": ErrorOut, "description": "A card is already active or requested; or key reused"},
+    },
+)
+def request_card(
+    body: CardRequestIn,
+    request: Request,
+    ctx: Ctx,
+    kiosk_id: KioskId,
+    token: Token,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Request a deixalleria card, posted to the padró address (`delivery`) or collected (`pickup`)."""
+
+    def authenticate(session: Session) -> Citizen:
+        return require_citizen(session, ctx, kiosk_id, token, full=False)
+
+    def work(session: Session, citizen: Citizen | None) -> tuple[int, dict[str, Any]]:
+        assert citizen is not None
+        current = [c for c in _cards(session, citizen.id_number) if c.status in ("active", "requested")]
+        if current and not (body.replace_lost and all(c.status == "active" for c in current)):
+            raise ApiError(409, "card_exists")
+        for card in current:
+            card.status = "lost"
+        now = timeutil.now()
+        number = f"MAT-{next_number(session, 'DX', 0):06d}"
+        card = DeixalleriaCard(
+            number=number,
+            id_number=citizen.id_number,
+            status="requested",
+            delivery=body.delivery,
+            requested_at=now,
+        )
+        session.add(card)
+        out = CardRequestOut(card=_card_out(card, citizen), delivery=body.delivery, requested_at=now)
+        payload = out.model_dump(mode="json")
+        payload["requested_at"] = timeutil.local_iso(now)
+        return 201, payload
+
+    fingerprint = request_hash(request.url.path, body.model_dump(mode="json"))
+    return idempotent_write(ctx, kiosk_id, key, fingerprint, authenticate, work)

@@ -1,0 +1,42 @@
+"""The FastAPI application of the reference backend: `create_app(settings)`; uvicorn's workers build
+theirs with `create_app_from_env()` from the MUNICIPAL_* environment the `serve` command sets."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from municipal import __version__, errors
+from municipal.api import auth, bustia, deixalleria, instancies, padro, public
+from municipal.context import Context
+from municipal.limits import BodySizeLimit
+from municipal.settings import ServerSettings
+
+DESCRIPTION = """\
+The contract between the OVAC self-service kiosks and the Ajuntament de Mataró's backend.
+
+Kiosks authenticate every request with `X-Kiosk-Id` and `X-Kiosk-Key`. A citizen's session is a bearer
+token from `POST /v1/auth/sessions` (certificate) or `POST /v1/auth/weak-sessions` (deixalleria only).
+Every write takes an `Idempotency-Key`. Every error is `{"code", "message", "detail"}`, the message in
+the request's `Accept-Language` (ca, es, en). See docs/backend-contract.md.
+"""
+
+
+def create_app(settings: ServerSettings, context: Context | None = None) -> FastAPI:
+    app = FastAPI(
+        title="OVAC municipal backend",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_url="/v1/openapi.json",
+        docs_url="/v1/docs",
+        redoc_url=None,
+    )
+    app.state.ctx = context or Context.create(settings)
+    errors.install(app)
+    for module in (public, auth, padro, instancies, deixalleria, bustia):
+        app.include_router(module.router)
+    app.add_middleware(BodySizeLimit)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    return create_app(ServerSettings.from_env())

@@ -1,0 +1,88 @@
+"""What every request handler shares: settings, the database, the trust store, the kiosk-key cache."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from municipal import database
+from municipal.certificates import TrustStore
+from municipal.models import Kiosk
+from municipal.settings import ServerSettings
+
+log = logging.getLogger(__name__)
+
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+
+
+def hash_kiosk_key(key: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(key.encode(), salt=salt, dklen=32, **_SCRYPT)
+    return "scrypt${n}${r}${p}$".format(**_SCRYPT) + (
+        f"{base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
+    )
+
+
+def verify_kiosk_key(key: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        got = hashlib.scrypt(
+            key.encode(), salt=base64.b64decode(salt), dklen=32, n=int(n), r=int(r), p=int(p)
+        )
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(got, base64.b64decode(digest))
+
+
+@dataclass
+class Context:
+    settings: ServerSettings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    trust: TrustStore
+    #: sha256(kiosk id, key) -> monotonic expiry: scrypt runs once a minute per kiosk, not per request.
+    _verified: dict[bytes, float] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def create(cls, settings: ServerSettings) -> Context:
+        engine = database.make_engine(settings.database_url)
+        return cls(
+            settings=settings,
+            engine=engine,
+            sessions=database.session_factory(engine),
+            trust=TrustStore(settings.trust_anchors, settings.revoked),
+        )
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        with self.sessions() as session, session.begin():
+            yield session
+
+    def kiosk_is_valid(self, kiosk_id: str, key: str) -> bool:
+        token = hashlib.sha256(f"{kiosk_id}\0{key}".encode()).digest()
+        now = time.monotonic()
+        with self._lock:
+            if self._verified.get(token, 0.0) > now:
+                return True
+        with self.sessions() as session:
+            kiosk = session.get(Kiosk, kiosk_id)
+            stored = kiosk.key_hash if kiosk is not None and kiosk.active else None
+        if stored is None or not verify_kiosk_key(key, stored):
+            return False
+        with self._lock:
+            self._verified[token] = now + 60.0
+        return True

@@ -1,0 +1,277 @@
+"""One error shape for every 4xx/5xx: `{"code", "message", "detail"}`, the message in the request's language.
+
+Handlers turn FastAPI's own errors (validation, 404, 405) and any unexpected exception into that
+shape, so a kiosk (or a city's client) reads every failure the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
+
+LANGUAGES = ("ca", "es", "en")
+
+#: code -> (ca, es, en). Written for a citizen: the kiosk may show them as they are.
+MESSAGES: dict[str, tuple[str, str, str]] = {
+    "kiosk_unauthorised": (
+        "Aquest punt d'autoservei no està autoritzat a connectar-se.",
+        "Este punto de autoservicio no está autorizado a conectarse.",
+        "This kiosk is not authorised to connect.",
+    ),
+    "session_required": (
+        "Cal identificar-se per fer aquest tràmit.",
+        "Es necesario identificarse para hacer este trámite.",
+        "You need to identify yourself for this procedure.",
+    ),
+    "session_expired": (
+        "La sessió ha caducat. Torneu a identificar-vos.",
+        "La sesión ha caducado. Vuelva a identificarse.",
+        "Your session has expired. Please identify yourself again.",
+    ),
+    "scope_forbidden": (
+        "Per fer aquest tràmit cal identificar-se amb un certificat digital.",
+        "Para hacer este trámite es necesario identificarse con un certificado digital.",
+        "This procedure needs identification with a digital certificate.",
+    ),
+    "challenge_unknown": (
+        "La identificació no s'ha pogut completar. Torneu-ho a provar.",
+        "La identificación no se ha podido completar. Vuelva a intentarlo.",
+        "Identification could not be completed. Please try again.",
+    ),
+    "challenge_used": (
+        "Aquesta sol·licitud d'identificació ja s'ha fet servir. Torneu-ho a provar.",
+        "Esta solicitud de identificación ya se ha utilizado. Vuelva a intentarlo.",
+        "This identification request has already been used. Please try again.",
+    ),
+    "challenge_expired": (
+        "Ha passat massa temps. Torneu a començar la identificació.",
+        "Ha pasado demasiado tiempo. Vuelva a empezar la identificación.",
+        "Too much time has passed. Please start the identification again.",
+    ),
+    "certificate_invalid": (
+        "El certificat de la targeta no es pot llegir.",
+        "El certificado de la tarjeta no se puede leer.",
+        "The card's certificate cannot be read.",
+    ),
+    "certificate_untrusted": (
+        "El certificat no l'ha emès una autoritat reconeguda per l'Ajuntament.",
+        "El certificado no lo ha emitido una autoridad reconocida por el Ayuntamiento.",
+        "The certificate was not issued by an authority the City Council recognises.",
+    ),
+    "certificate_expired": (
+        "El certificat de la targeta ha caducat. Podeu renovar-lo en un punt d'actualització del DNIe.",
+        "El certificado de la tarjeta ha caducado. Puede renovarlo en un punto de actualización del DNIe.",
+        "The card's certificate has expired. You can renew it at a DNIe update point.",
+    ),
+    "certificate_not_yet_valid": (
+        "El certificat de la targeta encara no és vàlid.",
+        "El certificado de la tarjeta todavía no es válido.",
+        "The card's certificate is not valid yet.",
+    ),
+    "certificate_revoked": (
+        "El certificat de la targeta està revocat i no es pot fer servir.",
+        "El certificado de la tarjeta está revocado y no se puede utilizar.",
+        "The card's certificate has been revoked and cannot be used.",
+    ),
+    "certificate_wrong_usage": (
+        "Aquest certificat no serveix per identificar-se.",
+        "Este certificado no sirve para identificarse.",
+        "This certificate cannot be used for identification.",
+    ),
+    "identity_invalid": (
+        "El número d'identitat del certificat no és vàlid.",
+        "El número de identidad del certificado no es válido.",
+        "The identity number in the certificate is not valid.",
+    ),
+    "signature_invalid": (
+        "La signatura de la targeta no és vàlida.",
+        "La firma de la tarjeta no es válida.",
+        "The card's signature is not valid.",
+    ),
+    "weak_login_failed": (
+        "Les dades no coincideixen amb les del padró.",
+        "Los datos no coinciden con los del padrón.",
+        "The details do not match the padró (census) records.",
+    ),
+    "id_number_invalid": (
+        "El DNI o NIE no és correcte. Reviseu-ne la lletra.",
+        "El DNI o NIE no es correcto. Revise la letra.",
+        "The DNI or NIE is not correct. Please check its letter.",
+    ),
+    "rate_limited": (
+        "Massa intents. Espereu uns minuts i torneu-ho a provar.",
+        "Demasiados intentos. Espere unos minutos y vuelva a intentarlo.",
+        "Too many attempts. Please wait a few minutes and try again.",
+    ),
+    "not_registered": (
+        "No consteu inscrit al padró de Mataró, i per això no podem emetre aquest document.",
+        "No consta inscrito en el padrón de Mataró, y por eso no podemos emitir este documento.",
+        "You are not registered in Mataró's padró (census), so this document cannot be issued.",
+    ),
+    "not_found": (
+        "No s'ha trobat el que demaneu.",
+        "No se ha encontrado lo que solicita.",
+        "What you asked for was not found.",
+    ),
+    "document_not_found": (
+        "No hi ha cap document amb aquest codi segur de verificació.",
+        "No hay ningún documento con este código seguro de verificación.",
+        "There is no document with this secure verification code.",
+    ),
+    "method_not_allowed": (
+        "Operació no permesa.",
+        "Operación no permitida.",
+        "Operation not allowed.",
+    ),
+    "validation_error": (
+        "Les dades enviades no són correctes.",
+        "Los datos enviados no son correctos.",
+        "The data sent is not correct.",
+    ),
+    "request_too_large": (
+        "La sol·licitud és massa gran.",
+        "La solicitud es demasiado grande.",
+        "The request is too large.",
+    ),
+    "idempotency_conflict": (
+        "Aquesta operació ja s'havia enviat amb unes altres dades.",
+        "Esta operación ya se había enviado con otros datos.",
+        "This operation was already sent with different data.",
+    ),
+    "department_unknown": (
+        "El departament triat no existeix.",
+        "El departamento elegido no existe.",
+        "The chosen department does not exist.",
+    ),
+    "attachment_too_many": (
+        "Podeu adjuntar com a màxim 10 fitxers.",
+        "Puede adjuntar como máximo 10 archivos.",
+        "You can attach at most 10 files.",
+    ),
+    "attachment_too_large": (
+        "Cada fitxer pot ocupar com a màxim 10 MB.",
+        "Cada archivo puede ocupar como máximo 10 MB.",
+        "Each file can be at most 10 MB.",
+    ),
+    "attachment_empty": (
+        "Un dels fitxers és buit.",
+        "Uno de los archivos está vacío.",
+        "One of the files is empty.",
+    ),
+    "attachment_name": (
+        "El nom d'un fitxer és massa llarg (màxim 80 caràcters) o no és vàlid.",
+        "El nombre de un archivo es demasiado largo (máximo 80 caracteres) o no es válido.",
+        "A file name is too long (at most 80 characters) or not valid.",
+    ),
+    "attachment_type": (
+        "Només s'admeten fitxers PDF, JPEG o PNG.",
+        "Solo se admiten archivos PDF, JPEG o PNG.",
+        "Only PDF, JPEG or PNG files are accepted.",
+    ),
+    "card_exists": (
+        "Ja teniu una targeta de la deixalleria activa o en tràmit.",
+        "Ya tiene una tarjeta de la deixalleria activa o en trámite.",
+        "You already have an active or pending deixalleria card.",
+    ),
+    "internal_error": (
+        "Hi ha hagut un error al servidor de l'Ajuntament. Torneu-ho a provar més tard.",
+        "Ha habido un error en el servidor del Ayuntamiento. Vuelva a intentarlo más tarde.",
+        "The City Council's server had an error. Please try again later.",
+    ),
+}
+
+
+def language_of(request: Request) -> str:
+    """The best of ca/es/en for the request's Accept-Language (Catalan when nothing matches)."""
+    header = request.headers.get("accept-language", "")
+    best, best_q = "ca", -1.0
+    for part in header.split(","):
+        piece = part.strip()
+        if not piece:
+            continue
+        tag, _, params = piece.partition(";")
+        lang = tag.strip().lower()[:2]
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        if lang in LANGUAGES and q > best_q:
+            best, best_q = lang, q
+    return best
+
+
+def message(code: str, language: str) -> str:
+    texts = MESSAGES.get(code, MESSAGES["validation_error"])
+    return texts[LANGUAGES.index(language) if language in LANGUAGES else 0]
+
+
+class ApiError(Exception):
+    """A refusal with its status, its code (a key of MESSAGES) and optional detail for staff."""
+
+    def __init__(self, status: int, code: str, detail: Any = None, headers: dict[str, str] | None = None):
+        super().__init__(code)
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.headers = headers
+
+
+def error_body(code: str, language: str, detail: Any = None) -> dict[str, Any]:
+    return {"code": code, "message": message(code, language), "detail": detail}
+
+
+def error_response(
+    request: Request, status: int, code: str, detail: Any = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(error_body(code, language_of(request), detail), status_code=status, headers=headers)
+
+
+_STATUS_CODES = {
+    400: "validation_error",
+    401: "kiosk_unauthorised",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "request_too_large",
+    422: "validation_error",
+}
+
+
+def install(app: FastAPI) -> None:
+    async def api_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, ApiError)
+        return error_response(request, exc.status, exc.code, exc.detail, exc.headers)
+
+    async def http_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        code = _STATUS_CODES.get(exc.status_code, "internal_error" if exc.status_code >= 500 else "not_found")
+        return error_response(request, exc.status_code, code, None, getattr(exc, "headers", None))
+
+    async def validation_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        detail = [
+            {
+                "loc": [str(p) for p in e.get("loc", ())],
+                "msg": str(e.get("msg", "")),
+                "type": str(e.get("type")),
+            }
+            for e in exc.errors()
+        ]
+        return error_response(request, 422, "validation_error", detail)
+
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return error_response(request, 500, "internal_error")
+
+    app.add_exception_handler(ApiError, api_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(Exception, unexpected)

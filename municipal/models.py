@@ -1,0 +1,279 @@
+"""The reference backend's tables (SQLAlchemy 2). The schema itself is created by the migrations in
+`municipal/migrations`; these classes must describe the head revision (a test checks they agree)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes stored as naive UTC, so SQLite and PostgreSQL store and compare alike."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Kiosk(Base):
+    __tablename__ = "kiosks"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AuthChallenge(Base):
+    __tablename__ = "auth_challenges"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kiosk_id: Mapped[str] = mapped_column(String(64))
+    nonce: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class CitizenSession(Base):
+    __tablename__ = "citizen_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kiosk_id: Mapped[str] = mapped_column(String(64))
+    id_number: Mapped[str] = mapped_column(String(16))
+    given_name: Mapped[str] = mapped_column(String(200))
+    surnames: Mapped[str] = mapped_column(String(200))
+    #: "full" (certificate) or "deixalleria" (weak identification).
+    scope: Mapped[str] = mapped_column(String(20))
+    method: Mapped[str] = mapped_column(String(20))
+    certificate_serial: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class WeakLoginAttempt(Base):
+    __tablename__ = "weak_login_attempts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kiosk_id: Mapped[str] = mapped_column(String(64), index=True)
+    #: A hash of the ID number tried: the table never holds the number itself.
+    id_hash: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    success: Mapped[bool] = mapped_column(Boolean)
+
+
+class Address(Base):
+    __tablename__ = "addresses"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    street: Mapped[str] = mapped_column(String(200))
+    number: Mapped[str] = mapped_column(String(10))
+    floor: Mapped[str] = mapped_column(String(10), default="")
+    door: Mapped[str] = mapped_column(String(10), default="")
+    postal_code: Mapped[str] = mapped_column(String(5))
+    municipality: Mapped[str] = mapped_column(String(100))
+
+
+class Person(Base):
+    __tablename__ = "people"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    #: Young children may have no DNI yet: then None.
+    id_number: Mapped[str | None] = mapped_column(String(16), unique=True, nullable=True)
+    given_name: Mapped[str] = mapped_column(String(100))
+    surname1: Mapped[str] = mapped_column(String(100))
+    surname2: Mapped[str] = mapped_column(String(100), default="")
+    birth_date: Mapped[date] = mapped_column(Date)
+    nationality: Mapped[str] = mapped_column(String(2), default="ES")
+
+    @property
+    def surnames(self) -> str:
+        return f"{self.surname1} {self.surname2}".strip()
+
+
+class Registration(Base):
+    """One stay of one person at one address of the padró; `left_on` is set when they left it."""
+
+    __tablename__ = "registrations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    address_id: Mapped[int] = mapped_column(ForeignKey("addresses.id"), index=True)
+    registered_since: Mapped[date] = mapped_column(Date)
+    left_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    person: Mapped[Person] = relationship(lazy="joined")
+    address: Mapped[Address] = relationship(lazy="joined")
+
+
+class Counter(Base):
+    """Gapless numbering per series and year (registry entries, bústia references)."""
+
+    __tablename__ = "counters"
+    series: Mapped[str] = mapped_column(String(8), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
+
+
+class IssuedDocument(Base):
+    """Every document the backend issued, by its CSV: what `GET /v1/verify/{csv}` returns."""
+
+    __tablename__ = "issued_documents"
+    csv: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    holder_hash: Mapped[str] = mapped_column(String(64))
+    kiosk_id: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    payload: Mapped[str] = mapped_column(Text)
+
+
+class IdempotencyRecord(Base):
+    __tablename__ = "idempotency_records"
+    kiosk_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: Whose request it was (hash of the citizen's ID number, or "-" for anonymous writes).
+    principal: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Topic(Base):
+    __tablename__ = "topics"
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name_ca: Mapped[str] = mapped_column(String(200))
+    name_es: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+
+
+class Procedure(Base):
+    __tablename__ = "procedures"
+    code: Mapped[str] = mapped_column(String(60), primary_key=True)
+    topic: Mapped[str] = mapped_column(ForeignKey("topics.code"))
+    position: Mapped[int] = mapped_column(Integer)
+    needs_certificate: Mapped[bool] = mapped_column(Boolean)
+    completable_here: Mapped[bool] = mapped_column(Boolean)
+    #: The kiosk flow that completes it here (padro_volant, instancia, deixalleria, bustia, ...).
+    kiosk_flow: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    url: Mapped[str] = mapped_column(String(300), default="")
+
+
+class ProcedureText(Base):
+    __tablename__ = "procedure_texts"
+    code: Mapped[str] = mapped_column(ForeignKey("procedures.code"), primary_key=True)
+    language: Mapped[str] = mapped_column(String(2), primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(Text)
+    #: JSON list of strings.
+    what_to_bring: Mapped[str] = mapped_column(Text, default="[]")
+    where_to_go: Mapped[str] = mapped_column(Text, default="")
+    hours: Mapped[str] = mapped_column(Text, default="")
+
+
+class Department(Base):
+    __tablename__ = "departments"
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name_ca: Mapped[str] = mapped_column(String(200))
+    name_es: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+
+
+class Instancia(Base):
+    __tablename__ = "instancies"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    registry_number: Mapped[str] = mapped_column(String(20), unique=True)
+    year: Mapped[int] = mapped_column(Integer)
+    sequence: Mapped[int] = mapped_column(Integer)
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"))
+    id_number: Mapped[str] = mapped_column(String(16))
+    kiosk_id: Mapped[str] = mapped_column(String(64))
+    csv: Mapped[str] = mapped_column(String(32))
+    #: The whole receipt as issued (JSON), so the registry shows exactly what the citizen got.
+    receipt: Mapped[str] = mapped_column(Text)
+    __table_args__ = (UniqueConstraint("year", "sequence", name="uq_instancies_year_sequence"),)
+
+
+class InstanciaAttachment(Base):
+    __tablename__ = "instancia_attachments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    instancia_id: Mapped[int] = mapped_column(ForeignKey("instancies.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(80))
+    media_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class DeixalleriaCard(Base):
+    __tablename__ = "deixalleria_cards"
+    number: Mapped[str] = mapped_column(String(20), primary_key=True)
+    id_number: Mapped[str] = mapped_column(String(16), index=True)
+    #: requested | active | lost | cancelled
+    status: Mapped[str] = mapped_column(String(12))
+    #: delivery (posted to the padró address) | pickup (collected at the deixalleria)
+    delivery: Mapped[str] = mapped_column(String(12))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DeixalleriaVisit(Base):
+    __tablename__ = "deixalleria_visits"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    card_number: Mapped[str] = mapped_column(ForeignKey("deixalleria_cards.number"))
+    visited_on: Mapped[date] = mapped_column(Date)
+    centre: Mapped[str] = mapped_column(String(100))
+    #: JSON list of material codes.
+    materials: Mapped[str] = mapped_column(Text)
+    __table_args__ = (Index("ix_deixalleria_visits_card_date", "card_number", "visited_on"),)
+
+
+class BonusBand(Base):
+    """The waste-tax bonus scale: previous year's visits in [min_visits, max_visits] -> amount."""
+
+    __tablename__ = "bonus_bands"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    min_visits: Mapped[int] = mapped_column(Integer)
+    max_visits: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: Decimal as text ("17.50"): exact on both databases.
+    amount: Mapped[str] = mapped_column(String(12))
+
+
+class BustiaMessage(Base):
+    __tablename__ = "bustia_messages"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    topic: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    contact_email: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    contact_phone: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    id_number: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    kiosk_id: Mapped[str] = mapped_column(String(64))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    csv: Mapped[str] = mapped_column(String(32))
