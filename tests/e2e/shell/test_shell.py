@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from textual.widgets import Input, Static
 
@@ -12,52 +13,47 @@ from kiosk.screens.goodbye import GoodbyeScreen
 from kiosk.screens.idle import IdleWarning
 from kiosk.screens.staff import StaffMenu, StaffPinModal
 from kiosk.session import EndReason
-from tests.fixtures.app import STAFF_PIN, make_settings, screen_text
+from tests.fixtures.app import STAFF_PIN, make_settings, screen_text, wait_for_text, wait_until
 
 SECRET_NAME = "CARMEN ESPAÑOLA ESPAÑOLA"
 
 
-async def _start_with_citizen_data(app: KioskApp, pilot: object) -> Path:
+async def _start_with_citizen_data(app: KioskApp, pilot: Any) -> Path:
     """Start a visit and put a citizen's name on screen and a file in the session's temp folder."""
     app.start_visit()
-    await pilot.pause()  # type: ignore[attr-defined]
+    await pilot.pause()
     assert app.session is not None
     app.session.identity = {"name": SECRET_NAME}
     document = app.session.temp_dir / "volant.pdf"
     document.write_bytes(b"%PDF-1.7 citizen document")
     await app.screen.mount(Static(f"Hola, {SECRET_NAME}", id="hello"))
-    await pilot.pause()  # type: ignore[attr-defined]
-    assert SECRET_NAME in screen_text(app)
+    await pilot.pause()
+    await wait_for_text(pilot, app, SECRET_NAME)
     return document.parent
 
 
 async def test_attract_screen_speaks_each_language(tmp_path: Path) -> None:
     app = KioskApp(make_settings(tmp_path))
     async with app.run_test(size=(100, 30)) as pilot:
-        assert "Introduïu la targeta o toqueu la pantalla per començar" in screen_text(app)
+        await wait_for_text(pilot, app, "Introduïu la targeta o toqueu la pantalla per començar")
         await pilot.click("#lang-es")
-        await pilot.pause()
-        text = screen_text(app)
+        text = await wait_for_text(pilot, app, "Introduzca la tarjeta")
         assert "Introduzca la tarjeta o toque la pantalla para empezar" in text
         assert "Introduïu la targeta" not in text
         await pilot.click("#lang-en")
-        await pilot.pause()
-        assert "Insert your card, or touch the screen to start" in screen_text(app)
+        await wait_for_text(pilot, app, "Insert your card, or touch the screen to start")
         assert "TRAINING MODE" in screen_text(app)
         await pilot.click("#lang-ca")
-        await pilot.pause()
-        assert "Introduïu la targeta" in screen_text(app)
+        await wait_for_text(pilot, app, "Introduïu la targeta")
         assert "MODE FORMACIÓ" in screen_text(app)
 
 
 async def test_training_banner_only_in_training_mode(tmp_path: Path) -> None:
     app = KioskApp(make_settings(tmp_path, kiosk={"mode": "production"}))
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
-        assert "MODE FORMACIÓ" not in screen_text(app)
+        assert "MODE FORMACIÓ" not in await wait_for_text(pilot, app, "Introduïu la targeta")
         app.start_visit()
-        await pilot.pause()
-        assert "MODE FORMACIÓ" not in screen_text(app)
+        assert "MODE FORMACIÓ" not in await wait_for_text(pilot, app, "Acabar i sortir")
 
 
 async def test_idle_warning_then_wipe_leaves_nothing(tmp_path: Path) -> None:
@@ -65,30 +61,20 @@ async def test_idle_warning_then_wipe_leaves_nothing(tmp_path: Path) -> None:
     app = KioskApp(settings)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.click("#lang-en")
+        await wait_for_text(pilot, app, "Insert your card")
         temp_dir = await _start_with_citizen_data(app, pilot)
         session = app.session
         assert session is not None and temp_dir.exists()
-        for _ in range(20):
-            await pilot.pause(0.1)
-            if isinstance(app.screen, IdleWarning):
-                break
+        await wait_for_text(pilot, app, "Are you still there?")
         assert isinstance(app.screen, IdleWarning)
-        assert "Are you still there?" in screen_text(app)
-        for _ in range(30):
-            await pilot.pause(0.1)
-            if isinstance(app.screen, AttractScreen):
-                break
-        await pilot.pause()
-        assert isinstance(app.screen, AttractScreen)
+        await wait_until(pilot, lambda: isinstance(app.screen, AttractScreen))
+        text = await wait_for_text(pilot, app, "Introduïu la targeta")
         assert len(app.screen_stack) == 1
         assert app.session is None
         assert session.ended is EndReason.IDLE and session.identity is None and session.token is None
         assert not temp_dir.exists()
         assert not list((tmp_path / "sessions").iterdir())
-        text = screen_text(app)
         assert SECRET_NAME not in text and "Hola" not in text
-        # Back in the default language for the next citizen.
-        assert "Introduïu la targeta" in text
 
 
 async def test_more_time_keeps_the_session(tmp_path: Path) -> None:
@@ -96,29 +82,24 @@ async def test_more_time_keeps_the_session(tmp_path: Path) -> None:
     app = KioskApp(settings)
     async with app.run_test(size=(100, 30)) as pilot:
         temp_dir = await _start_with_citizen_data(app, pilot)
-        for _ in range(20):
-            await pilot.pause(0.1)
-            if isinstance(app.screen, IdleWarning):
-                break
-        assert isinstance(app.screen, IdleWarning)
+        await wait_for_text(pilot, app, "Necessito més temps")
         await pilot.click("#more-time")
         await pilot.pause(0.3)
         assert not isinstance(app.screen, IdleWarning)
         assert app.session is not None and temp_dir.exists()
-        assert SECRET_NAME in screen_text(app)
+        await wait_for_text(pilot, app, SECRET_NAME)
 
 
 async def test_any_key_resets_the_idle_timer(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, ui={"idle_warning_seconds": 0.8, "idle_wipe_seconds": 5.0})
+    settings = make_settings(tmp_path, ui={"idle_warning_seconds": 1.5, "idle_wipe_seconds": 5.0})
     app = KioskApp(settings)
     async with app.run_test(size=(100, 30)) as pilot:
         await _start_with_citizen_data(app, pilot)
-        for _ in range(8):  # 1.6 s of activity every 0.2 s: never idle for 0.8 s
+        for _ in range(10):  # 2 s of activity every 0.2 s: never idle for 1.5 s
             await pilot.press("tab")
             await pilot.pause(0.2)
             assert not isinstance(app.screen, IdleWarning)
-        await pilot.pause(1.2)
-        assert isinstance(app.screen, IdleWarning)
+        await wait_until(pilot, lambda: isinstance(app.screen, IdleWarning))
 
 
 async def test_finish_says_goodbye_and_wipes(tmp_path: Path) -> None:
@@ -126,16 +107,14 @@ async def test_finish_says_goodbye_and_wipes(tmp_path: Path) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         temp_dir = await _start_with_citizen_data(app, pilot)
         await pilot.click("#finish")
-        await pilot.pause()
-        assert isinstance(app.screen, GoodbyeScreen)
-        text = screen_text(app)
+        await wait_until(pilot, lambda: isinstance(app.screen, GoodbyeScreen))
+        text = await wait_for_text(pilot, app, "No oblideu els papers impresos.")
         assert "No oblideu els papers impresos." in text
         assert SECRET_NAME not in text
         assert not temp_dir.exists() and app.session is None
         await pilot.pause(1.1)
         await pilot.press("enter")
-        await pilot.pause()
-        assert isinstance(app.screen, AttractScreen)
+        await wait_until(pilot, lambda: isinstance(app.screen, AttractScreen))
 
 
 async def test_citizen_cannot_quit_or_open_the_palette(tmp_path: Path) -> None:
@@ -156,24 +135,13 @@ async def test_staff_exit_needs_the_right_pin(tmp_path: Path) -> None:
         await pilot.pause()
         assert isinstance(app.screen, StaffPinModal)
         await pilot.press(*"00000000", "enter")
-        for _ in range(20):
-            await pilot.pause(0.1)
-            if "PIN incorrecte" in screen_text(app):
-                break
-        assert "PIN incorrecte" in screen_text(app)
+        await wait_for_text(pilot, app, "PIN incorrecte")
         assert isinstance(app.screen, StaffPinModal) and app.is_running
         # Wait for the delay after the wrong PIN, then the right one.
-        for _ in range(30):
-            await pilot.pause(0.1)
-            if not app.screen.query_one("#staff-pin", Input).disabled:
-                break
+        await wait_until(pilot, lambda: not app.screen.query_one("#staff-pin", Input).disabled)
         await pilot.press(*STAFF_PIN, "enter")
-        for _ in range(30):
-            await pilot.pause(0.1)
-            if isinstance(app.screen, StaffMenu):
-                break
-        assert isinstance(app.screen, StaffMenu)
-        text = screen_text(app)
+        await wait_until(pilot, lambda: isinstance(app.screen, StaffMenu))
+        text = await wait_for_text(pilot, app, "mataro-demo-01")
         assert "mataro-demo-01" in text and "formació" in text
         await pilot.click("#staff-exit")
         await pilot.pause()
