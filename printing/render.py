@@ -12,6 +12,7 @@ renders to the same bytes.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
@@ -20,6 +21,7 @@ import segno
 from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
 from fpdf.fonts import TTFFont
+from fpdf.output import OutputProducer
 
 from printing.documents import (
     BustiaReceipt,
@@ -218,6 +220,21 @@ class _DocumentPDF(FPDF):
                 self.text(cx - width / 2, cy + 4, label)
 
 
+class _DeterministicOutput(OutputProducer):
+    """fpdf2's PDF writer, except that the XMP's modification dates are the document's issue date.
+
+    fpdf2 stamps them with the wall clock, which made the same document differ from run to run; a
+    document issued once and never modified has been modified when it was created.
+    """
+
+    def _build_xmp_from_info(self) -> str:
+        xmp = super()._build_xmp_from_info()
+        created = re.search(r'xmp:CreateDate="([^"]*)"', xmp)
+        if created:
+            xmp = re.sub(r'(xmp:(?:ModifyDate|MetadataDate))="[^"]*"', rf'\1="{created.group(1)}"', xmp)
+        return xmp
+
+
 def _qr_runs(url: str) -> list[list[tuple[int, int]]]:
     """Rows of (start, length) runs of dark modules of the URL's QR code (error level M)."""
     qr = segno.make(url, error="m", micro=False)
@@ -274,7 +291,7 @@ class Renderer:
         pdf.set_creator("OVAC kiosk")
         pdf.add_page()
         _Body(pdf).write(document)
-        return bytes(pdf.output())
+        return bytes(pdf.output(output_producer_class=_DeterministicOutput))
 
 
 def document_title(document: Document) -> str:
