@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.widgets import Input, Static
 
 from kiosk.app import KioskApp
@@ -128,7 +130,8 @@ async def test_citizen_cannot_quit_or_open_the_palette(tmp_path: Path) -> None:
         assert app.return_code is None
 
 
-async def test_staff_exit_needs_the_right_pin(tmp_path: Path) -> None:
+async def test_staff_exit_needs_the_right_pin(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
     app = KioskApp(make_settings(tmp_path))
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("ctrl+f12")
@@ -146,6 +149,8 @@ async def test_staff_exit_needs_the_right_pin(tmp_path: Path) -> None:
         await pilot.click("#staff-exit")
         await pilot.pause()
     assert not app.is_running
+    assert "wrong staff PIN" in caplog.text
+    assert "00000000" not in caplog.text and STAFF_PIN not in caplog.text
 
 
 async def test_staff_chord_with_f12_three_times(tmp_path: Path) -> None:
