@@ -3,6 +3,7 @@
 pytest_plugins = [
     "tests.fixtures.app",
     "tests.fixtures.backend",
+    "tests.fixtures.postgres",
     "tests.fixtures.pcsc",
     "tests.fixtures.cups",
 ]

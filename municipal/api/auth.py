@@ -93,7 +93,9 @@ def create_session(body: SessionIn, ctx: Ctx, kiosk_id: KioskId) -> SessionOut:
             .values(used_at=now)
             .returning(AuthChallenge.nonce, AuthChallenge.expires_at)
         ).one_or_none()
-        known = row is not None or session.get(AuthChallenge, body.challenge_id) is not None
+        if row is None:
+            mine = session.get(AuthChallenge, body.challenge_id)
+            known = mine is not None and mine.kiosk_id == kiosk_id
     if row is None:
         code = "challenge_used" if known else "challenge_unknown"
         log.info("login refused: %s (kiosk %s)", code, kiosk_id)

@@ -1,0 +1,139 @@
+"""The backend suite runs twice: on SQLite (the shared `backend_server`) and on PostgreSQL (a server of
+its own on a database of the private cluster)."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import requests
+from sqlalchemy import Engine, create_engine, text
+
+from devstack import backend
+from devstack.postgres import PostgresInfo
+from tests.fixtures.backend import Issued, TestPKI
+
+
+@pytest.fixture(scope="session")
+def postgres_backend(
+    postgres_cluster: PostgresInfo, backend_trust_anchors: Any, backend_revoked_serials: list[int | str]
+) -> Iterator[backend.BackendInfo]:
+    with backend.running(
+        database_url=postgres_cluster.create_database(),
+        trust_anchors=backend_trust_anchors,
+        revoked_serials=backend_revoked_serials,
+        training=True,
+    ) as info:
+        yield info
+
+
+@pytest.fixture(scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def server(request: pytest.FixtureRequest) -> backend.BackendInfo:
+    name = "backend_server" if request.param == "sqlite" else "postgres_backend"
+    info: backend.BackendInfo = request.getfixturevalue(name)
+    return info
+
+
+@dataclass
+class Api:
+    """Plain HTTP against the server, with this kiosk's credentials unless told otherwise."""
+
+    info: backend.BackendInfo
+    engine: Engine
+    kiosk: tuple[str, str]
+
+    def headers(self, token: str | None = None, **extra: str) -> dict[str, str]:
+        out = {"X-Kiosk-Id": self.kiosk[0], "X-Kiosk-Key": self.kiosk[1]}
+        if token:
+            out["Authorization"] = f"Bearer {token}"
+        out.update({k.replace("_", "-"): v for k, v in extra.items()})
+        return out
+
+    def get(self, path: str, token: str | None = None, **kw: Any) -> requests.Response:
+        headers = {**self.headers(token), **kw.pop("headers", {})}
+        return requests.get(self.info.url + path, headers=headers, timeout=30, **kw)
+
+    def post(self, path: str, token: str | None = None, **kw: Any) -> requests.Response:
+        headers = {**self.headers(token), **kw.pop("headers", {})}
+        return requests.post(self.info.url + path, headers=headers, timeout=60, **kw)
+
+    def delete(self, path: str, token: str | None = None, **kw: Any) -> requests.Response:
+        headers = {**self.headers(token), **kw.pop("headers", {})}
+        return requests.delete(self.info.url + path, headers=headers, timeout=30, **kw)
+
+    def scalar(self, sql: str, **params: Any) -> Any:
+        with self.engine.connect() as conn:
+            return conn.execute(text(sql), params).scalar()
+
+    def execute(self, sql: str, **params: Any) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(text(sql), params)
+
+    def sessions(self) -> int:
+        return int(self.scalar("SELECT count(*) FROM citizen_sessions"))
+
+    def challenge(self) -> dict[str, str]:
+        r = self.post("/v1/auth/challenges")
+        assert r.status_code == 201, r.text
+        body: dict[str, str] = r.json()
+        assert len(base64.b64decode(body["nonce"])) == 32
+        return body
+
+    def login(self, cert: Issued) -> dict[str, Any]:
+        r = self.post("/v1/auth/sessions", json=cert.login_body(self.challenge()))
+        assert r.status_code == 201, r.text
+        body: dict[str, Any] = r.json()
+        return body
+
+    def weak_login(self, id_number: str, birth_date: str, postal_code: str) -> requests.Response:
+        return self.post(
+            "/v1/auth/weak-sessions",
+            json={"id_number": id_number, "birth_date": birth_date, "postal_code": postal_code},
+        )
+
+
+@pytest.fixture(scope="session")
+def server_engine(server: backend.BackendInfo) -> Iterator[Engine]:
+    engine = create_engine(server.database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def api(server: backend.BackendInfo, server_engine: Engine) -> Api:
+    return Api(server, server_engine, (server.kiosk_id, server.kiosk_key))
+
+
+@dataclass
+class Citizens:
+    """Certificates for the test citizens of eid/testcards/citizens.toml (issued by backend_pki)."""
+
+    carmen: Issued  # dnie3-valid, household of 4 with a minor
+    jordi: Issued  # dnie2-valid
+    maria_rosa: Issued  # AOC form
+    amina: Issued  # NIE
+    pau: Issued  # not in the padró
+
+
+@pytest.fixture(scope="session")
+def citizens(backend_pki: TestPKI) -> Citizens:
+    ca = backend_pki.dnie
+    return Citizens(
+        carmen=ca.issue("12345678Z", "CARMEN", "ESPAÑOLA", "ESPAÑOLA"),
+        jordi=ca.issue("87654321X", "JORDI", "PUIG", "FERRER"),
+        maria_rosa=backend_pki.aoc.issue("11111111H", "MARIA ROSA", "LLOPIS", "GÜELL", form="aoc", policy=None),
+        amina=ca.issue("X1234567L", "AMINA", "EL IDRISSI"),
+        pau=ca.issue("23456789D", "PAU", "SERRA", "ROVIRA"),
+    )
+
+
+@pytest.fixture(scope="session")
+def tokens(server: backend.BackendInfo, citizens: Citizens, server_engine: Engine) -> dict[str, str]:
+    """One certificate session per test citizen, for the procedure tests (per server)."""
+    api = Api(server, server_engine, (server.kiosk_id, server.kiosk_key))
+    return {
+        name: api.login(getattr(citizens, name))["token"] for name in ("carmen", "jordi", "maria_rosa", "amina", "pau")
+    }
