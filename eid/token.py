@@ -99,7 +99,10 @@ class CardToken:
     def label(self) -> str:
         return str(self._token.label)
 
-    # -- the two hooks a test token layer may override ------------------------------------------------
+    # -- the hooks a test token layer overrides ----------------------------------------------------------
+    def _check_present(self) -> None:
+        """Raise a PKCS#11 'token not present' error if the card has left (a real module does it itself)."""
+
     def _token_flags(self) -> TokenFlag:
         """The token's flags now (re-read: a card changes them after each failed login)."""
         fresh = self._token.slot.get_token()
@@ -135,7 +138,10 @@ class CardToken:
     def certificates(self) -> list[CardCertificate]:
         """Every certificate object on the card, read without the PIN."""
         found: list[CardCertificate] = []
-        with _LOCK, self._errors(), self._token.open() as session:
+        with _LOCK, self._errors():
+            self._check_present()
+            session = self._token.open()
+        with _LOCK, self._errors(), session:
             for obj in session.get_objects({Attribute.CLASS: ObjectClass.CERTIFICATE}):
                 found.append(
                     CardCertificate(
@@ -164,12 +170,14 @@ class CardToken:
         Raises WrongPin / PinLocked / CardRemoved / UnsupportedCard. Never retries a PIN by itself.
         """
         with _LOCK, self._errors():
+            self._check_present()
             session = self._open_user_session(pin)
             try:
                 key = session.get_key(object_class=ObjectClass.PRIVATE_KEY, id=cert.key_id)
                 if self._always_authenticate(key):
                     # DNIe 3.0/4.0 keys: a context-specific login before each signature.
                     session.reaffirm_credentials(pin)
+                self._check_present()
                 signature: bytes = key.sign(challenge, mechanism=Mechanism.SHA256_RSA_PKCS)
                 return signature
             finally:

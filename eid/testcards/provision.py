@@ -186,7 +186,8 @@ def provision(root: Path, cards: Iterable[str] | None = None) -> Provisioned:
 
     with tempfile.TemporaryDirectory(prefix="ovac-keys-") as keys:
         os.chmod(keys, 0o700)
-        with ThreadPoolExecutor(max_workers=2) as pool:
+        # One at a time: concurrent softhsm2-util runs on one token store trip over each other.
+        with ThreadPoolExecutor(max_workers=1) as pool:
             jobs = [
                 pool.submit(_load_into_token, all_cards[name], creds, Path(keys), env)
                 for name, creds in creds_by_card.items()

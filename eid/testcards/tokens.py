@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -79,9 +79,17 @@ class TestCardToken(CardToken):
 
     __test__ = False  # not a pytest class
 
-    def __init__(self, token: Any, *, counter: PinCounter) -> None:
+    def __init__(
+        self, token: Any, *, counter: PinCounter, present: Callable[[], bool] = lambda: True
+    ) -> None:
         super().__init__(token, max_tries=DNIE_MAX_TRIES)
         self._counter = counter
+        self._present = present
+
+    def _check_present(self) -> None:
+        # SoftHSM2 tokens never leave; a real card does. Answer as OpenSC does for a card pulled out.
+        if not self._present():
+            raise p11.TokenNotPresent()
 
     def _token_flags(self) -> TokenFlag:
         flags = super()._token_flags()
@@ -133,4 +141,6 @@ class TestCardTokens:
         label = manifest.get(card, {}).get("token_label")
         if label is None:
             raise TokenNotFound("this test card has no PKCS#11 token")
-        return self._inner.find_by_label(label, TestCardToken, counter=self._counter)
+        return self._inner.find_by_label(
+            label, TestCardToken, counter=self._counter, present=lambda: self.card_in(reader) == card
+        )

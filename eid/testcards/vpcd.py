@@ -60,7 +60,7 @@ class VirtualCard:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                sock = socket.create_connection((self.host, self.port), timeout=1.0)
+                sock = socket.create_connection((self.host, self.port), timeout=0.15)
             except OSError:
                 self._stop.wait(0.1)
                 continue

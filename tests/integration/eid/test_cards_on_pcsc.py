@@ -1,0 +1,144 @@
+"""Test cards on the real PC/SC stack: pcscd + vpcd virtual readers + our virtual cards."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from devstack.pcsc import PcscInfo
+from eid.atr import CardKind
+from eid.pcsc import (
+    CardInserted,
+    CardRemoved,
+    PcscWatcher,
+    ReaderAdded,
+    ReaderRemoved,
+    ServiceBack,
+    ServiceLost,
+)
+from eid.testcards.citizens import load_cards
+from eid.testcards.control import TestCardControl, TestCardError
+from eid.testcards.vpcd import VPCD_READERS
+from tests.fixtures.pcsc import EventLog
+
+READER0, READER1 = VPCD_READERS
+EXPECTED_KIND = {
+    "dnie3": CardKind.DNIE_3,
+    "dnie2": CardKind.DNIE_2,
+    "aoc": CardKind.UNKNOWN,  # a generic chip: identified by its certificate's issuer
+    "finalised": CardKind.DNIE_FINALISED,
+    "contactless": CardKind.CONTACTLESS,
+    "unsupported": CardKind.UNKNOWN,
+}
+CARDS = load_cards()
+
+
+@pytest.mark.parametrize("name", list(CARDS))
+def test_insert_and_remove_each_test_card(
+    name: str, testcards: TestCardControl, card_events: tuple[PcscWatcher, EventLog]
+) -> None:
+    _, log = card_events
+    assert testcards.insert(name) == READER0
+    inserted = log.wait_for(lambda e: isinstance(e, CardInserted))
+    assert isinstance(inserted, CardInserted)
+    assert inserted.reader == READER0
+    assert inserted.atr == CARDS[name].atr
+    assert inserted.kind is EXPECTED_KIND[CARDS[name].kind]
+    assert testcards.inserted() == {READER0: name}
+    started = time.monotonic()
+    testcards.remove()
+    assert log.wait_for(lambda e: isinstance(e, CardRemoved)) == CardRemoved(READER0)
+    assert time.monotonic() - started < 1.0  # the session must be wiped within a second of a removal
+    assert testcards.inserted() == {}
+
+
+def test_two_readers_at_once(testcards: TestCardControl, card_events: tuple[PcscWatcher, EventLog]) -> None:
+    watcher, log = card_events
+    testcards.insert("dnie3-valid", reader=0)
+    testcards.insert("contactless", reader=1)
+    first = log.wait_for(lambda e: isinstance(e, CardInserted))
+    second = log.wait_for(lambda e: isinstance(e, CardInserted))
+    assert {first, second} == {
+        CardInserted(READER0, CARDS["dnie3-valid"].atr),
+        CardInserted(READER1, CARDS["contactless"].atr),
+    }
+    assert set(watcher.cards) == {READER0, READER1}
+    testcards.remove(reader=1)
+    assert log.wait_for(lambda e: isinstance(e, CardRemoved)) == CardRemoved(READER1)
+    assert watcher.cards == {READER0: CARDS["dnie3-valid"].atr}
+    testcards.remove(reader=0)
+    assert log.wait_for(lambda e: isinstance(e, CardRemoved)) == CardRemoved(READER0)
+
+
+def test_replacing_a_card_reports_removal_then_insertion(
+    testcards: TestCardControl, card_events: tuple[PcscWatcher, EventLog]
+) -> None:
+    _, log = card_events
+    testcards.insert("dnie2-valid")
+    log.wait_for(lambda e: isinstance(e, CardInserted))
+    testcards.insert("aoc-valid")  # same reader: the daemon takes the first card out
+    assert log.wait_for(lambda e: isinstance(e, CardRemoved)) == CardRemoved(READER0)
+    assert log.wait_for(lambda e: isinstance(e, CardInserted)) == CardInserted(
+        READER0, CARDS["aoc-valid"].atr
+    )
+
+
+def test_readers_and_a_present_card_are_reported_at_start(testcards: TestCardControl) -> None:
+    testcards.insert("dnie3-valid")
+    time.sleep(0.3)
+    log = EventLog()
+    watcher = PcscWatcher(log)
+    watcher.start()
+    try:
+        assert log.wait_for(lambda e: isinstance(e, ReaderAdded) and e.reader == READER0)
+        assert log.wait_for(lambda e: isinstance(e, CardInserted)).reader == READER0  # type: ignore[union-attr]
+    finally:
+        watcher.stop()
+
+
+def test_only_the_configured_readers_are_watched(testcards: TestCardControl) -> None:
+    log = EventLog()
+    watcher = PcscWatcher(log, readers=[READER1])
+    watcher.start()
+    try:
+        assert watcher.ready.wait(5)
+        testcards.insert("dnie3-valid", reader=0)
+        testcards.insert("dnie2-valid", reader=1)
+        assert log.wait_for(lambda e: isinstance(e, CardInserted)).reader == READER1  # type: ignore[union-attr]
+        assert all(getattr(e, "reader", READER1) == READER1 for e in log.drain())
+    finally:
+        watcher.stop()
+
+
+def test_unknown_card_is_refused_by_the_daemon(testcards: TestCardControl) -> None:
+    with pytest.raises(TestCardError):
+        testcards.insert("no-such-card")
+
+
+def test_pcscd_restart_mid_session(
+    pcsc_stack: PcscInfo, testcards: TestCardControl, card_events: tuple[PcscWatcher, EventLog]
+) -> None:
+    if not pcsc_stack.owns_pcscd:
+        pytest.skip("pcscd was already running and is not ours to restart")
+    watcher, log = card_events
+    testcards.insert("dnie3-valid")
+    log.wait_for(lambda e: isinstance(e, CardInserted))
+    pcsc_stack.stop_pcscd()
+    try:
+        assert log.wait_for(lambda e: isinstance(e, CardRemoved)) == CardRemoved(READER0)
+        log.wait_for(lambda e: isinstance(e, ServiceLost))
+        removed = [e for e in log.drain() if isinstance(e, ReaderRemoved)]
+        assert {e.reader for e in removed} >= {READER0, READER1}
+        assert watcher.cards == {}
+    finally:
+        pcsc_stack.start_pcscd()
+    log.wait_for(lambda e: isinstance(e, ServiceBack), timeout=10)
+    log.wait_for(lambda e: isinstance(e, ReaderAdded) and e.reader == READER0)
+    # the card stayed in the reader: it is reported again once pcscd is back
+    back = log.wait_for(lambda e: isinstance(e, CardInserted), timeout=10)
+    assert back == CardInserted(
+        READER0, parse_atr("3B 7F 96 00 00 00 6A 44 4E 49 65 20 01 01 55 04 21 03 90 00")
+    )
+    testcards.remove()
+    assert log.wait_for(lambda e: isinstance(e, CardRemoved)) == CardRemoved(READER0)
