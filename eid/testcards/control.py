@@ -7,6 +7,7 @@ announced in `/run/ovac-kiosk/testcards.current` by `make demo`, so a trainer's 
 
 from __future__ import annotations
 
+import builtins
 import json
 import os
 import socket
@@ -107,9 +108,9 @@ class TestCardControl:
         reader_name: str = self._call({"cmd": "insert", "card": name, "reader": reader})["reader"]
         return reader_name
 
-    def remove(self, reader: int | None = None) -> list[str]:
+    def remove(self, reader: int | None = None) -> builtins.list[str]:
         """Remove the card from `reader`, or every test card."""
-        removed: list[str] = self._call({"cmd": "remove", "reader": reader})["removed"]
+        removed: builtins.list[str] = self._call({"cmd": "remove", "reader": reader})["removed"]
         return removed
 
 
