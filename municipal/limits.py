@@ -39,7 +39,9 @@ class BodySizeLimit:
     async def _refuse(self, scope: Scope, send: Send) -> None:
         from starlette.requests import Request
 
-        body = json.dumps(error_body("request_too_large", language_of(Request(scope)))).encode()
+        body = json.dumps(
+            error_body("request_too_large", language_of(Request(scope))), ensure_ascii=False
+        ).encode()
         await send(
             {
                 "type": "http.response.start",

@@ -124,7 +124,9 @@ def citizens(backend_pki: TestPKI) -> Citizens:
     return Citizens(
         carmen=ca.issue("12345678Z", "CARMEN", "ESPAÑOLA", "ESPAÑOLA"),
         jordi=ca.issue("87654321X", "JORDI", "PUIG", "FERRER"),
-        maria_rosa=backend_pki.aoc.issue("11111111H", "MARIA ROSA", "LLOPIS", "GÜELL", form="aoc", policy=None),
+        maria_rosa=backend_pki.aoc.issue(
+            "11111111H", "MARIA ROSA", "LLOPIS", "GÜELL", form="aoc", policy=None
+        ),
         amina=ca.issue("X1234567L", "AMINA", "EL IDRISSI"),
         pau=ca.issue("23456789D", "PAU", "SERRA", "ROVIRA"),
     )
@@ -135,5 +137,6 @@ def tokens(server: backend.BackendInfo, citizens: Citizens, server_engine: Engin
     """One certificate session per test citizen, for the procedure tests (per server)."""
     api = Api(server, server_engine, (server.kiosk_id, server.kiosk_key))
     return {
-        name: api.login(getattr(citizens, name))["token"] for name in ("carmen", "jordi", "maria_rosa", "amina", "pau")
+        name: api.login(getattr(citizens, name))["token"]
+        for name in ("carmen", "jordi", "maria_rosa", "amina", "pau")
     }

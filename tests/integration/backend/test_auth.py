@@ -84,7 +84,9 @@ def test_refused_attempt_burns_the_challenge(api: Api, citizens: Citizens) -> No
 def test_expired_challenge(api: Api, citizens: Citizens) -> None:
     challenge = api.challenge()
     past = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(seconds=1)
-    api.execute("UPDATE auth_challenges SET expires_at = :t WHERE id = :id", t=past, id=challenge["challenge_id"])
+    api.execute(
+        "UPDATE auth_challenges SET expires_at = :t WHERE id = :id", t=past, id=challenge["challenge_id"]
+    )
     _refused(api, citizens.carmen.login_body(challenge), 401, "challenge_expired")
 
 
@@ -95,7 +97,9 @@ def test_challenge_expires_in_two_minutes(api: Api) -> None:
 
 
 def test_unknown_challenge(api: Api, citizens: Citizens) -> None:
-    body = citizens.carmen.login_body({"challenge_id": "0" * 32, "nonce": base64.b64encode(b"n" * 32).decode()})
+    body = citizens.carmen.login_body(
+        {"challenge_id": "0" * 32, "nonce": base64.b64encode(b"n" * 32).decode()}
+    )
     _refused(api, body, 401, "challenge_unknown")
 
 
@@ -144,7 +148,11 @@ def test_revoked_certificate(api: Api, backend_pki: TestPKI) -> None:
 def test_garbage_certificate(api: Api) -> None:
     body = {"challenge_id": api.challenge()["challenge_id"], "certificate": "AAAA", "signature": "AAAA"}
     _refused(api, body, 401, "certificate_invalid")
-    body = {"challenge_id": api.challenge()["challenge_id"], "certificate": "not base64!", "signature": "AAAA"}
+    body = {
+        "challenge_id": api.challenge()["challenge_id"],
+        "certificate": "not base64!",
+        "signature": "AAAA",
+    }
     _refused(api, body, 422, "validation_error")
 
 
@@ -212,7 +220,9 @@ def test_token_of_another_citizen_gives_only_their_own_data(api: Api, citizens: 
     assert second.status_code == 201
     assert second.json()["holder"]["id_number"] == "87654321X"
     assert second.json()["csv"] != first.json()["csv"]
-    assert api.post("/v1/padro/documents", "forged-token", json={"kind": "volant_individual"}).status_code == 401
+    assert (
+        api.post("/v1/padro/documents", "forged-token", json={"kind": "volant_individual"}).status_code == 401
+    )
 
 
 def test_no_token(api: Api) -> None:
@@ -245,7 +255,9 @@ def test_weak_login_grants_deixalleria_only(api: Api) -> None:
         ("87654321A", "1958-11-02", "08302", 422, "id_number_invalid"),  # wrong check letter
     ],
 )
-def test_weak_login_refusals(api: Api, id_number: str, birth: str, postal: str, status: int, code: str) -> None:
+def test_weak_login_refusals(
+    api: Api, id_number: str, birth: str, postal: str, status: int, code: str
+) -> None:
     before = api.sessions()
     r = api.weak_login(id_number, birth, postal)
     assert (r.status_code, r.json()["code"]) == (status, code)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,17 +29,23 @@ def test_catalogue(api: Api, language: str) -> None:
     assert len(procedures) >= 25
     by_code = {p["code"]: p for p in procedures}
     volant = by_code["volant_individual"]
-    assert volant["needs_certificate"] and volant["completable_here"] and volant["kiosk_flow"] == "padro_document"
+    assert (
+        volant["needs_certificate"]
+        and volant["completable_here"]
+        and volant["kiosk_flow"] == "padro_document"
+    )
     assert not by_code["bustia"]["needs_certificate"]
     elsewhere = [p for p in procedures if not p["completable_here"]]
     assert elsewhere and all(p["where_to_go"] and p["what_to_bring"] for p in elsewhere)
-    assert {"Volant d'empadronament individual", "Volante de empadronamiento individual"} & {volant["title"]} or (
-        language == "en"
-    )
+    assert {"Volant d'empadronament individual", "Volante de empadronamiento individual"} & {
+        volant["title"]
+    } or (language == "en")
 
 
 def test_catalogue_follows_accept_language(api: Api) -> None:
-    r = requests.get(f"{api.info.url}/v1/catalogue", headers={"Accept-Language": "es-ES,es;q=0.9"}, timeout=10)
+    r = requests.get(
+        f"{api.info.url}/v1/catalogue", headers={"Accept-Language": "es-ES,es;q=0.9"}, timeout=10
+    )
     assert r.json()["language"] == "es"
 
 
@@ -56,7 +63,9 @@ def test_registration(api: Api, tokens: dict[str, str]) -> None:
 
 
 def test_volant_individual(api: Api, tokens: dict[str, str]) -> None:
-    r = api.post("/v1/padro/documents", tokens["carmen"], json={"kind": "volant_individual", "language": "es"})
+    r = api.post(
+        "/v1/padro/documents", tokens["carmen"], json={"kind": "volant_individual", "language": "es"}
+    )
     assert r.status_code == 201, r.text
     doc = r.json()
     assert doc["kind"] == "volant_individual" and doc["language"] == "es" and doc["training"] is True
@@ -89,7 +98,12 @@ def test_nie_holder_household(api: Api, tokens: dict[str, str]) -> None:
 
 def test_not_registered_is_refused_with_a_reason(api: Api, tokens: dict[str, str]) -> None:
     before = api.scalar("SELECT count(*) FROM issued_documents")
-    r = api.post("/v1/padro/documents", tokens["pau"], json={"kind": "volant_individual"}, headers={"Accept-Language": "en"})
+    r = api.post(
+        "/v1/padro/documents",
+        tokens["pau"],
+        json={"kind": "volant_individual"},
+        headers={"Accept-Language": "en"},
+    )
     assert r.status_code == 409
     assert r.json()["code"] == "not_registered" and "not registered" in r.json()["message"]
     assert api.scalar("SELECT count(*) FROM issued_documents") == before
@@ -97,10 +111,16 @@ def test_not_registered_is_refused_with_a_reason(api: Api, tokens: dict[str, str
 
 def test_idempotency_key(api: Api, tokens: dict[str, str]) -> None:
     headers = {"Idempotency-Key": "volant-idem-1"}
-    first = api.post("/v1/padro/documents", tokens["jordi"], json={"kind": "volant_individual"}, headers=headers)
-    again = api.post("/v1/padro/documents", tokens["jordi"], json={"kind": "volant_individual"}, headers=headers)
+    first = api.post(
+        "/v1/padro/documents", tokens["jordi"], json={"kind": "volant_individual"}, headers=headers
+    )
+    again = api.post(
+        "/v1/padro/documents", tokens["jordi"], json={"kind": "volant_individual"}, headers=headers
+    )
     assert first.status_code == again.status_code == 201 and first.json() == again.json()
-    other = api.post("/v1/padro/documents", tokens["jordi"], json={"kind": "volant_collectiu"}, headers=headers)
+    other = api.post(
+        "/v1/padro/documents", tokens["jordi"], json={"kind": "volant_collectiu"}, headers=headers
+    )
     assert other.status_code == 409 and other.json()["code"] == "idempotency_conflict"
     assert api.scalar("SELECT count(*) FROM issued_documents WHERE csv = :c", c=first.json()["csv"]) == 1
 
@@ -117,7 +137,12 @@ def test_verify_unknown_csv(api: Api) -> None:
 
 @pytest.mark.parametrize(
     ("citizen", "last_year", "amount", "band_min"),
-    [("carmen", 8, "17.50", 7), ("jordi", 14, "23.00", 13), ("maria_rosa", 5, "12.00", 4), ("amina", 2, "0.00", None)],
+    [
+        ("carmen", 8, "17.50", 7),
+        ("jordi", 14, "23.00", 13),
+        ("maria_rosa", 5, "12.00", 4),
+        ("amina", 2, "0.00", None),
+    ],
 )
 def test_deixalleria_bonus_bands(
     api: Api, tokens: dict[str, str], citizen: str, last_year: int, amount: str, band_min: int | None
@@ -173,7 +198,9 @@ def test_bustia_anonymous_and_identified(api: Api, tokens: dict[str, str]) -> No
     receipt = anonymous.json()
     assert receipt["reference"].startswith("QS/") and receipt["contact"] is None
     contact = {"email": "veina@example.org", "phone": "+34 600 000 000"}
-    identified = api.post("/v1/bustia", tokens["jordi"], json={**body, "kind": "agraiment", "contact": contact})
+    identified = api.post(
+        "/v1/bustia", tokens["jordi"], json={**body, "kind": "agraiment", "contact": contact}
+    )
     assert identified.status_code == 201 and identified.json()["contact"] == contact
     n1, n2 = (int(x.json()["reference"].rsplit("/", 1)[1]) for x in (anonymous, identified))
     assert n2 > n1
@@ -194,7 +221,7 @@ def test_error_shape_everywhere(api: Api) -> None:
 
 
 def test_body_limit_applies_to_chunked_bodies(api: Api) -> None:
-    def chunks():  # type: ignore[no-untyped-def]
+    def chunks() -> Iterator[bytes]:
         for _ in range(100):
             yield b"x" * 4096
 
