@@ -1,0 +1,366 @@
+"""Printers behind one small interface: submit a PDF, follow the job, get back one plain outcome.
+
+`CupsPrinter` prints through CUPS with pycups: it submits the job, follows it until it completes, and
+reads the job's and the printer's state reasons on the way (out of paper, jam, offline, stopped ...).
+A fault that clears by itself (paper refilled, jam removed) lets the job complete; if the job has not
+completed after the configured time, the printer cancels it itself, so that a document never comes out
+later in front of the next person. `FolderPrinter` writes the PDF into a folder, for demos.
+
+Every call blocks: run it in a worker thread. Outcomes carry a `detail` for staff (queue, job id, what
+CUPS said) and never any citizen data.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from pathlib import Path
+from typing import Any, Protocol
+
+log = logging.getLogger(__name__)
+
+
+class PrintStatus(Enum):
+    """What became of a print job, in the few cases the kiosk tells a citizen apart."""
+
+    PRINTED = "printed"
+    OUT_OF_PAPER = "out-of-paper"
+    PAPER_JAM = "paper-jam"
+    OFFLINE = "offline"
+    QUEUE_STOPPED = "queue-stopped"
+    ABORTED = "aborted"
+    CUPS_UNREACHABLE = "cups-unreachable"
+    TIMED_OUT = "timed-out"
+
+    @property
+    def is_fault_that_may_clear(self) -> bool:
+        """A printer condition that staff (or the printer) can fix while the job waits."""
+        return self in (PrintStatus.OUT_OF_PAPER, PrintStatus.PAPER_JAM, PrintStatus.OFFLINE)
+
+
+@dataclass(frozen=True)
+class PrintOutcome:
+    """The final result of `Printer.submit`: `status` for the kiosk, `detail` for staff and the log."""
+
+    status: PrintStatus
+    detail: str = ""
+    job_id: int | None = None
+
+    @property
+    def printed(self) -> bool:
+        return self.status is PrintStatus.PRINTED
+
+
+@dataclass(frozen=True)
+class PrintProgress:
+    """What the job is doing now, reported while `submit` waits: `fault` is set while a printer fault
+    holds the job (it may still complete if the fault clears)."""
+
+    state: str  # "queued" | "printing" | "held"
+    fault: PrintStatus | None = None
+    detail: str = ""
+
+
+ProgressCallback = Callable[[PrintProgress], None]
+
+
+class Printer(Protocol):
+    """Anything that can print a PDF for the kiosk."""
+
+    def submit(
+        self,
+        pdf_path: Path,
+        title: str,
+        *,
+        on_progress: ProgressCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> PrintOutcome:
+        """Print `pdf_path` (a job named `title`, which must carry no citizen data) and wait for the end."""
+        ...
+
+    @property
+    def description(self) -> str:
+        """For staff and logs: which printer this is."""
+        ...
+
+
+# --- CUPS ----------------------------------------------------------------------------------------
+
+# IPP job-state values (RFC 8011 5.3.7).
+JOB_PENDING, JOB_HELD, JOB_PROCESSING, JOB_STOPPED, JOB_CANCELED, JOB_ABORTED, JOB_COMPLETED = range(3, 10)
+# IPP printer-state values.
+PRINTER_IDLE, PRINTER_PROCESSING, PRINTER_STOPPED = 3, 4, 5
+
+#: printer-state-reasons (without their -error/-warning/-report suffix) -> the fault they mean.
+REASON_FAULTS: dict[str, PrintStatus] = {
+    "media-empty": PrintStatus.OUT_OF_PAPER,
+    "media-needed": PrintStatus.OUT_OF_PAPER,
+    "input-tray-missing": PrintStatus.OUT_OF_PAPER,
+    "media-jam": PrintStatus.PAPER_JAM,
+    "offline": PrintStatus.OFFLINE,
+    "shutdown": PrintStatus.OFFLINE,
+    "connecting-to-device": PrintStatus.OFFLINE,
+    "timed-out": PrintStatus.OFFLINE,
+    "door-open": PrintStatus.OFFLINE,
+    "cover-open": PrintStatus.OFFLINE,
+    "paused": PrintStatus.QUEUE_STOPPED,
+}
+#: When several faults show at once, the one a citizen or staff member can act on first.
+_FAULT_ORDER = (
+    PrintStatus.PAPER_JAM,
+    PrintStatus.OUT_OF_PAPER,
+    PrintStatus.OFFLINE,
+    PrintStatus.QUEUE_STOPPED,
+)
+
+_JOB_ATTRIBUTES = ["job-state", "job-state-reasons", "job-printer-state-message"]
+_PRINTER_ATTRIBUTES = [
+    "printer-state",
+    "printer-state-reasons",
+    "printer-state-message",
+    "printer-is-accepting-jobs",
+]
+
+
+def _as_list(value: Any) -> list[str]:
+    """pycups returns a one-valued IPP attribute as a str and a multi-valued one as a list."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value]
+
+
+def fault_of(reasons: Iterable[str]) -> PrintStatus | None:
+    """The fault that printer-state-reasons describe, if any ('none' and warnings of no interest: None)."""
+    found = set()
+    for reason in reasons:
+        base = re.sub(r"-(error|warning|report)$", "", reason)
+        if base in REASON_FAULTS:
+            # A warning ("media-low-warning" is not here) would not stop a job; an error or report does.
+            found.add(REASON_FAULTS[base])
+    return next((fault for fault in _FAULT_ORDER if fault in found), None)
+
+
+class CupsPrinter:
+    """A CUPS queue, through pycups. `server` is "host[:port]" or a socket path; empty = the default."""
+
+    def __init__(
+        self, queue: str, server: str = "", timeout_seconds: float = 60.0, poll_seconds: float = 0.2
+    ) -> None:
+        if not queue:
+            raise ValueError("a CUPS printer needs a queue name ([printer] name)")
+        self.queue = queue
+        self.server = server
+        self.timeout_seconds = timeout_seconds
+        self.poll_seconds = poll_seconds
+
+    @property
+    def description(self) -> str:
+        return f"CUPS queue {self.queue} on {self.server or 'the default server'}"
+
+    def _connect(self) -> Any:
+        import cups
+
+        if self.server:
+            # Per thread in libcups, and needed beyond the connection itself: cupsPrintFile looks the
+            # destination up on the default server, so a Connection(host=...) alone is not enough.
+            cups.setServer(self.server)
+        return cups.Connection()
+
+    def submit(
+        self,
+        pdf_path: Path,
+        title: str,
+        *,
+        on_progress: ProgressCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> PrintOutcome:
+        import cups
+
+        def report(progress: PrintProgress) -> None:
+            if on_progress is not None:
+                on_progress(progress)
+
+        try:
+            conn = self._connect()
+        except RuntimeError as exc:  # pycups: no server answering
+            return self._log(PrintOutcome(PrintStatus.CUPS_UNREACHABLE, f"{self.description}: {exc}"))
+
+        job_id: int | None = None
+        try:
+            printer = conn.getPrinterAttributes(self.queue, requested_attributes=_PRINTER_ATTRIBUTES)
+            refused = self._refusal(printer)
+            if refused is not None:
+                return self._log(refused)
+            job_id = int(conn.printFile(self.queue, str(pdf_path), title, {}))
+            report(PrintProgress("queued", detail=f"job {job_id}"))
+            return self._log(self._follow(conn, job_id, report, cancel))
+        except cups.IPPError as exc:
+            status, message = (exc.args + (None, ""))[:2]
+            if status == cups.IPP_NOT_FOUND:
+                outcome = PrintOutcome(
+                    PrintStatus.OFFLINE, f"{self.description}: no such queue ({message})", job_id
+                )
+            elif status in (cups.IPP_NOT_ACCEPTING, cups.IPP_PRINTER_BUSY):
+                outcome = PrintOutcome(
+                    PrintStatus.QUEUE_STOPPED, f"{self.description} refuses jobs ({message})", job_id
+                )
+            elif status in (cups.IPP_SERVICE_UNAVAILABLE, -1) or "connect" in str(message).lower():
+                outcome = PrintOutcome(PrintStatus.CUPS_UNREACHABLE, f"{self.description}: {message}", job_id)
+            else:
+                outcome = PrintOutcome(
+                    PrintStatus.ABORTED, f"{self.description}: IPP error {status} {message}", job_id
+                )
+            self._cancel_quietly(conn, job_id)
+            return self._log(outcome)
+        except (RuntimeError, OSError) as exc:  # the connection dropped: cupsd stopped or restarted
+            return self._log(PrintOutcome(PrintStatus.CUPS_UNREACHABLE, f"{self.description}: {exc}", job_id))
+
+    def _refusal(self, printer: dict[str, Any]) -> PrintOutcome | None:
+        """Do not queue a job that cannot print now: it would come out later, in front of someone else."""
+        reasons = _as_list(printer.get("printer-state-reasons"))
+        message = printer.get("printer-state-message") or ""
+        if printer.get("printer-is-accepting-jobs") is False:
+            return PrintOutcome(
+                PrintStatus.QUEUE_STOPPED, f"{self.description} is not accepting jobs {reasons}"
+            )
+        if printer.get("printer-state") == PRINTER_STOPPED:
+            return PrintOutcome(
+                PrintStatus.QUEUE_STOPPED, f"{self.description} is stopped {reasons} {message}".strip()
+            )
+        return None
+
+    def _follow(
+        self, conn: Any, job_id: int, report: ProgressCallback, cancel: threading.Event | None
+    ) -> PrintOutcome:
+        deadline = time.monotonic() + self.timeout_seconds
+        last: PrintProgress | None = None
+        fault: PrintStatus | None = None
+        detail = ""
+        while True:
+            job = conn.getJobAttributes(job_id, requested_attributes=_JOB_ATTRIBUTES)
+            state = int(job.get("job-state", 0))
+            if state == JOB_COMPLETED:
+                return PrintOutcome(
+                    PrintStatus.PRINTED, f"{self.description}: job {job_id} completed", job_id
+                )
+            if state in (JOB_CANCELED, JOB_ABORTED):
+                reasons = _as_list(job.get("job-state-reasons"))
+                message = job.get("job-printer-state-message") or ""
+                word = "aborted" if state == JOB_ABORTED else "canceled"
+                return PrintOutcome(
+                    PrintStatus.ABORTED,
+                    f"{self.description}: job {job_id} {word} {reasons} {message}".strip(),
+                    job_id,
+                )
+            printer = conn.getPrinterAttributes(self.queue, requested_attributes=_PRINTER_ATTRIBUTES)
+            reasons = _as_list(printer.get("printer-state-reasons"))
+            message = printer.get("printer-state-message") or ""
+            if printer.get("printer-state") == PRINTER_STOPPED or state == JOB_STOPPED:
+                # Stopped (a backend gave up, or staff paused the queue): it will not resume by itself.
+                self._cancel_quietly(conn, job_id)
+                return PrintOutcome(
+                    PrintStatus.QUEUE_STOPPED,
+                    f"{self.description} stopped with job {job_id} {reasons} {message}".strip(),
+                    job_id,
+                )
+            fault = fault_of(reasons)
+            detail = f"{self.description}: job {job_id} state {state} {reasons} {message}".strip()
+            progress = PrintProgress(
+                "held" if fault else ("printing" if state == JOB_PROCESSING else "queued"), fault, message
+            )
+            if progress != last:
+                report(progress)
+                if fault is not None:
+                    log.warning("printer fault while printing: %s", detail)
+                last = progress
+            if cancel is not None and cancel.is_set():
+                self._cancel_quietly(conn, job_id)
+                return PrintOutcome(PrintStatus.ABORTED, f"{detail}; cancelled at the kiosk", job_id)
+            if time.monotonic() >= deadline:
+                self._cancel_quietly(conn, job_id)
+                status = fault or PrintStatus.TIMED_OUT
+                return PrintOutcome(
+                    status, f"{detail}; not completed after {self.timeout_seconds:g} s, job cancelled", job_id
+                )
+            time.sleep(self.poll_seconds)
+
+    def _cancel_quietly(self, conn: Any, job_id: int | None) -> None:
+        if job_id is None:
+            return
+        try:
+            conn.cancelJob(job_id, purge_job=False)
+        except Exception as exc:  # already finished, or CUPS gone: nothing more to do
+            log.info("could not cancel job %s on %s: %s", job_id, self.queue, exc)
+
+    def _log(self, outcome: PrintOutcome) -> PrintOutcome:
+        if outcome.printed:
+            log.info("printed: %s", outcome.detail)
+        else:
+            log.warning("print failed (%s): %s", outcome.status.value, outcome.detail)
+        return outcome
+
+
+# --- a folder, for demos -------------------------------------------------------------------------
+
+
+class FolderPrinter:
+    """Writes each PDF into `folder` (created if missing): the demo's printer."""
+
+    def __init__(self, folder: Path, clock: Callable[[], datetime] = datetime.now) -> None:
+        self.folder = Path(folder)
+        self._clock = clock
+
+    @property
+    def description(self) -> str:
+        return f"PDF folder {self.folder}"
+
+    def submit(
+        self,
+        pdf_path: Path,
+        title: str,
+        *,
+        on_progress: ProgressCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> PrintOutcome:
+        if on_progress is not None:
+            on_progress(PrintProgress("printing"))
+        slug = re.sub(r"[^A-Za-z0-9]+", "-", _ascii(title)).strip("-").lower()[:60] or "document"
+        stamp = self._clock().strftime("%Y%m%d-%H%M%S-%f")
+        target = self.folder / f"{stamp}-{slug}.pdf"
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            partial = target.with_suffix(".part")
+            shutil.copyfile(pdf_path, partial)
+            partial.replace(target)  # never a half-written PDF in the folder
+        except OSError as exc:
+            outcome = PrintOutcome(PrintStatus.OFFLINE, f"{self.description}: {exc.strerror or exc}")
+            log.warning("print failed (%s): %s", outcome.status.value, outcome.detail)
+            return outcome
+        log.info("printed to %s", target)
+        return PrintOutcome(PrintStatus.PRINTED, f"written to {target}")
+
+
+def _ascii(value: str) -> str:
+    import unicodedata
+
+    return unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
+
+
+def printer_from_settings(
+    kind: str, name: str, cups_server: str, folder: Path | str, timeout_seconds: float
+) -> Printer:
+    """The printer `[printer]` in config.toml describes (plain values: printing never imports the kiosk)."""
+    if kind == "cups":
+        return CupsPrinter(name, cups_server, timeout_seconds)
+    if kind == "folder":
+        return FolderPrinter(Path(folder))
+    raise ValueError(f"unknown printer kind {kind!r} (expected 'cups' or 'folder')")

@@ -1,0 +1,209 @@
+"""CupsPrinter against a real, private cupsd: a `file:` queue, cups-pdf, and a fault-injecting backend."""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import cups
+import pytest
+
+from devstack import cups as cups_devstack
+from devstack.cups import CupsInfo, FaultQueue
+from printing.printers import CupsPrinter, PrintOutcome, PrintProgress, PrintStatus
+from tests.unit.printing import pdftools
+
+
+def _printer(stack: CupsInfo, queue: str, timeout: float = 20.0) -> CupsPrinter:
+    return CupsPrinter(queue, stack.server, timeout_seconds=timeout, poll_seconds=0.05)
+
+
+def _job_state(stack: CupsInfo, job_id: int | None) -> int:
+    assert job_id is not None
+    return int(cups.Connection(host=stack.server).getJobAttributes(job_id)["job-state"])
+
+
+def test_file_queue_prints_the_document_text(cups_stack: CupsInfo, sample_pdf: Path) -> None:
+    seen: list[PrintProgress] = []
+    outcome = _printer(cups_stack, cups_stack.file_queue).submit(
+        sample_pdf, "Volant", on_progress=seen.append
+    )
+    assert outcome.status is PrintStatus.PRINTED and outcome.printed
+    assert outcome.job_id is not None and f"job {outcome.job_id}" in outcome.detail
+    printed = pdftools.text(cups_stack.file_output)
+    assert "PADR7KQ2M9XA4TPRZ3WD" in printed and "Marcel·lí Ollé Güell" in printed
+    assert "Còpia en paper d'un document electrònic" in printed
+    assert seen and seen[0].state == "queued"
+
+
+def test_server_given_as_host_and_port(cups_stack: CupsInfo, sample_pdf: Path) -> None:
+    printer = CupsPrinter(cups_stack.file_queue, f"127.0.0.1:{cups_stack.port}", 20, poll_seconds=0.05)
+    assert printer.submit(sample_pdf, "Volant").status is PrintStatus.PRINTED
+
+
+def test_cups_pdf_queue_puts_out_a_page(cups_stack: CupsInfo, sample_pdf: Path) -> None:
+    before = set(cups_stack.pdf_output_dir.glob("*.pdf"))
+    outcome = _printer(cups_stack, cups_stack.pdf_queue, timeout=60).submit(sample_pdf, "Volant")
+    assert outcome.status is PrintStatus.PRINTED, outcome.detail
+    [made] = set(cups_stack.pdf_output_dir.glob("*.pdf")) - before
+    assert pdftools.page_count(made) >= 1
+
+
+def _submit_in_thread(
+    printer: CupsPrinter, pdf: Path, seen: list[PrintProgress]
+) -> tuple[threading.Thread, list[PrintOutcome]]:
+    result: list[PrintOutcome] = []
+    thread = threading.Thread(
+        target=lambda: result.append(printer.submit(pdf, "Volant", on_progress=seen.append))
+    )
+    thread.start()
+    return thread, result
+
+
+def _wait_for(condition: object, seconds: float = 15.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.02)
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "fault"),
+    [
+        ("media-empty", PrintStatus.OUT_OF_PAPER),
+        ("media-jam", PrintStatus.PAPER_JAM),
+        ("offline", PrintStatus.OFFLINE),
+    ],
+)
+def test_a_fault_that_clears_lets_the_job_complete(
+    cups_stack: CupsInfo, fault_queue: FaultQueue, sample_pdf: Path, behaviour: str, fault: PrintStatus
+) -> None:
+    fault_queue.set(behaviour)
+    seen: list[PrintProgress] = []
+    thread, result = _submit_in_thread(_printer(cups_stack, fault_queue.name), sample_pdf, seen)
+    _wait_for(lambda: any(p.fault is fault for p in seen))
+    held = next(p for p in seen if p.fault is fault)
+    assert held.state == "held" and held.detail  # the printer's own message, for staff
+    fault_queue.set("ok")  # paper refilled / jam cleared / printer back on line
+    thread.join(20)
+    [outcome] = result
+    assert outcome.status is PrintStatus.PRINTED, outcome.detail
+    assert fault_queue.output.read_bytes() == sample_pdf.read_bytes()
+    assert seen[-1].fault is None or outcome.printed
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "fault"),
+    [
+        ("media-empty", PrintStatus.OUT_OF_PAPER),
+        ("media-jam", PrintStatus.PAPER_JAM),
+        ("offline", PrintStatus.OFFLINE),
+    ],
+)
+def test_a_fault_that_lasts_ends_as_that_fault_and_the_job_is_cancelled(
+    cups_stack: CupsInfo, fault_queue: FaultQueue, sample_pdf: Path, behaviour: str, fault: PrintStatus
+) -> None:
+    fault_queue.set(behaviour)
+    outcome = _printer(cups_stack, fault_queue.name, timeout=1.5).submit(sample_pdf, "Volant")
+    assert outcome.status is fault
+    assert "job cancelled" in outcome.detail
+    _wait_for(lambda: _job_state(cups_stack, outcome.job_id) == cups_devstack_state("canceled"))
+
+
+def cups_devstack_state(name: str) -> int:
+    return {"canceled": 7, "aborted": 8, "completed": 9}[name]
+
+
+def test_timeout_cancels_the_job(cups_stack: CupsInfo, fault_queue: FaultQueue, sample_pdf: Path) -> None:
+    fault_queue.set("hang")
+    started = time.monotonic()
+    outcome = _printer(cups_stack, fault_queue.name, timeout=1.0).submit(sample_pdf, "Volant")
+    assert outcome.status is PrintStatus.TIMED_OUT
+    assert 1.0 <= time.monotonic() - started < 5
+    _wait_for(lambda: _job_state(cups_stack, outcome.job_id) == 7)
+
+
+def test_a_backend_that_stops_the_queue(
+    cups_stack: CupsInfo, fault_queue: FaultQueue, sample_pdf: Path
+) -> None:
+    fault_queue.set("stop")
+    outcome = _printer(cups_stack, fault_queue.name).submit(sample_pdf, "Volant")
+    assert outcome.status is PrintStatus.QUEUE_STOPPED, outcome.detail
+    # The job is cancelled: when staff restart the queue, nothing comes out for a citizen long gone.
+    _wait_for(lambda: _job_state(cups_stack, outcome.job_id) == 7)
+
+
+def test_a_paused_queue_is_not_sent_the_job(
+    cups_stack: CupsInfo, fault_queue: FaultQueue, sample_pdf: Path
+) -> None:
+    conn = cups.Connection(host=cups_stack.server)
+    conn.disablePrinter(fault_queue.name, reason="paused by staff")
+    jobs_before = set(conn.getJobs(which_jobs="all"))
+    outcome = _printer(cups_stack, fault_queue.name).submit(sample_pdf, "Volant")
+    assert outcome.status is PrintStatus.QUEUE_STOPPED and outcome.job_id is None
+    assert set(conn.getJobs(which_jobs="all")) == jobs_before
+    conn.enablePrinter(fault_queue.name)
+
+
+def test_a_queue_refusing_jobs(cups_stack: CupsInfo, fault_queue: FaultQueue, sample_pdf: Path) -> None:
+    conn = cups.Connection(host=cups_stack.server)
+    conn.rejectJobs(fault_queue.name)
+    outcome = _printer(cups_stack, fault_queue.name).submit(sample_pdf, "Volant")
+    assert outcome.status is PrintStatus.QUEUE_STOPPED
+    conn.acceptJobs(fault_queue.name)
+
+
+def test_a_failing_job_is_aborted(cups_stack: CupsInfo, fault_queue: FaultQueue, sample_pdf: Path) -> None:
+    fault_queue.set("fail")
+    outcome = _printer(cups_stack, fault_queue.name).submit(sample_pdf, "Volant")
+    assert outcome.status is PrintStatus.ABORTED, outcome.detail
+    assert "aborted" in outcome.detail
+    assert _job_state(cups_stack, outcome.job_id) == 8
+
+
+def test_an_unknown_queue_is_a_printer_offline(cups_stack: CupsInfo, sample_pdf: Path) -> None:
+    outcome = _printer(cups_stack, "no_such_queue").submit(sample_pdf, "Volant")
+    assert outcome.status is PrintStatus.OFFLINE and "no such queue" in outcome.detail
+
+
+def test_cups_not_running(tmp_path: Path, sample_pdf: Path) -> None:
+    outcome = CupsPrinter("any", str(tmp_path / "no-cupsd.sock")).submit(sample_pdf, "Volant")
+    assert outcome.status is PrintStatus.CUPS_UNREACHABLE
+
+
+def test_cups_going_down_during_a_job(tmp_path: Path, sample_pdf: Path) -> None:
+    with cups_devstack.running(with_pdf_queue=False) as own:
+        queue = own.make_fault_queue("hang")
+        seen: list[PrintProgress] = []
+        thread, result = _submit_in_thread(_printer(own, queue.name), sample_pdf, seen)
+        _wait_for(lambda: any(p.state in ("printing", "queued") for p in seen))
+        own.stop()
+        thread.join(20)
+    [outcome] = result
+    assert outcome.status is PrintStatus.CUPS_UNREACHABLE, outcome.detail
+
+
+def test_cancel_from_the_kiosk(cups_stack: CupsInfo, fault_queue: FaultQueue, sample_pdf: Path) -> None:
+    fault_queue.set("media-empty")
+    cancel = threading.Event()
+    seen: list[PrintProgress] = []
+
+    def on_progress(progress: PrintProgress) -> None:
+        seen.append(progress)
+        if progress.fault is not None:
+            cancel.set()  # the citizen pressed "cancel" while the printer was out of paper
+
+    outcome = _printer(cups_stack, fault_queue.name).submit(
+        sample_pdf, "Volant", on_progress=on_progress, cancel=cancel
+    )
+    assert outcome.status is PrintStatus.ABORTED and "cancelled at the kiosk" in outcome.detail
+    _wait_for(lambda: _job_state(cups_stack, outcome.job_id) == 7)
+
+
+def test_lp_tools_see_the_private_server(cups_stack: CupsInfo) -> None:
+    out = subprocess.run(
+        ["lpstat", "-p"], env=cups_stack.env, capture_output=True, text=True, check=True
+    ).stdout
+    assert cups_stack.file_queue in out and cups_stack.fault_queue in out
