@@ -1,0 +1,119 @@
+"""Identification without a certificate, for the deixalleria only: DNI/NIE, birth date and postal code,
+which the padró confirms. The backend answers with a session limited to the deixalleria data; it never
+opens the procedures that need a certificate (see `kiosk.procedures.has_certificate_login`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.message import Message
+from textual.widgets import Button, Static
+
+from kiosk.i18n import N_, _
+from kiosk.procedures import WEAK_TOKEN
+from kiosk.procedures import backend as api
+from kiosk.procedures.frame import FieldSpec, Flow, StepScreen
+from kiosk.procedures.validation import (
+    check_birth_date,
+    check_id_number,
+    check_postal_code,
+    normalise_id_number,
+    parse_birth_date,
+)
+
+STEP = N_("Identification")
+
+ID_NUMBER = FieldSpec(
+    "weak_id_number", N_("DNI or NIE"), check_id_number, placeholder="12345678Z", restrict=r"[0-9A-Za-z .-]*"
+)
+BIRTH_DATE = FieldSpec(
+    "weak_birth_date", N_("Date of birth (day/month/year)"), check_birth_date, placeholder="15/04/1980",
+    restrict=r"[0-9/.-]*",
+)  # fmt: skip
+POSTAL_CODE = FieldSpec(
+    "weak_postal_code",
+    N_("Postal code of your home"),
+    check_postal_code,
+    placeholder="08301",
+    restrict=r"[0-9]*",
+)
+
+
+class WeakIdentifyStep(StepScreen):
+    STEP = STEP
+    FIELDS = (ID_NUMBER, BIRTH_DATE, POSTAL_CODE)
+    NEXT_LABEL = N_("Continue")
+
+    class LoggedIn(Message):
+        def __init__(self, login: Any) -> None:
+            super().__init__()
+            self.login = login
+
+    class Refused(Message):
+        def __init__(self, message: str) -> None:
+            super().__init__()
+            self.message = message
+
+    def __init__(self, flow: Flow, then: Callable[[Flow], StepScreen], **kwargs: Any) -> None:
+        super().__init__(flow, **kwargs)
+        self.then = then
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(
+            _(
+                "You can identify yourself without a card with the details of the padró. "
+                "You will see only your deixalleria card and visits."
+            ),
+            classes="intro",
+        )
+        yield from self.compose_fields(self.FIELDS)
+        yield Static("", id="weak-status")
+
+    def next(self) -> None:
+        if not self.validate_fields():
+            return
+        button = self.query_one("#step-next", Button)
+        if button.disabled:
+            return
+        button.disabled = True
+        self.query_one("#weak-status", Static).update(_("Checking…"))
+        data = self.flow.data
+        birth = parse_birth_date(str(data["weak_birth_date"]))
+        assert birth is not None
+        self._login(
+            normalise_id_number(str(data["weak_id_number"])), birth, str(data["weak_postal_code"]).strip()
+        )
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="weak-login", description="Identifying")
+    def _login(self, id_number: str, birth_date: date, postal_code: str) -> None:
+        try:
+            login = api.client(self.app).login_weak(id_number, birth_date, postal_code)
+        except api.BackendError as exc:
+            self.post_message(self.Refused(api.citizen_message(exc)))
+        else:
+            self.post_message(self.LoggedIn(login))
+
+    @on(LoggedIn)
+    def _logged_in(self, event: LoggedIn) -> None:
+        session = self.kiosk.session
+        if session is None:
+            return
+        token = str(event.login.token)
+        session.token = token
+        session.state[WEAK_TOKEN] = token
+        if session.identity is None:
+            session.identity = event.login.citizen
+        # The identification data is not kept once it has served.
+        for spec in self.FIELDS:
+            self.flow.data.pop(spec.name, None)
+        self.flow.unwind()
+        self.app.push_screen(self.then(self.flow))
+
+    @on(Refused)
+    def _refused(self, event: Refused) -> None:
+        self.query_one("#weak-status", Static).update(event.message)
+        self.query_one("#step-next", Button).disabled = False

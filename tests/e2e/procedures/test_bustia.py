@@ -1,0 +1,54 @@
+"""Bústia de queixes i suggeriments at the kiosk, against the real backend: no identification needed."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from devstack.backend import BackendInfo
+from kiosk.procedures import launch
+from kiosk.procedures.bustia import BustiaResult, BustiaReview, ContactStep, MessageStep
+from tests.e2e.procedures.helpers import (
+    SIZE,
+    db_rows,
+    kiosk_app,
+    paste,
+    press_button,
+    type_text,
+    wait_screen,
+    wait_text,
+)
+from tests.fixtures.app import screen_text
+
+
+async def test_anonymous_suggestion_gets_a_reference(tmp_path: Path, backend_server: BackendInfo) -> None:
+    app = kiosk_app(tmp_path, backend_server)
+    topic = f"Fanals {uuid.uuid4().hex[:6]}"
+    async with app.run_test(size=SIZE) as pilot:
+        app.start_visit()
+        await pilot.pause()
+        assert launch(app, "bustia")
+        screen = await wait_screen(pilot, MessageStep)
+        text = screen_text(app)
+        assert "Pas 1 de 4" in text and "Bústia de queixes i suggeriments" in text
+        await press_button(pilot, "#kind-suggeriment")
+        await type_text(pilot, "#f-topic", topic)
+        assert f"{len(topic)} / 200" in screen_text(app)
+        await paste(pilot, "#f-text", "Caldria més llum al carrer d'en Pau.\nGràcies!")
+        await press_button(pilot, "#step-next")
+        await wait_screen(pilot, ContactStep)
+        assert "Pas 2 de 4" in screen_text(app)
+        await press_button(pilot, "#step-next")
+        await wait_screen(pilot, BustiaReview)
+        text = screen_text(app)
+        assert topic in text and "Anònim" in text and "Pas 3 de 4" in text
+        await press_button(pilot, "#step-next")
+        result = await wait_screen(pilot, BustiaResult)
+        reference = result.document["reference"]
+        text = await wait_text(pilot, reference)
+        assert "Pas 4 de 4" in text
+        del screen
+    rows = db_rows(
+        backend_server, "select reference, kind, contact_email from bustia_messages where topic = :t", t=topic
+    )
+    assert [(r.reference, r.kind, r.contact_email) for r in rows] == [(reference, "suggeriment", None)]

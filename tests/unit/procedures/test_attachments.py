@@ -1,0 +1,167 @@
+"""The attachment checks and the USB stick listing: only under the mount roots, checked by content."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from kiosk.procedures import attachments as att
+from kiosk.procedures.attachments import AttachmentError, StickScanner, check_addition, copy_into
+
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
+EXE = b"MZ\x90\x00\x03" + b"\x00" * 64
+
+
+@pytest.fixture
+def media(tmp_path: Path) -> Path:
+    root = tmp_path / "media"
+    stick = root / "USB_DISK"
+    (stick / "docs").mkdir(parents=True)
+    (stick / "docs" / "dni.pdf").write_bytes(PDF)
+    (stick / "foto.png").write_bytes(PNG)
+    (stick / "carta.jpg").write_bytes(JPEG)
+    (stick / "factura.pdf").write_bytes(EXE)  # a renamed .exe posing as a PDF
+    (stick / "buit.pdf").write_bytes(b"")
+    (stick / ".amagat.pdf").write_bytes(PDF)
+    (stick / ("n" * 81 + ".pdf")).write_bytes(PDF)
+    return root
+
+
+def by_key(candidates: list[att.Candidate]) -> dict[str, att.Candidate]:
+    return {c.key: c for c in candidates}
+
+
+def test_sniff_by_content() -> None:
+    assert att.sniff(PDF) == "application/pdf"
+    assert att.sniff(PNG) == "image/png"
+    assert att.sniff(JPEG) == "image/jpeg"
+    assert att.sniff(EXE) is None
+    assert att.sniff(b"") is None
+
+
+def test_scan_lists_files_with_reasons(media: Path) -> None:
+    found = by_key(StickScanner([media]).scan())
+    assert found["USB_DISK/docs/dni.pdf"].refusal is None
+    assert found["USB_DISK/foto.png"].refusal is None
+    assert found["USB_DISK/carta.jpg"].refusal is None
+    assert found["USB_DISK/factura.pdf"].refusal is not None
+    assert "PDF, JPEG or PNG" in found["USB_DISK/factura.pdf"].refusal.message
+    assert found["USB_DISK/buit.pdf"].refusal == att.Issue("The file is empty.")
+    long_name = found["USB_DISK/" + "n" * 81 + ".pdf"].refusal
+    assert long_name is not None and long_name.values["length"] == 85
+    assert not any(".amagat" in k for k in found)
+
+
+def test_oversized_file(media: Path) -> None:
+    big = media / "USB_DISK" / "gran.pdf"
+    with big.open("wb") as f:
+        f.write(PDF)
+        f.truncate(att.MAX_FILE_BYTES + 1)
+    refusal = by_key(StickScanner([media]).scan())["USB_DISK/gran.pdf"].refusal
+    assert refusal is not None and refusal.message.startswith("Too big")
+    exact = media / "USB_DISK" / "just.pdf"
+    with exact.open("wb") as f:
+        f.write(PDF)
+        f.truncate(att.MAX_FILE_BYTES)
+    assert by_key(StickScanner([media]).scan())["USB_DISK/just.pdf"].refusal is None
+
+
+def test_never_leaves_the_roots(media: Path, tmp_path: Path) -> None:
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    (secret / "passwords.pdf").write_bytes(PDF)
+    stick = media / "USB_DISK"
+    os.symlink(secret / "passwords.pdf", stick / "link-out.pdf")
+    os.symlink(secret, stick / "folder-out")
+    os.symlink("../../secret/passwords.pdf", stick / "dotdot.pdf")
+    os.symlink(stick / "foto.png", stick / "link-in.png")
+    os.symlink(stick, stick / "loop")
+    found = StickScanner([media]).scan()
+    keys = {c.key for c in found}
+    assert "USB_DISK/link-in.png" in keys
+    assert not {"USB_DISK/link-out.pdf", "USB_DISK/dotdot.pdf"} & keys
+    assert not any(k.startswith(("USB_DISK/folder-out", "USB_DISK/loop")) for k in keys)
+    assert all(c.path.resolve().is_relative_to(media.resolve()) for c in found)
+
+
+def test_missing_roots_and_a_stick_plugged_in_later(tmp_path: Path) -> None:
+    root = tmp_path / "media"
+    scanner = StickScanner([tmp_path / "nope", root])
+    assert scanner.scan() == []
+    (root / "STICK").mkdir(parents=True)
+    (root / "STICK" / "a.pdf").write_bytes(PDF)
+    assert [c.key for c in scanner.scan()] == ["STICK/a.pdf"]
+
+
+def test_a_changed_file_is_checked_again(media: Path) -> None:
+    scanner = StickScanner([media])
+    assert by_key(scanner.scan())["USB_DISK/foto.png"].refusal is None
+    target = media / "USB_DISK" / "foto.png"
+    target.write_bytes(EXE + b"more")
+    assert by_key(scanner.scan())["USB_DISK/foto.png"].refusal is not None
+
+
+def test_scan_is_bounded(tmp_path: Path) -> None:
+    stick = tmp_path / "media" / "S"
+    deep = stick
+    for level in range(att.SCAN_MAX_DEPTH + 3):
+        deep = deep / f"d{level}"
+    deep.mkdir(parents=True)
+    (deep / "deep.pdf").write_bytes(PDF)
+    for n in range(att.SCAN_MAX_FILES + 20):
+        (stick / f"f{n:04d}.pdf").write_bytes(PDF)
+    found = StickScanner([tmp_path / "media"]).scan()
+    assert len(found) == att.SCAN_MAX_FILES
+    assert not any("deep.pdf" in c.key for c in found)
+
+
+def test_count_total_and_duplicates(media: Path, tmp_path: Path) -> None:
+    good = by_key(StickScanner([media]).scan())["USB_DISK/docs/dni.pdf"]
+    ten = [att.Candidate(f"k{n}", good.path, f"{n}.pdf", 1000, None) for n in range(10)]
+    refusal = check_addition(ten, good)
+    assert refusal is not None and refusal.values == {"limit": 10}
+    assert check_addition(ten[:9], good) is None
+    assert check_addition([att.Candidate("x", good.path, "dni.pdf", 10, None)], good) is not None
+    heavy = [att.Candidate(f"h{n}", good.path, f"h{n}.pdf", att.MAX_FILE_BYTES, None) for n in range(9)]
+    almost = att.Candidate(
+        "big", good.path, "big.pdf", att.MAX_TOTAL_BYTES - 9 * att.MAX_FILE_BYTES + 1, None
+    )
+    assert check_addition(heavy, almost) is not None
+    exe = by_key(StickScanner([media]).scan())["USB_DISK/factura.pdf"]
+    assert check_addition([], exe) is exe.refusal
+
+
+def test_copy_into_keeps_name_and_hash(media: Path, tmp_path: Path) -> None:
+    import hashlib
+
+    good = by_key(StickScanner([media]).scan())["USB_DISK/docs/dni.pdf"]
+    attached = copy_into(good, tmp_path / "session", 0)
+    assert attached.copy.read_bytes() == PDF and attached.copy.name == "dni.pdf"
+    assert attached.sha256 == hashlib.sha256(PDF).hexdigest()
+    assert oct(attached.copy.stat().st_mode & 0o777) == "0o600"
+    att.discard(attached)
+    assert not attached.copy.exists() and not attached.copy.parent.exists()
+
+
+def test_copy_checks_again_what_it_reads(media: Path, tmp_path: Path) -> None:
+    scanner = StickScanner([media])
+    good = by_key(scanner.scan())["USB_DISK/foto.png"]
+    (media / "USB_DISK" / "foto.png").write_bytes(EXE)  # swapped after the listing
+    with pytest.raises(AttachmentError) as caught:
+        copy_into(good, tmp_path / "session", 1)
+    assert "PDF, JPEG or PNG" in caught.value.issue.message
+    assert not list((tmp_path / "session").rglob("*.png"))
+
+
+def test_copy_of_a_removed_stick(media: Path, tmp_path: Path) -> None:
+    import shutil
+
+    good = by_key(StickScanner([media]).scan())["USB_DISK/carta.jpg"]
+    shutil.rmtree(media / "USB_DISK")
+    with pytest.raises(AttachmentError) as caught:
+        copy_into(good, tmp_path / "session", 2)
+    assert "removed" in caught.value.issue.message
