@@ -1,0 +1,193 @@
+"""The catalogue screen: the backend's procedures grouped by topic and searchable; for each, whether it
+needs a digital certificate and whether it can be completed at this kiosk, and for the others what to
+bring, where to go and when. When the backend cannot be reached it says so plainly, with "Try again".
+
+Choosing a procedure that can be completed here posts `CatalogueScreen.ProcedureChosen(code)`; the app
+decides which flow starts.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.widgets import Button, Input, Label, LoadingIndicator, Static
+
+from kiosk.backend.client import BackendClient, BackendError
+from kiosk.backend.models import Procedure
+from kiosk.i18n import _, current_language
+from kiosk.screens.base import KioskScreen
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents, so that 'volant' finds 'Volant' and 'padro' finds 'Padró'."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def matches(procedure: Procedure, query: str) -> bool:
+    words = _fold(query).split()
+    haystack = _fold(" ".join((procedure.title, procedure.summary, procedure.topic.name)))
+    return all(word in haystack for word in words)
+
+
+class CatalogueScreen(KioskScreen):
+    CSS_PATH = Path(__file__).parent / "catalogue.tcss"
+
+    @dataclass
+    class Loaded(Message):
+        procedures: list[Procedure]
+
+    @dataclass
+    class Failed(Message):
+        message: str
+
+    @dataclass
+    class ProcedureChosen(Message):
+        """The citizen chose a procedure that this kiosk completes (the app starts its flow)."""
+
+        procedure_code: str
+
+    def __init__(self) -> None:
+        super().__init__(id="catalogue-screen")
+        self.procedures: list[Procedure] = []
+        self.selected: Procedure | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Label(_("What would you like to do?"), id="catalogue-title")
+        yield Input(placeholder=_("Search a procedure (e.g. volant, deixalleria)"), id="catalogue-search")
+        with Horizontal(id="catalogue-body"):
+            yield VerticalScroll(LoadingIndicator(), id="catalogue-list")
+            yield VerticalScroll(id="catalogue-detail")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.load()
+
+    # --- loading -----------------------------------------------------------------------------------
+
+    def _client(self) -> BackendClient:
+        client = getattr(self.app, "backend", None)
+        if client is None:
+            client = BackendClient(self.kiosk.settings)
+            self.app.backend = client  # type: ignore[attr-defined]
+        return client
+
+    @work(
+        thread=True, exclusive=True, exit_on_error=False, group="catalogue", description="Loading catalogue"
+    )
+    def load(self) -> None:
+        client = self._client()
+        try:
+            procedures = client.catalogue(current_language())
+        except BackendError:
+            self.post_message(
+                self.Failed(
+                    _(
+                        "The City Council's services cannot be reached right now, so the list of "
+                        "procedures cannot be shown. Please try again in a few minutes, or ask at the "
+                        "Citizen Service Office."
+                    )
+                )
+            )
+            return
+        self.post_message(self.Loaded(procedures))
+
+    @on(Loaded)
+    async def _loaded(self, message: Loaded) -> None:
+        self.procedures = message.procedures
+        await self._show_list(self.query_one("#catalogue-search", Input).value)
+
+    @on(Failed)
+    async def _failed(self, message: Failed) -> None:
+        listing = self.query_one("#catalogue-list", VerticalScroll)
+        await listing.remove_children()
+        await listing.mount(
+            Static(message.message, id="catalogue-message"),
+            Button(_("Try again"), id="catalogue-retry", variant="primary", classes="big"),
+        )
+        await self.query_one("#catalogue-detail", VerticalScroll).remove_children()
+
+    @on(Button.Pressed, "#catalogue-retry")
+    async def _retry(self, event: Button.Pressed) -> None:
+        event.stop()
+        listing = self.query_one("#catalogue-list", VerticalScroll)
+        await listing.remove_children()
+        await listing.mount(LoadingIndicator())
+        self.load()
+
+    # --- list, search and detail -------------------------------------------------------------------
+
+    @on(Input.Changed, "#catalogue-search")
+    async def _search(self, event: Input.Changed) -> None:
+        if self.procedures:
+            await self._show_list(event.value)
+
+    async def _show_list(self, query: str) -> None:
+        listing = self.query_one("#catalogue-list", VerticalScroll)
+        await listing.remove_children()
+        shown = [p for p in self.procedures if matches(p, query)]
+        if not shown:
+            await listing.mount(Static(_("No procedure matches your search."), id="catalogue-message"))
+            return
+        widgets: list[Label | Button] = []
+        topic = None
+        for procedure in shown:
+            if procedure.topic.code != topic:
+                topic = procedure.topic.code
+                widgets.append(Label(procedure.topic.name, classes="topic-heading"))
+            marker = "▶ " if procedure.completable_here else "ⓘ "
+            widgets.append(Button(marker + procedure.title, id=f"proc-{procedure.code}", classes="procedure"))
+        await listing.mount_all(widgets)
+
+    @on(Button.Pressed, ".procedure")
+    async def _selected(self, event: Button.Pressed) -> None:
+        event.stop()
+        code = (event.button.id or "").removeprefix("proc-")
+        procedure = next((p for p in self.procedures if p.code == code), None)
+        if procedure is not None:
+            await self.show_detail(procedure)
+
+    async def show_detail(self, procedure: Procedure) -> None:
+        self.selected = procedure
+        detail = self.query_one("#catalogue-detail", VerticalScroll)
+        await detail.remove_children()
+        parts: list[Static | Label | Button] = [
+            Label(procedure.title, classes="detail-title"),
+            Static(procedure.summary),
+        ]
+        if procedure.needs_certificate:
+            parts.append(
+                Static(
+                    _("You need your DNIe or another digital certificate card."), classes="badge-certificate"
+                )
+            )
+        else:
+            parts.append(Static(_("No digital certificate needed."), classes="badge-certificate"))
+        if procedure.completable_here:
+            parts.append(Static(_("You can complete it here, at this kiosk."), classes="badge-here"))
+            parts.append(Button(_("Start"), id="catalogue-start", variant="success", classes="big"))
+        else:
+            parts.append(Static(_("It cannot be completed at this kiosk."), classes="badge-elsewhere"))
+            if procedure.what_to_bring:
+                parts.append(Label(_("What to bring"), classes="detail-heading"))
+                parts.extend(Static(f"• {item}") for item in procedure.what_to_bring)
+            if procedure.where_to_go:
+                parts.append(Label(_("Where to go"), classes="detail-heading"))
+                parts.append(Static(procedure.where_to_go))
+            if procedure.hours:
+                parts.append(Label(_("Opening hours"), classes="detail-heading"))
+                parts.append(Static(procedure.hours))
+        await detail.mount_all(parts)
+        detail.scroll_home(animate=False)
+
+    @on(Button.Pressed, "#catalogue-start")
+    def _start(self, event: Button.Pressed) -> None:
+        event.stop()
+        if self.selected is not None and self.selected.completable_here:
+            self.post_message(self.ProcedureChosen(self.selected.code))
