@@ -16,7 +16,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Button, Label, RadioButton, RadioSet, Static
 
-from kiosk.i18n import N_, _
+from kiosk.i18n import N_, _, ngettext
 from kiosk.procedures import backend as api
 from kiosk.procedures.frame import Flow, ResultStep, ReviewStep, StepScreen
 from kiosk.procedures.identify_weak import STEP as IDENTIFY
@@ -122,10 +122,13 @@ class SummaryStep(StepScreen):
         yield Static(text, id="bonus", classes="headline")
         following = bonus.get("next_band")
         if following:
+            needed = int(following.get("visits_needed") or 0)
             yield Static(
-                _("{needed} more visits this year reach {amount} on next year's tax.").format(
-                    needed=following.get("visits_needed"), amount=euros(following.get("amount"))
-                ),
+                ngettext(
+                    "{needed} more visit this year reaches {amount} on next year's tax.",
+                    "{needed} more visits this year reach {amount} on next year's tax.",
+                    needed,
+                ).format(needed=needed, amount=euros(following.get("amount"))),
                 id="next-band",
             )
         else:

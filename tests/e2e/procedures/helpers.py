@@ -13,15 +13,29 @@ from textual.pilot import Pilot
 from textual.widget import Widget
 
 from devstack.backend import BackendInfo
+from devstack.cups import CupsInfo
 from kiosk.app import KioskApp
 from kiosk.backend.client import BackendClient
 from tests.fixtures.app import make_settings, screen_text
 
 SIZE = (80, 24)
+#: A reader name no reader has.
+NO_READER = "no-reader-for-this-test"
 
 
-def kiosk_app(tmp_path: Path, server: BackendInfo, **overrides: dict[str, Any]) -> KioskApp:
-    """A kiosk in training mode talking to `server`, with its printed PDFs in `tmp_path/printed`."""
+def kiosk_app(
+    tmp_path: Path, server: BackendInfo, cups: CupsInfo | None = None, **overrides: dict[str, Any]
+) -> KioskApp:
+    """A kiosk in training mode talking to `server`, printing on `cups`'s `file:` queue (or, without
+    `cups`, into the folder `tmp_path/printed`)."""
+    # The PC/SC readers are machine-wide: a test that uses no card watches no reader, so a card another
+    # test inserts never starts a login here.
+    overrides.setdefault("eid", {"readers": [NO_READER]})
+    if cups is not None:
+        overrides.setdefault(
+            "printer",
+            {"kind": "cups", "name": cups.file_queue, "cups_server": cups.server, "timeout_seconds": 30},
+        )
     backend = {"url": server.url, "kiosk_key": server.kiosk_key, "connect_timeout_seconds": 1.0,
                "read_timeout_seconds": 10.0, "retries": 0}  # fmt: skip
     backend.update(overrides.pop("backend", {}))
@@ -90,3 +104,32 @@ def db_rows(server: BackendInfo, sql: str, **params: Any) -> list[Any]:
             return list(connection.execute(text(sql), params))
     finally:
         engine.dispose()
+
+
+async def print_and_continue(pilot: Pilot[Any], cups: CupsInfo | None = None) -> str:
+    """Press Print on a result screen, wait for the paper, continue; the printed text (file: queue)."""
+    from kiosk.printstep import PrintScreen
+    from tests.unit.printing import pdftools
+
+    if cups is not None:
+        cups.file_output.unlink(missing_ok=True)
+    result = pilot.app.screen
+    await press_button(pilot, "#step-next")
+    await wait_screen(pilot, PrintScreen, timeout=20)
+    await wait_for(pilot, lambda: bool(pilot.app.screen.query("#print-done")) and
+                   pilot.app.screen.query_one("#print-done").display, "the print to end", timeout=40)  # fmt: skip
+    await press_button(pilot, "#print-done")
+    await wait_for(pilot, lambda: pilot.app.screen is result, "the result screen again")
+    if cups is None:
+        return ""
+    await wait_for(
+        pilot, lambda: cups.file_output.exists() and cups.file_output.stat().st_size > 0, "the PDF"
+    )
+    return " ".join(pdftools.text(cups.file_output).split())
+
+
+def text_of(app: Any, selector: str) -> str:
+    """The text a Static shows (also when it is scrolled out of view)."""
+    from textual.widgets import Static
+
+    return str(app.screen.query_one(selector, Static).content)

@@ -6,6 +6,7 @@ import uuid
 from pathlib import Path
 
 from devstack.backend import BackendInfo
+from devstack.cups import CupsInfo
 from kiosk.procedures import launch
 from kiosk.procedures.bustia import BustiaResult, BustiaReview, ContactStep, MessageStep
 from tests.e2e.procedures.helpers import (
@@ -14,6 +15,7 @@ from tests.e2e.procedures.helpers import (
     kiosk_app,
     paste,
     press_button,
+    print_and_continue,
     type_text,
     wait_screen,
     wait_text,
@@ -21,8 +23,10 @@ from tests.e2e.procedures.helpers import (
 from tests.fixtures.app import screen_text
 
 
-async def test_anonymous_suggestion_gets_a_reference(tmp_path: Path, backend_server: BackendInfo) -> None:
-    app = kiosk_app(tmp_path, backend_server)
+async def test_anonymous_suggestion_gets_a_reference(
+    tmp_path: Path, backend_server: BackendInfo, cups_stack: CupsInfo
+) -> None:
+    app = kiosk_app(tmp_path, backend_server, cups_stack)
     topic = f"Fanals {uuid.uuid4().hex[:6]}"
     async with app.run_test(size=SIZE) as pilot:
         app.start_visit()
@@ -48,7 +52,10 @@ async def test_anonymous_suggestion_gets_a_reference(tmp_path: Path, backend_ser
         text = await wait_text(pilot, reference)
         assert "Pas 4 de 4" in text
         del screen
+        printed = await print_and_continue(pilot, cups_stack)
+        assert "Imprès. Recolliu el paper" in screen_text(app)
     rows = db_rows(
         backend_server, "select reference, kind, contact_email from bustia_messages where topic = :t", t=topic
     )
     assert [(r.reference, r.kind, r.contact_email) for r in rows] == [(reference, "suggeriment", None)]
+    assert reference in printed and topic in printed and "DOCUMENT DE PROVA" in printed

@@ -1,0 +1,116 @@
+"""Deixalleria at the kiosk without a card (weak identification), against the real backend."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from devstack.backend import BackendInfo
+from devstack.cups import CupsInfo
+from kiosk.app import KioskApp
+from kiosk.procedures import WEAK_TOKEN, has_certificate_login, launch
+from kiosk.procedures.deixalleria import CardRequestStep, CardResult, CardReview, SummaryStep
+from kiosk.procedures.identify_weak import WeakIdentifyStep
+from tests.e2e.procedures.helpers import (
+    SIZE,
+    db_rows,
+    kiosk_app,
+    press_button,
+    print_and_continue,
+    text_of,
+    type_text,
+    wait_screen,
+    wait_text,
+)
+from tests.fixtures.app import screen_text
+
+CARMEN = ("12345678Z", "15/04/1980", "08301")  # dnie3-valid: 8 visits last year, 3 this year
+NO_CARD = ("56789012B", "28/02/1950", "08303")  # pin-last-try: registered, no deixalleria card
+
+
+async def identify(app: KioskApp, pilot: object, who: tuple[str, str, str], code: str) -> None:
+    app.start_visit()
+    await pilot.pause()  # type: ignore[attr-defined]
+    assert launch(app, code)
+    await wait_screen(pilot, WeakIdentifyStep)  # type: ignore[arg-type]
+    assert "Pas 1 de 2" in screen_text(app)
+    await type_text(pilot, "#f-weak_id_number", who[0])  # type: ignore[arg-type]
+    await type_text(pilot, "#f-weak_birth_date", who[1])  # type: ignore[arg-type]
+    await type_text(pilot, "#f-weak_postal_code", who[2])  # type: ignore[arg-type]
+    await press_button(pilot, "#step-next")  # type: ignore[arg-type]
+
+
+async def test_visits_and_bonus_without_a_card(
+    tmp_path: Path, backend_server: BackendInfo, cups_stack: CupsInfo
+) -> None:
+    app = kiosk_app(tmp_path, backend_server, cups_stack)
+    async with app.run_test(size=SIZE) as pilot:
+        await identify(app, pilot, CARMEN, "deixalleria_consulta")
+        screen = await wait_screen(pilot, SummaryStep)
+        text = await wait_text(pilot, "Bonificació")
+        summary = screen.flow.data["summary"]
+        year = summary["year"]
+        assert summary["visits_this_year"] == 3 and summary["visits_last_year"] == 8
+        assert f"Usos el {year}" in text and f"Usos el {year - 1}" in text
+        assert f"Bonificació de la taxa d'escombraries del {year}: 17,50 € (8 usos el {year - 1})" in text
+        assert "Amb 1 ús més aquest any arribareu a 12,00 €" in text
+        assert summary["card"]["number"] in text and "Activa" in text
+        assert "Pas 2 de 2" in text
+        # A weak identification never counts as a certificate login.
+        assert app.session is not None and app.session.token == app.session.state[WEAK_TOKEN]
+        assert not has_certificate_login(app.session)
+        printed = await print_and_continue(pilot, cups_stack)
+    assert summary["card"]["number"] in printed and "17,50" in printed
+    [row] = db_rows(backend_server, "select kind from issued_documents where csv = :c", c=summary["csv"])
+    assert row.kind == "deixalleria_summary"
+
+
+async def test_request_a_card_to_pick_up(
+    tmp_path: Path, backend_server: BackendInfo, cups_stack: CupsInfo
+) -> None:
+    app = kiosk_app(tmp_path, backend_server, cups_stack)
+    async with app.run_test(size=SIZE) as pilot:
+        await identify(app, pilot, NO_CARD, "deixalleria_targeta")
+        await wait_screen(pilot, SummaryStep)
+        await wait_text(pilot, "Encara no teniu targeta de la deixalleria.")
+        await press_button(pilot, "#card-action")
+        await wait_screen(pilot, CardRequestStep)
+        assert "Pas 3 de 5" in screen_text(app)
+        await press_button(pilot, "#delivery-pickup")
+        await press_button(pilot, "#step-next")
+        await wait_screen(pilot, CardReview)
+        assert "L'aniré a buscar a la deixalleria" in screen_text(app)
+        await press_button(pilot, "#step-next")
+        result = await wait_screen(pilot, CardResult)
+        number = result.request["card"]["number"]
+        text = await wait_text(pilot, number)
+        assert "Sol·licitada, en camí" in text and "Pas 5 de 5" in text
+        printed = await print_and_continue(pilot, cups_stack)
+    rows = db_rows(
+        backend_server,
+        "select number, status, delivery from deixalleria_cards where id_number = :i",
+        i=NO_CARD[0],
+    )
+    assert [(r.number, r.status, r.delivery) for r in rows] == [(number, "requested", "pickup")]
+    assert number in printed
+
+
+async def test_wrong_details_are_refused_plainly(tmp_path: Path, backend_server: BackendInfo) -> None:
+    app = kiosk_app(tmp_path, backend_server)
+    async with app.run_test(size=SIZE) as pilot:
+        await identify(app, pilot, ("12345678Z", "16/04/1980", "08301"), "deixalleria_consulta")
+        await wait_text(pilot, "Les dades no coincideixen amb les del padró.")
+        assert isinstance(app.screen, WeakIdentifyStep)
+        assert app.session is not None and app.session.token is None
+
+
+async def test_invalid_id_number_is_caught_before_sending(
+    tmp_path: Path, backend_server: BackendInfo
+) -> None:
+    app = kiosk_app(tmp_path, backend_server)
+    async with app.run_test(size=SIZE) as pilot:
+        await identify(app, pilot, ("12345678A", "31/02/1980", "8301"), "deixalleria_consulta")
+        assert "No és un DNI o NIE vàlid" in text_of(app, "#e-weak_id_number")
+        assert "Escriviu la data com a dia/mes/any" in text_of(app, "#e-weak_birth_date")
+        assert "El codi postal té 5 xifres" in text_of(app, "#e-weak_postal_code")
+        assert "No és un DNI o NIE vàlid" in screen_text(app)
+        assert isinstance(app.screen, WeakIdentifyStep)
