@@ -116,8 +116,12 @@ async def print_and_continue(pilot: Pilot[Any], cups: CupsInfo | None = None) ->
     result = pilot.app.screen
     await press_button(pilot, "#step-next")
     await wait_screen(pilot, PrintScreen, timeout=20)
-    await wait_for(pilot, lambda: bool(pilot.app.screen.query("#print-done")) and
-                   pilot.app.screen.query_one("#print-done").display, "the print to end", timeout=40)  # fmt: skip
+
+    def ended() -> bool:
+        done = pilot.app.screen.query("#print-done")
+        return bool(done) and bool(done.first().display)
+
+    await wait_for(pilot, ended, "the print to end", timeout=40)
     await press_button(pilot, "#print-done")
     await wait_for(pilot, lambda: pilot.app.screen is result, "the result screen again")
     if cups is None:
