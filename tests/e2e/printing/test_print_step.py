@@ -1,0 +1,224 @@
+"""The print step in the kiosk app, driven with Pilot: the folder printer, and CUPS faults told plainly."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import cups
+import pytest
+
+from devstack.cups import CupsInfo, FaultQueue
+from kiosk.app import KioskApp
+from kiosk.i18n import set_language
+from kiosk.printstep import PrintScreen
+from kiosk.session import EndReason
+from printing import samples
+from printing.documents import Document, document_from_payload
+from printing.printers import PrintOutcome, PrintStatus
+from tests.fixtures.app import make_settings, screen_text, wait_for_text, wait_until
+from tests.unit.printing import pdftools
+
+CSV = "PADR7KQ2M9XA4TPRZ3WD"
+SIZE = (110, 40)
+#: pcscd is machine-wide and other suites insert virtual cards into it: watch no real reader, so that
+#: their cards never start or end these tests' sessions.
+NO_READERS = {"readers": ["ovac-print-tests-watch-no-reader"]}
+
+
+def _settings(tmp_path: Path, printer: dict[str, Any] | None = None, **kiosk: Any) -> Any:
+    sections: dict[str, Any] = {"eid": NO_READERS}
+    if printer:
+        sections["printer"] = printer
+    if kiosk:
+        sections["kiosk"] = kiosk
+    return make_settings(tmp_path, **sections)
+
+
+def _document() -> Document:
+    return document_from_payload(samples.padro("volant_collectiu", 6))
+
+
+def _cups_app(tmp_path: Path, stack: CupsInfo, queue: str, timeout: float = 20, **kiosk: Any) -> KioskApp:
+    printer = {"kind": "cups", "name": queue, "cups_server": stack.server, "timeout_seconds": timeout}
+    return KioskApp(_settings(tmp_path, printer, **kiosk))
+
+
+async def _push(app: KioskApp, pilot: Any) -> list[PrintOutcome]:
+    app.start_visit()
+    await pilot.pause()
+    outcomes: list[PrintOutcome] = []
+
+    def record(outcome: Any) -> None:
+        outcomes.append(outcome)
+
+    app.push_screen(PrintScreen(_document(), "Volant d'empadronament col·lectiu"), record)
+    await pilot.pause()
+    return outcomes
+
+
+async def test_folder_printer_prints_and_says_where_to_collect(tmp_path: Path) -> None:
+    settings = _settings(tmp_path, {"collect_hint": "a la impressora de la dreta"})
+    app = KioskApp(settings)
+    async with app.run_test(size=SIZE) as pilot:
+        outcomes = await _push(app, pilot)
+        text = await wait_for_text(pilot, app, "S'ha imprès el document")
+        assert "Recolliu-lo: a la impressora de la dreta" in text
+        assert app.session is not None
+        temp_dir = app.session.temp_dir
+        [kept] = temp_dir.glob("*.pdf")  # the PDF lives in the session's folder only
+        [printed] = (tmp_path / "printed").glob("*.pdf")
+        assert printed.read_bytes() == kept.read_bytes()
+        # The kiosk is in training mode (config.toml's demo default): the paper says so.
+        assert "DOCUMENT DE PROVA" in pdftools.text(printed)
+        await pilot.click("#print-done")
+        await wait_until(pilot, lambda: bool(outcomes))
+        assert outcomes[0].printed and outcomes[0].status is PrintStatus.PRINTED
+        app.end_session(EndReason.FINISHED)
+        await pilot.pause()
+        assert not temp_dir.exists()
+
+
+async def test_cups_file_queue_prints(tmp_path: Path, cups_stack: CupsInfo) -> None:
+    app = _cups_app(tmp_path, cups_stack, cups_stack.file_queue, mode="production")
+    async with app.run_test(size=SIZE) as pilot:
+        outcomes = await _push(app, pilot)
+        await wait_for_text(pilot, app, "S'ha imprès el document")
+        assert "Recolliu-lo a la impressora d'aquest punt" in screen_text(app)
+        await wait_until(pilot, lambda: app.focused is not None and app.focused.id == "print-done")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: bool(outcomes))
+    assert outcomes[0].printed
+    assert "Marcel·lí Ollé Güell" in pdftools.text(cups_stack.file_output)
+    assert "DOCUMENT DE PROVA" not in pdftools.text(cups_stack.file_output)
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "waiting"),
+    [
+        ("media-empty", "La impressora s'ha quedat sense paper"),
+        ("media-jam", "El paper s'ha encallat dins la impressora"),
+        ("offline", "La impressora no respon"),
+    ],
+)
+async def test_a_fault_is_shown_then_clears_and_the_document_prints(
+    tmp_path: Path, cups_stack: CupsInfo, fault_queue: FaultQueue, behaviour: str, waiting: str
+) -> None:
+    fault_queue.set(behaviour)
+    app = _cups_app(tmp_path, cups_stack, fault_queue.name)
+    async with app.run_test(size=SIZE) as pilot:
+        outcomes = await _push(app, pilot)
+        text = await wait_for_text(pilot, app, waiting)
+        assert "S'imprimirà tan bon punt s'hagi resolt" in text
+        assert app.screen.query_one("#print-cancel").display
+        fault_queue.set("ok")
+        await wait_for_text(pilot, app, "S'ha imprès el document")
+        await pilot.click("#print-done")
+        await wait_until(pilot, lambda: bool(outcomes))
+    assert outcomes[0].printed
+
+
+async def test_stopped_queue_offers_try_again_and_the_csv(
+    tmp_path: Path, cups_stack: CupsInfo, fault_queue: FaultQueue, caplog: pytest.LogCaptureFixture
+) -> None:
+    fault_queue.set("stop")
+    app = _cups_app(tmp_path, cups_stack, fault_queue.name)
+    with caplog.at_level(logging.INFO):
+        async with app.run_test(size=SIZE) as pilot:
+            outcomes = await _push(app, pilot)
+            text = await wait_for_text(pilot, app, "La impressora està aturada")
+            assert CSV in text and f"/v1/verify/{CSV}" in text.replace("\n", "")
+            assert (
+                app.screen.query_one("#print-retry").display and app.screen.query_one("#print-skip").display
+            )
+            # Staff restart the printer; the citizen tries again.
+            fault_queue.set("ok")
+            cups.Connection(host=cups_stack.server).enablePrinter(fault_queue.name)
+            await pilot.click("#print-retry")
+            await wait_for_text(pilot, app, "S'ha imprès el document")
+            await pilot.click("#print-done")
+            await wait_until(pilot, lambda: bool(outcomes))
+    assert outcomes[0].printed
+    staff = [r.getMessage() for r in caplog.records if r.name == "kiosk.printstep.screen"]
+    assert any("not printed, queue-stopped" in line and fault_queue.name in line for line in staff)
+    logged = caplog.text
+    for secret in ("Núria", "Pérez", "40000000X", "Marcel·lí"):
+        assert secret not in logged
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("ca", "El punt no pot contactar amb el servei d'impressió."),
+        ("es", "El punto no puede contactar con el servicio de impresión."),
+        ("en", "The kiosk cannot reach its printer service."),
+    ],
+)
+async def test_cups_down_in_each_language(tmp_path: Path, language: str, message: str) -> None:
+    printer = {"kind": "cups", "name": "Kiosk_Printer", "cups_server": str(tmp_path / "no-cupsd.sock")}
+    app = KioskApp(_settings(tmp_path, printer))
+    async with app.run_test(size=SIZE) as pilot:
+        set_language(language)
+        outcomes = await _push(app, pilot)
+        text = await wait_for_text(pilot, app, message)
+        assert CSV in text
+        await pilot.click("#print-skip")
+        await wait_until(pilot, lambda: bool(outcomes))
+    assert outcomes[0].status is PrintStatus.CUPS_UNREACHABLE
+
+
+async def test_aborted_and_timed_out_jobs(
+    tmp_path: Path, cups_stack: CupsInfo, fault_queue: FaultQueue
+) -> None:
+    fault_queue.set("fail")
+    app = _cups_app(tmp_path, cups_stack, fault_queue.name, timeout=1.0)
+    async with app.run_test(size=SIZE) as pilot:
+        outcomes = await _push(app, pilot)
+        await wait_for_text(pilot, app, "La impressora no ha pogut imprimir el document.")
+        fault_queue.set("hang")
+        await pilot.click("#print-retry")
+        await wait_for_text(pilot, app, "La impressora ha trigat massa")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: bool(outcomes))
+    assert outcomes[0].status is PrintStatus.TIMED_OUT
+
+
+async def test_citizen_cancels_while_out_of_paper(
+    tmp_path: Path, cups_stack: CupsInfo, fault_queue: FaultQueue
+) -> None:
+    fault_queue.set("media-empty")
+    app = _cups_app(tmp_path, cups_stack, fault_queue.name)
+    async with app.run_test(size=SIZE) as pilot:
+        outcomes = await _push(app, pilot)
+        await wait_for_text(pilot, app, "sense paper")
+        await pilot.click("#print-cancel")
+        await wait_for_text(pilot, app, "Torna-ho a provar")
+        await pilot.click("#print-skip")
+        await wait_until(pilot, lambda: bool(outcomes))
+    assert outcomes[0].status is PrintStatus.ABORTED and outcomes[0].job_id is not None
+    state = cups.Connection(host=cups_stack.server).getJobAttributes(outcomes[0].job_id)["job-state"]
+    assert state == 7  # cancelled: it will not print later for someone else
+
+
+async def test_card_removed_while_printing_cancels_the_job(
+    tmp_path: Path, cups_stack: CupsInfo, fault_queue: FaultQueue
+) -> None:
+    fault_queue.set("media-empty")
+    app = _cups_app(tmp_path, cups_stack, fault_queue.name)
+    async with app.run_test(size=SIZE) as pilot:
+        await _push(app, pilot)
+        await wait_for_text(pilot, app, "sense paper")
+        screen = app.screen
+        assert isinstance(screen, PrintScreen)
+        session = app.session
+        assert session is not None
+        temp_dir = session.temp_dir
+        app.end_session(EndReason.CARD_REMOVED)
+        await wait_until(pilot, lambda: screen.outcome is not None or not screen.is_attached)
+        await wait_until(pilot, lambda: not any(w.is_running for w in app.workers))
+        assert not temp_dir.exists()
+    conn = cups.Connection(host=cups_stack.server)
+    jobs = [conn.getJobAttributes(j) for j in conn.getJobs(which_jobs="all")]
+    mine = [job for job in jobs if job["job-printer-uri"].endswith("/" + fault_queue.name)]
+    assert [job["job-state"] for job in mine] == [7]  # cancelled: nothing prints for the next person
