@@ -14,6 +14,7 @@ from textual.widget import Widget
 
 from devstack.backend import BackendInfo
 from devstack.cups import CupsInfo
+from devstack.pcsc import PcscInfo
 from kiosk.app import KioskApp
 from kiosk.backend.client import BackendClient
 from tests.fixtures.app import make_settings, screen_text
@@ -55,7 +56,9 @@ async def wait_for(
         if predicate():
             return
         await pilot.pause(0.05)
-    raise AssertionError(f"timed out waiting for {what}; the screen shows:\n{screen_text(pilot.app)}")
+    stack = [type(s).__name__ for s in pilot.app.screen_stack]
+    shown = screen_text(pilot.app)
+    raise AssertionError(f"timed out waiting for {what}; screens {stack}; the screen shows:\n{shown}")
 
 
 async def wait_text(pilot: Pilot[Any], expected: str, timeout: float = 15.0) -> str:
@@ -137,3 +140,30 @@ def text_of(app: Any, selector: str) -> str:
     from textual.widgets import Static
 
     return str(app.screen.query_one(selector, Static).content)
+
+
+PIN = "Prova2026"
+#: The procedure tests use the second virtual reader (others' tests mostly use the first; pcscd is shared).
+READER_INDEX = 1
+
+
+async def card_login(pilot: Pilot[Any], pcsc: PcscInfo, card: str = "dnie3-valid", pin: str = PIN) -> None:
+    """Insert a test card, type its PIN on the login screen, and wait until the login screen is gone."""
+    from kiosk.login import LoginScreen
+
+    pcsc.control.insert(card, reader=READER_INDEX)
+    await wait_screen(pilot, LoginScreen, timeout=20)
+    await wait_for(pilot, lambda: bool(pilot.app.screen.query("PinPad")), "the PIN pad", timeout=20)
+    await pilot.press(*pin)
+    await pilot.press("enter")
+    await wait_for(
+        pilot, lambda: not isinstance(pilot.app.screen, LoginScreen), "the login to end", timeout=30
+    )
+
+
+def card_app(tmp_path: Path, server: BackendInfo, pcsc: PcscInfo, cups: CupsInfo | None = None) -> KioskApp:
+    """A kiosk that watches the virtual readers and reads the test cards."""
+    reader = pcsc.readers[READER_INDEX]
+    return kiosk_app(
+        tmp_path, server, cups, eid={"pkcs11_module": str(pcsc.pkcs11_module), "readers": [reader]}
+    )

@@ -1,0 +1,88 @@
+"""Padró documents at the kiosk with a test card (pcscd + vpcd + SoftHSM2), the real backend and CUPS."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from devstack.backend import BackendInfo
+from devstack.cups import CupsInfo
+from devstack.pcsc import PcscInfo
+from eid.testcards.control import TestCardControl
+from kiosk.procedures import launch, pending_procedure
+from kiosk.procedures.identify import InsertCardScreen
+from kiosk.procedures.padro import DocumentStep, PadroResult, PadroReview, RegistrationStep
+from tests.e2e.procedures.helpers import (
+    SIZE,
+    card_app,
+    card_login,
+    db_rows,
+    press_button,
+    print_and_continue,
+    wait_screen,
+    wait_text,
+)
+from tests.fixtures.app import screen_text
+
+HOUSEHOLD = ("CARMEN", "ESPAÑOLA")
+
+
+async def test_volant_collectiu_with_a_dnie(
+    tmp_path: Path,
+    pcsc_stack: PcscInfo,
+    testcards: TestCardControl,
+    card_backend: BackendInfo,
+    cups_stack: CupsInfo,
+) -> None:
+    app = card_app(tmp_path, card_backend, pcsc_stack, cups_stack)
+    async with app.run_test(size=SIZE) as pilot:
+        app.start_visit()
+        await pilot.pause()
+        assert launch(app, "volant_collectiu")
+        await wait_screen(pilot, InsertCardScreen)
+        assert "Introduïu la targeta al lector" in " ".join(screen_text(app).split())
+        assert pending_procedure(app) == "volant_collectiu"
+        await card_login(pilot, pcsc_stack)
+        step = await wait_screen(pilot, RegistrationStep, timeout=20)
+        text = await wait_text(pilot, "Consteu al padró de Mataró")
+        registration = step.flow.data["registration"]
+        assert registration["address"]["street"] in text and "Pas 1 de 4" in text
+        assert pending_procedure(app) is None
+        await press_button(pilot, "#step-next")
+        await wait_screen(pilot, DocumentStep)
+        assert app.screen.query_one("#kind-volant_collectiu").value  # type: ignore[attr-defined]
+        await press_button(pilot, "#step-next")
+        await wait_screen(pilot, PadroReview)
+        text = screen_text(app)
+        assert "Volant d'empadronament col·lectiu" in text and "Català" in text
+        await press_button(pilot, "#step-next")
+        result = await wait_screen(pilot, PadroResult, timeout=20)
+        csv = result.document["csv"]
+        await wait_text(pilot, csv)
+        assert "S'ha emès el vostre document." in screen_text(app)
+        inhabitants = result.document["inhabitants"]
+        assert len(inhabitants) == 4
+        printed = await print_and_continue(pilot, cups_stack)
+    [row] = db_rows(card_backend, "select kind from issued_documents where csv = :c", c=csv)
+    assert row.kind == "volant_collectiu"
+    for person in inhabitants:
+        assert person["given_name"] in printed
+    assert csv in printed and "DOCUMENT DE PROVA" in printed
+
+
+async def test_certificat_in_spanish_and_not_registered(
+    tmp_path: Path,
+    pcsc_stack: PcscInfo,
+    testcards: TestCardControl,
+    card_backend: BackendInfo,
+) -> None:
+    app = card_app(tmp_path, card_backend, pcsc_stack)
+    async with app.run_test(size=SIZE) as pilot:
+        app.start_visit()
+        await pilot.pause()
+        launch(app, "certificat_convivencia")
+        await wait_screen(pilot, InsertCardScreen)
+        await card_login(pilot, pcsc_stack, "not-registered")
+        await wait_screen(pilot, RegistrationStep, timeout=20)
+        text = await wait_text(pilot, "No consteu al padró de Mataró.")
+        assert "empadroneu-vos a l'OAC" in " ".join(text.split())
+        assert app.screen.query_one("#step-next").disabled
