@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import secrets
+import socket
 import sys
 from pathlib import Path
 
@@ -50,16 +51,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
         seed.seed_demo(engine)
     engine.dispose()
     os.environ.update(settings.to_env())
+    options = {
+        "factory": True,
+        "access_log": args.access_log,
+        "log_level": args.log_level,
+        "timeout_graceful_shutdown": 5,
+    }
+    if args.fd is not None:
+        # An inherited, already-listening socket (devstack binds port 0 race-free). Wrap it with its real
+        # family: uvicorn's own --fd assumes a UNIX socket and would leave Nagle on for TCP (40 ms stalls).
+        sock = socket.socket(fileno=args.fd)
+        sock.setblocking(False)
+        config = uvicorn.Config("municipal.app:create_app_from_env", **options)
+        uvicorn.Server(config).run(sockets=[sock])
+        return 0
     uvicorn.run(
         "municipal.app:create_app_from_env",
-        factory=True,
         host=args.host,
         port=args.port,
-        fd=args.fd,
         workers=args.workers,
-        access_log=args.access_log,
-        log_level=args.log_level,
-        timeout_graceful_shutdown=5,
+        **options,
     )
     return 0
 

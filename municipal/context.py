@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import logging
@@ -52,7 +53,9 @@ class Context:
     settings: ServerSettings
     engine: Engine
     sessions: sessionmaker[Session]
+    readers: sessionmaker[Session]
     trust: TrustStore
+    _writer_lock: contextlib.AbstractContextManager[object] = field(default_factory=contextlib.nullcontext)
     #: sha256(kiosk id, key) -> monotonic expiry: scrypt runs once a minute per kiosk, not per request.
     _verified: dict[bytes, float] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -60,25 +63,43 @@ class Context:
     @classmethod
     def create(cls, settings: ServerSettings) -> Context:
         engine = database.make_engine(settings.database_url)
+        sqlite = engine.dialect.name == "sqlite"
+        readers = database.make_engine(settings.database_url, read_only=True) if sqlite else engine
         return cls(
             settings=settings,
             engine=engine,
             sessions=database.session_factory(engine),
+            readers=database.session_factory(readers),
             trust=TrustStore(settings.trust_anchors, settings.revoked),
+            _writer_lock=threading.Lock() if sqlite else contextlib.nullcontext(),
         )
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        with self.sessions() as session, session.begin():
+        """A write transaction. On SQLite the threads of this process take turns here, so that they
+        queue on a lock instead of polling SQLite's busy handler (whose back-off sleeps add up to tens
+        of milliseconds); other worker processes are still serialised by SQLite itself."""
+        with self._writer_lock, self.sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only transaction: on SQLite (WAL) it neither waits for nor blocks the writer."""
+        with self.readers() as session, session.begin():
+            yield session
+
+    def kiosk_cached(self, kiosk_id: str, key: str) -> bool:
+        """True when this kiosk and key were verified less than a minute ago (no database, no scrypt)."""
+        token = hashlib.sha256(f"{kiosk_id}\0{key}".encode()).digest()
+        with self._lock:
+            return self._verified.get(token, 0.0) > time.monotonic()
 
     def kiosk_is_valid(self, kiosk_id: str, key: str) -> bool:
         token = hashlib.sha256(f"{kiosk_id}\0{key}".encode()).digest()
         now = time.monotonic()
-        with self._lock:
-            if self._verified.get(token, 0.0) > now:
-                return True
-        with self.sessions() as session:
+        if self.kiosk_cached(kiosk_id, key):
+            return True
+        with self.read() as session:
             kiosk = session.get(Kiosk, kiosk_id)
             stored = kiosk.key_hash if kiosk is not None and kiosk.active else None
         if stored is None or not verify_kiosk_key(key, stored):

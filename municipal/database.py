@@ -26,7 +26,8 @@ def default_url(folder: Path | None = None) -> str:
     return f"sqlite:///{(folder or Path.cwd()) / 'municipal.sqlite3'}"
 
 
-def make_engine(url: str, *, pool_size: int = 20) -> Engine:
+def make_engine(url: str, *, pool_size: int = 20, read_only: bool = False) -> Engine:
+    """`read_only` (SQLite): plain deferred transactions, for reads that must not take the write lock."""
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
@@ -49,7 +50,7 @@ def make_engine(url: str, *, pool_size: int = 20) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _on_begin(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)

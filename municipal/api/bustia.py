@@ -42,9 +42,9 @@ def submit(
     """Send a queixa, suggeriment or agraiment. Identification is optional (a token of either scope)."""
 
     def authenticate(session: Session) -> Citizen | None:
-        return require_citizen(session, ctx, kiosk_id, token, full=False) if token else None
+        return require_citizen(session, ctx, kiosk_id, token, full=False, touch=False) if token else None
 
-    def work(session: Session, citizen: Citizen | None) -> tuple[int, dict[str, Any]]:
+    def work(session: Session, citizen: Citizen | None, prepared: Any) -> tuple[int, dict[str, Any]]:
         now = timeutil.now()
         year = timeutil.local_year(now)
         reference = f"QS/{year}/{next_number(session, 'QS', year):06d}"
@@ -80,4 +80,4 @@ def submit(
         return 201, payload
 
     fingerprint = request_hash(request.url.path, body.model_dump(mode="json"))
-    return idempotent_write(ctx, kiosk_id, key, fingerprint, authenticate, work)
+    return idempotent_write(ctx, kiosk_id, key, fingerprint, authenticate, work, token=token)

@@ -15,9 +15,11 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request, Security
 from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from municipal import ids, timeutil
 from municipal.context import Context
@@ -33,21 +35,21 @@ _bearer = HTTPBearer(auto_error=False, scheme_name="CitizenToken")
 CSV_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
-def context(request: Request) -> Context:
+async def context(request: Request) -> Context:
     ctx: Context = request.app.state.ctx
     return ctx
 
 
-def kiosk(
+async def kiosk(
     request: Request,
     kiosk_id: Annotated[str | None, Security(_kiosk_id)],
     key: Annotated[str | None, Security(_kiosk_key)],
 ) -> str:
     """The authenticated kiosk's id; 401 otherwise (logged without the secret)."""
-    ctx = context(request)
+    ctx: Context = request.app.state.ctx
     if not kiosk_id or not key or len(kiosk_id) > 64 or len(key) > 256:
         reason = "missing credentials" if not kiosk_id or not key else "malformed credentials"
-    elif not ctx.kiosk_is_valid(kiosk_id, key):
+    elif not (ctx.kiosk_cached(kiosk_id, key) or await run_in_threadpool(ctx.kiosk_is_valid, kiosk_id, key)):
         reason = "unknown kiosk or wrong secret"
     else:
         return kiosk_id
@@ -95,7 +97,7 @@ class Citizen:
 
 
 def require_citizen(
-    session: Session, ctx: Context, kiosk_id: str, token: str | None, *, full: bool = True
+    session: Session, ctx: Context, kiosk_id: str, token: str | None, *, full: bool = True, touch: bool = True
 ) -> Citizen:
     """The citizen behind the bearer token, touching the session; 401 when absent or expired, 403 when
     the token is only good for the deixalleria and `full` identification is needed."""
@@ -113,9 +115,24 @@ def require_citizen(
     if full and row.scope != "full":
         raise ApiError(403, "scope_forbidden")
     # Touch at most every few seconds: fewer writes, same 10-minute idle rule.
-    if now - row.last_seen_at > timedelta(seconds=5):
+    if touch and now - row.last_seen_at > timedelta(seconds=5):
         row.last_seen_at = now
     return Citizen(row.id_number, row.given_name, row.surnames, row.scope, row.method)
+
+
+def touch_session(session: Session, token: str | None) -> None:
+    """Record activity on the session (at most every few seconds: fewer writes, same idle rule)."""
+    if not token:
+        return
+    now = timeutil.now()
+    session.execute(
+        update(CitizenSession)
+        .where(
+            CitizenSession.token_hash == token_hash(token),
+            CitizenSession.last_seen_at < now - timedelta(seconds=5),
+        )
+        .values(last_seen_at=now)
+    )
 
 
 def language_param(request: Request, language: str | None) -> str:
@@ -183,23 +200,30 @@ def idempotent_write(
     key: str | None,
     fingerprint: str,
     authenticate: Callable[[Session], Citizen | None],
-    work: Callable[[Session, Citizen | None], tuple[int, dict[str, Any]]],
+    work: Callable[[Session, Citizen | None, Any], tuple[int, dict[str, Any]]],
+    prepare: Callable[[Session, Citizen | None], Any] | None = None,
+    token: str | None = None,
 ) -> JSONResponse:
-    """Authenticate, then either replay the answer stored under the idempotency key or run `work`
-    and store its answer in the same transaction: a retry with the same key and body gets the first
-    answer and never makes a second entry; the same key with another body gets 409."""
+    """Authenticate and `prepare` (reads) in a read transaction; then, in one short write transaction,
+    either replay the answer stored under the idempotency key or run `work` and store its answer with
+    it: a retry with the same key and body gets the first answer and never makes a second entry; the
+    same key with another body gets 409. `authenticate` must not write (touch=False): the session is
+    touched here, in the write transaction."""
+    with ctx.read() as session:
+        citizen = authenticate(session)
+        prepared = prepare(session, citizen) if prepare is not None else None
+    principal = citizen.principal if citizen is not None else "-"
     for attempt in range(3):
         try:
             with ctx.transaction() as session:
-                citizen = authenticate(session)
-                principal = citizen.principal if citizen is not None else "-"
+                touch_session(session, token)
                 if key is not None:
                     stored = session.get(IdempotencyRecord, (kiosk_id, principal, key))
                     if stored is not None:
                         if stored.request_hash != fingerprint:
                             raise ApiError(409, "idempotency_conflict")
                         return JSONResponse(json.loads(stored.response), status_code=stored.status_code)
-                status, body = work(session, citizen)
+                status, body = work(session, citizen, prepared)
                 if key is not None:
                     session.add(
                         IdempotencyRecord(

@@ -167,9 +167,9 @@ def request_card(
     """Request a deixalleria card, posted to the padró address (`delivery`) or collected (`pickup`)."""
 
     def authenticate(session: Session) -> Citizen:
-        return require_citizen(session, ctx, kiosk_id, token, full=False)
+        return require_citizen(session, ctx, kiosk_id, token, full=False, touch=False)
 
-    def work(session: Session, citizen: Citizen | None) -> tuple[int, dict[str, Any]]:
+    def work(session: Session, citizen: Citizen | None, prepared: Any) -> tuple[int, dict[str, Any]]:
         assert citizen is not None
         current = [c for c in _cards(session, citizen.id_number) if c.status in ("active", "requested")]
         if current and not (body.replace_lost and all(c.status == "active" for c in current)):
@@ -192,4 +192,4 @@ def request_card(
         return 201, payload
 
     fingerprint = request_hash(request.url.path, body.model_dump(mode="json"))
-    return idempotent_write(ctx, kiosk_id, key, fingerprint, authenticate, work)
+    return idempotent_write(ctx, kiosk_id, key, fingerprint, authenticate, work, token=token)

@@ -118,9 +118,9 @@ async def submit_instancia(
     )
 
     def authenticate(session: Session) -> Citizen:
-        return require_citizen(session, ctx, kiosk_id, token)
+        return require_citizen(session, ctx, kiosk_id, token, touch=False)
 
-    def work(session: Session, citizen: Citizen | None) -> tuple[int, dict[str, Any]]:
+    def work(session: Session, citizen: Citizen | None, prepared: Any) -> tuple[int, dict[str, Any]]:
         assert citizen is not None
         department = session.get(Department, data.department)
         if department is None:
@@ -184,4 +184,6 @@ async def submit_instancia(
     # The database work blocks: run it off the event loop.
     from starlette.concurrency import run_in_threadpool
 
-    return await run_in_threadpool(idempotent_write, ctx, kiosk_id, key, fingerprint, authenticate, work)
+    return await run_in_threadpool(
+        idempotent_write, ctx, kiosk_id, key, fingerprint, authenticate, work, None, token
+    )

@@ -22,6 +22,7 @@ from municipal.api.common import (
     record_document,
     request_hash,
     require_citizen,
+    touch_session,
 )
 from municipal.errors import ApiError
 from municipal.models import Person, Registration
@@ -77,17 +78,18 @@ def _address(registration: Registration) -> AddressOut:
 @router.get("/registration", response_model=RegistrationOut, responses=CITIZEN_REFUSALS)
 def registration(ctx: Ctx, kiosk_id: KioskId, token: Token) -> RegistrationOut:
     """Whether and where the citizen is registered, and how many people live at the address."""
-    with ctx.transaction() as session:
-        citizen = require_citizen(session, ctx, kiosk_id, token)
+    with ctx.read() as session:
+        citizen = require_citizen(session, ctx, kiosk_id, token, touch=False)
         found = current_registration(session, citizen.id_number)
-        if found is None:
-            return RegistrationOut(registered=False, address=None, registered_since=None, inhabitants=0)
-        return RegistrationOut(
-            registered=True,
-            address=_address(found),
-            registered_since=found.registered_since,
-            inhabitants=len(inhabitants(session, found.address_id)),
+        result = RegistrationOut(
+            registered=found is not None,
+            address=_address(found) if found else None,
+            registered_since=found.registered_since if found else None,
+            inhabitants=len(inhabitants(session, found.address_id)) if found else 0,
         )
+    with ctx.transaction() as session:
+        touch_session(session, token)
+    return result
 
 
 @router.post(
@@ -110,15 +112,20 @@ def issue_document(
     """Issue a volant individual, volant col·lectiu or certificat de convivència for the citizen."""
 
     def authenticate(session: Session) -> Citizen:
-        return require_citizen(session, ctx, kiosk_id, token)
+        return require_citizen(session, ctx, kiosk_id, token, touch=False)
 
-    def work(session: Session, citizen: Citizen | None) -> tuple[int, dict[str, Any]]:
+    def prepare(session: Session, citizen: Citizen | None) -> tuple[Registration, list[Registration]]:
         assert citizen is not None
         found = current_registration(session, citizen.id_number)
         if found is None:
             raise ApiError(409, "not_registered")
-        person = found.person
         living = [found] if body.kind == "volant_individual" else inhabitants(session, found.address_id)
+        return found, living
+
+    def work(session: Session, citizen: Citizen | None, prepared: Any) -> tuple[int, dict[str, Any]]:
+        assert citizen is not None
+        found, living = prepared
+        person = found.person
         now = timeutil.now()
         document = PadroDocumentOut.model_validate(
             {
@@ -150,4 +157,4 @@ def issue_document(
         return 201, payload
 
     fingerprint = request_hash(request.url.path, body.model_dump(mode="json"))
-    return idempotent_write(ctx, kiosk_id, key, fingerprint, authenticate, work)
+    return idempotent_write(ctx, kiosk_id, key, fingerprint, authenticate, work, prepare, token)

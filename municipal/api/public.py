@@ -44,7 +44,7 @@ def catalogue(request: Request, ctx: Ctx, language: LanguageQuery = None) -> Cat
     """Every procedure of the city: whether it needs a certificate, whether the kiosk completes it,
     and for the others what to bring, where to go and when."""
     lang = language_param(request, language)
-    with ctx.sessions() as session:
+    with ctx.read() as session:
         topics = {t.code: t for t in session.execute(select(Topic)).scalars()}
         rows = session.execute(
             select(Procedure, ProcedureText)
@@ -78,7 +78,7 @@ def catalogue(request: Request, ctx: Ctx, language: LanguageQuery = None) -> Cat
 def departments(request: Request, ctx: Ctx, language: LanguageQuery = None) -> DepartmentsOut:
     """The departments an instància can be addressed to."""
     lang = language_param(request, language)
-    with ctx.sessions() as session:
+    with ctx.read() as session:
         rows = session.execute(select(Department).order_by(Department.position)).scalars().all()
     return DepartmentsOut(
         language=lang, departments=[DepartmentOut(code=d.code, name=_name(d, lang)) for d in rows]
@@ -92,7 +92,7 @@ def departments(request: Request, ctx: Ctx, language: LanguageQuery = None) -> D
 )
 def verify(ctx: Ctx, csv: Annotated[str, Path(max_length=40)]) -> VerifyOut:
     """What was issued under this codi segur de verificació (CSV), exactly as it was issued."""
-    with ctx.sessions() as session:
+    with ctx.read() as session:
         row = session.get(IssuedDocument, csv.strip().upper())
     if row is None:
         raise ApiError(404, "document_not_found")
