@@ -1,0 +1,142 @@
+"""Unit tests of the backend's pure parts: ID numbers, certificate identities, the bonus scale, the
+request language, settings, the schema migrations, and the client's streamed multipart body."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from kiosk.backend.client import _MultipartBody
+from municipal import database, ids
+from municipal.api.deixalleria import bonus
+from municipal.certificates import CertificateRefused, identity
+from municipal.errors import language_of
+from municipal.models import Base, BonusBand
+from municipal.settings import ServerSettings
+from tests.fixtures.backend import TestCA
+
+
+@pytest.mark.parametrize(
+    ("raw", "valid"),
+    [("12345678Z", True), ("12345678z", True), ("12.345.678-Z", True), ("12345678A", False),
+     ("X1234567L", True), ("Y1234567X", True), ("Z1234567R", True), ("X1234567A", False),
+     ("1234567Z", False), ("", False)],
+)  # fmt: skip
+def test_id_numbers(raw: str, valid: bool) -> None:
+    assert ids.is_valid(ids.normalise(raw)) is valid
+
+
+def test_log_hash_hides_the_number() -> None:
+    assert "12345678Z" not in ids.log_hash("12345678Z") and len(ids.log_hash("12345678Z")) == 12
+
+
+@pytest.fixture(scope="module")
+def ca() -> TestCA:
+    return TestCA("AC DNIE 901 (PROVES)")
+
+
+def test_dnie_identity(ca: TestCA) -> None:
+    who = identity(ca.issue("12345678Z", "CARMEN", "ESPAÑOLA", "ESPAÑOLA").certificate)
+    assert (who.id_number, who.given_name, who.surnames, who.kind) == (
+        "12345678Z",
+        "CARMEN",
+        "ESPAÑOLA ESPAÑOLA",
+        "dnie",
+    )
+
+
+def test_aoc_identity() -> None:
+    aoc = TestCA("EC-Ciutadania PROVES", "Consorci AOC")
+    who = identity(aoc.issue("X1234567L", "AMINA", "EL IDRISSI", form="aoc").certificate)
+    assert (who.id_number, who.given_name, who.surnames, who.kind) == (
+        "X1234567L",
+        "AMINA",
+        "EL IDRISSI",
+        "aoc",
+    )
+
+
+def test_wrong_check_letter_is_refused(ca: TestCA) -> None:
+    with pytest.raises(CertificateRefused) as caught:
+        identity(ca.issue("12345678A", "X", "Y").certificate)
+    assert caught.value.code == "identity_invalid"
+
+
+BANDS = [
+    BonusBand(min_visits=4, max_visits=6, amount="12.00"),
+    BonusBand(min_visits=7, max_visits=12, amount="17.50"),
+    BonusBand(min_visits=13, max_visits=None, amount="23.00"),
+]
+
+
+@pytest.mark.parametrize(
+    ("last", "amount"), [(0, "0.00"), (3, "0.00"), (4, "12.00"), (6, "12.00"), (7, "17.50"), (12, "17.50"),
+                         (13, "23.00"), (40, "23.00")],
+)  # fmt: skip
+def test_bonus_bands(last: int, amount: str) -> None:
+    assert bonus(BANDS, last, 0, 2026).amount == amount
+
+
+def test_next_band() -> None:
+    result = bonus(BANDS, 0, 5, 2026)
+    assert result.next_band is not None and result.next_band.visits_needed == 2
+    assert result.next_band.amount == "17.50"
+    assert bonus(BANDS, 0, 13, 2026).next_band is None
+
+
+@pytest.mark.parametrize(
+    ("header", "language"),
+    [
+        ("", "ca"),
+        ("es-ES,es;q=0.9", "es"),
+        ("fr, en;q=0.5", "en"),
+        ("de", "ca"),
+        ("ca;q=0.2, es;q=0.8", "es"),
+    ],
+)
+def test_language_of(header: str, language: str) -> None:
+    from starlette.requests import Request
+
+    scope = {"type": "http", "headers": [(b"accept-language", header.encode())] if header else []}
+    assert language_of(Request(scope)) == language
+
+
+def test_settings_travel_through_the_environment(tmp_path: Path) -> None:
+    settings = ServerSettings(
+        database_url="sqlite://", trust_anchors=tmp_path, training=True, session_idle_seconds=5
+    )
+    assert ServerSettings.from_env(settings.to_env()) == settings
+
+
+def test_migrations_build_the_models_schema(tmp_path: Path) -> None:
+    engine = database.make_engine(f"sqlite:///{tmp_path / 'm.sqlite3'}")
+    database.migrate(engine)
+    database.migrate(engine)  # a second start changes nothing
+    with engine.connect() as conn:
+        assert (
+            compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+            == []
+        )
+
+
+def test_multipart_body_streams_with_progress(tmp_path: Path) -> None:
+    files = []
+    for n in range(3):
+        path = tmp_path / f"f{n}.pdf"
+        path.write_bytes(b"%PDF-" + bytes([n]) * 200_000)
+        files.append(path)
+    seen: list[tuple[int, int]] = []
+    body = _MultipartBody({"fields": '{"a": 1}'}, files, lambda a, b: seen.append((a, b)))
+    data = b""
+    while chunk := body.read(8192):
+        assert len(chunk) <= 8192 + 512
+        data += chunk
+    assert len(data) == len(body) and seen[-1] == (len(body), len(body))
+    for path in files:
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == hashlib.sha256(path.read_bytes()).hexdigest()
+        assert path.read_bytes() in data
+    assert data.endswith(f"--{body.boundary}--\r\n".encode())
