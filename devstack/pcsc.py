@@ -1,8 +1,10 @@
 """pcscd with vpcd's virtual readers, the test cards' SoftHSM2 tokens and the test-card daemon.
 
 `running()` reuses a pcscd that is already running and healthy (it is machine-wide: one at a time, socket
-/run/pcscd/pcscd.comm) and otherwise starts `pcscd --foreground` itself; it stops only a pcscd it
-started. It provisions the test cards (test PKI + one SoftHSM2 token per card) into a private folder,
+/run/pcscd/pcscd.comm) and otherwise starts `pcscd --foreground` itself. Users are counted in
+/run/ovac-kiosk/pcscd.users.json: a pcscd some devstack started is stopped by its last user, never under
+another test run or the demo; a pcscd nobody here started is never stopped. It provisions the test cards
+(test PKI + one SoftHSM2 token per card) into a private folder,
 starts the test-card daemon, and sets SOFTHSM2_CONF and OVAC_TESTCARDS_DIR in this process's
 environment for its duration (children inherit them; `PcscInfo.env` has them too), so the kiosk with
 `[eid] pkcs11_module = /usr/lib/softhsm/libsofthsm2.so` finds the cards' tokens.
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import shutil
 import signal
@@ -24,21 +27,55 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from eid.errors import PcscUnavailable
 from eid.pcsc import list_readers
 from eid.testcards.control import ANNOUNCE_FILE, TestCardControl
 from eid.testcards.daemon import CONTROL_SOCKET
 from eid.testcards.provision import SOFTHSM_MODULE, Provisioned, provision
-from eid.testcards.vpcd import VPCD_READERS
+from eid.testcards.vpcd import VPCD_PORTS, VPCD_READERS
 
 PCSCD_SOCKET = Path("/run/pcscd/pcscd.comm")
 PCSCD_PIDFILE = Path("/run/pcscd/pcscd.pid")
 _START_LOCK = Path("/run/ovac-kiosk/pcscd.lock")
+#: Who uses the shared pcscd: {"pcscd_pid": pid started by a devstack or null, "users": [pids]}. Read
+#: and written under _START_LOCK, so that the last user (not merely the starter) stops it.
+_USERS_FILE = Path("/run/ovac-kiosk/pcscd.users.json")
 
 
 class PcscdError(RuntimeError):
     """pcscd could not be started or does not show the virtual readers."""
+
+
+RESERVED_PORTS = Path("/proc/sys/net/ipv4/ip_local_reserved_ports")
+
+
+def reserve_vpcd_ports() -> None:
+    """Keep vpcd's ports out of the kernel's ephemeral range (best effort, needs root).
+
+    vpcd listens on fixed ports inside Linux's ephemeral range: any outgoing connection of a busy test run
+    may be given 35963 or 35964 as its local port, and vpcd then fails to listen ("Address already in
+    use") and pcscd shows no virtual reader.
+    """
+    try:
+        current = RESERVED_PORTS.read_text().strip()
+    except OSError:
+        return
+    wanted = [str(p) for p in VPCD_PORTS]
+    ranges = [r for r in current.split(",") if r]
+
+    def covered(port: int) -> bool:
+        for r in ranges:
+            low, _, high = r.partition("-")
+            if int(low) <= port <= int(high or low):
+                return True
+        return False
+
+    missing = [p for p in wanted if not covered(int(p))]
+    if missing:
+        with contextlib.suppress(OSError):
+            RESERVED_PORTS.write_text(",".join(ranges + missing))
 
 
 def pcscd_healthy() -> bool:
@@ -60,7 +97,19 @@ class Pcscd:
     process: subprocess.Popen[bytes] | None = None
     owned: bool = False
 
-    def start(self, timeout: float = 10.0) -> None:
+    def start(self, timeout: float = 10.0, attempts: int = 3) -> None:
+        reserve_vpcd_ports()
+        for attempt in range(attempts):
+            try:
+                self._start_once(timeout)
+                return
+            except PcscdError:
+                self.stop()
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(1.0)  # e.g. a vpcd port still held by another socket in TIME_WAIT
+
+    def _start_once(self, timeout: float) -> None:
         if self.process is not None and self.process.poll() is None:
             return
         for stale in (PCSCD_SOCKET, PCSCD_PIDFILE):  # left behind by a pcscd that was killed
@@ -109,14 +158,82 @@ class PcscInfo:
     def owns_pcscd(self) -> bool:
         return self.pcscd.owned
 
+    def can_restart_pcscd(self) -> bool:
+        """Whether this stack may stop pcscd: it started it and nobody else uses it now."""
+        with _start_lock():
+            others = [p for p in _read_users()["users"] if p != os.getpid()]
+        return self.pcscd.owned and self.pcscd.process is not None and not others
+
     def stop_pcscd(self) -> None:
-        """Stop pcscd (tests of a pcscd restart). Only for a pcscd this stack started."""
-        if not self.pcscd.owned:
-            raise PcscdError("this stack reuses a pcscd it did not start: it will not stop it")
+        """Stop pcscd (tests of a pcscd restart). Only for a pcscd this stack started and uses alone."""
+        if not self.can_restart_pcscd():
+            raise PcscdError("pcscd is shared with another user (or not ours): it will not be stopped")
         self.pcscd.stop()
 
     def start_pcscd(self) -> None:
-        self.pcscd.start()
+        with _start_lock():
+            self.pcscd.start()
+            data = _read_users()
+            assert self.pcscd.process is not None
+            data["pcscd_pid"] = self.pcscd.process.pid
+            _write_users(data)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _read_users() -> dict[str, Any]:
+    try:
+        data: dict[str, Any] = json.loads(_USERS_FILE.read_text())
+    except (OSError, ValueError):
+        data = {}
+    data["users"] = [p for p in data.get("users", []) if _alive(int(p))]
+    pcscd_pid = data.get("pcscd_pid")
+    if pcscd_pid is not None and not _alive(int(pcscd_pid)):
+        data["pcscd_pid"] = None
+    return data
+
+
+def _write_users(data: dict[str, Any]) -> None:
+    _USERS_FILE.write_text(json.dumps(data))
+
+
+def _acquire_pcscd(pcscd: Pcscd) -> None:
+    """Use the running pcscd, or start one; register this process as one of its users."""
+    with _start_lock():
+        data = _read_users()
+        if not pcscd_healthy():
+            pcscd.start()
+            assert pcscd.process is not None
+            data["pcscd_pid"] = pcscd.process.pid
+        data["users"].append(os.getpid())
+        _write_users(data)
+
+
+def _release_pcscd(pcscd: Pcscd) -> None:
+    """Leave the shared pcscd; the last devstack user stops a pcscd a devstack started."""
+    with _start_lock():
+        data = _read_users()
+        data["users"] = [p for p in data["users"] if p != os.getpid()]
+        if not data["users"] and data.get("pcscd_pid"):
+            if pcscd.process is not None and pcscd.process.pid == data["pcscd_pid"]:
+                pcscd.stop()
+            else:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(int(data["pcscd_pid"]), signal.SIGTERM)
+            data["pcscd_pid"] = None
+        elif pcscd.process is not None:
+            # Others still use the pcscd this process started: leave it running for them (the last one
+            # stops it), and stop waiting for it here.
+            pcscd.process = None
+        _write_users(data)
 
 
 @contextlib.contextmanager
@@ -153,24 +270,65 @@ def _start_daemon(root: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
     raise RuntimeError("the test-card daemon did not start")
 
 
+_READERS_LOCK = Path("/run/ovac-kiosk/vpcd-readers.lock")
+
+
 @contextlib.contextmanager
-def running(*, root: Path | None = None, announce: bool = False, set_env: bool = True) -> Iterator[PcscInfo]:
+def _readers_lock(timeout: float) -> Iterator[None]:
+    """The two vpcd readers are machine-wide: one stack inserts test cards into them at a time."""
+    _READERS_LOCK.parent.mkdir(parents=True, exist_ok=True)
+    with open(_READERS_LOCK, "a+") as fh:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    fh.seek(0)
+                    holder = fh.read().strip() or "another process"
+                    raise PcscdError(f"the virtual readers are in use by {holder}") from None
+                time.sleep(0.2)
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()} ({' '.join(sys.argv)[:80]})\n")
+        fh.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def running(
+    *, root: Path | None = None, announce: bool = False, set_env: bool = True, wait_for_readers: float = 900.0
+) -> Iterator[PcscInfo]:
     """pcscd + virtual readers + provisioned test cards + test-card daemon, stopped whatever happens.
+
+    Waits up to `wait_for_readers` seconds for another stack (a parallel test run, the demo) to be done
+    with the two virtual readers.
 
     root: the test cards' folder (default: a private temp folder, deleted afterwards).
     announce: write the folder to /run/ovac-kiosk/testcards.current so `kiosk testcard` finds it from
     another shell (the demo does; tests do not).
     """
+    with _readers_lock(wait_for_readers):
+        with _running(root=root, announce=announce, set_env=set_env) as info:
+            yield info
+
+
+@contextlib.contextmanager
+def _running(*, root: Path | None, announce: bool, set_env: bool) -> Iterator[PcscInfo]:
     own_root = root is None
     workdir = Path(tempfile.mkdtemp(prefix="ovac-pcsc-")) if root is None else root
     workdir.mkdir(parents=True, exist_ok=True, mode=0o700)
     pcscd = Pcscd(log_path=workdir / "pcscd.log")
     daemon: subprocess.Popen[bytes] | None = None
+    acquired = False
     saved_env = {k: os.environ.get(k) for k in ("SOFTHSM2_CONF", "OVAC_TESTCARDS_DIR")}
     try:
-        with _start_lock():
-            if not pcscd_healthy():
-                pcscd.start()
+        _acquire_pcscd(pcscd)
+        acquired = True
         cards = provision(workdir)
         env = cards.env()
         daemon = _start_daemon(workdir, env)
@@ -194,7 +352,8 @@ def running(*, root: Path | None = None, announce: bool = False, set_env: bool =
             except subprocess.TimeoutExpired:
                 daemon.kill()
                 daemon.wait()
-        pcscd.stop()
+        if acquired:
+            _release_pcscd(pcscd)
         if set_env:
             for key, value in saved_env.items():
                 if value is None:

@@ -1,0 +1,156 @@
+"""The bridge from the card watcher's thread to the app: PC/SC events become Textual messages.
+
+`install_card_watcher(app)` (from the app's `on_mount`) starts an `eid.pcsc.PcscWatcher` whose callback
+posts a `CardEvent` message to the app (`post_message` is thread-safe); the app hands each one back to
+`CardBridge.handle()` on its event loop (`@on(CardEvent)`), and calls `bridge.stop()` in `on_unmount`.
+
+What `handle()` does: a card inserted while no card is in use starts the login flow (`LoginScreen`);
+the removal of the session's card, or of its reader, ends the session at once (`EndReason.CARD_REMOVED`
+/ `READER_REMOVED`: the app wipes it, the backend session is revoked by the wipe listener the login
+flow registered); no reader at all, and a reader appearing later, are told to the people in front.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import TYPE_CHECKING, Any
+
+from textual.message import Message
+
+from eid.pcsc import (
+    CardInserted,
+    CardRemoved,
+    PcscWatcher,
+    ReaderAdded,
+    ReaderRemoved,
+    ServiceBack,
+    ServiceLost,
+    WatchEvent,
+)
+from eid.token import TokenProvider, open_tokens
+from kiosk.login import messages
+from kiosk.session import EndReason
+
+if TYPE_CHECKING:
+    from kiosk.app import KioskApp
+    from kiosk.backend.client import BackendClient
+
+log = logging.getLogger(__name__)
+
+#: Seconds after start-up before "no card reader" is said (pcscd lists its readers quickly).
+NO_READER_GRACE_SECONDS = 2.0
+
+
+class CardEvent(Message):
+    """A reader or card event from the watcher's thread; `event` is the `eid.pcsc` event."""
+
+    def __init__(self, event: WatchEvent) -> None:
+        super().__init__()
+        self.event = event
+
+
+class CardBridge:
+    def __init__(self, app: KioskApp, *, start_watcher: bool = True) -> None:
+        self.app = app
+        self.readers: set[str] = set()
+        self._watcher = PcscWatcher(self._from_thread, readers=app.settings.eid.readers)
+        self._start_watcher = start_watcher
+        self._tokens: TokenProvider | None = None
+        self._tokens_lock = threading.Lock()
+        self._own_backend: BackendClient | None = None
+        self._told_no_reader = False
+
+    # -- lifecycle (app.on_mount / app.on_unmount) ----------------------------------------------------------
+    def start(self) -> None:
+        if self._start_watcher:
+            self._watcher.start()
+        self.app.set_timer(NO_READER_GRACE_SECONDS, self._check_readers)
+
+    def stop(self) -> None:
+        self._watcher.stop()
+
+    def _from_thread(self, event: WatchEvent) -> None:
+        self.app.post_message(CardEvent(event))
+
+    # -- what the card flow needs, on demand ---------------------------------------------------------------
+    def tokens(self) -> TokenProvider:
+        """The PKCS#11 tokens (opened on first use, from a worker thread: loading a module takes time)."""
+        with self._tokens_lock:
+            if self._tokens is None:
+                self._tokens = open_tokens(self.app.settings.eid.pkcs11_module)
+            return self._tokens
+
+    @property
+    def backend(self) -> BackendClient:
+        backend: BackendClient | None = getattr(self.app, "backend", None)
+        if backend is not None:
+            return backend
+        if self._own_backend is None:
+            from kiosk.backend.client import BackendClient
+
+            self._own_backend = BackendClient(self.app.settings)
+        return self._own_backend
+
+    def revoke_later(self, token: str) -> None:
+        """Revoke a backend session without blocking the event loop (card pulled, session wiped)."""
+        backend = self.backend
+
+        def run() -> None:
+            try:
+                backend.logout(token)
+            except Exception as exc:  # the backend also expires sessions by itself
+                log.warning("could not revoke a backend session: %s", type(exc).__name__)
+
+        threading.Thread(target=run, name="revoke-session", daemon=True).start()
+
+    # -- events, on the app's event loop -------------------------------------------------------------------
+    def handle(self, message: CardEvent) -> None:
+        event = message.event
+        session = self.app.session
+        if isinstance(event, CardInserted):
+            log.info("card inserted in %s (%s)", event.reader, event.kind.value)
+            self._card_inserted(event)
+        elif isinstance(event, CardRemoved):
+            log.info("card removed from %s", event.reader)
+            if session is not None and session.reader == event.reader:
+                self.app.end_session(EndReason.CARD_REMOVED)
+        elif isinstance(event, ReaderAdded):
+            self.readers.add(event.reader)
+            if self._told_no_reader:
+                self._told_no_reader = False
+                self.app.notify(messages.reader_back(), timeout=5)
+        elif isinstance(event, ReaderRemoved):
+            self.readers.discard(event.reader)
+            if session is not None and session.reader == event.reader:
+                self.app.end_session(EndReason.READER_REMOVED)
+        elif isinstance(event, ServiceLost):
+            log.warning("PC/SC service lost")
+            self.app.set_timer(NO_READER_GRACE_SECONDS, self._check_readers)
+        elif isinstance(event, ServiceBack):
+            log.info("PC/SC service back")
+
+    def _check_readers(self) -> None:
+        if not self.readers and not self._told_no_reader:
+            self._told_no_reader = True
+            log.warning("no card reader connected")
+            self.app.notify(messages.no_reader(), severity="warning", timeout=30)
+
+    def _card_inserted(self, event: CardInserted) -> None:
+        from kiosk.login.screen import LoginScreen
+
+        session = self.app.session
+        if session is not None and session.reader is not None:
+            return  # a card is already in use in this session
+        if any(isinstance(screen, LoginScreen) for screen in self.app.screen_stack):
+            return
+        session = self.app.begin_session()
+        session.reader = event.reader
+        self.app.push_screen(LoginScreen(self, event.reader, event.atr))
+
+
+def install_card_watcher(app: Any) -> CardBridge:
+    """Start watching readers for `app` (call from `on_mount`); stop with `bridge.stop()` in `on_unmount`."""
+    bridge = CardBridge(app)
+    bridge.start()
+    return bridge

@@ -1,0 +1,232 @@
+"""The identification screen: card inserted → reading → holder and expiry → PIN → signed in ("Hola, …").
+
+Blocking card and backend calls run in thread workers that answer with messages. The PIN goes from the
+pad's `Submitted` message straight into the login worker's one call and is dropped there. Taking the
+card out at any moment ends the session (the bridge sees the removal); a login that completes after
+that is revoked at once, so no backend session outlives the card.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Static
+
+from eid.atr import CardKind, classify
+from eid.errors import CardRemoved, CertificateError, EidError, WrongPin
+from eid.identity import Citizen, Validity, citizen_from_certificate
+from eid.token import CardCertificate, CardToken
+from kiosk.backend.client import BackendError
+from kiosk.backend.models import Login
+from kiosk.i18n import _
+from kiosk.login import messages
+from kiosk.screens.base import KioskScreen
+from kiosk.session import CitizenSession
+from widgets.pinpad import PinPad, PinPadLabels
+
+if TYPE_CHECKING:
+    from kiosk.login.bridge import CardBridge
+
+log = logging.getLogger(__name__)
+
+#: Seconds the greeting stays before the catalogue (or the procedure that was waiting) appears.
+GREETING_SECONDS = 1.2
+
+
+class LoginScreen(KioskScreen):
+    DEFAULT_CSS = """
+    LoginScreen #login { width: 100%; max-width: 90; height: auto; align: center top; padding: 1 2; }
+    LoginScreen #login-title { text-style: bold; width: 100%; content-align: center middle; margin: 0 0 1 0; }
+    LoginScreen #login-status { width: 100%; content-align: center middle; }
+    LoginScreen #login-holder { width: 100%; content-align: center middle; text-style: bold; }
+    LoginScreen #login-error { width: 100%; color: $error; text-style: bold; height: auto; }
+    LoginScreen #login-pinpad { display: none; }
+    LoginScreen.-pin #login-pinpad { display: block; }
+    """
+
+    class CardRead(Message):
+        def __init__(self, token: CardToken, certificate: CardCertificate, citizen: Citizen) -> None:
+            super().__init__()
+            self.token = token
+            self.certificate = certificate
+            self.citizen = citizen
+
+    class LoggedIn(Message):
+        def __init__(self, login: Login) -> None:
+            super().__init__()
+            self.login = login
+
+    class Failed(Message):
+        def __init__(self, error: Exception) -> None:
+            super().__init__()
+            self.error = error
+
+    def __init__(self, bridge: CardBridge, reader: str, atr: bytes) -> None:
+        super().__init__(id="login-screen")
+        self.bridge = bridge
+        self.reader = reader
+        self.kind = classify(atr)
+        self.session: CitizenSession | None = bridge.app.session
+        self._token: CardToken | None = None
+        self._certificate: CardCertificate | None = None
+        self._citizen: Citizen | None = None
+        self.state = "reading"
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="login"):
+            yield Static(_("Identification with your card"), id="login-title")
+            yield Static(_("Reading your card… Do not take it out."), id="login-status")
+            yield Static("", id="login-error")
+            yield Static("", id="login-holder")
+            yield PinPad(
+                PinPadLabels(
+                    prompt=_("Type the PIN of your card"),
+                    hint=_("8 to 16 letters or digits. Nobody else can see it."),
+                    ok=_("OK"),
+                    backspace=_("⌫ Delete"),
+                ),
+                id="login-pinpad",
+            )
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        if self.kind is CardKind.DNIE_FINALISED:
+            self._stop_with(messages.finalised())
+        elif self.kind is CardKind.CONTACTLESS:
+            self._stop_with(messages.contactless())
+        else:
+            self._read_card()
+
+    # -- helpers ------------------------------------------------------------------------------------------
+    def _set(self, widget_id: str, text: str) -> None:
+        self.query_one(f"#{widget_id}", Static).update(text)
+
+    def _stop_with(self, text: str) -> None:
+        """A failure the citizen cannot fix here: say why and what to do; the card must come out."""
+        self.state = "failed"
+        self.remove_class("-pin")
+        self.query_one(PinPad).clear()
+        self._set("login-status", _("Take your card out of the reader."))
+        self._set("login-error", text)
+
+    def _alive(self) -> bool:
+        session = self.bridge.app.session
+        return self.is_attached and session is not None and session is self.session and session.ended is None
+
+    # -- step 1: read the certificate without the PIN ------------------------------------------------------
+    @work(thread=True, exclusive=True, exit_on_error=False, group="card-read", description="Reading the card")
+    def _read_card(self) -> None:
+        try:
+            token = self.bridge.tokens().find(self.reader)
+            certificate = token.authentication_certificate()
+            citizen = citizen_from_certificate(certificate.der)
+        except EidError as exc:
+            self.post_message(self.Failed(exc))
+            return
+        self.post_message(self.CardRead(token, certificate, citizen))
+
+    @on(CardRead)
+    def _card_read(self, message: CardRead) -> None:
+        if not self._alive():
+            return
+        self._token, self._certificate, self._citizen = message.token, message.certificate, message.citizen
+        citizen = message.citizen
+        if self.session is not None:
+            self.session.identity = citizen
+        self._set("login-holder", citizen.full_name)
+        validity = citizen.validity()
+        if validity is Validity.EXPIRED:
+            self._stop_with(messages.expired(f"{citizen.not_after:%d/%m/%Y}"))
+            return
+        if validity is Validity.NOT_YET_VALID:
+            self._stop_with(messages.not_yet_valid())
+            return
+        self._set(
+            "login-status",
+            _("Certificate valid until {date}.").format(date=f"{citizen.not_after:%d/%m/%Y}"),
+        )
+        self.state = "pin"
+        self.add_class("-pin")
+        self.call_after_refresh(self.query_one(PinPad).focus)  # once it is displayed
+
+    # -- step 2: PIN → challenge → signature → backend session ---------------------------------------------
+    @on(PinPad.Submitted)
+    def _pin_submitted(self, message: PinPad.Submitted) -> None:
+        message.stop()
+        if self.state != "pin" or self._token is None or self._certificate is None:
+            return
+        self.state = "signing"
+        self.remove_class("-pin")
+        self._set("login-error", "")
+        self._set("login-status", _("Checking your PIN… Do not take your card out."))
+        pin, message.pin = message.pin, ""
+        self._login(self._token, self._certificate, pin)
+        del pin
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="card-login", description="Signing in")
+    def _login(self, token: CardToken, certificate: CardCertificate, pin: str) -> None:
+        backend = self.bridge.backend
+        try:
+            challenge = backend.create_challenge()
+            try:
+                signature = token.sign_challenge(pin, challenge.nonce, certificate)
+            finally:
+                del pin
+            login = backend.login_with_certificate(challenge.challenge_id, certificate.der, signature)
+        except (EidError, BackendError) as exc:
+            self.post_message(self.Failed(exc))
+            return
+        self.post_message(self.LoggedIn(login))
+
+    @on(LoggedIn)
+    def _logged_in(self, message: LoggedIn) -> None:
+        login = message.login
+        if not self._alive() or self.session is None:
+            # The card came out while the backend was answering: that session must not live on.
+            self.bridge.revoke_later(login.token)
+            return
+        session = self.session
+        session.token = login.token
+        bridge = self.bridge
+        session.add_wipe_listener(lambda s, _reason: bridge.revoke_later(login.token))
+        name = self._citizen.display_name if self._citizen is not None else ""
+        log.info("citizen signed in with a card (%s)", self.kind.value)
+        self.state = "done"
+        self._set("login-title", _("Hello, {name}").format(name=name))
+        self._set("login-status", _("You are identified. One moment…"))
+        self._set("login-holder", "")
+        self.set_timer(GREETING_SECONDS, self._continue)
+
+    def _continue(self) -> None:
+        if not self._alive():
+            return
+        app = self.bridge.app
+        app.pop_screen()
+        from kiosk.procedures import resume_pending
+
+        if not resume_pending(app) and len(app.screen_stack) == 1:
+            app.push_screen(app.home_screen())
+
+    # -- failures -----------------------------------------------------------------------------------------
+    @on(Failed)
+    def _failed(self, message: Failed) -> None:
+        error = message.error
+        if isinstance(error, CardRemoved) or not self._alive():
+            return  # the bridge ends the session
+        log.info("card identification failed: %s", type(error).__name__)
+        issuer = self._citizen.issuer_kind if self._citizen is not None else None
+        text = messages.for_error(error, issuer=issuer, kind=self.kind)
+        if isinstance(error, WrongPin):
+            self.state = "pin"
+            self._set("login-status", _("Type the PIN again."))
+            self._set("login-error", text)
+            self.add_class("-pin")
+            self.call_after_refresh(self.query_one(PinPad).focus)  # once it is displayed
+            return
+        if isinstance(error, CertificateError | EidError | BackendError):
+            self._stop_with(text)
