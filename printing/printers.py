@@ -242,6 +242,7 @@ class CupsPrinter:
         self, conn: Any, job_id: int, report: ProgressCallback, cancel: threading.Event | None
     ) -> PrintOutcome:
         deadline = time.monotonic() + self.timeout_seconds
+        delay = 0.01  # a local job completes in tens of ms: look soon, then back off to poll_seconds
         last: PrintProgress | None = None
         fault: PrintStatus | None = None
         detail = ""
@@ -291,7 +292,8 @@ class CupsPrinter:
                 return PrintOutcome(
                     status, f"{detail}; not completed after {self.timeout_seconds:g} s, job cancelled", job_id
                 )
-            time.sleep(self.poll_seconds)
+            time.sleep(delay)
+            delay = min(delay * 2, self.poll_seconds)
 
     def _cancel_quietly(self, conn: Any, job_id: int | None) -> None:
         if job_id is None:

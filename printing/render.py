@@ -195,16 +195,18 @@ class _DocumentPDF(FPDF):
         return self.str_alias_nb_pages
 
     def _draw_qr(self, x: float, y: float, size: float) -> None:
-        """The verification URL as a vector QR code: one rectangle per run of dark modules."""
+        """The verification URL as a vector QR code: one filled path, a rectangle per run of dark modules."""
         modules = len(self.qr_rows)
         quiet = 2  # modules of white border; the white page gives the rest of the quiet zone
-        unit = size / (modules + 2 * quiet)
-        self.set_fill_color(0, 0, 0)
-        for row, runs in enumerate(self.qr_rows):
-            for start, length in runs:
-                self.rect(
-                    x + (quiet + start) * unit, y + (quiet + row) * unit, length * unit, unit * 1.0, style="F"
-                )
+        unit = size / (modules + 2 * quiet) * self.k  # in points, PDF's own unit
+        left, top = (x + 0) * self.k + quiet * unit, (self.h - y) * self.k - quiet * unit
+        # One path instead of hundreds of rect() calls: the same marks, a fraction of the work.
+        ops = [
+            f"{left + start * unit:.2f} {top - (row + 1) * unit:.2f} {length * unit:.2f} {unit:.2f} re"
+            for row, runs in enumerate(self.qr_rows)
+            for start, length in runs
+        ]
+        self._out("q 0 g " + " ".join(ops) + " f Q")
 
     def _draw_watermark(self) -> None:
         # Drawn after the page's content, so nothing printed can hide it; translucent, so it hides nothing.
