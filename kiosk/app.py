@@ -20,13 +20,16 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.worker import Worker, WorkerState
 
+from kiosk import procedures
+from kiosk.backend.client import BackendClient
+from kiosk.catalogue import CatalogueScreen
 from kiosk.config import Settings
 from kiosk.i18n import _, current_language, set_language
+from kiosk.login import CardBridge, CardEvent, install_card_watcher
 from kiosk.screens.attract import AttractScreen
 from kiosk.screens.base import KioskModal, KioskScreen
 from kiosk.screens.error import ErrorModal
 from kiosk.screens.goodbye import GoodbyeScreen
-from kiosk.screens.home import HomeScreen
 from kiosk.screens.idle import IdleWarning
 from kiosk.screens.staff import StaffMenu, StaffPinModal
 from kiosk.session import CitizenSession, EndReason
@@ -53,9 +56,14 @@ class KioskApp(App[None], inherit_bindings=False):
         Binding("f12", "staff_chord", show=False, priority=True),
     ]
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, watch_cards: bool = True) -> None:
+        """`watch_cards=False` leaves the card readers alone (tests of the shell, snapshots)."""
         super().__init__()
         self.settings = settings
+        self._watch_cards = watch_cards
+        self.card_bridge: CardBridge | None = None
+        #: The municipal backend client (blocking: call it from thread workers only).
+        self.backend = BackendClient(settings)
         self.session: CitizenSession | None = None
         self._last_activity = time.monotonic()
         self._idle_warning: IdleWarning | None = None
@@ -71,10 +79,26 @@ class KioskApp(App[None], inherit_bindings=False):
         if self.settings.training:
             self.add_class("training")
         self.set_interval(0.5, self._check_idle, name="idle")
+        if self._watch_cards:
+            self.card_bridge = install_card_watcher(self)
+
+    def on_unmount(self) -> None:
+        if self.card_bridge is not None:
+            self.card_bridge.stop()
+
+    @on(CardEvent)
+    def _card_event(self, event: CardEvent) -> None:
+        if self.card_bridge is not None:
+            self.card_bridge.handle(event)
 
     def home_screen(self) -> Screen[Any]:
-        """The first screen of a visit (the catalogue once the backend part is there)."""
-        return HomeScreen()
+        """The first screen of a visit: the catalogue of procedures."""
+        return CatalogueScreen()
+
+    @on(CatalogueScreen.ProcedureChosen)
+    def _procedure_chosen(self, event: CatalogueScreen.ProcedureChosen) -> None:
+        if not procedures.launch(self, event.procedure_code):
+            self.show_error(_("This procedure cannot be done at this kiosk yet. Please ask at the counter."))
 
     def start_visit(self) -> None:
         """The citizen touched "start" on the attract screen."""

@@ -80,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from kiosk import logsetup
     from kiosk.app import KioskApp
 
-    logsetup.setup(settings.logging.level, settings.logging.file, stderr=settings.logging.file is None)
+    logsetup.setup(settings.logging.level, settings.logging.file)
     KioskApp(settings).run()
     return 0
 

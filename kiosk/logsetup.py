@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import re
+import sys
 from pathlib import Path
 
 _ID_NUMBER = re.compile(r"\b(?:\d{8}|[XYZxyz]\d{7})[A-Za-z]\b")
@@ -25,13 +26,15 @@ class RedactIdNumbers(logging.Filter):
 
 
 def setup(level: str = "INFO", file: Path | None = None, *, stderr: bool = True) -> None:
+    """Log to `file` (rotating) and to stderr; stderr only when it is not the kiosk's own terminal,
+    where log lines would be drawn over the screen (a systemd unit sends stderr to the journal)."""
     root = logging.getLogger()
     root.setLevel(level)
     for handler in list(root.handlers):
         if getattr(handler, "_ovac", False):
             root.removeHandler(handler)
     handlers: list[logging.Handler] = []
-    if stderr:
+    if stderr and not sys.stderr.isatty():
         handlers.append(logging.StreamHandler())
     if file is not None:
         file.parent.mkdir(parents=True, exist_ok=True)

@@ -35,7 +35,7 @@ async def _start_with_citizen_data(app: KioskApp, pilot: Any) -> Path:
 
 
 async def test_attract_screen_speaks_each_language(tmp_path: Path) -> None:
-    app = KioskApp(make_settings(tmp_path))
+    app = KioskApp(make_settings(tmp_path), watch_cards=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for_text(pilot, app, "Introduïu la targeta o toqueu la pantalla per començar")
         await pilot.click("#lang-es")
@@ -51,7 +51,7 @@ async def test_attract_screen_speaks_each_language(tmp_path: Path) -> None:
 
 
 async def test_training_banner_only_in_training_mode(tmp_path: Path) -> None:
-    app = KioskApp(make_settings(tmp_path, kiosk={"mode": "production"}))
+    app = KioskApp(make_settings(tmp_path, kiosk={"mode": "production"}), watch_cards=False)
     async with app.run_test(size=(100, 30)) as pilot:
         assert "MODE FORMACIÓ" not in await wait_for_text(pilot, app, "Introduïu la targeta")
         app.start_visit()
@@ -60,7 +60,7 @@ async def test_training_banner_only_in_training_mode(tmp_path: Path) -> None:
 
 async def test_idle_warning_then_wipe_leaves_nothing(tmp_path: Path) -> None:
     settings = make_settings(tmp_path, ui={"idle_warning_seconds": 0.5, "idle_wipe_seconds": 1.0})
-    app = KioskApp(settings)
+    app = KioskApp(settings, watch_cards=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.click("#lang-en")
         await wait_for_text(pilot, app, "Insert your card")
@@ -80,13 +80,13 @@ async def test_idle_warning_then_wipe_leaves_nothing(tmp_path: Path) -> None:
 
 
 async def test_more_time_keeps_the_session(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, ui={"idle_warning_seconds": 0.5, "idle_wipe_seconds": 2.0})
-    app = KioskApp(settings)
+    settings = make_settings(tmp_path, ui={"idle_warning_seconds": 2.0, "idle_wipe_seconds": 2.0})
+    app = KioskApp(settings, watch_cards=False)
     async with app.run_test(size=(100, 30)) as pilot:
         temp_dir = await _start_with_citizen_data(app, pilot)
         await wait_for_text(pilot, app, "Necessito més temps")
         await pilot.click("#more-time")
-        await pilot.pause(0.3)
+        await pilot.pause(0.1)
         assert not isinstance(app.screen, IdleWarning)
         assert app.session is not None and temp_dir.exists()
         await wait_for_text(pilot, app, SECRET_NAME)
@@ -94,7 +94,7 @@ async def test_more_time_keeps_the_session(tmp_path: Path) -> None:
 
 async def test_any_key_resets_the_idle_timer(tmp_path: Path) -> None:
     settings = make_settings(tmp_path, ui={"idle_warning_seconds": 1.5, "idle_wipe_seconds": 5.0})
-    app = KioskApp(settings)
+    app = KioskApp(settings, watch_cards=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await _start_with_citizen_data(app, pilot)
         for _ in range(10):  # 2 s of activity every 0.2 s: never idle for 1.5 s
@@ -105,7 +105,7 @@ async def test_any_key_resets_the_idle_timer(tmp_path: Path) -> None:
 
 
 async def test_finish_says_goodbye_and_wipes(tmp_path: Path) -> None:
-    app = KioskApp(make_settings(tmp_path))
+    app = KioskApp(make_settings(tmp_path), watch_cards=False)
     async with app.run_test(size=(100, 30)) as pilot:
         temp_dir = await _start_with_citizen_data(app, pilot)
         await pilot.click("#finish")
@@ -120,7 +120,7 @@ async def test_finish_says_goodbye_and_wipes(tmp_path: Path) -> None:
 
 
 async def test_citizen_cannot_quit_or_open_the_palette(tmp_path: Path) -> None:
-    app = KioskApp(make_settings(tmp_path))
+    app = KioskApp(make_settings(tmp_path), watch_cards=False)
     async with app.run_test(size=(100, 30)) as pilot:
         for key in ("ctrl+q", "ctrl+c", "ctrl+p", "ctrl+z", "ctrl+backslash", "escape"):
             await pilot.press(key)
@@ -132,7 +132,7 @@ async def test_citizen_cannot_quit_or_open_the_palette(tmp_path: Path) -> None:
 
 async def test_staff_exit_needs_the_right_pin(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
-    app = KioskApp(make_settings(tmp_path))
+    app = KioskApp(make_settings(tmp_path), watch_cards=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("ctrl+f12")
         await pilot.pause()
@@ -154,7 +154,7 @@ async def test_staff_exit_needs_the_right_pin(tmp_path: Path, caplog: pytest.Log
 
 
 async def test_staff_chord_with_f12_three_times(tmp_path: Path) -> None:
-    app = KioskApp(make_settings(tmp_path))
+    app = KioskApp(make_settings(tmp_path), watch_cards=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("f12", "f12")
         await pilot.pause()

@@ -20,16 +20,17 @@ SIZES = [(80, 24), (120, 40)]
 
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
 def test_attract_screen(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
-    assert snap_compare(KioskApp(make_settings(tmp_path)), terminal_size=size)
+    assert snap_compare(KioskApp(make_settings(tmp_path), watch_cards=False), terminal_size=size)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
 def test_idle_warning(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
-    app = KioskApp(make_settings(tmp_path, ui={"idle_warning_seconds": 600, "idle_wipe_seconds": 30}))
+    app = KioskApp(
+        make_settings(tmp_path, ui={"idle_warning_seconds": 600, "idle_wipe_seconds": 30}), watch_cards=False
+    )
 
     async def show_warning(pilot: Any) -> None:
-        app.start_visit()
-        await pilot.pause()
+        app.begin_session()
         app.push_screen(IdleWarning(30))
         await pilot.pause()
 

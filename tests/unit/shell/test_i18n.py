@@ -27,3 +27,17 @@ def test_language_switch_and_document_language() -> None:
     assert _("Start") == "Start"
     set_language("ca")
     assert _("Start") == "Començar"
+
+
+def test_each_module_reads_its_own_domain_first() -> None:
+    from kiosk import i18n
+
+    def domain_seen_from(module: str) -> str:
+        namespace = {"__name__": module, "i18n": i18n}
+        exec("def probe():\n    return i18n._caller_domain(0)\n", namespace)  # noqa: S102
+        return str(namespace["probe"]())  # type: ignore[operator]
+
+    assert domain_seen_from("kiosk.catalogue.screen") == "catalogue"
+    assert domain_seen_from("kiosk.screens.attract") == "kiosk"
+    assert domain_seen_from("kiosk.app") == "kiosk"
+    assert domain_seen_from("tests.unit.x") == "kiosk"
