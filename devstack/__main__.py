@@ -1,0 +1,65 @@
+"""`python -m devstack demo [--config PATH]`: the demo of `make demo`, everything local and real.
+
+Starts pcscd with the virtual reader and the test cards, the reference backend on the loopback address
+and port of the config's `[backend] url` (SQLite, fresh demo data, the test CA as trust anchor, the
+kiosk of `[kiosk] id` registered with `[backend] kiosk_key`), then runs the kiosk in this terminal.
+When the kiosk exits (staff menu → Exit), everything it started is stopped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tomllib
+from contextlib import ExitStack
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from devstack import backend, pcsc
+
+STATE = Path(".stack") / "demo"
+
+
+def demo(config_path: Path) -> int:
+    config = tomllib.loads(config_path.read_text(encoding="utf-8"))
+    url = urlsplit(config["backend"]["url"])
+    if url.hostname not in {"127.0.0.1", "localhost"}:
+        print(f"devstack: the demo runs the backend on loopback; {config_path} points at {url.hostname}")
+        return 2
+    training = config["kiosk"].get("mode", "production") == "training"
+    STATE.mkdir(parents=True, exist_ok=True, mode=0o700)
+    print("Starting the demo stack: pcscd + virtual reader + test cards, reference backend…", flush=True)
+    with ExitStack() as stack:
+        cards = stack.enter_context(pcsc.running(announce=True))
+        server = stack.enter_context(
+            backend.running(
+                trust_anchors=cards.cards.ca_dir,
+                revoked_serials=cards.cards.revoked_serials,
+                port=url.port or 80,
+                training=training,
+                kiosk_id=config["kiosk"]["id"],
+                kiosk_key=config["backend"]["kiosk_key"],
+                log_path=STATE / "backend.log",
+            )
+        )
+        print(f"Backend: {server.url} (log: {STATE / 'backend.log'})")
+        print("Test cards, from another terminal: `.venv/bin/kiosk testcard list`, `insert NAME`, `remove`")
+        print("(or from the staff menu: Ctrl+F12 or F12 three times; demo staff PIN 24681357).")
+        env = {**os.environ, **cards.env}
+        result = subprocess.run([sys.executable, "-m", "kiosk", "--config", str(config_path)], env=env)
+        return result.returncode
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m devstack")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run_demo = sub.add_parser("demo", help="start the local stack and the kiosk in front of it")
+    run_demo.add_argument("--config", type=Path, default=Path("config.toml"))
+    args = parser.parse_args(argv)
+    return demo(args.config)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
