@@ -57,7 +57,7 @@ async def wait_for(
             return
         await pilot.pause(0.05)
     stack = [type(s).__name__ for s in pilot.app.screen_stack]
-    shown = screen_text(pilot.app)
+    shown = "\n".join(strip.text for strip in pilot.app.screen._compositor.render_strips())
     raise AssertionError(f"timed out waiting for {what}; screens {stack}; the screen shows:\n{shown}")
 
 
@@ -161,9 +161,23 @@ async def card_login(pilot: Pilot[Any], pcsc: PcscInfo, card: str = "dnie3-valid
     )
 
 
-def card_app(tmp_path: Path, server: BackendInfo, pcsc: PcscInfo, cups: CupsInfo | None = None) -> KioskApp:
-    """A kiosk that watches the virtual readers and reads the test cards."""
+def card_app(
+    tmp_path: Path,
+    server: BackendInfo,
+    pcsc: PcscInfo,
+    cups: CupsInfo | None = None,
+    mount_roots: list[Path] | None = None,
+) -> KioskApp:
+    """A kiosk that watches one virtual reader and reads the test cards."""
     reader = pcsc.readers[READER_INDEX]
+    if mount_roots is not None:
+        return kiosk_app(
+            tmp_path,
+            server,
+            cups,
+            eid={"pkcs11_module": str(pcsc.pkcs11_module), "readers": [reader]},
+            attachments={"mount_roots": [str(p) for p in mount_roots]},
+        )
     return kiosk_app(
         tmp_path, server, cups, eid={"pkcs11_module": str(pcsc.pkcs11_module), "readers": [reader]}
     )

@@ -1,0 +1,184 @@
+"""Instància genèrica at the kiosk: a test card login, a folder standing in for the USB stick, the real
+backend (registry entry, attachments' SHA-256) and the printed receipt on the CUPS file: queue."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from pathlib import Path
+from typing import Any
+
+from devstack.backend import BackendInfo
+from devstack.cups import CupsInfo
+from devstack.pcsc import PcscInfo
+from eid.testcards.control import TestCardControl
+from kiosk.procedures import launch
+from kiosk.procedures.attachments import MAX_FILE_BYTES
+from kiosk.procedures.identify import InsertCardScreen
+from kiosk.procedures.instancia import (
+    AttachmentsStep,
+    ContactStep,
+    InstanciaResult,
+    InstanciaReview,
+    RequestStep,
+    SubjectStep,
+)
+from tests.e2e.procedures.helpers import (
+    SIZE,
+    card_app,
+    card_login,
+    db_rows,
+    paste,
+    press_button,
+    print_and_continue,
+    text_of,
+    type_text,
+    wait_for,
+    wait_screen,
+    wait_text,
+)
+from tests.fixtures.app import screen_text
+from widgets.file_picker import FilePicker
+
+PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
+EXE = b"MZ\x90\x00\x03\x00\x00\x00" + bytes(128)
+
+
+async def toggle(pilot: Any, key: str) -> None:
+    """Choose (or take back) a file in the picker with the keyboard, as a citizen would."""
+    picker = pilot.app.screen.query_one(FilePicker)
+    await wait_for(pilot, lambda: key in [e.key for e in picker.entries], f"{key} in the picker")
+    picker.focus()
+    picker.highlighted = [e.key for e in picker.entries].index(key)
+    await pilot.pause()
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+def entry(pilot: Any, key: str) -> Any:
+    picker = pilot.app.screen.query_one(FilePicker)
+    return next(e for e in picker.entries if e.key == key)
+
+
+async def fill_until_attachments(pilot: Any, pcsc: PcscInfo, subject: str) -> None:
+    app = pilot.app
+    app.start_visit()
+    await pilot.pause()
+    assert launch(app, "instancia_generica")
+    await wait_screen(pilot, InsertCardScreen)
+    await card_login(pilot, pcsc)
+    await wait_screen(pilot, SubjectStep, timeout=20)
+    await type_text(pilot, "#f-subject", subject)
+    await wait_for(pilot, lambda: bool(app.screen.flow.data.get("departments")), "the departments")
+    app.screen.query_one("#department").focus()
+    await pilot.press("enter", "down", "down", "enter")
+    await wait_for(pilot, lambda: bool(app.screen.flow.data.get("department")), "a department chosen")
+    await press_button(pilot, "#step-next")
+    await wait_screen(pilot, RequestStep)
+    assert "Pas 2 de 6" in screen_text(app)
+    await paste(
+        pilot, "#f-exposo", "Que el fanal del carrer d'en Pau, 12, no funciona des de fa dues setmanes."
+    )
+    await paste(pilot, "#f-solicito", "Que el reparin.")
+    await press_button(pilot, "#step-next")
+    await wait_screen(pilot, AttachmentsStep)
+
+
+async def test_instancia_with_a_file_from_the_stick(
+    tmp_path: Path,
+    pcsc_stack: PcscInfo,
+    testcards: TestCardControl,
+    card_backend: BackendInfo,
+    cups_stack: CupsInfo,
+) -> None:
+    media = tmp_path / "media"
+    media.mkdir()
+    app = card_app(tmp_path, card_backend, pcsc_stack, cups_stack, mount_roots=[media])
+    subject = f"Fanal espatllat {uuid.uuid4().hex[:6]}"
+    async with app.run_test(size=SIZE) as pilot:
+        await fill_until_attachments(pilot, pcsc_stack, subject)
+        await wait_text(pilot, "No s'ha trobat cap llapis USB")
+        # The stick is plugged in after the screen opened.
+        stick = media / "USB_DISK"
+        stick.mkdir()
+        (stick / "foto-fanal.pdf").write_bytes(PDF)
+        (stick / "factura.pdf").write_bytes(EXE)  # a renamed .exe posing as a PDF
+        await toggle(pilot, "USB_DISK/foto-fanal.pdf")
+        await wait_for(pilot, lambda: entry(pilot, "USB_DISK/foto-fanal.pdf").chosen, "the file attached")
+        assert entry(pilot, "USB_DISK/factura.pdf").refused
+        assert "No és un fitxer PDF, JPEG ni PNG" in entry(pilot, "USB_DISK/factura.pdf").note
+        await toggle(pilot, "USB_DISK/factura.pdf")
+        assert not entry(pilot, "USB_DISK/factura.pdf").chosen
+        assert "Adjunts: 1 de 10 fitxers" in text_of(app, "#attach-summary")
+        await press_button(pilot, "#step-next")
+        await wait_screen(pilot, ContactStep)
+        await press_button(pilot, "#step-next")
+        await wait_screen(pilot, InstanciaReview)
+        text = screen_text(app)
+        assert subject in text and "foto-fanal.pdf" in text and "Pas 5 de 6" in text
+        await press_button(pilot, "#step-next")
+        result = await wait_screen(pilot, InstanciaResult, timeout=20)
+        number = result.document["registry_number"]
+        await wait_text(pilot, number)
+        assert number.startswith("E/") and "foto-fanal.pdf" in screen_text(app)
+        printed = await print_and_continue(pilot, cups_stack)
+    [row] = db_rows(
+        card_backend, "select id, registry_number from instancies where registry_number = :n", n=number
+    )
+    files = db_rows(
+        card_backend, "select name, sha256 from instancia_attachments where instancia_id = :i", i=row.id
+    )
+    assert [(f.name, f.sha256) for f in files] == [("foto-fanal.pdf", hashlib.sha256(PDF).hexdigest())]
+    assert number in printed and "foto-fanal.pdf" in printed and subject in printed
+
+
+async def test_attachment_limits_and_a_stick_pulled_out(
+    tmp_path: Path, pcsc_stack: PcscInfo, testcards: TestCardControl, card_backend: BackendInfo
+) -> None:
+    media = tmp_path / "media"
+    stick = media / "STICK"
+    stick.mkdir(parents=True)
+    for n in range(11):
+        (stick / f"doc{n:02d}.pdf").write_bytes(PDF)
+    with (stick / "gran.pdf").open("wb") as big:
+        big.write(PDF)
+        big.truncate(MAX_FILE_BYTES + 1)
+    (stick / ("n" * 90 + ".pdf")).write_bytes(PDF)
+    (stick / "foto.png").write_bytes(PNG)
+    app = card_app(tmp_path, card_backend, pcsc_stack, mount_roots=[media])
+    async with app.run_test(size=SIZE) as pilot:
+        await fill_until_attachments(pilot, pcsc_stack, "Prova de límits")
+        assert "Massa gran" in entry(pilot, "STICK/gran.pdf").note
+        assert "Nom massa llarg" in entry(pilot, "STICK/" + "n" * 90 + ".pdf").note
+        for n in range(10):
+            await toggle(pilot, f"STICK/doc{n:02d}.pdf")
+        await wait_for(
+            pilot,
+            lambda: "Adjunts: 10 de 10 fitxers" in text_of(app, "#attach-summary"),
+            "ten files attached",
+        )
+        await toggle(pilot, "STICK/doc10.pdf")  # the eleventh
+        assert entry(pilot, "STICK/doc10.pdf").note == "Es poden adjuntar 10 fitxers com a màxim."
+        assert not entry(pilot, "STICK/doc10.pdf").chosen
+        # Pulling the stick out keeps what was attached (private copies), and the list notices.
+        import shutil
+
+        shutil.rmtree(stick)
+        picker = app.screen.query_one(FilePicker)
+        await wait_for(
+            pilot, lambda: "STICK/foto.png" not in [e.key for e in picker.entries], "the stick gone"
+        )
+        assert "Adjunts: 10 de 10 fitxers" in text_of(app, "#attach-summary")
+        session = app.session
+        assert session is not None
+        copies = sorted(p.name for p in (session.temp_dir / "attachments").rglob("*.pdf"))
+        assert copies == [f"doc{n:02d}.pdf" for n in range(10)]
+        # Taking one back removes its copy.
+        await toggle(pilot, "STICK/doc00.pdf")
+        await wait_for(
+            pilot,
+            lambda: "Adjunts: 9 de 10 fitxers" in text_of(app, "#attach-summary"),
+            "nine files attached",
+        )
+        assert not list((session.temp_dir / "attachments").rglob("doc00.pdf"))
