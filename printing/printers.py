@@ -213,8 +213,12 @@ class CupsPrinter:
                 outcome = PrintOutcome(
                     PrintStatus.QUEUE_STOPPED, f"{self.description} refuses jobs ({message})", job_id
                 )
-            elif status in (cups.IPP_SERVICE_UNAVAILABLE, -1) or "connect" in str(message).lower():
-                outcome = PrintOutcome(PrintStatus.CUPS_UNREACHABLE, f"{self.description}: {message}", job_id)
+            elif status in (cups.IPP_SERVICE_UNAVAILABLE, -1) or not self._reachable():
+                # libcups reports a connection lost mid-request as an internal IPP error (1280) whose
+                # text is the last errno: ask the server again to tell that from a real server error.
+                outcome = PrintOutcome(
+                    PrintStatus.CUPS_UNREACHABLE, f"{self.description}: IPP error {status} {message}", job_id
+                )
             else:
                 outcome = PrintOutcome(
                     PrintStatus.ABORTED, f"{self.description}: IPP error {status} {message}", job_id
@@ -223,6 +227,13 @@ class CupsPrinter:
             return self._log(outcome)
         except (RuntimeError, OSError) as exc:  # the connection dropped: cupsd stopped or restarted
             return self._log(PrintOutcome(PrintStatus.CUPS_UNREACHABLE, f"{self.description}: {exc}", job_id))
+
+    def _reachable(self) -> bool:
+        try:
+            self._connect().getDefault()
+        except Exception:
+            return False
+        return True
 
     def _refusal(self, printer: dict[str, Any]) -> PrintOutcome | None:
         """Do not queue a job that cannot print now: it would come out later, in front of someone else."""

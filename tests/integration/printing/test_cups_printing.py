@@ -121,7 +121,7 @@ def test_timeout_cancels_the_job(cups_stack: CupsInfo, fault_queue: FaultQueue, 
     started = time.monotonic()
     outcome = _printer(cups_stack, fault_queue.name, timeout=1.0).submit(sample_pdf, "Volant")
     assert outcome.status is PrintStatus.TIMED_OUT
-    assert 1.0 <= time.monotonic() - started < 5
+    assert 1.0 <= time.monotonic() - started < 15  # generous: the machine may be busy
     _wait_for(lambda: _job_state(cups_stack, outcome.job_id) == 7)
 
 
