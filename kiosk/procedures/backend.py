@@ -47,8 +47,8 @@ def citizen_message(exc: BackendError) -> str:
     """What the citizen reads when a backend call fails."""
     if isinstance(exc, BackendUnavailable):
         return _(
-            "The city hall's service cannot be reached right now. Nothing has been registered. "
-            "Please try again in a moment: the kiosk will not send it twice."
+            "The city hall's service did not answer. Please try again in a moment: if your request "
+            "had already arrived, it will not be registered twice."
         )
     if isinstance(exc, SessionExpired):
         return _("Your session with the city hall has expired. Please identify yourself again.")
