@@ -253,7 +253,10 @@ class CupsPrinter:
         self, conn: Any, job_id: int, report: ProgressCallback, cancel: threading.Event | None
     ) -> PrintOutcome:
         deadline = time.monotonic() + self.timeout_seconds
-        delay = 0.01  # a local job completes in tens of ms: look soon, then back off to poll_seconds
+        # A local job completes in tens of ms: look every 10 ms for the first second (cheap on a local
+        # socket), then back off to poll_seconds for jobs that wait on paper or a person.
+        fast_until = time.monotonic() + 1.0
+        delay = 0.01
         last: PrintProgress | None = None
         fault: PrintStatus | None = None
         detail = ""
@@ -304,7 +307,8 @@ class CupsPrinter:
                     status, f"{detail}; not completed after {self.timeout_seconds:g} s, job cancelled", job_id
                 )
             time.sleep(delay)
-            delay = min(delay * 2, self.poll_seconds)
+            if time.monotonic() > fast_until:
+                delay = min(delay * 2, self.poll_seconds)
 
     def _cancel_quietly(self, conn: Any, job_id: int | None) -> None:
         if job_id is None:
