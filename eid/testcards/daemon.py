@@ -27,6 +27,8 @@ from eid.testcards.vpcd import VPCD_PORTS, VPCD_READERS, VirtualCard
 
 log = logging.getLogger(__name__)
 CONTROL_SOCKET = "control.sock"
+#: Seconds between a card leaving a virtual reader and the next one going in (pcscd polls vpcd).
+SWAP_PAUSE = 0.6
 
 
 class Daemon:
@@ -36,6 +38,7 @@ class Daemon:
         self.inserted: dict[int, tuple[str, VirtualCard]] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self._removed_at: dict[int, float] = {}
 
     def _write_inserted(self) -> None:
         mapping = {VPCD_READERS[i]: name for i, (name, _) in self.inserted.items()}
@@ -48,10 +51,12 @@ class Daemon:
             return {"ok": False, "error": f"unknown test card {card!r}", "cards": sorted(self.manifest)}
         if not 0 <= reader < len(VPCD_PORTS):
             return {"ok": False, "error": f"reader must be 0..{len(VPCD_PORTS) - 1}"}
-        if self.remove(reader)["removed"]:
-            # A hand cannot swap cards faster than pcscd polls the reader; without a pause pcscd would
-            # not see the first card leave, nor read the second one's ATR.
-            time.sleep(0.6)
+        self.remove(reader)
+        # A hand cannot swap cards faster than pcscd polls the reader; without a pause pcscd would not
+        # see the first card leave, nor read the second one's ATR.
+        since = time.monotonic() - self._removed_at.get(reader, 0.0)
+        if since < SWAP_PAUSE:
+            time.sleep(SWAP_PAUSE - since)
         virtual = VirtualCard(parse_atr(self.manifest[card]["atr"]), port=VPCD_PORTS[reader])
         self.inserted[reader] = (card, virtual)
         self._write_inserted()  # first the mapping, then the event the kiosk reacts to
@@ -65,6 +70,7 @@ class Daemon:
             entry = self.inserted.pop(index, None)
             if entry is not None:
                 entry[1].remove()
+                self._removed_at[index] = time.monotonic()
                 removed.append(VPCD_READERS[index])
         self._write_inserted()
         return {"ok": True, "removed": removed}

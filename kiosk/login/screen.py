@@ -9,6 +9,7 @@ that is revoked at once, so no backend session outlives the card.
 from __future__ import annotations
 
 import logging
+import threading
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -76,6 +77,13 @@ class LoginScreen(KioskScreen):
         self._certificate: CardCertificate | None = None
         self._citizen: Citizen | None = None
         self.state = "reading"
+        # A login may complete on the worker's thread after the card left: the session's wipe and the
+        # worker meet here, so that the backend session is revoked whichever comes first.
+        self._login_lock = threading.Lock()
+        self._wiped = False
+        self._login_token: str | None = None
+        if self.session is not None:
+            self.session.add_wipe_listener(lambda _session, _reason: self._session_wiped())
 
     def compose(self) -> ComposeResult:
         with Vertical(id="login"):
@@ -101,6 +109,13 @@ class LoginScreen(KioskScreen):
             self._stop_with(messages.contactless())
         else:
             self._read_card()
+
+    def _session_wiped(self) -> None:
+        with self._login_lock:
+            self._wiped = True
+            token, self._login_token = self._login_token, None
+        if token is not None:
+            self.bridge.revoke_later(token)
 
     # -- helpers ------------------------------------------------------------------------------------------
     def _set(self, widget_id: str, text: str) -> None:
@@ -181,19 +196,22 @@ class LoginScreen(KioskScreen):
         except (EidError, BackendError) as exc:
             self.post_message(self.Failed(exc))
             return
+        with self._login_lock:
+            wiped = self._wiped
+            if not wiped:
+                self._login_token = login.token
+        if wiped:  # the card came out while the backend was answering: that session must not live on
+            self.bridge.revoke_later(login.token)
+            return
         self.post_message(self.LoggedIn(login))
 
     @on(LoggedIn)
     def _logged_in(self, message: LoggedIn) -> None:
         login = message.login
         if not self._alive() or self.session is None:
-            # The card came out while the backend was answering: that session must not live on.
-            self.bridge.revoke_later(login.token)
-            return
+            return  # the wipe listener revokes it
         session = self.session
         session.token = login.token
-        bridge = self.bridge
-        session.add_wipe_listener(lambda s, _reason: bridge.revoke_later(login.token))
         name = self._citizen.display_name if self._citizen is not None else ""
         log.info("citizen signed in with a card (%s)", self.kind.value)
         self.state = "done"
