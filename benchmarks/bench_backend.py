@@ -28,7 +28,10 @@ from benchmarks import Figure
 
 CLIENTS = 16
 SECONDS = float(os.environ.get("OVAC_BENCH_SECONDS", "20"))
-WORKERS = int(os.environ.get("OVAC_BENCH_WORKERS", "2"))
+#: uvicorn workers: one on SQLite (a single writer process needs no cross-process busy-waiting), one per
+#: core on PostgreSQL. The bare reference runs with as many as the server it is compared with.
+SQLITE_WORKERS = int(os.environ.get("OVAC_BENCH_SQLITE_WORKERS", "1"))
+PG_WORKERS = int(os.environ.get("OVAC_BENCH_PG_WORKERS", "2"))
 
 
 def bare_app() -> object:
@@ -45,13 +48,13 @@ def bare_app() -> object:
 
 
 @contextlib.contextmanager
-def bare_server() -> Iterator[str]:
+def bare_server(workers: int) -> Iterator[str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     code = (
         "import uvicorn; uvicorn.run('benchmarks.bench_backend:bare_app', factory=True, host='127.0.0.1', "
-        f"port={port}, workers={WORKERS}, log_level='warning', access_log=False)"
+        f"port={port}, workers={workers}, log_level='warning', access_log=False)"
     )
     process = subprocess.Popen([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent)
     url = f"http://127.0.0.1:{port}"
@@ -78,6 +81,7 @@ def load(
 
     def worker(n: int) -> None:
         with requests.Session() as session:
+            session.trust_env = False  # no proxy/netrc lookups per request: the load generator stays light
             request(session, n)  # warm the connection up
             start.wait()
             while time.perf_counter() < stop_at[0]:
@@ -109,11 +113,11 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def measure_backend(
-    database_url: str | None, anchors: Path, certificate: object
+    database_url: str | None, anchors: Path, certificate: object, workers: int
 ) -> tuple[float, list[float]]:
     from devstack import backend
 
-    with backend.running(database_url=database_url, trust_anchors=anchors, workers=WORKERS) as info:
+    with backend.running(database_url=database_url, trust_anchors=anchors, workers=workers) as info:
         headers = info.headers()
         tokens = []
         for _ in range(CLIENTS):
@@ -139,8 +143,8 @@ def measure_backend(
         return load(issue, CLIENTS, SECONDS)
 
 
-def measure_bare() -> tuple[float, list[float]]:
-    with bare_server() as url:
+def measure_bare(workers: int) -> tuple[float, list[float]]:
+    with bare_server(workers) as url:
 
         def call(session: requests.Session, n: int) -> int:
             r = session.post(
@@ -155,14 +159,14 @@ def measure_bare() -> tuple[float, list[float]]:
 
 
 def figures(
-    label: str, got: tuple[float, list[float]], ref: tuple[float, list[float]], targets: bool
+    label: str, workers: int, got: tuple[float, list[float]], ref: tuple[float, list[float]], targets: bool
 ) -> list[Figure]:
     rps, lat = got
     ref_rps, ref_lat = ref
     p99 = percentile(lat, 99)
     return [
         Figure(
-            f"volants/s, {label}, {CLIENTS} clients, {WORKERS} workers",
+            f"volants/s, {label}, {CLIENTS} clients, {workers} worker(s)",
             rps,
             "req/s",
             "bare FastAPI constant",
@@ -198,9 +202,9 @@ def run() -> list[Figure]:
     with tempfile.TemporaryDirectory(prefix="ovac-bench-") as tmp:
         pki = TestPKI(Path(tmp) / "anchors")
         carmen = pki.dnie.issue("12345678Z", "CARMEN", "ESPAÑOLA", "ESPAÑOLA")
-        bare = measure_bare()
-        out = figures("SQLite", measure_backend(None, pki.anchors, carmen), bare, targets=True)
+        sqlite = measure_backend(None, pki.anchors, carmen, SQLITE_WORKERS)
+        out = figures("SQLite", SQLITE_WORKERS, sqlite, measure_bare(SQLITE_WORKERS), targets=True)
         with postgres.running(durable=True) as cluster:
-            pg = measure_backend(cluster.create_database(), pki.anchors, carmen)
-        out += figures("PostgreSQL", pg, bare, targets=False)
+            pg = measure_backend(cluster.create_database(), pki.anchors, carmen, PG_WORKERS)
+        out += figures("PostgreSQL", PG_WORKERS, pg, measure_bare(PG_WORKERS), targets=False)
     return out

@@ -3,6 +3,7 @@ theirs with `create_app_from_env()` from the MUNICIPAL_* environment the `serve`
 
 from __future__ import annotations
 
+import anyio.to_thread
 from fastapi import FastAPI
 
 from municipal import __version__, errors
@@ -10,6 +11,8 @@ from municipal.api import auth, bustia, deixalleria, instancies, padro, public
 from municipal.context import Context
 from municipal.limits import BodySizeLimit
 from municipal.settings import ServerSettings
+
+THREADS = 8
 
 DESCRIPTION = """\
 The contract between the OVAC self-service kiosks and the Ajuntament de Mataró's backend.
@@ -35,6 +38,13 @@ def create_app(settings: ServerSettings, context: Context | None = None) -> Fast
     for module in (public, auth, padro, instancies, deixalleria, bustia):
         app.include_router(module.router)
     app.add_middleware(BodySizeLimit)
+
+    @app.on_event("startup")
+    async def _limit_threads() -> None:
+        # Blocking handlers run in anyio's thread pool. A few threads keep both cores busy (requests
+        # mostly wait on the database or the GIL); forty would only fight over the GIL and the writer lock.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = THREADS
+
     return app
 
 

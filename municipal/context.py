@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import fcntl
 import hashlib
 import hmac
 import logging
+import os
 import secrets
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -48,6 +51,36 @@ def verify_kiosk_key(key: str, stored: str) -> bool:
     return hmac.compare_digest(got, base64.b64decode(digest))
 
 
+class WriterLock:
+    """One SQLite writer at a time across the threads of this process (a lock) and across uvicorn's
+    worker processes (flock on a file beside the database): writers queue in the kernel instead of
+    polling SQLite's busy handler, whose back-off sleeps would add tens of milliseconds."""
+
+    def __init__(self, path: Path | None):
+        self._thread_lock = threading.Lock()
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600) if path is not None else None
+
+    def __enter__(self) -> WriterLock:
+        self._thread_lock.acquire()
+        if self._fd is not None:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX)
+            except BaseException:
+                self._thread_lock.release()
+                raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._thread_lock.release()
+
+
+def _sqlite_file(engine: Engine) -> Path | None:
+    database = engine.url.database
+    return Path(f"{database}-writer.lock") if database and database != ":memory:" else None
+
+
 @dataclass
 class Context:
     settings: ServerSettings
@@ -71,7 +104,7 @@ class Context:
             sessions=database.session_factory(engine),
             readers=database.session_factory(readers),
             trust=TrustStore(settings.trust_anchors, settings.revoked),
-            _writer_lock=threading.Lock() if sqlite else contextlib.nullcontext(),
+            _writer_lock=WriterLock(_sqlite_file(engine)) if sqlite else contextlib.nullcontext(),
         )
 
     @contextmanager

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request, Security
 from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -90,49 +90,73 @@ class Citizen:
     surnames: str
     scope: str
     certificate_kind: str | None
+    last_seen_at: datetime | None = None
 
     @property
     def principal(self) -> str:
         return ids.log_hash(self.id_number)
 
 
+_SESSIONS = CitizenSession.__table__
+_DOCUMENTS = IssuedDocument.__table__
+_IDEMPOTENCY = IdempotencyRecord.__table__
+assert isinstance(_SESSIONS, Table) and isinstance(_DOCUMENTS, Table) and isinstance(_IDEMPOTENCY, Table)
+# The hot paths use statements built once, with bound parameters: SQLAlchemy then skips building and
+# compiling them on every request.
+_SESSION_BY_HASH = select(_SESSIONS).where(_SESSIONS.c.token_hash == bindparam("token_hash"))
+_TOUCH = (
+    update(_SESSIONS)
+    .where(
+        _SESSIONS.c.token_hash == bindparam("b_token_hash"), _SESSIONS.c.last_seen_at < bindparam("b_recent")
+    )
+    .values(last_seen_at=bindparam("b_now"))
+)
+_INSERT_DOCUMENT = insert(_DOCUMENTS)
+_STORED_ANSWER = select(
+    _IDEMPOTENCY.c.request_hash, _IDEMPOTENCY.c.status_code, _IDEMPOTENCY.c.response
+).where(
+    _IDEMPOTENCY.c.kiosk_id == bindparam("kiosk_id"),
+    _IDEMPOTENCY.c.principal == bindparam("principal"),
+    _IDEMPOTENCY.c.key == bindparam("key"),
+)
+_STORE_ANSWER = insert(_IDEMPOTENCY)
+
+
 def require_citizen(
     session: Session, ctx: Context, kiosk_id: str, token: str | None, *, full: bool = True, touch: bool = True
 ) -> Citizen:
-    """The citizen behind the bearer token, touching the session; 401 when absent or expired, 403 when
-    the token is only good for the deixalleria and `full` identification is needed."""
+    """The citizen behind the bearer token (touching the session unless `touch=False`); 401 when absent
+    or expired, 403 when the token is only good for the deixalleria and `full` identification is needed."""
     if not token:
         raise ApiError(401, "session_required", headers={"WWW-Authenticate": "Bearer"})
-    row = session.get(CitizenSession, token_hash(token))
+    row = session.execute(_SESSION_BY_HASH, {"token_hash": token_hash(token)}).first()
     now = timeutil.now()
     settings = ctx.settings
     if row is None or row.kiosk_id != kiosk_id or row.ended_at is not None:
         raise ApiError(401, "session_expired", headers={"WWW-Authenticate": "Bearer"})
-    if now - row.last_seen_at > timedelta(
-        seconds=settings.session_idle_seconds
-    ) or now - row.created_at > timedelta(seconds=settings.session_max_seconds):
+    last_seen: datetime = row.last_seen_at
+    if now - last_seen > timedelta(seconds=settings.session_idle_seconds) or now - row.created_at > timedelta(
+        seconds=settings.session_max_seconds
+    ):
         raise ApiError(401, "session_expired", "inactive", headers={"WWW-Authenticate": "Bearer"})
     if full and row.scope != "full":
         raise ApiError(403, "scope_forbidden")
-    # Touch at most every few seconds: fewer writes, same 10-minute idle rule.
-    if touch and now - row.last_seen_at > timedelta(seconds=5):
-        row.last_seen_at = now
-    return Citizen(row.id_number, row.given_name, row.surnames, row.scope, row.method)
+    citizen = Citizen(row.id_number, row.given_name, row.surnames, row.scope, row.method, last_seen)
+    if touch:
+        touch_session(session, token, citizen)
+    return citizen
 
 
-def touch_session(session: Session, token: str | None) -> None:
-    """Record activity on the session (at most every few seconds: fewer writes, same idle rule)."""
+def touch_session(session: Session, token: str | None, citizen: Citizen | None = None) -> None:
+    """Record activity on the session, at most every few seconds (fewer writes, same idle rule): when
+    the caller already read the session (`citizen`) and it was seen recently, nothing is written."""
     if not token:
         return
     now = timeutil.now()
-    session.execute(
-        update(CitizenSession)
-        .where(
-            CitizenSession.token_hash == token_hash(token),
-            CitizenSession.last_seen_at < now - timedelta(seconds=5),
-        )
-        .values(last_seen_at=now)
-    )
+    recent = now - timedelta(seconds=5)
+    if citizen is not None and citizen.last_seen_at is not None and citizen.last_seen_at > recent:
+        return
+    session.execute(_TOUCH, {"b_token_hash": token_hash(token), "b_recent": recent, "b_now": now})
 
 
 def language_param(request: Request, language: str | None) -> str:
@@ -140,7 +164,8 @@ def language_param(request: Request, language: str | None) -> str:
 
 
 def new_csv() -> str:
-    return "".join(secrets.choice(CSV_ALPHABET) for _ in range(20))
+    """20 characters of a 32-letter alphabet without look-alikes (100 bits), from one read of the CSPRNG."""
+    return "".join(CSV_ALPHABET[b & 31] for b in secrets.token_bytes(20))
 
 
 def verify_url(ctx: Context, request: Request, csv: str) -> str:
@@ -163,15 +188,17 @@ def document_head(ctx: Context, request: Request, language: str, at: datetime) -
 def record_document(
     session: Session, kind: str, payload: dict[str, Any], holder: str, kiosk_id: str, at: datetime
 ) -> None:
-    session.add(
-        IssuedDocument(
-            csv=payload["csv"],
-            kind=kind,
-            holder_hash=ids.log_hash(holder) if holder else "-",
-            kiosk_id=kiosk_id,
-            issued_at=at,
-            payload=json.dumps(payload, ensure_ascii=False),
-        )
+    # A Core insert: no unit of work to flush, so the write transaction stays short.
+    session.execute(
+        _INSERT_DOCUMENT,
+        {
+            "csv": payload["csv"],
+            "kind": kind,
+            "holder_hash": ids.log_hash(holder) if holder else "-",
+            "kiosk_id": kiosk_id,
+            "issued_at": at,
+            "payload": json.dumps(payload, ensure_ascii=False),
+        },
     )
 
 
@@ -179,9 +206,9 @@ def next_number(session: Session, series: str, year: int) -> int:
     """The next number of a gapless series: one atomic upsert, locked until the transaction ends, so a
     rolled-back transaction gives its number back and concurrent ones never share one."""
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
-        insert(Counter)
+        upsert(Counter)
         .values(series=series, year=year, last=1)
         .on_conflict_do_update(index_elements=["series", "year"], set_={"last": Counter.last + 1})
         .returning(Counter.last)
@@ -216,27 +243,38 @@ def idempotent_write(
     for attempt in range(3):
         try:
             with ctx.transaction() as session:
-                touch_session(session, token)
+                touch_session(session, token, citizen)
                 if key is not None:
-                    stored = session.get(IdempotencyRecord, (kiosk_id, principal, key))
+                    stored = session.execute(
+                        select(
+                            IdempotencyRecord.request_hash,
+                            IdempotencyRecord.status_code,
+                            IdempotencyRecord.response,
+                        ).where(
+                            IdempotencyRecord.kiosk_id == kiosk_id,
+                            IdempotencyRecord.principal == principal,
+                            IdempotencyRecord.key == key,
+                        )
+                    ).first()
                     if stored is not None:
                         if stored.request_hash != fingerprint:
                             raise ApiError(409, "idempotency_conflict")
                         return JSONResponse(json.loads(stored.response), status_code=stored.status_code)
                 status, body = work(session, citizen, prepared)
+                session.flush()
                 if key is not None:
-                    session.add(
-                        IdempotencyRecord(
-                            kiosk_id=kiosk_id,
-                            principal=principal,
-                            key=key,
-                            request_hash=fingerprint,
-                            status_code=status,
-                            response=json.dumps(body, ensure_ascii=False),
-                            created_at=timeutil.now(),
-                        )
+                    session.execute(
+                        _STORE_ANSWER,
+                        {
+                            "kiosk_id": kiosk_id,
+                            "principal": principal,
+                            "key": key,
+                            "request_hash": fingerprint,
+                            "status_code": status,
+                            "response": json.dumps(body, ensure_ascii=False),
+                            "created_at": timeutil.now(),
+                        },
                     )
-                    session.flush()
             return JSONResponse(body, status_code=status)
         except IntegrityError:
             # Two requests with one key at once: the loser's writes are rolled back; read the winner's.

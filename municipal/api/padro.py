@@ -3,11 +3,12 @@ convivència, each recorded under a CSV."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from municipal import timeutil
@@ -25,12 +26,10 @@ from municipal.api.common import (
     touch_session,
 )
 from municipal.errors import ApiError
-from municipal.models import Person, Registration
+from municipal.models import Address, Person, Registration
 from municipal.schemas import (
     AddressOut,
     ErrorOut,
-    HolderOut,
-    InhabitantOut,
     PadroDocumentIn,
     PadroDocumentOut,
     RegistrationOut,
@@ -63,6 +62,28 @@ def inhabitants(session: Session, address_id: int) -> list[Registration]:
     )
 
 
+_R = Registration.__table__
+_P = Person.__table__
+_A = Address.__table__
+assert isinstance(_R, Table) and isinstance(_P, Table) and isinstance(_A, Table)
+_HOLDER_ADDRESS = (
+    select(_R.c.address_id)
+    .join(_P, _R.c.person_id == _P.c.id)
+    .where(_P.c.id_number == bindparam("id_number"), _R.c.left_on.is_(None))
+    .scalar_subquery()
+)
+#: Everyone registered now at the citizen's address, with the address: one statement, built once.
+HOUSEHOLD = (
+    select(
+        _P.c.id_number, _P.c.given_name, _P.c.surname1, _P.c.surname2, _P.c.birth_date, _R.c.registered_since,
+        _A.c.street, _A.c.number, _A.c.floor, _A.c.door, _A.c.postal_code, _A.c.municipality,
+    )
+    .select_from(_R.join(_P, _R.c.person_id == _P.c.id).join(_A, _R.c.address_id == _A.c.id))
+    .where(_R.c.address_id == _HOLDER_ADDRESS, _R.c.left_on.is_(None))
+    .order_by(_P.c.birth_date, _P.c.id)
+)  # fmt: skip
+
+
 def _address(registration: Registration) -> AddressOut:
     a = registration.address
     return AddressOut(
@@ -88,7 +109,7 @@ def registration(ctx: Ctx, kiosk_id: KioskId, token: Token) -> RegistrationOut:
             inhabitants=len(inhabitants(session, found.address_id)) if found else 0,
         )
     with ctx.transaction() as session:
-        touch_session(session, token)
+        touch_session(session, token, citizen)
     return result
 
 
@@ -114,45 +135,53 @@ def issue_document(
     def authenticate(session: Session) -> Citizen:
         return require_citizen(session, ctx, kiosk_id, token, touch=False)
 
-    def prepare(session: Session, citizen: Citizen | None) -> tuple[Registration, list[Registration]]:
+    def prepare(session: Session, citizen: Citizen | None) -> tuple[dict[str, Any], datetime]:
+        # Everything is read and the document built here, outside the write transaction.
         assert citizen is not None
-        found = current_registration(session, citizen.id_number)
-        if found is None:
+        rows = session.execute(HOUSEHOLD, {"id_number": citizen.id_number}).all()
+        holder = next((r for r in rows if r.id_number == citizen.id_number), None)
+        if holder is None:
             raise ApiError(409, "not_registered")
-        living = [found] if body.kind == "volant_individual" else inhabitants(session, found.address_id)
-        return found, living
-
-    def work(session: Session, citizen: Citizen | None, prepared: Any) -> tuple[int, dict[str, Any]]:
-        assert citizen is not None
-        found, living = prepared
-        person = found.person
+        living = [holder] if body.kind == "volant_individual" else rows
         now = timeutil.now()
         document = PadroDocumentOut.model_validate(
             {
                 **document_head(ctx, request, body.language, now),
                 "kind": body.kind,
-                "address": _address(found),
-                "holder": HolderOut(
-                    id_number=citizen.id_number,
-                    given_name=person.given_name,
-                    surnames=person.surnames,
-                    birth_date=person.birth_date,
-                ),
-                "registered_since": found.registered_since,
+                "address": {
+                    "street": holder.street,
+                    "number": holder.number,
+                    "floor": holder.floor,
+                    "door": holder.door,
+                    "postal_code": holder.postal_code,
+                    "municipality": holder.municipality,
+                },
+                "holder": {
+                    "id_number": citizen.id_number,
+                    "given_name": holder.given_name,
+                    "surnames": f"{holder.surname1} {holder.surname2}".strip(),
+                    "birth_date": holder.birth_date,
+                },
+                "registered_since": holder.registered_since,
                 "inhabitants": [
-                    InhabitantOut(
-                        given_name=r.person.given_name,
-                        surnames=r.person.surnames,
-                        id_number=r.person.id_number,
-                        birth_date=r.person.birth_date,
-                        registered_since=r.registered_since,
-                    )
+                    {
+                        "given_name": r.given_name,
+                        "surnames": f"{r.surname1} {r.surname2}".strip(),
+                        "id_number": r.id_number,
+                        "birth_date": r.birth_date,
+                        "registered_since": r.registered_since,
+                    }
                     for r in living
                 ],
             }
         )
         payload = document.model_dump(mode="json")
         payload["issued_at"] = timeutil.local_iso(now)
+        return payload, now
+
+    def work(session: Session, citizen: Citizen | None, prepared: Any) -> tuple[int, dict[str, Any]]:
+        assert citizen is not None
+        payload, now = prepared
         record_document(session, body.kind, payload, citizen.id_number, kiosk_id, now)
         return 201, payload
 
