@@ -50,19 +50,19 @@ class LoginScreen(KioskScreen):
     LoginScreen.-pin #login-pinpad { display: block; }
     """
 
-    class CardRead(Message):
+    class CardRead(Message, bubble=False):
         def __init__(self, token: CardToken, certificate: CardCertificate, citizen: Citizen) -> None:
             super().__init__()
             self.token = token
             self.certificate = certificate
             self.citizen = citizen
 
-    class LoggedIn(Message):
+    class LoggedIn(Message, bubble=False):
         def __init__(self, login: Login) -> None:
             super().__init__()
             self.login = login
 
-    class Failed(Message):
+    class Failed(Message, bubble=False):
         def __init__(self, error: Exception) -> None:
             super().__init__()
             self.error = error
