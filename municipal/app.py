@@ -3,6 +3,9 @@ theirs with `create_app_from_env()` from the MUNICIPAL_* environment the `serve`
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 import anyio.to_thread
 from fastapi import FastAPI
 
@@ -24,8 +27,17 @@ the request's `Accept-Language` (ca, es, en). See docs/backend-contract.md.
 """
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # Blocking handlers run in anyio's thread pool. A few threads keep both cores busy (requests mostly
+    # wait on the database or the GIL); forty would only fight over the GIL and the writer lock.
+    anyio.to_thread.current_default_thread_limiter().total_tokens = THREADS
+    yield
+
+
 def create_app(settings: ServerSettings, context: Context | None = None) -> FastAPI:
     app = FastAPI(
+        lifespan=_lifespan,
         title="OVAC municipal backend",
         version=__version__,
         description=DESCRIPTION,
@@ -38,12 +50,6 @@ def create_app(settings: ServerSettings, context: Context | None = None) -> Fast
     for module in (public, auth, padro, instancies, deixalleria, bustia):
         app.include_router(module.router)
     app.add_middleware(BodySizeLimit)
-
-    @app.on_event("startup")
-    async def _limit_threads() -> None:
-        # Blocking handlers run in anyio's thread pool. A few threads keep both cores busy (requests
-        # mostly wait on the database or the GIL); forty would only fight over the GIL and the writer lock.
-        anyio.to_thread.current_default_thread_limiter().total_tokens = THREADS
 
     return app
 

@@ -95,9 +95,11 @@ class Context:
 
     @classmethod
     def create(cls, settings: ServerSettings) -> Context:
-        engine = database.make_engine(settings.database_url)
-        sqlite = engine.dialect.name == "sqlite"
+        sqlite = settings.database_url.startswith("sqlite")
+        engine = database.make_engine(settings.database_url, checkpoint_in_background=sqlite)
         readers = database.make_engine(settings.database_url, read_only=True) if sqlite else engine
+        if sqlite:
+            database.start_checkpointer(readers)
         return cls(
             settings=settings,
             engine=engine,

@@ -8,6 +8,7 @@ up front instead of failing half-way with "database is locked".
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,8 +27,11 @@ def default_url(folder: Path | None = None) -> str:
     return f"sqlite:///{(folder or Path.cwd()) / 'municipal.sqlite3'}"
 
 
-def make_engine(url: str, *, pool_size: int = 20, read_only: bool = False) -> Engine:
-    """`read_only` (SQLite): plain deferred transactions, for reads that must not take the write lock."""
+def make_engine(
+    url: str, *, pool_size: int = 20, read_only: bool = False, checkpoint_in_background: bool = False
+) -> Engine:
+    """`read_only` (SQLite): plain deferred transactions, for reads that must not take the write lock.
+    `checkpoint_in_background` (SQLite): commits never checkpoint; call `start_checkpointer`."""
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
@@ -46,6 +50,11 @@ def make_engine(url: str, *, pool_size: int = 20, read_only: bool = False) -> En
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute("PRAGMA journal_size_limit=67108864")  # give the WAL's space back after a reset
+            if checkpoint_in_background:
+                # No checkpoint inside a commit (it would run under the writer lock and stall every
+                # writer behind it): `start_checkpointer` copies the WAL back from a thread of its own.
+                cursor.execute("PRAGMA wal_autocheckpoint=0")
             cursor.close()
 
         @event.listens_for(engine, "begin")
@@ -54,6 +63,29 @@ def make_engine(url: str, *, pool_size: int = 20, read_only: bool = False) -> En
 
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
+
+
+def start_checkpointer(engine: Engine, every_seconds: float = 1.0) -> threading.Event:
+    """Checkpoint the SQLite WAL every few seconds from a daemon thread (PASSIVE: it never blocks a
+    reader or the writer). Set the returned event to stop it."""
+    stop = threading.Event()
+
+    def run() -> None:
+        while not stop.wait(every_seconds):
+            try:
+                # A raw connection: outside any transaction, as a checkpoint must be.
+                connection = engine.raw_connection()
+                try:
+                    cursor = connection.cursor()
+                    cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    cursor.close()
+                finally:
+                    connection.close()
+            except Exception:  # a failed checkpoint is retried on the next tick
+                log.warning("WAL checkpoint failed", exc_info=True)
+
+    threading.Thread(target=run, name="sqlite-checkpointer", daemon=True).start()
+    return stop
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -129,7 +129,7 @@ def require_citizen(
     or expired, 403 when the token is only good for the deixalleria and `full` identification is needed."""
     if not token:
         raise ApiError(401, "session_required", headers={"WWW-Authenticate": "Bearer"})
-    row = session.execute(_SESSION_BY_HASH, {"token_hash": token_hash(token)}).first()
+    row = session.connection().execute(_SESSION_BY_HASH, {"token_hash": token_hash(token)}).first()
     now = timeutil.now()
     settings = ctx.settings
     if row is None or row.kiosk_id != kiosk_id or row.ended_at is not None:
@@ -156,7 +156,9 @@ def touch_session(session: Session, token: str | None, citizen: Citizen | None =
     recent = now - timedelta(seconds=5)
     if citizen is not None and citizen.last_seen_at is not None and citizen.last_seen_at > recent:
         return
-    session.execute(_TOUCH, {"b_token_hash": token_hash(token), "b_recent": recent, "b_now": now})
+    session.connection().execute(
+        _TOUCH, {"b_token_hash": token_hash(token), "b_recent": recent, "b_now": now}
+    )
 
 
 def language_param(request: Request, language: str | None) -> str:
@@ -189,7 +191,7 @@ def record_document(
     session: Session, kind: str, payload: dict[str, Any], holder: str, kiosk_id: str, at: datetime
 ) -> None:
     # A Core insert: no unit of work to flush, so the write transaction stays short.
-    session.execute(
+    session.connection().execute(
         _INSERT_DOCUMENT,
         {
             "csv": payload["csv"],
@@ -245,17 +247,11 @@ def idempotent_write(
             with ctx.transaction() as session:
                 touch_session(session, token, citizen)
                 if key is not None:
-                    stored = session.execute(
-                        select(
-                            IdempotencyRecord.request_hash,
-                            IdempotencyRecord.status_code,
-                            IdempotencyRecord.response,
-                        ).where(
-                            IdempotencyRecord.kiosk_id == kiosk_id,
-                            IdempotencyRecord.principal == principal,
-                            IdempotencyRecord.key == key,
-                        )
-                    ).first()
+                    stored = (
+                        session.connection()
+                        .execute(_STORED_ANSWER, {"kiosk_id": kiosk_id, "principal": principal, "key": key})
+                        .first()
+                    )
                     if stored is not None:
                         if stored.request_hash != fingerprint:
                             raise ApiError(409, "idempotency_conflict")
@@ -263,7 +259,7 @@ def idempotent_write(
                 status, body = work(session, citizen, prepared)
                 session.flush()
                 if key is not None:
-                    session.execute(
+                    session.connection().execute(
                         _STORE_ANSWER,
                         {
                             "kiosk_id": kiosk_id,

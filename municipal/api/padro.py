@@ -138,7 +138,7 @@ def issue_document(
     def prepare(session: Session, citizen: Citizen | None) -> tuple[dict[str, Any], datetime]:
         # Everything is read and the document built here, outside the write transaction.
         assert citizen is not None
-        rows = session.execute(HOUSEHOLD, {"id_number": citizen.id_number}).all()
+        rows = session.connection().execute(HOUSEHOLD, {"id_number": citizen.id_number}).all()
         holder = next((r for r in rows if r.id_number == citizen.id_number), None)
         if holder is None:
             raise ApiError(409, "not_registered")
