@@ -56,7 +56,9 @@ async def wait_for(pilot: Any, condition: Any, timeout: float = 15.0) -> None:
 
 async def test_catalogue_lists_searches_and_chooses(backend_server: BackendInfo, tmp_path: Path) -> None:
     messages: list[Message] = []
-    app = HostApp(settings_for(tmp_path, backend_server.url, backend_server.kiosk_id, backend_server.kiosk_key))
+    app = HostApp(
+        settings_for(tmp_path, backend_server.url, backend_server.kiosk_id, backend_server.kiosk_key)
+    )
     async with app.run_test(size=(140, 50), message_hook=messages.append) as pilot:
         screen = app.screen
         assert isinstance(screen, CatalogueScreen)
@@ -78,7 +80,9 @@ async def test_catalogue_lists_searches_and_chooses(backend_server: BackendInfo,
         assert not screen.query("#catalogue-start")
 
         screen.query_one("#catalogue-search", Input).value = "volant individual"
-        await wait_for(pilot, lambda: [b.id for b in screen.query(".procedure")] == ["proc-volant_individual"])
+        await wait_for(
+            pilot, lambda: [b.id for b in screen.query(".procedure")] == ["proc-volant_individual"]
+        )
         await pilot.click("#proc-volant_individual")
         await wait_for(pilot, lambda: bool(screen.query("#catalogue-start")))
         await pilot.click("#catalogue-start")
@@ -90,7 +94,9 @@ async def test_catalogue_lists_searches_and_chooses(backend_server: BackendInfo,
 
 async def test_catalogue_in_spanish(backend_server: BackendInfo, tmp_path: Path) -> None:
     set_language("es")
-    app = HostApp(settings_for(tmp_path, backend_server.url, backend_server.kiosk_id, backend_server.kiosk_key))
+    app = HostApp(
+        settings_for(tmp_path, backend_server.url, backend_server.kiosk_id, backend_server.kiosk_key)
+    )
     async with app.run_test(size=(140, 50)) as pilot:
         screen = app.screen
         await wait_for(pilot, lambda: len(screen.query(".procedure")) >= 25)
