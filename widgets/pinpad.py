@@ -37,6 +37,15 @@ class PinPadLabels:
     upper: str = "ABC"
 
 
+class PinKey(Button):
+    """A key of the pad. Textual's Button ignores clicks during its 0.2 s press effect; a citizen typing
+    the same digit twice quickly would lose the second one, so a key takes every click."""
+
+    async def _on_click(self, event: events.Click) -> None:
+        event.stop()
+        self.press()
+
+
 def _allowed(char: str) -> bool:
     return len(char) == 1 and char.isascii() and char.isalnum()
 
@@ -98,13 +107,13 @@ class PinPad(Widget, can_focus=True):
             grid = Grid(classes="pin-keys" + ("" if self.layout_name == "digits" else " -letters"))
             with grid:
                 for char in keys:
-                    yield Button(char, id=f"pin-key-{self.layout_name}-{char}", classes="pin-key")
+                    yield PinKey(char, id=f"pin-key-{self.layout_name}-{char}", classes="pin-key")
             with Horizontal(id="pin-actions"):
                 for name in ("digits", "lower", "upper"):
                     if name != self.layout_name:
                         label = getattr(self.labels, name)
                         yield Button(label, id=f"pin-layout-{name}", classes="pin-layout")
-                yield Button(self.labels.backspace, id="pin-backspace", variant="warning")
+                yield PinKey(self.labels.backspace, id="pin-backspace", variant="warning")
                 yield Button(self.labels.ok, id="pin-ok", variant="success", disabled=not self.complete)
 
     def _dots(self) -> str:
