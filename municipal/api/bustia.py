@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from municipal import timeutil
@@ -38,7 +38,7 @@ router = APIRouter(prefix="/v1", tags=["bústia"])
 )
 def submit(
     body: BustiaIn, request: Request, ctx: Ctx, kiosk_id: KioskId, token: Token, key: IdempotencyKey = None
-) -> JSONResponse:
+) -> Response:
     """Send a queixa, suggeriment or agraiment. Identification is optional (a token of either scope)."""
 
     def authenticate(session: Session) -> Citizen | None:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request, Security
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -232,7 +232,7 @@ def idempotent_write(
     work: Callable[[Session, Citizen | None, Any], tuple[int, dict[str, Any]]],
     prepare: Callable[[Session, Citizen | None], Any] | None = None,
     token: str | None = None,
-) -> JSONResponse:
+) -> Response:
     """Authenticate and `prepare` (reads) in a read transaction; then, in one short write transaction,
     either replay the answer stored under the idempotency key or run `work` and store its answer with
     it: a retry with the same key and body gets the first answer and never makes a second entry; the
@@ -255,9 +255,14 @@ def idempotent_write(
                     if stored is not None:
                         if stored.request_hash != fingerprint:
                             raise ApiError(409, "idempotency_conflict")
-                        return JSONResponse(json.loads(stored.response), status_code=stored.status_code)
+                        return Response(
+                            stored.response.encode(),
+                            status_code=stored.status_code,
+                            media_type="application/json",
+                        )
                 status, body = work(session, citizen, prepared)
                 session.flush()
+                text = json.dumps(body, ensure_ascii=False)  # once: stored and sent as it is
                 if key is not None:
                     session.connection().execute(
                         _STORE_ANSWER,
@@ -267,11 +272,11 @@ def idempotent_write(
                             "key": key,
                             "request_hash": fingerprint,
                             "status_code": status,
-                            "response": json.dumps(body, ensure_ascii=False),
+                            "response": text,
                             "created_at": timeutil.now(),
                         },
                     )
-            return JSONResponse(body, status_code=status)
+            return Response(text.encode(), status_code=status, media_type="application/json")
         except IntegrityError:
             # Two requests with one key at once: the loser's writes are rolled back; read the winner's.
             if attempt == 2:

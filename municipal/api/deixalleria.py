@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -100,7 +100,7 @@ def summary(
     token: Token,
     year: Annotated[int | None, Query(ge=2000, le=2100, description="Default: the current year")] = None,
     language: Annotated[Literal["ca", "es"], Query()] = "ca",
-) -> JSONResponse:
+) -> Response:
     """The card, the visits of `year`, and the bonus on `year`'s waste tax (from last year's visits).
     Printable: it is recorded under a CSV like every issued document."""
     now = timeutil.now()
@@ -163,7 +163,7 @@ def request_card(
     kiosk_id: KioskId,
     token: Token,
     key: IdempotencyKey = None,
-) -> JSONResponse:
+) -> Response:
     """Request a deixalleria card, posted to the padró address (`delivery`) or collected (`pickup`)."""
 
     def authenticate(session: Session) -> Citizen:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
@@ -101,7 +101,7 @@ async def submit_instancia(
         list[UploadFile] | None, File(description="Up to 10 PDF/JPEG/PNG files, 10 MB each")
     ] = None,
     key: IdempotencyKey = None,
-) -> JSONResponse:
+) -> Response:
     """Register an instància genèrica (Llei 39/2015 art. 16): the receipt lists every attachment's name,
     size and SHA-256."""
     try:

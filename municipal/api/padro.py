@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
@@ -129,7 +129,7 @@ def issue_document(
     kiosk_id: KioskId,
     token: Token,
     key: IdempotencyKey = None,
-) -> JSONResponse:
+) -> Response:
     """Issue a volant individual, volant col·lectiu or certificat de convivència for the citizen."""
 
     def authenticate(session: Session) -> Citizen:
