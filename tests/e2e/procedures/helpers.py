@@ -79,6 +79,7 @@ async def type_text(pilot: Pilot[Any], selector: str, value: str) -> None:
     await pilot.pause()
     for char in value:
         await pilot.press("enter" if char == "\n" else char)
+    await wait_for(pilot, lambda: _value(widget).endswith(value), f"the typing into {selector}")
     await pilot.pause()
 
 
@@ -88,7 +89,15 @@ async def paste(pilot: Pilot[Any], selector: str, value: str) -> None:
     widget.focus()
     await pilot.pause()
     widget.post_message(events.Paste(value))
+    await wait_for(pilot, lambda: value.replace("\r", "") in _value(widget), f"the paste into {selector}")
     await pilot.pause()
+
+
+def _value(widget: Widget) -> str:
+    text = getattr(widget, "value", None)
+    if text is None:
+        text = getattr(widget, "text", "")
+    return str(text)
 
 
 async def press_button(pilot: Pilot[Any], selector: str) -> None:

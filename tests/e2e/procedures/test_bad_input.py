@@ -54,7 +54,7 @@ async def test_text_fields_refuse_what_cannot_be_registered(
         # Too long: the counter shows it while typing, and Next is refused.
         app.screen.query_one("#f-topic").clear()  # type: ignore[attr-defined]
         await paste(pilot, "#f-topic", "x" * 201)
-        assert "201 / 200" in screen_text(app)
+        await wait_text(pilot, "201 / 200")
         assert "Massa llarg: 201 caràcters, com a màxim 200." in text_of(app, "#e-topic")
         app.screen.query_one("#f-text").clear()  # type: ignore[attr-defined]
         await paste(pilot, "#f-text", "Un text correcte, en català: l·l, ç, à.")

@@ -59,3 +59,26 @@ async def test_anonymous_suggestion_gets_a_reference(
     )
     assert [(r.reference, r.kind, r.contact_email) for r in rows] == [(reference, "suggeriment", None)]
     assert reference in printed and topic in printed and "DOCUMENT DE PROVA" in printed
+
+
+async def test_languages_and_a_language_change_keeps_what_was_typed(
+    tmp_path: Path, backend_server: BackendInfo
+) -> None:
+    from kiosk.i18n import set_language
+
+    app = kiosk_app(tmp_path, backend_server)
+    async with app.run_test(size=SIZE) as pilot:
+        app.start_visit()
+        await pilot.pause()
+        set_language("es")
+        launch(app, "bustia")
+        await wait_screen(pilot, MessageStep)
+        text = screen_text(app)
+        assert "Paso 1 de 4" in text and "Buzón de quejas y sugerencias" in text and "Siguiente" in text
+        await type_text(pilot, "#f-topic", "Parque infantil")
+        await app.change_language("en")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Step 1 of 4" in text and "Complaints and suggestions box" in text
+        assert app.screen.query_one("#f-topic").value == "Parque infantil"  # type: ignore[attr-defined]
+        assert "15 / 200" in text

@@ -18,8 +18,8 @@ from tests.e2e.procedures.helpers import (
     press_button,
     wait_for,
     wait_screen,
+    wait_text,
 )
-from tests.fixtures.app import screen_text
 
 
 def test_reader_index() -> None:
@@ -42,7 +42,7 @@ async def test_staff_insert_and_remove_a_test_card(
         [button] = training_buttons(app)
         app.push_screen(TestCardsScreen())
         await wait_for(pilot, lambda: bool(app.screen.query("#insert-aoc-valid")), "the list of test cards")
-        assert "dnie3-valid" in screen_text(app)
+        await wait_text(pilot, "dnie3-valid")
         await press_button(pilot, "#insert-aoc-valid")
         await wait_screen(pilot, LoginScreen, timeout=20)
         reader = pcsc_stack.readers[READER_INDEX]
