@@ -16,8 +16,24 @@ class LossyProxy:
         self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
         self.drop_next_reply = threading.Event()
         self.dropped = 0
+        self._down = False
+        self._open: set[socket.socket] = set()
+        self._lock = threading.Lock()
         self._stopped = threading.Event()
         threading.Thread(target=self._accept, daemon=True, name="lossy-proxy").start()
+
+    def set_down(self, down: bool) -> None:
+        """Down: every open connection is cut and new ones are refused (the backend is unreachable)."""
+        with self._lock:
+            self._down = down
+            if down:
+                for s in self._open:
+                    try:
+                        s.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+                    s.close()
+                self._open.clear()
 
     def close(self) -> None:
         self._stopped.set()
@@ -29,11 +45,16 @@ class LossyProxy:
                 client, _ = self._listener.accept()
             except OSError:
                 return
+            if self._down:
+                client.close()
+                continue
             try:
                 server = socket.create_connection(self.upstream)
             except OSError:
                 client.close()
                 continue
+            with self._lock:
+                self._open.update((client, server))
             threading.Thread(target=self._pump, args=(client, server, False), daemon=True).start()
             threading.Thread(target=self._pump, args=(server, client, True), daemon=True).start()
 

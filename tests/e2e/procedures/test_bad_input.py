@@ -129,14 +129,14 @@ async def test_backend_down_at_submit_then_back(
     topic = f"Servei caigut {uuid.uuid4().hex[:6]}"
     async with app.run_test(size=SIZE) as pilot:
         await _to_review(app, pilot, topic)
-        proxy.upstream = ("127.0.0.1", 9)  # nothing listens there: the backend is down
+        proxy.set_down(True)  # the backend cannot be reached
         await press_button(pilot, "#step-next")
         await wait_screen(pilot, ErrorModal)
         assert not db_rows(backend_server, "select 1 from bustia_messages where topic = :t", t=topic)
         await press_button(pilot, "#error-ok")
         await wait_screen(pilot, BustiaReview)
         assert isinstance(app.screen, BustiaReview) and app.screen.flow.data["topic"] == topic
-        proxy.upstream = ("127.0.0.1", int(backend_server.url.rsplit(":", 1)[1]))  # back
+        proxy.set_down(False)  # back
         await press_button(pilot, "#step-next")
         await wait_screen(pilot, BustiaResult)
         await wait_for(pilot, lambda: "Número de referència" in screen_text(app), "the reference")
