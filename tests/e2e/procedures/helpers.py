@@ -44,7 +44,7 @@ def kiosk_app(
     settings = make_settings(tmp_path, backend=backend, kiosk=kiosk, **overrides)
     app = KioskApp(settings)
     if getattr(app, "backend", None) is None:
-        app.backend = BackendClient(settings)  # type: ignore[attr-defined]
+        app.backend = BackendClient(settings)
     return app
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from kiosk.procedures import attachments as att
 from kiosk.procedures.attachments import AttachmentError, StickScanner, check_addition, copy_into
+from kiosk.procedures.validation import Issue
 
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -50,7 +51,7 @@ def test_scan_lists_files_with_reasons(media: Path) -> None:
     assert found["USB_DISK/carta.jpg"].refusal is None
     assert found["USB_DISK/factura.pdf"].refusal is not None
     assert "PDF, JPEG or PNG" in found["USB_DISK/factura.pdf"].refusal.message
-    assert found["USB_DISK/buit.pdf"].refusal == att.Issue("The file is empty.")
+    assert found["USB_DISK/buit.pdf"].refusal == Issue("The file is empty.")
     long_name = found["USB_DISK/" + "n" * 81 + ".pdf"].refusal
     assert long_name is not None and long_name.values["length"] == 85
     assert not any(".amagat" in k for k in found)
