@@ -19,6 +19,7 @@ from kiosk.screens.attract import AttractScreen
 from kiosk.screens.goodbye import GoodbyeScreen
 from kiosk.session import EndReason
 from tests.e2e.procedures.helpers import (
+    READER_INDEX,
     SIZE,
     kiosk_app,
     paste,
@@ -92,7 +93,7 @@ async def test_card_pulled_during_an_instancia(
         copies = session.temp_dir / "attachments"
         await wait_for(pilot, lambda: bool(list(copies.rglob("contracte.pdf"))), "the private copy")
         assert isinstance(app.screen, AttachmentsStep)
-        testcards.remove()
+        testcards.remove(READER_INDEX)
         await wait_for(pilot, lambda: isinstance(app.screen, AttractScreen), "the attract screen", timeout=20)
         assert session.ended is EndReason.CARD_REMOVED and app.session is None
         shown = screen_text(app)
