@@ -69,7 +69,7 @@ async def test_volant_collectiu_with_a_dnie(
     assert csv in printed and "DOCUMENT DE PROVA" in printed
 
 
-async def test_certificat_in_spanish_and_not_registered(
+async def test_certificat_for_someone_not_registered(
     tmp_path: Path,
     pcsc_stack: PcscInfo,
     testcards: TestCardControl,
