@@ -205,7 +205,9 @@ class KioskApp(App[None], inherit_bindings=False):
 
     def staff_extra_buttons(self) -> Iterable[Widget]:
         """Buttons other parts add to the staff menu (test cards in training mode)."""
-        return ()
+        from kiosk.procedures.training import training_buttons
+
+        return training_buttons(self)
 
     def shutdown(self) -> None:
         if self.session is not None:

@@ -29,7 +29,20 @@ def pybabel(*args: str | Path) -> None:
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", "-q", *map(str, args)], check=True)
 
 
+def _without_dates(text: str) -> str:
+    return "\n".join(line for line in text.splitlines() if not line.startswith('"POT-Creation-Date:'))
+
+
 def update() -> None:
+    """Extract and merge; a file whose only change would be its creation date is left as it was."""
+    before = {path: path.read_text(encoding="utf-8") for path in LOCALE.rglob("*.po*")}
+    _update()
+    for path, old in before.items():
+        if path.exists() and _without_dates(path.read_text(encoding="utf-8")) == _without_dates(old):
+            path.write_text(old, encoding="utf-8")
+
+
+def _update() -> None:
     for domain, paths in sources().items():
         pot = LOCALE / f"{domain}.pot"
         pybabel(

@@ -54,7 +54,7 @@ class CatalogueScreen(KioskScreen):
         procedure_code: str
 
     def __init__(self) -> None:
-        super().__init__(id="catalogue-screen")
+        super().__init__()
         self.procedures: list[Procedure] = []
         self.selected: Procedure | None = None
 
