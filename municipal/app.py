@@ -10,7 +10,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 
 from municipal import __version__, errors
-from municipal.api import auth, bustia, deixalleria, instancies, padro, public
+from municipal.api import auth, bustia, deixalleria, instancies, padro, public, training
 from municipal.context import Context
 from municipal.limits import BodySizeLimit
 from municipal.settings import ServerSettings
@@ -49,6 +49,9 @@ def create_app(settings: ServerSettings, context: Context | None = None) -> Fast
     errors.install(app)
     for module in (public, auth, padro, instancies, deixalleria, bustia):
         app.include_router(module.router)
+    if settings.training:
+        # Only a training server can be reset; a production one answers 404 for the path.
+        app.include_router(training.router)
     app.add_middleware(BodySizeLimit)
 
     return app

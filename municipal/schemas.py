@@ -287,3 +287,17 @@ class VerifyOut(BaseModel):
     issued_at: datetime
     training: bool
     document: dict[str, Any]
+
+
+# --- training mode ------------------------------------------------------------------------------------
+
+
+class TrainingResetOut(BaseModel):
+    """`POST /v1/training/reset` (training servers only; not in the OpenAPI document)."""
+
+    reset_at: datetime
+    #: What was erased: registry_entries, attachments, documents, bustia_messages,
+    #: deixalleria_card_requests, citizen_sessions, login_challenges, login_attempts, idempotency_records.
+    erased: dict[str, int]
+    #: What the demo data holds again: households, people, deixalleria_cards, procedures.
+    restored: dict[str, int]

@@ -360,51 +360,54 @@ def _test_households(gen: _Generator, since_base: date) -> None:
 
 def seed_demo(engine: Engine) -> dict[str, int]:
     """Load the demo data into an empty, migrated database. Returns what was created."""
-    today = timeutil.now().astimezone(timeutil.LOCAL).date()
     with Session(engine) as session, session.begin():
-        _catalogue(session)
-        session.add_all(
-            BonusBand(min_visits=lo, max_visits=hi, amount=amount) for lo, hi, amount in BONUS_BANDS
-        )
-        gen = _Generator(session, today)
-        for c in test_citizens():
-            gen.used_ids.add(c["id_number"])
-        _test_households(gen, today)
-        # Synthetic households: sizes from 1 to 7, some foreign, some who moved in or left.
-        sizes = [1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 5, 6, 7]
-        for n in range(34):
-            foreign = gen.rng.choice(FOREIGN) if n % 5 == 0 else None
-            surname = gen.rng.choice(foreign[2]) if foreign else gen.rng.choice(SURNAMES)
-            address = gen.address()
-            size = sizes[n % len(sizes)]
-            since = gen.since()
-            for k in range(size):
-                minor = k >= 2 and gen.rng.random() < 0.7
-                person = gen.random_person(surname, minor=minor, foreign=foreign)
-                if n % 7 == 3 and k == 0:
-                    gen.register(
-                        person, address, today - timedelta(days=gen.rng.randrange(20, 200))
-                    )  # moved in
-                else:
-                    gen.register(person, address, max(since, person.birth_date))
-                if person.id_number and k == 0 and n % 3 == 0:
-                    last = gen.rng.choice([0, 2, 4, 5, 6, 7, 9, 12, 13, 20])
-                    gen.card(person, {today.year - 1: last, today.year: gen.rng.randrange(0, 10)})
-            if n % 6 == 1:
-                # Someone who used to live here and left Mataró.
-                gone = gen.random_person(surname)
-                gen.register(gone, address, since, today - timedelta(days=gen.rng.randrange(30, 900)))
-            if n % 8 == 2:
-                # Someone who moved within Mataró: an old stay elsewhere, and this one.
-                mover = gen.random_person(surname)
-                old = gen.address()
-                gen.households -= 1
-                moved = today - timedelta(days=gen.rng.randrange(60, 700))
-                gen.register(mover, old, since, moved)
-                gen.register(mover, address, moved)
-        session.add(Counter(series="DX", year=0, last=gen.card_sequence))  # card numbers go on from here
-        counts = {"households": gen.households, "people": gen.people, "deixalleria cards": gen.card_sequence}
-        counts["procedures"] = len(catalogue_data.PROCEDURES)
+        return seed_demo_into(session)
+
+
+def seed_demo_into(session: Session) -> dict[str, int]:
+    """Load the demo data in the caller's transaction, into tables that hold none of it (a fresh
+    database, or one the training reset has just emptied). Returns what was created."""
+    today = timeutil.now().astimezone(timeutil.LOCAL).date()
+    _catalogue(session)
+    session.add_all(BonusBand(min_visits=lo, max_visits=hi, amount=amount) for lo, hi, amount in BONUS_BANDS)
+    gen = _Generator(session, today)
+    for c in test_citizens():
+        gen.used_ids.add(c["id_number"])
+    _test_households(gen, today)
+    # Synthetic households: sizes from 1 to 7, some foreign, some who moved in or left.
+    sizes = [1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 5, 6, 7]
+    for n in range(34):
+        foreign = gen.rng.choice(FOREIGN) if n % 5 == 0 else None
+        surname = gen.rng.choice(foreign[2]) if foreign else gen.rng.choice(SURNAMES)
+        address = gen.address()
+        size = sizes[n % len(sizes)]
+        since = gen.since()
+        for k in range(size):
+            minor = k >= 2 and gen.rng.random() < 0.7
+            person = gen.random_person(surname, minor=minor, foreign=foreign)
+            if n % 7 == 3 and k == 0:
+                gen.register(person, address, today - timedelta(days=gen.rng.randrange(20, 200)))  # moved in
+            else:
+                gen.register(person, address, max(since, person.birth_date))
+            if person.id_number and k == 0 and n % 3 == 0:
+                last = gen.rng.choice([0, 2, 4, 5, 6, 7, 9, 12, 13, 20])
+                gen.card(person, {today.year - 1: last, today.year: gen.rng.randrange(0, 10)})
+        if n % 6 == 1:
+            # Someone who used to live here and left Mataró.
+            gone = gen.random_person(surname)
+            gen.register(gone, address, since, today - timedelta(days=gen.rng.randrange(30, 900)))
+        if n % 8 == 2:
+            # Someone who moved within Mataró: an old stay elsewhere, and this one.
+            mover = gen.random_person(surname)
+            old = gen.address()
+            gen.households -= 1
+            moved = today - timedelta(days=gen.rng.randrange(60, 700))
+            gen.register(mover, old, since, moved)
+            gen.register(mover, address, moved)
+    session.add(Counter(series="DX", year=0, last=gen.card_sequence))  # card numbers go on from here
+    session.flush()
+    counts = {"households": gen.households, "people": gen.people, "deixalleria cards": gen.card_sequence}
+    counts["procedures"] = len(catalogue_data.PROCEDURES)
     return counts
 
 

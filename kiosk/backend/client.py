@@ -17,6 +17,7 @@ import secrets
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -75,9 +76,26 @@ class Rejected(BackendError):
     """The backend refused the request for a reason the citizen can be told (`message`)."""
 
 
+class NotTraining(Rejected):
+    """The backend has no training reset (404): it is not a training backend, and nothing was erased."""
+
+
+@dataclass(frozen=True)
+class TrainingReset:
+    """What `reset_training_data` erased and what the demo data holds again (counts by kind)."""
+
+    reset_at: datetime
+    #: registry_entries, attachments, documents, bustia_messages, deixalleria_card_requests, ...
+    erased: Mapping[str, int]
+    #: households, people, deixalleria_cards, procedures
+    restored: Mapping[str, int]
+
+
 _SESSION_CODES = {"session_expired", "session_required"}
 _NOT_AUTHORISED_CODES = {"kiosk_unauthorised", "scope_forbidden"}
 _RETRY_STATUS = {502, 503, 504}
+#: How a backend without the training reset answers (a reference production server, or any other).
+_NO_TRAINING_CODES = {"not_found", "method_not_allowed", "http_404", "http_405"}
 
 
 def new_idempotency_key() -> str:
@@ -475,3 +493,22 @@ class BackendClient:
             idempotency_key=idempotency_key or new_idempotency_key(),
         )
         return BustiaReceipt(body["reference"], body["kind"], _dt(body["submitted_at"]), body["csv"], body)
+
+    # --- training mode -----------------------------------------------------------------------------
+
+    def reset_training_data(self, idempotency_key: str | None = None) -> TrainingReset:
+        """Erase everything done on the training backend (every kiosk's entries, documents and citizen
+        sessions) and load its demo data again. A backend that is not in training mode: NotTraining."""
+        try:
+            body = self._request(
+                "POST", "/v1/training/reset", idempotency_key=idempotency_key or new_idempotency_key()
+            )
+        except Rejected as exc:
+            if exc.code in _NO_TRAINING_CODES:
+                raise NotTraining(exc.code, exc.message) from None
+            raise
+        return TrainingReset(
+            reset_at=_dt(body["reset_at"]),
+            erased={str(k): int(v) for k, v in body["erased"].items()},
+            restored={str(k): int(v) for k, v in body["restored"].items()},
+        )

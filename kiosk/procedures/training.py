@@ -1,13 +1,16 @@
 """Training mode for workshops and demonstrations: the staff menu's "Test cards" button and its screen,
-where a trainer inserts a test card into the kiosk's (virtual) reader, or takes it out.
+where a trainer inserts a test card into the kiosk's (virtual) reader, or takes it out; and its "Reset
+training data" button, which (after a confirmation) erases everything done on the training backend and
+loads its demo data again (`BackendClient.reset_training_data`).
 
-The app adds the button with `training_buttons(app)` from `staff_extra_buttons()`; it is there only in
-training mode. The test cards are the eID part's (`eid.testcards.control`, the daemon `make demo`
+The app adds the buttons with `training_buttons(app)` from `staff_extra_buttons()`; they are there only
+in training mode. The test cards are the eID part's (`eid.testcards.control`, the daemon `make demo`
 starts); when they are not running the screen says so instead of failing.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
@@ -21,18 +24,28 @@ from textual.widgets import Button, Static
 from eid.errors import EidError
 from eid.testcards.control import TestCardControl, TestCardInfo
 from eid.testcards.vpcd import VPCD_READERS
+from kiosk.backend.client import (
+    BackendError,
+    BackendUnavailable,
+    NotAuthorised,
+    NotTraining,
+    TrainingReset,
+)
 from kiosk.i18n import _
+from kiosk.procedures.backend import client
 from kiosk.screens.base import KioskModal
 
 if TYPE_CHECKING:
     from kiosk.app import KioskApp
+
+log = logging.getLogger(__name__)
 
 
 def training_buttons(app: KioskApp) -> list[Widget]:
     """The staff menu's extra buttons (none outside training mode)."""
     if not app.settings.training:
         return []
-    return [TestCardsButton()]
+    return [TestCardsButton(), ResetTrainingButton()]
 
 
 def reader_index(watched: tuple[str, ...]) -> int:
@@ -175,3 +188,134 @@ class TestCardsScreen(KioskModal):
 
     def action_close(self) -> None:
         self.dismiss()
+
+
+class ResetTrainingButton(Button):
+    def __init__(self) -> None:
+        super().__init__(_("Reset training data"), id="staff-training-reset", classes="big")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.app.push_screen(ResetTrainingScreen())
+
+
+def reset_message(result: TrainingReset) -> str:
+    """The staff's plain result of a reset."""
+    erased = result.erased
+    return _(
+        "The training data has been reset: {entries} registry entries, {documents} documents and "
+        "{messages} bústia messages erased; the demo data is loaded again."
+    ).format(
+        entries=erased.get("registry_entries", 0),
+        documents=erased.get("documents", 0),
+        messages=erased.get("bustia_messages", 0),
+    )
+
+
+def reset_error_message(exc: BackendError) -> str:
+    if isinstance(exc, NotTraining):
+        return _("The backend is not in training mode: nothing was erased.")
+    if isinstance(exc, BackendUnavailable):
+        return _("The training backend did not answer. Try again in a moment.")
+    if isinstance(exc, NotAuthorised):
+        return _("The training backend does not accept this kiosk.")
+    return _("The training data could not be reset. Try again, or restart the training backend.")
+
+
+class ResetTrainingScreen(KioskModal):
+    """Asks for confirmation, then resets the training backend in a worker and says how it went."""
+
+    DEFAULT_CSS = """
+    ResetTrainingScreen {
+        align: center middle;
+        background: $background 70%;
+    }
+    #training-reset-box {
+        width: 70;
+        max-width: 100%;
+        height: auto;
+        max-height: 100%;
+        border: thick $error;
+        background: $surface;
+        padding: 0 1;
+    }
+    #training-reset-box Button {
+        width: 100%;
+        margin-top: 1;
+    }
+    #training-reset-status {
+        margin-top: 1;
+    }
+    """
+    BINDINGS = [Binding("escape", "close", show=False)]
+
+    class Finished(Message):
+        def __init__(self, text: str, ok: bool) -> None:
+            super().__init__()
+            self.text = text
+            self.ok = ok
+
+    def __init__(self) -> None:
+        super().__init__(id="training-reset")
+        self.running = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="training-reset-box"):
+            yield Static(_("Reset training data"), id="training-reset-title", classes="headline")
+            yield Static(
+                _(
+                    "This erases everything done in this training session on this kiosk's training "
+                    "backend: registry entries, documents, bústia messages, deixalleria card requests "
+                    "and citizen sessions. The demo data is loaded again."
+                ),
+                id="training-reset-warning",
+            )
+            yield Static("", id="training-reset-status")
+            yield Button(_("Erase and reset"), id="training-reset-confirm", variant="error", classes="big")
+            yield Button(_("Cancel"), id="training-reset-close", variant="primary", classes="big")
+
+    @on(Button.Pressed, "#training-reset-confirm")
+    def _confirm(self, event: Button.Pressed) -> None:
+        event.stop()
+        if self.running:
+            return
+        self.running = True
+        event.button.disabled = True
+        self.query_one("#training-reset-close", Button).disabled = True
+        self.query_one("#training-reset-status", Static).update(_("Resetting the training data…"))
+        self._reset()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="training-reset", description="Reset")
+    def _reset(self) -> None:
+        try:
+            result = client(self.app).reset_training_data()
+        except BackendError as exc:
+            # The code only: the backend's message needs no logging, and there is no citizen data here.
+            log.warning("training reset failed: %s", exc.code)
+            self.post_message(self.Finished(reset_error_message(exc), ok=False))
+        else:
+            log.info("training data reset: erased %s", dict(result.erased))
+            self.post_message(self.Finished(reset_message(result), ok=True))
+
+    @on(Finished)
+    def _finished(self, event: Finished) -> None:
+        self.running = False
+        self.query_one("#training-reset-status", Static).update(event.text)
+        confirm = self.query_one("#training-reset-confirm", Button)
+        close = self.query_one("#training-reset-close", Button)
+        close.disabled = False
+        if event.ok:
+            confirm.display = False
+            close.label = _("Close")
+        else:
+            confirm.disabled = False
+        close.focus()
+
+    @on(Button.Pressed, "#training-reset-close")
+    def _close(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_close()
+
+    def action_close(self) -> None:
+        if not self.running:
+            self.dismiss()

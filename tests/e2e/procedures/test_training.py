@@ -39,7 +39,7 @@ async def test_staff_insert_and_remove_a_test_card(
 ) -> None:
     app = card_app(tmp_path, card_backend, pcsc_stack)
     async with app.run_test(size=SIZE) as pilot:
-        [button] = training_buttons(app)
+        button, _reset = training_buttons(app)
         app.push_screen(TestCardsScreen())
         await wait_for(pilot, lambda: bool(app.screen.query("#insert-aoc-valid")), "the list of test cards")
         await wait_text(pilot, "dnie3-valid")

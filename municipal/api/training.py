@@ -1,0 +1,48 @@
+"""Training mode: `POST /v1/training/reset` erases everything done on this training backend and loads
+the demo data again (see `municipal.training`).
+
+The router is mounted only in a server started with `--training`: a production server has no such route
+and answers `404 not_found` like any unknown path. It is left out of the OpenAPI document in both modes:
+the document is the contract a city's backend implements, and resetting is the reference server's own
+training feature (documented in docs/backend-contract.md), not part of that contract.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from municipal import timeutil, training
+from municipal.api.common import Citizen, Ctx, IdempotencyKey, KioskId, idempotent_write, request_hash
+from municipal.schemas import TrainingResetOut
+
+log = logging.getLogger("municipal.training")
+router = APIRouter(prefix="/v1/training", tags=["training"], include_in_schema=False)
+
+
+@router.post("/reset", status_code=200, response_model=TrainingResetOut)
+def reset(request: Request, ctx: Ctx, kiosk_id: KioskId, key: IdempotencyKey = None) -> Response:
+    """Erase the registry entries and their attachments, issued documents, bústia messages, deixalleria
+    card requests, citizen sessions, login challenges and attempts, and idempotency records; load the demo
+    padró, deixalleria and catalogue again; keep the kiosks. One transaction. A retry with the same
+    Idempotency-Key gets the first answer and erases nothing more."""
+
+    def work(session: Session, citizen: Citizen | None, prepared: Any) -> tuple[int, dict[str, Any]]:
+        now = timeutil.now()
+        erased, restored = training.reset(session)
+        # Counts only: nothing that names a citizen.
+        log.warning(
+            "training data reset by kiosk %s: erased %s",
+            kiosk_id,
+            ", ".join(f"{n} {what}" for what, n in erased.items() if n) or "nothing",
+        )
+        out = TrainingResetOut(reset_at=now, erased=erased, restored=restored).model_dump(mode="json")
+        out["reset_at"] = timeutil.local_iso(now)
+        return 200, out
+
+    fingerprint = request_hash(request.url.path, None)
+    return idempotent_write(ctx, kiosk_id, key, fingerprint, lambda session: None, work)
