@@ -1,5 +1,5 @@
-"""The backend suite runs twice: on SQLite (the shared `backend_server`) and on PostgreSQL (a server of
-its own on a database of the private cluster)."""
+"""The backend suite runs twice: on SQLite and on PostgreSQL (a database of the private cluster), each
+on a server of its own: the suite counts rows, so no other suite's citizens may share its database."""
 
 from __future__ import annotations
 
@@ -30,9 +30,19 @@ def postgres_backend(
         yield info
 
 
+@pytest.fixture(scope="session")
+def sqlite_backend(
+    backend_trust_anchors: Any, backend_revoked_serials: list[int | str]
+) -> Iterator[backend.BackendInfo]:
+    with backend.running(
+        trust_anchors=backend_trust_anchors, revoked_serials=backend_revoked_serials, training=True
+    ) as info:
+        yield info
+
+
 @pytest.fixture(scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def server(request: pytest.FixtureRequest) -> backend.BackendInfo:
-    name = "backend_server" if request.param == "sqlite" else "postgres_backend"
+    name = "sqlite_backend" if request.param == "sqlite" else "postgres_backend"
     info: backend.BackendInfo = request.getfixturevalue(name)
     return info
 
