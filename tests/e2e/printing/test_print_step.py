@@ -17,7 +17,7 @@ from kiosk.session import EndReason
 from printing import samples
 from printing.documents import Document, document_from_payload
 from printing.printers import PrintOutcome, PrintStatus
-from tests.fixtures.app import make_settings, screen_text, wait_for_text, wait_until
+from tests.fixtures.app import click_shown, make_settings, screen_text, wait_for_text, wait_until
 from tests.unit.printing import pdftools
 
 CSV = "PADR7KQ2M9XA4TPRZ3WD"
@@ -72,7 +72,7 @@ async def test_folder_printer_prints_and_says_where_to_collect(tmp_path: Path) -
         assert printed.read_bytes() == kept.read_bytes()
         # The kiosk is in training mode (config.toml's demo default): the paper says so.
         assert "DOCUMENT DE PROVA" in pdftools.text(printed)
-        await pilot.click("#print-done")
+        await click_shown(pilot, "#print-done")
         await wait_until(pilot, lambda: bool(outcomes))
         assert outcomes[0].printed and outcomes[0].status is PrintStatus.PRINTED
         app.end_session(EndReason.FINISHED)
@@ -114,7 +114,7 @@ async def test_a_fault_is_shown_then_clears_and_the_document_prints(
         assert app.screen.query_one("#print-cancel").display
         fault_queue.set("ok")
         await wait_for_text(pilot, app, "S'ha imprès el document")
-        await pilot.click("#print-done")
+        await click_shown(pilot, "#print-done")
         await wait_until(pilot, lambda: bool(outcomes))
     assert outcomes[0].printed
 
@@ -135,9 +135,9 @@ async def test_stopped_queue_offers_try_again_and_the_csv(
             # Staff restart the printer; the citizen tries again.
             fault_queue.set("ok")
             cups.Connection(host=cups_stack.server).enablePrinter(fault_queue.name)
-            await pilot.click("#print-retry")
+            await click_shown(pilot, "#print-retry")
             await wait_for_text(pilot, app, "S'ha imprès el document")
-            await pilot.click("#print-done")
+            await click_shown(pilot, "#print-done")
             await wait_until(pilot, lambda: bool(outcomes))
     assert outcomes[0].printed
     staff = [r.getMessage() for r in caplog.records if r.name == "kiosk.printstep.screen"]
@@ -163,7 +163,7 @@ async def test_cups_down_in_each_language(tmp_path: Path, language: str, message
         outcomes = await _push(app, pilot)
         text = await wait_for_text(pilot, app, message)
         assert CSV in text
-        await pilot.click("#print-skip")
+        await click_shown(pilot, "#print-skip")
         await wait_until(pilot, lambda: bool(outcomes))
     assert outcomes[0].status is PrintStatus.CUPS_UNREACHABLE
 
@@ -177,7 +177,7 @@ async def test_aborted_and_timed_out_jobs(
         outcomes = await _push(app, pilot)
         await wait_for_text(pilot, app, "La impressora no ha pogut imprimir el document.")
         fault_queue.set("hang")
-        await pilot.click("#print-retry")
+        await click_shown(pilot, "#print-retry")
         await wait_for_text(pilot, app, "La impressora ha trigat massa")
         await pilot.press("escape")
         await wait_until(pilot, lambda: bool(outcomes))
@@ -192,9 +192,9 @@ async def test_citizen_cancels_while_out_of_paper(
     async with app.run_test(size=SIZE) as pilot:
         outcomes = await _push(app, pilot)
         await wait_for_text(pilot, app, "sense paper")
-        await pilot.click("#print-cancel")
+        await click_shown(pilot, "#print-cancel")
         await wait_for_text(pilot, app, "Torna-ho a provar")
-        await pilot.click("#print-skip")
+        await click_shown(pilot, "#print-skip")
         await wait_until(pilot, lambda: bool(outcomes))
     assert outcomes[0].status is PrintStatus.ABORTED and outcomes[0].job_id is not None
     state = cups.Connection(host=cups_stack.server).getJobAttributes(outcomes[0].job_id)["job-state"]
