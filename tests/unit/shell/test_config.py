@@ -34,7 +34,7 @@ def test_project_config_is_valid_and_training() -> None:
 def test_settings_are_frozen() -> None:
     settings = config.load(ROOT / "config.toml")
     with pytest.raises(Exception):  # noqa: B017 - pydantic raises ValidationError on frozen models
-        settings.ui.idle_warning_seconds = 1  # type: ignore[misc]
+        settings.ui.idle_warning_seconds = 1
 
 
 @pytest.mark.parametrize(
