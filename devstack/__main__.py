@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 import tomllib
@@ -52,7 +53,14 @@ def demo(config_path: Path) -> int:
         return result.returncode
 
 
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    # A closed terminal (SIGHUP) or a `kill` (SIGTERM) still stops every service the demo started.
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    signal.signal(signal.SIGHUP, _exit_on_signal)
     parser = argparse.ArgumentParser(prog="python -m devstack")
     sub = parser.add_subparsers(dest="command", required=True)
     run_demo = sub.add_parser("demo", help="start the local stack and the kiosk in front of it")

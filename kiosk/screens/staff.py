@@ -7,7 +7,7 @@ import logging
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Center, Vertical
+from textual.containers import Center, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Static
 
 import kiosk
@@ -87,7 +87,7 @@ class StaffMenu(KioskScreen):
 
     def compose(self) -> ComposeResult:
         settings = self.kiosk.settings
-        with Vertical(id="staff-menu"):
+        with VerticalScroll(id="staff-menu"):
             yield Static(_("Staff menu"), id="staff-menu-title")
             yield Static(
                 "\n".join(
@@ -105,6 +105,9 @@ class StaffMenu(KioskScreen):
             yield from self.kiosk.staff_extra_buttons()
             yield Button(_("Back to the kiosk"), id="staff-back", variant="primary", classes="big")
             yield Button(_("Exit the kiosk"), id="staff-exit", variant="error", classes="big")
+
+    def on_mount(self) -> None:
+        self.query_one("#staff-back", Button).focus()
 
     def action_back(self) -> None:
         self.dismiss()
