@@ -135,14 +135,17 @@ class CardToken:
         except p11.PKCS11Error:
             return None
 
-    def certificates(self) -> list[CardCertificate]:
-        """Every certificate object on the card, read without the PIN."""
+    def certificates(self, label: str | None = None) -> list[CardCertificate]:
+        """Every certificate object on the card (or those labelled `label`), read without the PIN."""
         found: list[CardCertificate] = []
+        template: dict[Attribute, Any] = {Attribute.CLASS: ObjectClass.CERTIFICATE}
+        if label is not None:
+            template[Attribute.LABEL] = label
         with _LOCK, self._errors():
             self._check_present()
             session = self._token.open()
         with _LOCK, self._errors(), session:
-            for obj in session.get_objects({Attribute.CLASS: ObjectClass.CERTIFICATE}):
+            for obj in session.get_objects(template):
                 found.append(
                     CardCertificate(
                         label=obj[Attribute.LABEL], key_id=obj[Attribute.ID], der=obj[Attribute.VALUE]
@@ -152,11 +155,11 @@ class CardToken:
 
     def authentication_certificate(self) -> CardCertificate:
         """`CertAutenticacion`, or else the first certificate fit for authentication (AOC and others)."""
-        certs = self.certificates()
-        for cert in certs:
-            if cert.label == AUTH_CERT_LABEL:
-                return cert
-        for cert in certs:
+        # Asked for by its label first: a real card then sends one certificate, not all of them.
+        labelled = self.certificates(label=AUTH_CERT_LABEL)
+        if labelled:
+            return labelled[0]
+        for cert in self.certificates():
             try:
                 if is_authentication_certificate(cert.certificate):
                     return cert
@@ -205,8 +208,11 @@ class Pkcs11Tokens:
         if not module.exists():
             raise TokenNotFound(f"PKCS#11 module {module} does not exist")
         with _LOCK:
+            # python-pkcs11 keeps one loaded, initialised library per path for the whole process: C_Initialize
+            # (slow with OpenSC, which looks at every reader) runs once, not per card.
             self._lib = pkcs11.lib(str(module))
         self.module = module
+        self._slot_by_label: dict[str, Any] = {}
 
     def _present_tokens(self) -> list[Any]:
         tokens = []
@@ -233,13 +239,26 @@ class Pkcs11Tokens:
 
     def find_by_label(self, label: str, token_class: type[CardToken] = CardToken, **kwargs: Any) -> CardToken:
         with _LOCK:
+            # The slot that held this label last time, checked with one C_GetTokenInfo: looking through
+            # every slot of a store with many tokens costs a few calls per token.
+            slot = self._slot_by_label.get(label)
+            if slot is not None:
+                try:
+                    token = slot.get_token()
+                except p11.PKCS11Error:
+                    token = None
+                if token is not None and token.label == label:
+                    return token_class(token, **kwargs)
+                self._slot_by_label.pop(label, None)
             for attempt in range(2):
                 for token in self._present_tokens():
                     if token.label == label:
+                        self._slot_by_label[label] = token.slot
                         return token_class(token, **kwargs)
                 if attempt == 0:
                     # SoftHSM2 reads its token store at C_Initialize: look again after a restart of
-                    # the library, for tokens created since.
+                    # the library, for tokens created since (slot ids may change with it).
+                    self._slot_by_label.clear()
                     self._lib.reinitialize()
         raise TokenNotFound("no PKCS#11 token with that label")
 

@@ -124,6 +124,7 @@ class TestCardTokens:
         self._inner = inner
         self._root = root
         self._counter = PinCounter(root)
+        self._labels: dict[str, str] | None = None
 
     def card_in(self, reader: str) -> str | None:
         path = self._root / INSERTED_FILE
@@ -137,8 +138,11 @@ class TestCardTokens:
         card = self.card_in(reader)
         if card is None:
             raise TokenNotFound("no test card in this reader")
-        manifest: dict[str, dict[str, str]] = json.loads((self._root / "cards.json").read_text())
-        label = manifest.get(card, {}).get("token_label")
+        if self._labels is None or card not in self._labels:
+            # Written once when the test cards are provisioned; read again only for a card it lacked.
+            manifest: dict[str, dict[str, str]] = json.loads((self._root / "cards.json").read_text())
+            self._labels = {name: e["token_label"] for name, e in manifest.items() if "token_label" in e}
+        label = self._labels.get(card)
         if label is None:
             raise TokenNotFound("this test card has no PKCS#11 token")
         return self._inner.find_by_label(

@@ -65,7 +65,15 @@ class CardBridge:
     def start(self) -> None:
         if self._start_watcher:
             self._watcher.start()
+            # Load the PKCS#11 module now rather than when the first citizen's card goes in.
+            threading.Thread(target=self._open_tokens, name="pkcs11-open", daemon=True).start()
         self.app.set_timer(NO_READER_GRACE_SECONDS, self._check_readers)
+
+    def _open_tokens(self) -> None:
+        try:
+            self.tokens()
+        except Exception as exc:  # said to the citizen (and logged) when a card is read
+            log.warning("could not open the PKCS#11 module: %s", type(exc).__name__)
 
     def stop(self) -> None:
         self._watcher.stop()
@@ -75,7 +83,7 @@ class CardBridge:
 
     # -- what the card flow needs, on demand ---------------------------------------------------------------
     def tokens(self) -> TokenProvider:
-        """The PKCS#11 tokens (opened on first use, from a worker thread: loading a module takes time)."""
+        """The PKCS#11 tokens, opened once (blocking: loading a module takes time; call from a thread)."""
         with self._tokens_lock:
             if self._tokens is None:
                 self._tokens = open_tokens(self.app.settings.eid.pkcs11_module)

@@ -1,16 +1,20 @@
 """The identification screen: card inserted → reading → holder and expiry → PIN → signed in ("Hola, …").
 
-Blocking card and backend calls run in thread workers that answer with messages. The PIN goes from the
-pad's `Submitted` message straight into the login worker's one call and is dropped there. Taking the
-card out at any moment ends the session (the bridge sees the removal); a login that completes after
-that is revoked at once, so no backend session outlives the card.
+Blocking card and backend calls run off the event loop and answer with messages. The card is read from
+the moment the screen is created (while Textual composes it), and the login challenge is fetched while
+the PIN is typed (`kiosk.login.challenge`), so that the PIN's Enter costs one signature and one request.
+The PIN goes from the pad's `Submitted` message straight into the login worker's one call and is dropped
+there. Taking the card out at any moment ends the session (the bridge sees the removal); a login that
+completes after that is revoked at once, so no backend session outlives the card.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
-from typing import TYPE_CHECKING
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, NamedTuple
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -26,6 +30,7 @@ from kiosk.backend.client import BackendError
 from kiosk.backend.models import Login
 from kiosk.i18n import _
 from kiosk.login import messages
+from kiosk.login.challenge import EarlyChallenge
 from kiosk.screens.base import KioskScreen
 from kiosk.session import CitizenSession
 from widgets.pinpad import PinPad, PinPadLabels
@@ -37,6 +42,34 @@ log = logging.getLogger(__name__)
 
 #: Seconds the greeting stays before the catalogue (or the procedure that was waiting) appears.
 GREETING_SECONDS = 1.2
+#: "Checking your PIN" is shown only when the login takes longer than this (a real card's signature
+#: does): a quick one goes from the PIN straight to the greeting, without a frame drawn in between while
+#: the signature and the request are on their way.
+CHECKING_DELAY_SECONDS = 0.15
+
+
+class CardReading(NamedTuple):
+    token: CardToken
+    certificate: CardCertificate
+    citizen: Citizen
+
+
+def read_card(bridge: CardBridge, reader: str) -> Future[CardReading]:
+    """Find the card's token, read its authentication certificate and parse it, in a thread started now."""
+    future: Future[CardReading] = Future()
+
+    def run() -> None:
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            token = bridge.tokens().find(reader)
+            certificate = token.authentication_certificate()
+            future.set_result(CardReading(token, certificate, citizen_from_certificate(certificate.der)))
+        except BaseException as exc:  # noqa: BLE001 - raised again where the result is awaited
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name="card-read", daemon=True).start()
+    return future
 
 
 class LoginScreen(KioskScreen):
@@ -47,7 +80,6 @@ class LoginScreen(KioskScreen):
     LoginScreen #login-holder { width: 100%; content-align: center middle; text-style: bold; }
     LoginScreen #login-error { width: 100%; color: $error; text-style: bold; height: auto; }
     LoginScreen #login-pinpad { display: none; }
-    LoginScreen.-pin #login-pinpad { display: block; }
     """
 
     class CardRead(Message, bubble=False):
@@ -77,6 +109,11 @@ class LoginScreen(KioskScreen):
         self._certificate: CardCertificate | None = None
         self._citizen: Citizen | None = None
         self.state = "reading"
+        # Read at once, while the screen is composed and mounted (a card that cannot log in is not read).
+        self._reading: Future[CardReading] | None = None
+        if self.kind not in (CardKind.DNIE_FINALISED, CardKind.CONTACTLESS):
+            self._reading = read_card(bridge, reader)
+        self._challenges = EarlyChallenge(lambda: self.bridge.backend.create_challenge())
         # A login may complete on the worker's thread after the card left: the session's wipe and the
         # worker meet here, so that the backend session is revoked whichever comes first.
         self._login_lock = threading.Lock()
@@ -107,10 +144,14 @@ class LoginScreen(KioskScreen):
             self._stop_with(messages.finalised())
         elif self.kind is CardKind.CONTACTLESS:
             self._stop_with(messages.contactless())
+        elif (reading := self._reading) is not None and reading.done() and reading.exception() is None:
+            # Read while the screen was being built (the usual case): its first frame shows the holder.
+            self._show_card(*reading.result())
         else:
             self._read_card()
 
     def _session_wiped(self) -> None:
+        self._challenges.discard()
         with self._login_lock:
             self._wiped = True
             token, self._login_token = self._login_token, None
@@ -121,10 +162,27 @@ class LoginScreen(KioskScreen):
     def _set(self, widget_id: str, text: str) -> None:
         self.query_one(f"#{widget_id}", Static).update(text)
 
+    def _show_pad(self, shown: bool) -> None:
+        # Its own `display`, not a class on the screen: a class change restyles every widget below it
+        # (tens of milliseconds for the pad's keys), showing or hiding one widget does not.
+        self.query_one(PinPad).display = shown
+
+    def _ask_pin(self) -> None:
+        """Show the pad; once it is on screen, focus it and fetch the challenge while the PIN is typed."""
+        self.state = "pin"
+        self._show_pad(True)
+        self.call_after_refresh(self._pin_shown)
+
+    def _pin_shown(self) -> None:
+        if self.state != "pin":
+            return
+        self.query_one(PinPad).focus()
+        self._challenges.prefetch()
+
     def _stop_with(self, text: str) -> None:
         """A failure the citizen cannot fix here: say why and what to do; the card must come out."""
         self.state = "failed"
-        self.remove_class("-pin")
+        self._show_pad(False)
         self.query_one(PinPad).clear()
         self._set("login-status", _("Take your card out of the reader."))
         self._set("login-error", text)
@@ -134,23 +192,24 @@ class LoginScreen(KioskScreen):
         return self.is_attached and session is not None and session is self.session and session.ended is None
 
     # -- step 1: read the certificate without the PIN ------------------------------------------------------
-    @work(thread=True, exclusive=True, exit_on_error=False, group="card-read", description="Reading the card")
-    def _read_card(self) -> None:
+    @work(exclusive=True, exit_on_error=False, group="card-read", description="Reading the card")
+    async def _read_card(self) -> None:
+        assert self._reading is not None
         try:
-            token = self.bridge.tokens().find(self.reader)
-            certificate = token.authentication_certificate()
-            citizen = citizen_from_certificate(certificate.der)
+            reading: CardReading = await asyncio.wrap_future(self._reading)
         except EidError as exc:
             self.post_message(self.Failed(exc))
             return
-        self.post_message(self.CardRead(token, certificate, citizen))
+        self.post_message(self.CardRead(*reading))
 
     @on(CardRead)
     def _card_read(self, message: CardRead) -> None:
+        self._show_card(message.token, message.certificate, message.citizen)
+
+    def _show_card(self, token: CardToken, certificate: CardCertificate, citizen: Citizen) -> None:
         if not self._alive():
             return
-        self._token, self._certificate, self._citizen = message.token, message.certificate, message.citizen
-        citizen = message.citizen
+        self._token, self._certificate, self._citizen = token, certificate, citizen
         if self.session is not None:
             self.session.identity = citizen
         self._set("login-holder", citizen.full_name)
@@ -165,9 +224,7 @@ class LoginScreen(KioskScreen):
             "login-status",
             _("Certificate valid until {date}.").format(date=f"{citizen.not_after:%d/%m/%Y}"),
         )
-        self.state = "pin"
-        self.add_class("-pin")
-        self.call_after_refresh(self.query_one(PinPad).focus)  # once it is displayed
+        self._ask_pin()
 
     # -- step 2: PIN → challenge → signature → backend session ---------------------------------------------
     @on(PinPad.Submitted)
@@ -176,26 +233,41 @@ class LoginScreen(KioskScreen):
         if self.state != "pin" or self._token is None or self._certificate is None:
             return
         self.state = "signing"
-        self.remove_class("-pin")
+        # The PIN travels in a box the login empties: no reference to it is left once it has signed.
+        pin_box, message.pin = [message.pin], ""
+        # A thread started here and now: a Textual thread worker would start it from a task, after the
+        # frame this key press causes has been drawn (~15 ms later).
+        threading.Thread(
+            target=self._login, args=(self._token, self._certificate, pin_box), name="card-login", daemon=True
+        ).start()
+        del pin_box
+        self.set_timer(CHECKING_DELAY_SECONDS, self._show_checking)
+
+    def _show_checking(self) -> None:
+        if self.state != "signing":
+            return
+        self._show_pad(False)
         self._set("login-error", "")
         self._set("login-status", _("Checking your PIN… Do not take your card out."))
-        pin, message.pin = message.pin, ""
-        self._login(self._token, self._certificate, pin)
-        del pin
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="card-login", description="Signing in")
-    def _login(self, token: CardToken, certificate: CardCertificate, pin: str) -> None:
+    def _login(self, token: CardToken, certificate: CardCertificate, pin_box: list[str]) -> None:
+        """On its own thread: challenge, signature with the PIN, backend session. Answers with a message."""
         backend = self.bridge.backend
         try:
-            challenge = backend.create_challenge()
+            challenge = self._challenges.take()  # single use: fetched while the PIN was typed, or now
+            pin = pin_box.pop()
             try:
                 signature = token.sign_challenge(pin, challenge.nonce, certificate)
             finally:
                 del pin
             login = backend.login_with_certificate(challenge.challenge_id, certificate.der, signature)
-        except (EidError, BackendError) as exc:
-            self.post_message(self.Failed(exc))
+        except Exception as exc:  # typed errors become the citizen's message; anything else too, logged
+            # Without its traceback and chained errors, whose frames hold the PIN's call arguments.
+            exc.__context__ = exc.__cause__ = None
+            self.post_message(self.Failed(exc.with_traceback(None)))
             return
+        finally:
+            pin_box.clear()
         with self._login_lock:
             wiped = self._wiped
             if not wiped:
@@ -215,8 +287,10 @@ class LoginScreen(KioskScreen):
         name = self._citizen.display_name if self._citizen is not None else ""
         log.info("citizen signed in with a card (%s)", self.kind.value)
         self.state = "done"
+        self._show_pad(False)
         self._set("login-title", _("Hello, {name}").format(name=name))
         self._set("login-status", _("You are identified. One moment…"))
+        self._set("login-error", "")
         self._set("login-holder", "")
         self.set_timer(GREETING_SECONDS, self._continue)
 
@@ -240,11 +314,11 @@ class LoginScreen(KioskScreen):
         issuer = self._citizen.issuer_kind if self._citizen is not None else None
         text = messages.for_error(error, issuer=issuer, kind=self.kind)
         if isinstance(error, WrongPin):
-            self.state = "pin"
             self._set("login-status", _("Type the PIN again."))
             self._set("login-error", text)
-            self.add_class("-pin")
-            self.call_after_refresh(self.query_one(PinPad).focus)  # once it is displayed
+            self.query_one(PinPad).clear()  # anything typed while the PIN was being checked
+            self._ask_pin()
             return
-        if isinstance(error, CertificateError | EidError | BackendError):
-            self._stop_with(text)
+        if not isinstance(error, CertificateError | EidError | BackendError):
+            log.error("card identification failed unexpectedly: %s", type(error).__name__)
+        self._stop_with(text)

@@ -262,3 +262,48 @@ async def test_card_pulled_between_signing_and_session_reply(
         while token_alive(server, settings, token):
             assert time.monotonic() < deadline, "a session created after the card left was not revoked"
             await pilot.pause(0.1)
+
+
+class _CountingBackend:
+    """The backend client, recording the challenges it fetched and the one each login attempt used."""
+
+    def __init__(self, real: BackendClient) -> None:
+        self.real = real
+        self.fetched: list[str] = []
+        self.used: list[str] = []
+
+    def create_challenge(self) -> Any:
+        challenge = self.real.create_challenge()
+        self.fetched.append(challenge.challenge_id)
+        return challenge
+
+    def login_with_certificate(self, challenge_id: str, certificate_der: bytes, signature: bytes) -> Login:
+        self.used.append(challenge_id)
+        return self.real.login_with_certificate(challenge_id, certificate_der, signature)
+
+    def logout(self, token: str) -> None:
+        self.real.logout(token)
+
+
+async def test_challenge_fetched_while_the_pin_is_typed_is_used_once(
+    stack: tuple[PcscInfo, BackendInfo], tmp_path: Path
+) -> None:
+    pcsc, server = stack
+    settings = card_settings(tmp_path, server, pcsc)
+    app = KioskApp(settings)
+    backend = _CountingBackend(BackendClient(settings))
+    app.backend = backend  # type: ignore[assignment]
+    async with app.run_test(size=(110, 40)) as pilot:
+        pcsc.control.insert("dnie3-valid")
+        await wait_for_words(pilot, app, "ESPAÑOLA ESPAÑOLA")
+        await wait_until(pilot, lambda: len(backend.fetched) == 1)  # before any PIN is typed
+        await type_pin(pilot, WRONG)
+        await wait_for_words(pilot, app, "You have 2 tries left")
+        await wait_until(pilot, lambda: len(backend.fetched) == 2)  # a new one for the next attempt
+        await type_pin(pilot, PIN)
+        await wait_for_words(pilot, app, "Hello, Carmen")
+        # The wrong PIN was refused by the card: its challenge was dropped, never sent, never reused.
+        assert backend.used == [backend.fetched[1]]
+        assert len(set(backend.fetched)) == 2
+        pcsc.control.remove()
+        await wait_until(pilot, lambda: app.session is None, timeout=3)
