@@ -3,10 +3,22 @@ and the printing helper parses the document payloads by exactly these field name
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+def printable_text(value: str) -> str:
+    """Free text of a citizen: no control characters (NUL cannot even be stored by PostgreSQL) and no
+    lone surrogates; line breaks and tabs are text."""
+    for char in value:
+        category = unicodedata.category(char)
+        if (category == "Cc" and char not in "\n\r\t") or category == "Cs":
+            raise ValueError(f"contains a control character (U+{ord(char):04X})")
+    return value
+
 
 DocumentLanguage = Literal["ca", "es"]
 Text200 = Annotated[str, Field(min_length=1, max_length=200)]
@@ -15,6 +27,14 @@ LongText = Annotated[str, Field(min_length=1, max_length=5000)]
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _printable(cls, value: Any) -> Any:
+        # Every string a kiosk sends, whatever the field: a control character is refused with a 422.
+        if isinstance(value, str):
+            printable_text(value)
+        return value
 
 
 class ErrorOut(BaseModel):

@@ -75,6 +75,7 @@ def test_volant_collectiu_in_tmux(
         assert "Volant d'empadronament col·lectiu" in screen
         kiosk.send("Enter")  # Send
         kiosk.wait_for("S'ha emès el vostre document.", timeout=30)
+        time.sleep(1.0)  # as a person reads the result before pressing: Print takes the focus after the text
         kiosk.send("Enter")  # Print
         kiosk.wait_for("S'ha imprès", timeout=30)
         kiosk.send("Enter")
