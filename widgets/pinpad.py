@@ -68,7 +68,7 @@ class PinKey(Static):
             return self.key
 
     def __init__(self, label: str, *, id: str, classes: str = "") -> None:  # noqa: A002
-        super().__init__(label, id=id, classes=classes)
+        super().__init__(label, id=id, classes=classes, markup=False)
         self.label = label
 
     def on_click(self, event: events.Click) -> None:

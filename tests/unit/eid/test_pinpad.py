@@ -68,3 +68,18 @@ async def test_paste_is_refused() -> None:
         await pilot.pause()
         assert pad.length == 0
         assert "Prova2026" not in repr(PinPad.Submitted("Prova2026"))
+
+
+async def test_ok_key_looks_disabled_until_the_pin_is_long_enough() -> None:
+    app = PadApp()
+    async with app.run_test(size=(100, 40)) as pilot:
+        ok = app.query_one("#pin-ok")
+        assert ok.has_class("-disabled")
+        await pilot.press(*"1234567")
+        assert ok.has_class("-disabled")
+        await pilot.press("8")
+        assert not ok.has_class("-disabled")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.submitted == ["12345678"] and ok.has_class("-disabled")
+        assert app.focused is not None and app.focused.id == "pin-dots"  # the pad's field has the focus
