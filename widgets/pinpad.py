@@ -4,26 +4,36 @@ Accepts 8–16 letters or digits (DNIe rules), Backspace, Enter; refuses paste. 
 `repr`, on screen (only one dot per character) or in any message but `Submitted`, and the pad clears
 itself when it submits. No I/O, no kiosk imports: the owner passes the translated labels in.
 
-The keys are plain widgets styled as buttons, not Textual `Button`s, and only the dots field takes the
-focus: a pad of Buttons took over 100 ms to build and show (each Button restyles itself while it is
-created), and every change of focus restyled all of its keys; this pad is on the critical path of a
-card login (the holder's name and the pad appear together).
+The keys are drawn by one widget (`PinKeys`), not one Textual `Button` each, and only the dots field
+takes the focus: this pad is on the critical path of a card login (the holder's name and the pad appear
+in the same frame). A pad of Buttons took over 100 ms to build and show; one widget per key still cost
+tens of milliseconds (Textual styles, lays out and renders every widget on its own), and every change
+of focus or of the OK key's look restyled them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
 from textual import events, on
 from textual.app import ComposeResult
-from textual.containers import Grid, Horizontal
+from textual.geometry import Offset, Size
 from textual.message import Message
-from textual.reactive import reactive
+from textual.reactive import var
+from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static
 
 MIN_LENGTH = 8
 MAX_LENGTH = 16
+#: Seconds after a submit before the emptied field is drawn. The value is gone at once; the frame waits,
+#: because the owner is signing with the card on another thread just then and a frame drawn at that
+#: moment competes with it for the interpreter (a test card's signature took 13 ms instead of 7 ms). The
+#: owner usually hides or replaces the pad before this.
+SUBMIT_REDRAW_DELAY = 0.2
 _LAYOUTS = {
     "digits": "1234567890",
     "lower": "abcdefghijklmnopqrstuvwxyz",
@@ -42,38 +52,212 @@ class PinPadLabels:
     upper: str = "ABC"
 
 
-class PinKey(Static):
-    """A key of the pad: takes every click (Textual's Button ignores those during its 0.2 s press effect,
-    and a citizen typing the same digit twice quickly would lose the second one)."""
+@dataclass(frozen=True)
+class Key:
+    """One key of the pad: `kind` is "char" (its `value` is typed), "layout" (switches to the layout named
+    by `value`), "backspace" or "ok"; `name` is how tests and `PinKeys.key_offset` refer to it."""
 
+    kind: str
+    value: str
+    label: str
+    x: int
+    y: int
+    width: int
+
+    @property
+    def name(self) -> str:
+        return f"{self.value}" if self.kind in ("char", "layout") else self.kind
+
+    def contains(self, x: int, y: int) -> bool:
+        return self.x <= x < self.x + self.width and self.y <= y < self.y + KEY_HEIGHT
+
+
+KEY_HEIGHT = 3
+#: Width of a key and the gap between keys, per layout (ten digits in two rows of five; 26 letters in three
+#: rows of nine, narrower so that the pad fits 80 columns).
+_KEY_WIDTH = {"digits": 9, "lower": 7, "upper": 7}
+_COLUMNS = {"digits": 5, "lower": 9, "upper": 9}
+_GAP = 1
+_ACTION_MIN_WIDTH = 12
+
+
+def _plan(layout: str, labels: PinPadLabels) -> tuple[Key, ...]:
+    """Where every key of `layout` goes: the character keys in rows, then a blank line, then the action
+    row (the other layouts, Delete, OK)."""
+    width, columns = _KEY_WIDTH[layout], _COLUMNS[layout]
+    keys = [
+        Key("char", char, char, (n % columns) * (width + _GAP), (n // columns) * KEY_HEIGHT, width)
+        for n, char in enumerate(_LAYOUTS[layout])
+    ]
+    rows = -(-len(_LAYOUTS[layout]) // columns)
+    y, x = rows * KEY_HEIGHT + 1, 0
+    actions = [("layout", name, getattr(labels, name)) for name in _LAYOUTS if name != layout]
+    actions += [("backspace", "backspace", labels.backspace), ("ok", "ok", labels.ok)]
+    for kind, value, label in actions:
+        key_width = max(_ACTION_MIN_WIDTH, cell_len(label) + 2)
+        keys.append(Key(kind, value, label, x, y, key_width))
+        x += key_width + _GAP
+    return tuple(keys)
+
+
+class PinKeys(Widget):
+    """Every on-screen key of the pad, drawn by one widget: large keys for touch, one message per click.
+
+    One widget rather than one per key: the pad is on the critical path of a card login (the holder's
+    name and the pad appear in the same frame), and Textual styles, lays out and renders each widget on
+    its own, so twenty key widgets cost tens of milliseconds in that frame. The keys look like buttons
+    (a lighter top edge, a darker bottom edge) in the theme's colours, set by the component classes.
+    Keys are not focusable: the pad's field holds the focus and the physical keyboard types there.
+    """
+
+    COMPONENT_CLASSES = {
+        "pin-keys--key",
+        "pin-keys--hover",
+        "pin-keys--delete",
+        "pin-keys--ok",
+        "pin-keys--ok-disabled",
+    }
     DEFAULT_CSS = """
-    PinKey { width: 9; height: 3; content-align: center middle; text-style: bold; color: $foreground;
-             background: $surface; border-top: tall $surface-lighten-1;
-             border-bottom: tall $surface-darken-1; }
-    PinKey:hover { background: $surface-darken-1; border-top: tall $surface; }
-    PinKey.-success { color: $text; background: $success; border-top: tall $success-lighten-2;
-                      border-bottom: tall $success-darken-3; }
-    PinKey.-warning { color: $text; background: $warning; border-top: tall $warning-lighten-2;
-                      border-bottom: tall $warning-darken-3; }
-    PinKey.-disabled { text-opacity: 0.6; }
+    PinKeys { width: auto; height: auto; }
+    PinKeys > .pin-keys--key { background: $surface; color: $foreground; text-style: bold; }
+    PinKeys > .pin-keys--hover { background: $surface-darken-1; color: $foreground; text-style: bold; }
+    PinKeys > .pin-keys--delete { background: $warning; color: $text; text-style: bold; }
+    PinKeys > .pin-keys--ok { background: $success; color: $text; text-style: bold; }
+    PinKeys > .pin-keys--ok-disabled { background: $success-darken-2; color: $text-muted; }
     """
 
     class Pressed(Message):
-        def __init__(self, key: PinKey) -> None:
+        """A key was clicked or touched."""
+
+        def __init__(self, keys: PinKeys, key: Key) -> None:
             super().__init__()
+            self.keys = keys
             self.key = key
 
         @property
-        def control(self) -> PinKey:
-            return self.key
+        def control(self) -> PinKeys:
+            return self.keys
 
-    def __init__(self, label: str, *, id: str, classes: str = "") -> None:  # noqa: A002
-        super().__init__(label, id=id, classes=classes, markup=False)
-        self.label = label
+    def __init__(self, labels: PinPadLabels, *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id)
+        self.labels = labels
+        self._layout = "digits"
+        self._keys = _plan(self._layout, labels)
+        self._hover: Key | None = None
+        self._ok_enabled = False
+        self._palette: dict[str, tuple[Style, Style, Style]] = {}
 
+    # -- state --------------------------------------------------------------------------------------------
+    @property
+    def layout_name(self) -> str:
+        return self._layout
+
+    @property
+    def keys(self) -> tuple[Key, ...]:
+        return self._keys
+
+    def set_layout(self, layout: str) -> None:
+        if layout != self._layout:
+            self._layout, self._hover = layout, None
+            self._keys = _plan(layout, self.labels)
+            self.refresh(layout=True)
+
+    @property
+    def ok_enabled(self) -> bool:
+        return self._ok_enabled
+
+    def set_ok_enabled(self, enabled: bool) -> None:
+        if enabled != self._ok_enabled:
+            self._ok_enabled = enabled
+            self.refresh()
+
+    def key_named(self, name: str) -> Key:
+        """The key shown as `name` (a character, a layout name, "backspace" or "ok") in this layout."""
+        for key in self._keys:
+            if key.name == name:
+                return key
+        raise KeyError(name)
+
+    def key_offset(self, name: str) -> Offset:
+        """Where to click for the key `name`, relative to this widget (for `Pilot.click(offset=...)`)."""
+        key = self.key_named(name)
+        return Offset(key.x + key.width // 2, key.y + 1)
+
+    def key_at(self, x: int, y: int) -> Key | None:
+        return next((key for key in self._keys if key.contains(x, y)), None)
+
+    # -- size and drawing ---------------------------------------------------------------------------------
+    def get_content_width(self, container: Size, viewport: Size) -> int:
+        return max(key.x + key.width for key in self._keys)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return max(key.y for key in self._keys) + KEY_HEIGHT
+
+    def notify_style_update(self) -> None:
+        self._palette.clear()
+        super().notify_style_update()
+
+    def _styles(self, component: str) -> tuple[Style, Style, Style]:
+        """Label, top edge and bottom edge styles of a key drawn with `component`'s colours."""
+        if component not in self._palette:
+            styles = self.get_component_styles(component)
+            background, label = styles.background, self.get_component_rich_style(component)
+            self._palette[component] = (
+                label,
+                Style(color=background.lighten(0.12).rich_color, bgcolor=background.rich_color),
+                Style(color=background.darken(0.15).rich_color, bgcolor=background.rich_color),
+            )
+        return self._palette[component]
+
+    def _component(self, key: Key) -> str:
+        if key.kind == "ok":
+            return "pin-keys--ok" if self._ok_enabled else "pin-keys--ok-disabled"
+        if key.kind == "backspace":
+            return "pin-keys--delete"
+        return "pin-keys--hover" if key is self._hover else "pin-keys--key"
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        base = self.rich_style
+        segments: list[Segment] = []
+        x = 0
+        for key in self._keys:
+            row = y - key.y
+            if not 0 <= row < KEY_HEIGHT:
+                continue
+            if key.x > x:
+                segments.append(Segment(" " * (key.x - x), base))
+            label, top, bottom = self._styles(self._component(key))
+            if row == 0:
+                segments.append(Segment("▔" * key.width, top))
+            elif row == 1:
+                text = key.label[: key.width]
+                left = (key.width - cell_len(text)) // 2
+                segments.append(Segment(" " * left + text + " " * (key.width - left - cell_len(text)), label))
+            else:
+                segments.append(Segment("▁" * key.width, bottom))
+            x = key.x + key.width
+        if width > x:
+            segments.append(Segment(" " * (width - x), base))
+        return Strip(segments).crop(0, width)
+
+    # -- pointer --------------------------------------------------------------------------------------------
     def on_click(self, event: events.Click) -> None:
         event.stop()
-        self.post_message(self.Pressed(self))
+        key = self.key_at(event.x, event.y)
+        if key is not None:
+            self.post_message(self.Pressed(self, key))
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        key = self.key_at(event.x, event.y)
+        if key is not self._hover:
+            self._hover = key
+            self.refresh()
+
+    def on_leave(self, event: events.Leave) -> None:
+        if self._hover is not None:
+            self._hover = None
+            self.refresh()
 
 
 class PinField(Static, can_focus=True):
@@ -99,12 +283,7 @@ class PinPad(Widget):
     DEFAULT_CSS = """
     PinPad { layout: vertical; height: auto; width: auto; max-width: 80; padding: 0 1; }
     PinPad #pin-prompt { width: 100%; text-style: bold; content-align: center middle; }
-    PinPad #pin-hint { width: 100%; content-align: center middle; color: $text-muted; }
-    PinPad .pin-keys { grid-size: 5; grid-columns: 9; grid-rows: 3; grid-gutter: 0 1; height: auto;
-                       width: auto; }
-    PinPad .pin-keys.-letters { grid-size: 9; }
-    PinPad #pin-actions { height: 3; width: auto; margin-top: 1; }
-    PinPad #pin-actions PinKey { width: auto; min-width: 12; padding: 0 1; margin-right: 1; }
+    PinPad #pin-hint { width: 100%; content-align: center middle; color: $text-muted; margin-bottom: 1; }
     """
 
     class Submitted(Message):
@@ -124,8 +303,8 @@ class PinPad(Widget):
             super().__init__()
             self.length = length
 
-    length: reactive[int] = reactive(0)
-    layout_name: reactive[str] = reactive("digits", recompose=True)
+    #: How many characters are typed (never which).
+    length: var[int] = var(0)
 
     def __init__(self, labels: PinPadLabels | None = None, *, id: str | None = None) -> None:  # noqa: A002
         super().__init__(id=id)
@@ -140,20 +319,12 @@ class PinPad(Widget):
         yield Static(self.labels.prompt, id="pin-prompt")
         yield PinField(self._dots(), id="pin-dots")
         yield Static(self.labels.hint, id="pin-hint")
-        keys = _LAYOUTS[self.layout_name]
-        grid = Grid(classes="pin-keys" + ("" if self.layout_name == "digits" else " -letters"))
-        with grid:
-            for char in keys:
-                yield PinKey(char, id=f"pin-key-{self.layout_name}-{char}", classes="pin-key")
-        with Horizontal(id="pin-actions"):
-            for name in ("digits", "lower", "upper"):
-                if name != self.layout_name:
-                    label = getattr(self.labels, name)
-                    yield PinKey(label, id=f"pin-layout-{name}", classes="pin-layout")
-            yield PinKey(self.labels.backspace, id="pin-backspace", classes="-warning")
-            yield PinKey(
-                self.labels.ok, id="pin-ok", classes="-success" + ("" if self.complete else " -disabled")
-            )
+        yield PinKeys(self.labels, id="pin-keys")
+
+    @property
+    def layout_name(self) -> str:
+        """The keys shown: "digits", "lower" or "upper"."""
+        return self.query_one(PinKeys).layout_name
 
     def _dots(self) -> str:
         return " ".join("●" * len(self._value)) if self._value else " "
@@ -163,16 +334,21 @@ class PinPad(Widget):
         return MIN_LENGTH <= len(self._value) <= MAX_LENGTH
 
     # -- editing --------------------------------------------------------------------------------------------
-    def _changed(self) -> None:
+    def _changed(self, *, redraw: bool = True) -> None:
         self.length = len(self._value)
-        if self.is_mounted:
-            for dots in self.query("#pin-dots").results(Static):
-                # The field's size never changes (16 dots are narrower than the keys): a repaint will do,
-                # not a layout of the whole screen on every key.
-                dots.update(self._dots(), layout=False)
-            for ok in self.query("#pin-ok").results(PinKey):
-                ok.set_class(not self.complete, "-disabled")
+        if redraw:
+            self._redraw()
         self.post_message(self.Changed(len(self._value)))
+
+    def _redraw(self) -> None:
+        if not self.is_mounted:
+            return
+        for dots in self.query("#pin-dots").results(Static):
+            # The field's size never changes (16 dots are narrower than the keys): a repaint will do, not
+            # a layout of the whole screen on every key.
+            dots.update(self._dots(), layout=False)
+        for keys in self.query(PinKeys):
+            keys.set_ok_enabled(self.complete)
 
     def type_char(self, char: str) -> None:
         if _allowed(char) and len(self._value) < MAX_LENGTH:
@@ -193,8 +369,9 @@ class PinPad(Widget):
         if not self.complete:
             return
         pin, self._value = self._value, ""
-        self._changed()
+        self._changed(redraw=False)
         self.post_message(self.Submitted(pin))
+        self.set_timer(SUBMIT_REDRAW_DELAY, self._redraw)
 
     # -- input ----------------------------------------------------------------------------------------------
     def on_key(self, event: events.Key) -> None:
@@ -219,26 +396,17 @@ class PinPad(Widget):
             field.focus(scroll_visible)
         return self
 
-    @on(PinKey.Pressed, ".pin-key")
-    def _key(self, event: PinKey.Pressed) -> None:
+    @on(PinKeys.Pressed)
+    def _pressed(self, event: PinKeys.Pressed) -> None:
         event.stop()
-        self.type_char(event.key.label)
+        key = event.key
+        if key.kind == "ok":
+            self.submit()
+            return
+        if key.kind == "char":
+            self.type_char(key.value)
+        elif key.kind == "backspace":
+            self.backspace()
+        elif key.kind == "layout":
+            event.keys.set_layout(key.value)
         self.focus()
-
-    @on(PinKey.Pressed, ".pin-layout")
-    def _layout(self, event: PinKey.Pressed) -> None:
-        event.stop()
-        assert event.key.id is not None
-        self.layout_name = event.key.id.removeprefix("pin-layout-")
-        self.call_after_refresh(self.focus)
-
-    @on(PinKey.Pressed, "#pin-backspace")
-    def _backspace(self, event: PinKey.Pressed) -> None:
-        event.stop()
-        self.backspace()
-        self.focus()
-
-    @on(PinKey.Pressed, "#pin-ok")
-    def _ok(self, event: PinKey.Pressed) -> None:
-        event.stop()
-        self.submit()

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from textual import events, on
 from textual.app import App, ComposeResult
+from textual.pilot import Pilot
 from textual.widgets import Static
 
-from widgets.pinpad import MAX_LENGTH, PinPad
+from widgets.pinpad import KEY_HEIGHT, MAX_LENGTH, SUBMIT_REDRAW_DELAY, PinKeys, PinPad
 
 
 class PadApp(App[None]):
@@ -29,6 +30,16 @@ def _dots(app: PadApp) -> str:
     return str(app.query_one("#pin-dots", Static).render())
 
 
+async def _click_key(pilot: Pilot[None], name: str) -> None:
+    """Click the middle of the key shown as `name`, where a finger would touch it."""
+    keys = pilot.app.query_one(PinKeys)
+    await pilot.click(keys, offset=keys.key_offset(name))
+
+
+def _key_text(keys: PinKeys) -> list[str]:
+    return [keys.render_line(y).text for y in range(keys.size.height)]
+
+
 async def test_typing_masks_and_submits() -> None:
     app = PadApp()
     async with app.run_test(size=(100, 40)) as pilot:
@@ -46,16 +57,17 @@ async def test_maximum_length_and_on_screen_keys() -> None:
     app = PadApp()
     async with app.run_test(size=(100, 40)) as pilot:
         for _ in range(MAX_LENGTH + 3):
-            await pilot.click("#pin-key-digits-7")  # as fast as Pilot clicks: none may be lost
+            await _click_key(pilot, "7")  # as fast as Pilot clicks: none may be lost
         pad = app.query_one(PinPad)
         assert pad.length == MAX_LENGTH
         assert _dots(app).count("●") == MAX_LENGTH
-        await pilot.click("#pin-backspace")
+        await _click_key(pilot, "backspace")
         assert pad.length == MAX_LENGTH - 1
-        await pilot.click("#pin-layout-upper")
+        await _click_key(pilot, "upper")
         await pilot.pause()
-        await pilot.click("#pin-key-upper-Q")
-        await pilot.click("#pin-ok")
+        assert pad.layout_name == "upper"
+        await _click_key(pilot, "Q")
+        await _click_key(pilot, "ok")
         await pilot.pause()
         assert app.submitted == ["7" * (MAX_LENGTH - 1) + "Q"]
 
@@ -73,13 +85,60 @@ async def test_paste_is_refused() -> None:
 async def test_ok_key_looks_disabled_until_the_pin_is_long_enough() -> None:
     app = PadApp()
     async with app.run_test(size=(100, 40)) as pilot:
-        ok = app.query_one("#pin-ok")
-        assert ok.has_class("-disabled")
+        keys = app.query_one(PinKeys)
+        ok_row = keys.key_named("ok").y + 1
+        disabled = keys.render_line(ok_row)
+        assert not keys.ok_enabled
         await pilot.press(*"1234567")
-        assert ok.has_class("-disabled")
+        assert not keys.ok_enabled
+        await _click_key(pilot, "ok")  # a click on a disabled OK submits nothing
         await pilot.press("8")
-        assert not ok.has_class("-disabled")
+        assert keys.ok_enabled
+        assert keys.render_line(ok_row) != disabled  # drawn in other colours
         await pilot.press("enter")
         await pilot.pause()
-        assert app.submitted == ["12345678"] and ok.has_class("-disabled")
+        assert app.submitted == ["12345678"]
+        await pilot.pause(SUBMIT_REDRAW_DELAY + 0.1)  # the emptied field is drawn a moment later
+        assert not keys.ok_enabled and "●" not in _dots(app)
         assert app.focused is not None and app.focused.id == "pin-dots"  # the pad's field has the focus
+
+
+async def test_every_key_is_drawn_where_it_is_clicked() -> None:
+    app = PadApp()
+    async with app.run_test(size=(100, 40)) as pilot:
+        keys = app.query_one(PinKeys)
+        pad = app.query_one(PinPad)
+        for layout, chars in (("digits", "1234567890"), ("lower", "abcdefghijklmnopqrstuvwxyz")):
+            if layout != "digits":
+                await _click_key(pilot, layout)
+                await pilot.pause()
+            text = _key_text(keys)
+            assert keys.size.width <= 80 and keys.size.height == len(text)
+            for char in chars:
+                key = keys.key_named(char)
+                assert key.width >= 7 and KEY_HEIGHT == 3  # large enough for a finger
+                assert text[key.y + 1][key.x : key.x + key.width].strip() == char
+                assert keys.key_at(*keys.key_offset(char)) == key
+        for name in ("digits", "upper", "backspace", "ok"):
+            key = keys.key_named(name)
+            assert text[key.y + 1][key.x : key.x + key.width].strip() == key.label
+        # The gap between two keys is no key: a touch there types nothing.
+        first = keys.key_named("a")
+        assert keys.key_at(first.x + first.width, first.y + 1) is None
+        await pilot.click(keys, offset=(first.x + first.width, first.y + 1))
+        assert pad.length == 0
+
+
+async def test_the_key_under_the_pointer_is_highlighted() -> None:
+    app = PadApp()
+    async with app.run_test(size=(100, 40)) as pilot:
+        keys = app.query_one(PinKeys)
+        row = keys.key_named("5").y + 1
+        plain = keys.render_line(row)
+        await pilot.hover(keys, offset=keys.key_offset("5"))
+        await pilot.pause()
+        assert keys.render_line(row) != plain
+        assert keys.render_line(row).text == plain.text  # the same labels, other colours
+        await pilot.hover(keys, offset=keys.key_offset("upper"))
+        await pilot.pause()
+        assert keys.render_line(row) == plain
