@@ -7,6 +7,7 @@ and the detail for staff in the log.
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from collections.abc import Iterable
@@ -41,6 +42,19 @@ STYLES = Path(__file__).parent / "styles"
 #: send Ctrl+F12).
 STAFF_CHORD_PRESSES = 3
 STAFF_CHORD_SECONDS = 2.0
+
+
+def freeze_startup_heap() -> None:
+    """Collect, then exclude everything alive now from future garbage collections (`gc.freeze`).
+
+    Call once, after the imports and before the app runs (`kiosk` does). What is alive then is the code
+    and the data of the libraries, which live as long as the process; a full collection otherwise walks
+    all of it, and on this machine those pauses (120-340 ms) fell in the middle of a card login. Only
+    start-up objects are frozen: this is never called again once a citizen has used the kiosk, so no
+    citizen's data can be kept from being freed.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 class KioskApp(App[None], inherit_bindings=False):
@@ -130,6 +144,8 @@ class KioskApp(App[None], inherit_bindings=False):
         self._reset_screens()
         if reason is EndReason.FINISHED:
             self.push_screen(GoodbyeScreen(card_still_in=card_in))
+        if self.card_bridge is not None:
+            self.card_bridge.prepare_login_later()  # for the next citizen, in the default language
 
     def _reset_screens(self) -> None:
         # Every screen above the attract screen held (or may hold) citizen data: remove them all, so
@@ -175,6 +191,8 @@ class KioskApp(App[None], inherit_bindings=False):
             await screen.recompose()
             if isinstance(screen, KioskScreen | KioskModal):
                 screen.add_chrome()
+        if self.card_bridge is not None:
+            self.card_bridge.prepare_login_later()  # the login screen built ahead, in this language
 
     # ----------------------------------------------------------------- staff
     def action_nothing(self) -> None:

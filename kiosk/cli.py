@@ -78,10 +78,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     settings = _load(args.config)
     from kiosk import logsetup
-    from kiosk.app import KioskApp
+    from kiosk.app import KioskApp, freeze_startup_heap
 
     logsetup.setup(settings.logging.level, settings.logging.file)
-    KioskApp(settings).run()
+    app = KioskApp(settings)
+    freeze_startup_heap()
+    app.run()
     return 0
 
 

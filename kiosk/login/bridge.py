@@ -5,6 +5,9 @@ posts a `CardEvent` message to the app (`post_message` is thread-safe); the app 
 `CardBridge.handle()` on its event loop (`@on(CardEvent)`), and calls `bridge.stop()` in `on_unmount`.
 
 What `handle()` does: a card inserted while no card is in use starts the login flow (`LoginScreen`);
+the login screen is built ahead, while nobody waits for it (at start, after each session, after a change
+of language), so that a card's holder is on screen sooner: it holds no citizen's data until a card is
+inserted, and it is used once and removed with its session like any other screen;
 the removal of the session's card, or of its reader, ends the session at once (`EndReason.CARD_REMOVED`
 / `READER_REMOVED`: the app wipes it, the backend session is revoked by the wipe listener the login
 flow registered); no reader at all, and a reader appearing later, are told to the people in front.
@@ -35,11 +38,14 @@ from kiosk.session import EndReason
 if TYPE_CHECKING:
     from kiosk.app import KioskApp
     from kiosk.backend.client import BackendClient
+    from kiosk.login.screen import LoginScreen
 
 log = logging.getLogger(__name__)
 
 #: Seconds after start-up before "no card reader" is said (pcscd lists its readers quickly).
 NO_READER_GRACE_SECONDS = 2.0
+#: Seconds after start-up, or after a session ended, before the next login screen is built ahead.
+STANDBY_DELAY_SECONDS = 0.3
 
 
 class CardEvent(Message):
@@ -60,6 +66,7 @@ class CardBridge:
         self._tokens_lock = threading.Lock()
         self._own_backend: BackendClient | None = None
         self._told_no_reader = False
+        self._standby: LoginScreen | None = None
 
     # -- lifecycle (app.on_mount / app.on_unmount) ----------------------------------------------------------
     def start(self) -> None:
@@ -68,6 +75,7 @@ class CardBridge:
             # Load the PKCS#11 module now rather than when the first citizen's card goes in.
             threading.Thread(target=self._open_tokens, name="pkcs11-open", daemon=True).start()
         self.app.set_timer(NO_READER_GRACE_SECONDS, self._check_readers)
+        self.prepare_login_later()
 
     def _open_tokens(self) -> None:
         try:
@@ -154,7 +162,51 @@ class CardBridge:
             return
         session = self.app.begin_session()
         session.reader = event.reader
-        self.app.push_screen(LoginScreen(self, event.reader, event.atr))
+        standby = self._take_standby()
+        if standby is not None:
+            standby.start(event.reader, event.atr)  # it shows itself once the holder can be drawn
+        else:
+            self.app.push_screen(LoginScreen(self, event.reader, event.atr))
+
+    # -- the login screen built ahead ----------------------------------------------------------------------
+    @property
+    def standby(self) -> LoginScreen | None:
+        """The login screen built ahead for the next card, if it is ready."""
+        return self._standby
+
+    def prepare_login_later(self) -> None:
+        """Build the next login screen in a moment (after start-up, a session, a change of language)."""
+        self.app.set_timer(STANDBY_DELAY_SECONDS, self._prepare_login)
+
+    def _prepare_login(self) -> None:
+        from kiosk.i18n import current_language
+        from kiosk.login.screen import LoginScreen
+
+        if self._standby is not None and self._standby.language == current_language():
+            return
+        self._discard_standby()
+        if self.app.session is not None or not self.app.is_running:
+            return  # during a visit the screen is built when a card arrives; the next one after it
+        screen = LoginScreen(self)
+        # Composed and mounted now, not shown: what Textual does when a screen is pushed (`push_screen`
+        # calls this private step too), ahead of time.
+        self.app._get_screen(screen)
+        self._standby = screen
+
+    def _take_standby(self) -> LoginScreen | None:
+        from kiosk.i18n import current_language
+
+        screen, self._standby = self._standby, None
+        if screen is None or screen.language != current_language() or not screen.is_mounted:
+            if screen is not None:
+                screen.remove()
+            return None
+        return screen
+
+    def _discard_standby(self) -> None:
+        screen, self._standby = self._standby, None
+        if screen is not None:
+            screen.remove()
 
 
 def install_card_watcher(app: Any) -> CardBridge:

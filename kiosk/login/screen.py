@@ -1,11 +1,13 @@
-"""The identification screen: card inserted → reading → holder and expiry → PIN → signed in ("Hola, …").
+"""The identification screen: card inserted → reading → holder and expiry → PIN → signed in ("Hola", …).
 
-Blocking card and backend calls run off the event loop and answer with messages. The card is read from
-the moment the screen is created (while Textual composes it), and the login challenge is fetched while
-the PIN is typed (`kiosk.login.challenge`), so that the PIN's Enter costs one signature and one request.
-The PIN goes from the pad's `Submitted` message straight into the login worker's one call and is dropped
-there. Taking the card out at any moment ends the session (the bridge sees the removal); a login that
-completes after that is revoked at once, so no backend session outlives the card.
+Blocking card and backend calls run off the event loop and answer with messages. The screen is usually
+built ahead, before any card (`CardBridge` keeps one on standby: it holds nobody's data until `start()`);
+the card is read from the moment it goes in, and the screen shows itself when the holder can be drawn in
+its first frame. The login challenge is fetched while the PIN is typed (`kiosk.login.challenge`), so that
+the PIN's Enter costs one signature and one request. The PIN goes from the pad's `Submitted` message
+straight into the login worker's one call and is dropped there. Taking the card out at any moment ends
+the session (the bridge sees the removal); a login that completes after that is revoked at once, so no
+backend session outlives the card.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import threading
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, NamedTuple
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
@@ -28,7 +30,7 @@ from eid.identity import Citizen, Validity, citizen_from_certificate
 from eid.token import CardCertificate, CardToken
 from kiosk.backend.client import BackendError
 from kiosk.backend.models import Login
-from kiosk.i18n import _
+from kiosk.i18n import _, current_language
 from kiosk.login import messages
 from kiosk.login.challenge import EarlyChallenge
 from kiosk.screens.base import KioskScreen
@@ -42,6 +44,10 @@ log = logging.getLogger(__name__)
 
 #: Seconds the greeting stays before the catalogue (or the procedure that was waiting) appears.
 GREETING_SECONDS = 1.2
+#: A screen built ahead waits this long for the card to be read before it shows "Reading your card"
+#: (a test card is read in a few milliseconds, a DNIe through OpenSC in about a second): a quick card's
+#: holder is then in the screen's first frame, without a "reading" frame before it.
+READING_SHOWN_AFTER_SECONDS = 0.1
 #: "Checking your PIN" is shown only when the login takes longer than this (a real card's signature
 #: does): a quick one goes from the PIN straight to the greeting, without a frame drawn in between while
 #: the signature and the request are on their way.
@@ -99,28 +105,50 @@ class LoginScreen(KioskScreen):
             super().__init__()
             self.error = error
 
-    def __init__(self, bridge: CardBridge, reader: str, atr: bytes) -> None:
-        super().__init__(id="login-screen")
+    def __init__(self, bridge: CardBridge, reader: str | None = None, atr: bytes | None = None) -> None:
+        """A login screen for the card just inserted in `reader`; without one, a screen on standby that
+        `start()` puts to work when a card arrives (see `CardBridge`: it is built while nobody waits)."""
+        super().__init__()
         self.bridge = bridge
-        self.reader = reader
-        self.kind = classify(atr)
-        self.session: CitizenSession | None = bridge.app.session
+        #: The language its texts were composed in (a screen on standby is used only in that language).
+        self.language = current_language()
+        self.reader: str | None = None
+        self.kind: CardKind | None = None
+        self.session: CitizenSession | None = None
         self._token: CardToken | None = None
         self._certificate: CardCertificate | None = None
         self._citizen: Citizen | None = None
-        self.state = "reading"
-        # Read at once, while the screen is composed and mounted (a card that cannot log in is not read).
+        self.state = "standby"
         self._reading: Future[CardReading] | None = None
-        if self.kind not in (CardKind.DNIE_FINALISED, CardKind.CONTACTLESS):
-            self._reading = read_card(bridge, reader)
         self._challenges = EarlyChallenge(lambda: self.bridge.backend.create_challenge())
         # A login may complete on the worker's thread after the card left: the session's wipe and the
         # worker meet here, so that the backend session is revoked whichever comes first.
         self._login_lock = threading.Lock()
         self._wiped = False
         self._login_token: str | None = None
+        self._resumed = False
+        if reader is not None and atr is not None:
+            self.start(reader, atr)
+
+    def start(self, reader: str, atr: bytes) -> None:
+        """Log in the citizen of the current session with the card just inserted in `reader`.
+
+        The card is read at once, in a thread (a card that cannot log in is not read). A screen built
+        ahead and not shown yet shows itself once the holder can be drawn in its first frame, or after
+        `READING_SHOWN_AFTER_SECONDS` ("reading your card") when the card is slow to read.
+        """
+        self.reader = reader
+        self.kind = classify(atr)
+        self.session = self.bridge.app.session
+        self.state = "reading"
+        if self.kind not in (CardKind.DNIE_FINALISED, CardKind.CONTACTLESS):
+            self._reading = read_card(self.bridge, reader)
         if self.session is not None:
             self.session.add_wipe_listener(lambda _session, _reason: self._session_wiped())
+        if self.is_mounted:
+            self._begin()
+            if not self._shown():
+                self.set_timer(READING_SHOWN_AFTER_SECONDS, self._show_screen)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="login"):
@@ -140,6 +168,10 @@ class LoginScreen(KioskScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
+        if self.state != "standby":
+            self._begin()
+
+    def _begin(self) -> None:
         if self.kind is CardKind.DNIE_FINALISED:
             self._stop_with(messages.finalised())
         elif self.kind is CardKind.CONTACTLESS:
@@ -150,6 +182,24 @@ class LoginScreen(KioskScreen):
         else:
             self._read_card()
 
+    def _shown(self) -> bool:
+        return self in self.bridge.app.screen_stack
+
+    def _show_screen(self) -> None:
+        """Put this screen on top (a screen built ahead shows itself here), unless the session ended."""
+        if not self._shown() and self._alive():
+            self.bridge.app.push_screen(self)
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Textual restyles every widget of a screen each time it becomes the current one. The first time,
+        # this screen's widgets were styled a moment before, as they were mounted, and nothing has changed
+        # since (the kiosk's CSS has no structural pseudo-classes): that second pass cost ~6 ms of the
+        # frame that shows the holder. Later resumes (after a modal) restyle as usual. Textual calls this
+        # handler before Screen's own, which reads the flag.
+        if not self._resumed:
+            self._resumed = True
+            event.refresh_styles = False
+
     def _session_wiped(self) -> None:
         self._challenges.discard()
         with self._login_lock:
@@ -157,6 +207,8 @@ class LoginScreen(KioskScreen):
             token, self._login_token = self._login_token, None
         if token is not None:
             self.bridge.revoke_later(token)
+        if self.is_attached and not self._shown():
+            self.remove()  # built ahead and never shown: it goes with the session all the same
 
     # -- helpers ------------------------------------------------------------------------------------------
     def _set(self, widget_id: str, text: str) -> None:
@@ -186,10 +238,17 @@ class LoginScreen(KioskScreen):
         self.query_one(PinPad).clear()
         self._set("login-status", _("Take your card out of the reader."))
         self._set("login-error", text)
+        self._show_screen()
 
     def _alive(self) -> bool:
         session = self.bridge.app.session
-        return self.is_attached and session is not None and session is self.session and session.ended is None
+        return (
+            self.is_attached
+            and self.state != "standby"
+            and session is not None
+            and session is self.session
+            and session.ended is None
+        )
 
     # -- step 1: read the certificate without the PIN ------------------------------------------------------
     @work(exclusive=True, exit_on_error=False, group="card-read", description="Reading the card")
@@ -225,6 +284,7 @@ class LoginScreen(KioskScreen):
             _("Certificate valid until {date}.").format(date=f"{citizen.not_after:%d/%m/%Y}"),
         )
         self._ask_pin()
+        self._show_screen()
 
     # -- step 2: PIN → challenge → signature → backend session ---------------------------------------------
     @on(PinPad.Submitted)
@@ -285,7 +345,7 @@ class LoginScreen(KioskScreen):
         session = self.session
         session.token = login.token
         name = self._citizen.display_name if self._citizen is not None else ""
-        log.info("citizen signed in with a card (%s)", self.kind.value)
+        log.info("citizen signed in with a card (%s)", self.kind.value if self.kind else "?")
         self.state = "done"
         self._show_pad(False)
         self._set("login-title", _("Hello, {name}").format(name=name))

@@ -214,6 +214,7 @@ async def test_card_pulled_during_pin_entry(stack: tuple[PcscInfo, BackendInfo],
         await wait_until(pilot, lambda: app.session is None, timeout=3)
         assert_nothing_of(app, "nie-valid")
         assert not app.query("#login-pinpad")  # the pad, and what was typed, went with the screen
+        assert not pad.is_attached
 
 
 class _PullCardBeforeReply:

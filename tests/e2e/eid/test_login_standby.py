@@ -1,0 +1,151 @@
+"""The login screen built ahead of the next card (real pcscd + vpcd + SoftHSM2 + backend, Pilot).
+
+It must hold nothing of anybody until a card goes in, be used for one citizen only, follow the language
+chosen on the attract screen, and go with the session even when the card leaves before it was shown.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from devstack.backend import BackendInfo
+from devstack.pcsc import PcscInfo
+from eid.testcards.control import TestCardControl
+from eid.token import CardToken, TokenProvider
+from kiosk.app import KioskApp
+from kiosk.login import LoginScreen
+from kiosk.login import screen as login_screen
+from kiosk.screens.attract import AttractScreen
+from tests.e2e.eid.conftest import card_settings, wait_for_words
+from tests.e2e.eid.test_card_login import assert_nothing_of, type_pin
+from tests.fixtures.app import screen_text, wait_until
+
+PIN = "Prova2026"
+
+
+@pytest.fixture
+def stack(
+    pcsc_stack: PcscInfo, eid_backend: BackendInfo, testcards: TestCardControl
+) -> tuple[PcscInfo, BackendInfo]:
+    return pcsc_stack, eid_backend
+
+
+def standby_of(app: KioskApp) -> LoginScreen | None:
+    bridge = app.card_bridge
+    assert bridge is not None
+    screen = bridge.standby
+    return screen if screen is not None and screen.is_mounted else None
+
+
+def standby_text(screen: LoginScreen) -> str:
+    from textual.widgets import Static
+
+    return " ".join(str(static.render()) for static in screen.query(Static))
+
+
+class SlowCards:
+    """The test cards' tokens, read as slowly as a real DNIe through OpenSC (about a second)."""
+
+    def __init__(self, inner: TokenProvider, delay: float) -> None:
+        self._inner = inner
+        self._delay = delay
+
+    def find(self, reader: str) -> CardToken:
+        time.sleep(self._delay)
+        return self._inner.find(reader)
+
+
+def slow_down(app: KioskApp, delay: float) -> None:
+    bridge = app.card_bridge
+    assert bridge is not None
+    slow = SlowCards(bridge.tokens(), delay)
+    bridge.tokens = lambda: slow  # type: ignore[method-assign]
+
+
+async def test_screen_built_ahead_holds_nobody_and_serves_one_citizen(
+    stack: tuple[PcscInfo, BackendInfo], tmp_path: Path
+) -> None:
+    pcsc, server = stack
+    app = KioskApp(card_settings(tmp_path, server, pcsc, language="ca"))
+    async with app.run_test(size=(110, 40)) as pilot:
+        await wait_until(pilot, lambda: standby_of(app) is not None, timeout=5)
+        first = standby_of(app)
+        assert first is not None and first.state == "standby" and first.session is None
+        assert isinstance(app.screen, AttractScreen)  # built, not shown
+        assert "ESPAÑOLA" not in standby_text(first) and first.query_one("#login-holder").render() == ""
+
+        pcsc.control.insert("dnie3-valid")
+        await wait_for_words(pilot, app, "ESPAÑOLA ESPAÑOLA")
+        shown: Any = app.screen
+        assert shown is first and app.card_bridge is not None and app.card_bridge.standby is None
+        await type_pin(pilot, PIN)
+        await wait_for_words(pilot, app, "Hola, Carmen")
+        pcsc.control.remove()
+        await wait_until(pilot, lambda: app.session is None, timeout=3)
+        assert_nothing_of(app, "dnie3-valid")
+        assert not first.is_attached  # used once, gone with its citizen
+
+        await wait_until(pilot, lambda: standby_of(app) is not None, timeout=5)
+        second = standby_of(app)
+        assert second is not None and second is not first
+        assert second.state == "standby" and "ESPAÑOLA" not in standby_text(second)
+
+
+async def test_screen_built_ahead_follows_the_language(
+    stack: tuple[PcscInfo, BackendInfo], tmp_path: Path
+) -> None:
+    pcsc, server = stack
+    app = KioskApp(card_settings(tmp_path, server, pcsc, language="ca"))
+    async with app.run_test(size=(110, 40)) as pilot:
+        await wait_until(pilot, lambda: standby_of(app) is not None, timeout=5)
+        await app.change_language("es")
+        await wait_until(pilot, lambda: (s := standby_of(app)) is not None and s.language == "es", timeout=5)
+        pcsc.control.insert("dnie3-valid")
+        await wait_for_words(pilot, app, "ESPAÑOLA ESPAÑOLA")
+        assert "Identificación con la tarjeta" in screen_text(app)
+        pcsc.control.remove()
+        await wait_until(pilot, lambda: app.session is None, timeout=3)
+        # The next citizen starts in the kiosk's own language again, and so does the next login screen.
+        await wait_until(pilot, lambda: (s := standby_of(app)) is not None and s.language == "ca", timeout=5)
+
+
+async def test_slow_card_shows_reading_then_the_holder(
+    stack: tuple[PcscInfo, BackendInfo], tmp_path: Path
+) -> None:
+    pcsc, server = stack
+    app = KioskApp(card_settings(tmp_path, server, pcsc))
+    async with app.run_test(size=(110, 40)) as pilot:
+        await wait_until(pilot, lambda: standby_of(app) is not None, timeout=5)
+        slow_down(app, 1.0)
+        pcsc.control.insert("dnie3-valid")
+        await wait_for_words(pilot, app, "Reading your card", timeout=5)
+        assert isinstance(app.screen, LoginScreen) and "ESPAÑOLA" not in screen_text(app)
+        await wait_for_words(pilot, app, "ESPAÑOLA ESPAÑOLA")
+        pcsc.control.remove()
+        await wait_until(pilot, lambda: app.session is None, timeout=3)
+
+
+async def test_card_out_before_the_screen_built_ahead_was_shown(
+    stack: tuple[PcscInfo, BackendInfo], tmp_path: Path, monkeypatch: Any
+) -> None:
+    pcsc, server = stack
+    monkeypatch.setattr(login_screen, "READING_SHOWN_AFTER_SECONDS", 30.0)
+    app = KioskApp(card_settings(tmp_path, server, pcsc))
+    async with app.run_test(size=(110, 40)) as pilot:
+        await wait_until(pilot, lambda: standby_of(app) is not None, timeout=5)
+        screen = standby_of(app)
+        assert screen is not None
+        slow_down(app, 2.0)
+        pcsc.control.insert("dnie3-valid")
+        await wait_until(pilot, lambda: screen.state == "reading", timeout=5)
+        assert isinstance(app.screen, AttractScreen)  # still reading, not shown yet
+        pcsc.control.remove()
+        await wait_until(pilot, lambda: app.session is None, timeout=3)
+        await wait_until(pilot, lambda: not screen.is_attached, timeout=3)
+        await pilot.pause(2.5)  # the read finishes after the card left: nothing may be shown
+        assert_nothing_of(app, "dnie3-valid")
+        assert screen not in app.screen_stack
