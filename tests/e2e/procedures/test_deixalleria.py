@@ -1,4 +1,5 @@
-"""Deixalleria at the kiosk without a card (weak identification), against the real backend."""
+"""Deixalleria at the kiosk without a card (weak identification) and after a card login, against the real
+backend."""
 
 from __future__ import annotations
 
@@ -6,12 +7,16 @@ from pathlib import Path
 
 from devstack.backend import BackendInfo
 from devstack.cups import CupsInfo
+from devstack.pcsc import PcscInfo
+from eid.testcards.control import TestCardControl
 from kiosk.app import KioskApp
 from kiosk.procedures import WEAK_TOKEN, has_certificate_login, launch
 from kiosk.procedures.deixalleria import CardRequestStep, CardResult, CardReview, SummaryStep
 from kiosk.procedures.identify_weak import WeakIdentifyStep
 from tests.e2e.procedures.helpers import (
     SIZE,
+    card_app,
+    card_login,
     db_rows,
     kiosk_app,
     press_button,
@@ -114,3 +119,30 @@ async def test_invalid_id_number_is_caught_before_sending(
         assert "El codi postal té 5 xifres" in text_of(app, "#e-weak_postal_code")
         assert "No és un DNI o NIE vàlid" in screen_text(app)
         assert isinstance(app.screen, WeakIdentifyStep)
+
+
+async def test_visits_and_bonus_after_a_card_login(
+    tmp_path: Path,
+    pcsc_stack: PcscInfo,
+    testcards: TestCardControl,
+    card_backend: BackendInfo,
+    cups_stack: CupsInfo,
+) -> None:
+    app = card_app(tmp_path, card_backend, pcsc_stack, cups_stack)
+    async with app.run_test(size=SIZE) as pilot:
+        app.start_visit()
+        await pilot.pause()
+        await card_login(pilot, pcsc_stack)  # dnie3-valid: Carmen
+        assert has_certificate_login(app.session)
+        assert launch(app, "deixalleria_consulta")
+        screen = await wait_screen(pilot, SummaryStep)
+        text = await wait_text(pilot, "Bonificació")
+        summary = screen.flow.data["summary"]
+        assert summary["visits_this_year"] == 3 and summary["visits_last_year"] == 8
+        assert "Pas 1 de 1" in text  # the card identified her: no DNI, birth date and postal code asked
+        assert not any(isinstance(s, WeakIdentifyStep) for s in app.screen_stack)
+        assert app.session is not None and app.session.state.get(WEAK_TOKEN) is None
+        printed = await print_and_continue(pilot, cups_stack)
+    assert summary["card"]["number"] in printed and "17,50" in printed
+    [row] = db_rows(card_backend, "select kind from issued_documents where csv = :c", c=summary["csv"])
+    assert row.kind == "deixalleria_summary"

@@ -86,3 +86,37 @@ async def test_certificat_for_someone_not_registered(
         text = await wait_text(pilot, "No consteu al padró de Mataró.")
         assert "empadroneu-vos a l'OAC" in " ".join(text.split())
         assert app.screen.query_one("#step-next").disabled
+
+
+async def test_certificat_de_convivencia_in_spanish_after_logging_in_first(
+    tmp_path: Path,
+    pcsc_stack: PcscInfo,
+    testcards: TestCardControl,
+    card_backend: BackendInfo,
+    cups_stack: CupsInfo,
+) -> None:
+    app = card_app(tmp_path, card_backend, pcsc_stack, cups_stack)
+    async with app.run_test(size=SIZE) as pilot:
+        app.start_visit()
+        await pilot.pause()
+        await card_login(pilot, pcsc_stack)  # the card first, then the procedure: nothing is asked again
+        assert launch(app, "certificat_convivencia")
+        await wait_screen(pilot, RegistrationStep, timeout=20)
+        await wait_text(pilot, "Consteu al padró de Mataró")
+        await press_button(pilot, "#step-next")
+        await wait_screen(pilot, DocumentStep)
+        assert app.screen.query_one("#kind-certificat_convivencia").value  # type: ignore[attr-defined]
+        await press_button(pilot, "#language-es")
+        await press_button(pilot, "#step-next")
+        await wait_screen(pilot, PadroReview)
+        text = screen_text(app)
+        assert "Certificat de convivència" in text and "Castellà" in text  # the screen stays in Catalan
+        await press_button(pilot, "#step-next")
+        result = await wait_screen(pilot, PadroResult, timeout=20)
+        csv = result.document["csv"]
+        await wait_text(pilot, csv)
+        printed = await print_and_continue(pilot, cups_stack)
+    [row] = db_rows(card_backend, "select kind from issued_documents where csv = :c", c=csv)
+    assert row.kind == "certificat_convivencia"
+    assert "Certificado de convivencia" in printed and "El Ayuntamiento de Mataró CERTIFICA" in printed
+    assert "Certificat de convivència" not in printed and csv in printed
