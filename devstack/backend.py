@@ -39,6 +39,8 @@ class BackendInfo:
     trust_anchors: Path
     revoked_file: Path | None
     log_path: Path
+    #: The folder the server reads the CAs' revocation lists from (`--crls`).
+    crl_dir: Path
     process: subprocess.Popen[bytes] = field(repr=False)
 
     def add_kiosk(self, kiosk_id: str, key: str | None = None) -> tuple[str, str]:
@@ -54,6 +56,17 @@ class BackendInfo:
         text = serial if isinstance(serial, str) else format(serial, "x")
         with self.revoked_file.open("a") as f:
             f.write(text + "\n")
+
+    def publish_crl(self, name: str, crl: bytes | None) -> None:
+        """Put a CA's revocation list in the server's CRL folder under `name`, replacing the previous
+        one of that name, as a city's download job does (written aside, then renamed); None removes it."""
+        target = self.crl_dir / name
+        if crl is None:
+            target.unlink(missing_ok=True)
+            return
+        partial = self.crl_dir / f".{name}.partial"
+        partial.write_bytes(crl)
+        partial.replace(target)
 
     def headers(self) -> dict[str, str]:
         """The kiosk credentials as request headers."""
@@ -136,6 +149,8 @@ def running(
             revoked_file = folder / "revoked.txt"
             lines = [s if isinstance(s, str) else format(s, "x") for s in (revoked_serials or ())]
             revoked_file.write_text("".join(f"{line}\n" for line in lines))
+        crl_dir = folder / "crls"
+        crl_dir.mkdir()
         _prepare(url_db, seed_demo, kiosk_id, kiosk_key)
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -149,6 +164,7 @@ def running(
             "--database", url_db,
             "--trust-anchors", str(trust_anchors),
             "--revoked", str(revoked_file),
+            "--crls", str(crl_dir),
             "--public-base-url", public_base_url or url,
             "--workers", str(workers),
             "--log-level", "warning",
@@ -186,6 +202,7 @@ def running(
                 trust_anchors=trust_anchors,
                 revoked_file=revoked_file,
                 log_path=log_file,
+                crl_dir=crl_dir,
                 process=process,
             )
         except BaseException:

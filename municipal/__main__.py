@@ -42,6 +42,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         database_url=_database(args),
         trust_anchors=args.trust_anchors,
         revoked=args.revoked,
+        crls=args.crls,
         training=args.training,
         public_base_url=args.public_base_url or "",
     )
@@ -131,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--database", help=db_help)
     serve.add_argument("--trust-anchors", type=Path, help="folder of trusted CA certificates (PEM or DER)")
     serve.add_argument("--revoked", type=Path, help="text file of revoked certificate serials (hex)")
+    serve.add_argument("--crls", type=Path, help="folder of the CAs' revocation lists (PEM or DER)")
     serve.add_argument("--training", action="store_true", help="mark every issued document as training")
     serve.add_argument("--public-base-url", help="base of the verification URL printed on documents")
     serve.add_argument("--workers", type=int, default=1)

@@ -1,5 +1,6 @@
-"""Citizen certificates: chain to the configured trust anchors, dates, key usage, policy, revocation,
-the signature over the login nonce, and the identity in the subject (DNIe and AOC forms).
+"""Citizen certificates: chain to the configured trust anchors, dates, key usage, policy, revocation (a
+file of serials, and the CAs' CRLs), the signature over the login nonce, and the identity in the subject
+(DNIe and AOC forms).
 
 Production anchors (see docs/backend-contract.md): the DNIe roots and subordinate CAs published by the
 Policía Nacional (AC RAIZ DNIE 2, AC DNIE 004–006) and the Consorci AOC's roots and issuing CAs
@@ -94,10 +95,87 @@ class RevocationList:
             return serial_hex(serial) in self._serials
 
 
+class CrlFolder:
+    """The certificate revocation lists (CRLs) in a folder, as the CAs publish them (PEM or DER, any
+    file name), re-read whenever a file is added, replaced or removed: a city's cron job downloads each
+    CA's latest CRL over the previous one, without restarting the server.
+
+    Only a CRL whose signature verifies with a trust anchor of the same name counts (others are logged
+    and ignored). A CRL past its next update is still applied, with a warning at each reading: its
+    revocations stay true, and refusing every login because a download failed would close the kiosks.
+    """
+
+    def __init__(self, folder: Path | None, anchors: list[x509.Certificate]):
+        self.folder = folder
+        self._anchors = anchors
+        self._seen: tuple[tuple[str, int, int], ...] | None = None
+        self._crls: list[tuple[x509.CertificateRevocationList, x509.Certificate]] = []
+        self._lock = threading.Lock()
+
+    def _files(self) -> tuple[tuple[str, int, int], ...]:
+        if self.folder is None:
+            return ()
+        try:
+            entries = [e for e in self.folder.iterdir() if e.is_file() and not e.name.startswith(".")]
+        except FileNotFoundError:
+            return ()
+        return tuple(sorted((e.name, e.stat().st_mtime_ns, e.stat().st_size) for e in entries))
+
+    def _issuer(self, crl: x509.CertificateRevocationList) -> x509.Certificate | None:
+        for anchor in self._anchors:
+            if anchor.subject == crl.issuer and crl.is_signature_valid(anchor.public_key()):  # type: ignore[arg-type]
+                return anchor
+        return None
+
+    def _refresh(self, at: datetime) -> None:
+        files = self._files()
+        if files == self._seen or self.folder is None:
+            return
+        crls = []
+        for name, _mtime, _size in files:
+            try:
+                data = (self.folder / name).read_bytes()
+            except FileNotFoundError:
+                continue  # replaced while listed: the next login reads the folder again
+            try:
+                crl = (
+                    x509.load_pem_x509_crl(data)
+                    if b"-----BEGIN X509 CRL-----" in data
+                    else x509.load_der_x509_crl(data)
+                )
+            except ValueError:
+                log.warning("CRLs: %s is not a CRL; ignored", name)
+                continue
+            issuer = self._issuer(crl)
+            if issuer is None:
+                log.warning("CRLs: %s is not signed by a trust anchor; ignored", name)
+                continue
+            if crl.next_update_utc is not None and crl.next_update_utc < at:
+                log.warning(
+                    "CRLs: %s is past its next update (%s); still applied, download a newer one",
+                    name,
+                    f"{crl.next_update_utc:%Y-%m-%d %H:%M}",
+                )
+            crls.append((crl, issuer))
+        self._crls, self._seen = crls, files
+        log.info("CRLs: %d in use", len(crls))
+
+    def is_revoked(self, cert: x509.Certificate, issuer: x509.Certificate, at: datetime) -> bool:
+        """Whether a CRL of `cert`'s issuer lists it."""
+        with self._lock:
+            self._refresh(at)
+            crls = self._crls
+        serial = cert.serial_number
+        return any(
+            crl_issuer == issuer and crl.get_revoked_certificate_by_serial_number(serial) is not None
+            for crl, crl_issuer in crls
+        )
+
+
 class TrustStore:
     """Every certificate in the anchors folder is trusted to issue citizens' certificates."""
 
-    def __init__(self, anchors: Path | None, revoked: Path | None = None):
+    def __init__(self, anchors: Path | None, revoked: Path | None = None, crls: Path | None = None):
         self.anchors: list[x509.Certificate] = []
         if anchors is not None:
             for path in sorted(anchors.iterdir()):
@@ -107,6 +185,7 @@ class TrustStore:
                     except ValueError:
                         log.warning("trust anchors: %s is not a certificate; ignored", path.name)
         self.revocation = RevocationList(revoked)
+        self.crls = CrlFolder(crls, self.anchors)
         log.info("trust anchors: %d certificates", len(self.anchors))
 
     def _issuer_of(self, cert: x509.Certificate) -> x509.Certificate | None:
@@ -156,6 +235,8 @@ class TrustStore:
             raise CertificateRefused("certificate_wrong_usage", "not the DNIe authentication certificate")
         if self.revocation.is_revoked(cert.serial_number):
             raise CertificateRefused("certificate_revoked")
+        if self.crls.is_revoked(cert, issuer, at):
+            raise CertificateRefused("certificate_revoked", "listed in the issuer's CRL")
         return cert
 
 

@@ -105,7 +105,7 @@ class Context:
             engine=engine,
             sessions=database.session_factory(engine),
             readers=database.session_factory(readers),
-            trust=TrustStore(settings.trust_anchors, settings.revoked),
+            trust=TrustStore(settings.trust_anchors, settings.revoked, settings.crls),
             _writer_lock=WriterLock(_sqlite_file(engine)) if sqlite else contextlib.nullcontext(),
         )
 

@@ -16,6 +16,8 @@ class ServerSettings:
     trust_anchors: Path | None = None
     #: Text file of revoked certificate serial numbers in hex, one a line ('#' comments); re-read on change.
     revoked: Path | None = None
+    #: Folder of the CAs' certificate revocation lists (PEM or DER, any file name); re-read on change.
+    crls: Path | None = None
     #: Training mode: every issued document is marked `"training": true`.
     training: bool = False
     #: Base of the public verification URL printed on documents; empty = the URL the request came to.

@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 import requests
 
-from tests.fixtures.backend import DNIE_SIGN_POLICY, TestPKI
+from tests.fixtures.backend import DNIE_SIGN_POLICY, Issued, TestPKI
 from tests.integration.backend.conftest import Api, Citizens
 
 pytestmark = pytest.mark.timeout(120)
@@ -143,6 +143,58 @@ def test_revoked_certificate(api: Api, backend_pki: TestPKI) -> None:
     assert api.post("/v1/auth/sessions", json=cert.login_body(api.challenge())).status_code == 201
     api.info.revoke(cert.serial)
     _refused(api, cert.login_body(api.challenge()), 401, "certificate_revoked")
+
+
+def _accepted(api: Api, cert: Issued) -> None:
+    assert api.post("/v1/auth/sessions", json=cert.login_body(api.challenge())).status_code == 201
+
+
+def test_certificate_listed_in_its_issuers_crl(api: Api, backend_pki: TestPKI) -> None:
+    cert = backend_pki.dnie.issue("23456789D", "JORDI", "PUIG", "VILA")
+    _accepted(api, cert)
+    try:
+        api.info.publish_crl("dnie.crl", backend_pki.dnie.crl([cert.serial]))  # DER, as the CAs publish
+        _refused(api, cert.login_body(api.challenge()), 401, "certificate_revoked")
+        # The CA's next CRL no longer lists it (a suspension lifted): replaced in place, no restart.
+        api.info.publish_crl("dnie.crl", backend_pki.dnie.crl([], pem=True))
+        _accepted(api, cert)
+    finally:
+        api.info.publish_crl("dnie.crl", None)
+
+
+def test_crl_not_signed_by_a_trust_anchor_is_ignored(api: Api, backend_pki: TestPKI) -> None:
+    cert = backend_pki.dnie.issue("34567890V", "MARTA", "SALA", "ROCA")
+    forged = backend_pki.dnie.crl([cert.serial], signer=backend_pki.untrusted.key)
+    try:
+        api.info.publish_crl("forged.crl", forged)
+        api.info.publish_crl("garbage.crl", b"not a CRL")
+        _accepted(api, cert)
+        log = api.info.log_path.read_text()
+        assert "forged.crl is not signed by a trust anchor; ignored" in log
+        assert "garbage.crl is not a CRL; ignored" in log
+    finally:
+        api.info.publish_crl("forged.crl", None)
+        api.info.publish_crl("garbage.crl", None)
+
+
+def test_crl_past_its_next_update_still_applies(api: Api, backend_pki: TestPKI) -> None:
+    cert = backend_pki.dnie.issue("56781234F", "PAU", "RIERA", "COLL")
+    try:
+        api.info.publish_crl("stale.crl", backend_pki.dnie.crl([cert.serial], next_update_days=-1))
+        _refused(api, cert.login_body(api.challenge()), 401, "certificate_revoked")
+        assert "stale.crl is past its next update" in api.info.log_path.read_text()
+    finally:
+        api.info.publish_crl("stale.crl", None)
+    _accepted(api, cert)  # removed from the folder: no longer applied
+
+
+def test_crl_of_another_ca_revokes_nothing_of_this_one(api: Api, backend_pki: TestPKI) -> None:
+    cert = backend_pki.dnie.issue("67812345L", "NÚRIA", "FONT", "MAS")
+    try:
+        api.info.publish_crl("aoc.crl", backend_pki.aoc.crl([cert.serial]))  # the same number, AOC's list
+        _accepted(api, cert)
+    finally:
+        api.info.publish_crl("aoc.crl", None)
 
 
 def test_garbage_certificate(api: Api) -> None:
