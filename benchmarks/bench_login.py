@@ -212,9 +212,7 @@ def run() -> list[Figure]:
 
     with (
         running() as info,
-        backend.running(
-            trust_anchors=info.cards.ca_dir, revoked_serials=info.cards.revoked_serials, training=True
-        ) as server,
+        backend.running(trust_anchors=info.cards.ca_dir, crls=info.cards.crl_dir, training=True) as server,
         _Hand(info) as hand,
         tempfile.TemporaryDirectory(prefix="ovac-bench-") as tmp,
     ):

@@ -37,7 +37,7 @@ def demo(config_path: Path) -> int:
         server = stack.enter_context(
             backend.running(
                 trust_anchors=cards.cards.ca_dir,
-                revoked_serials=cards.cards.revoked_serials,
+                crls=cards.cards.crl_dir,
                 port=url.port or 80,
                 training=training,
                 kiosk_id=config["kiosk"]["id"],

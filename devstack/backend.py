@@ -127,6 +127,7 @@ def running(
     port: int = 0,
     seed_demo: bool = True,
     revoked_serials: Iterable[int | str] | Path | None = None,
+    crls: Path | None = None,
     public_base_url: str | None = None,
     training: bool = False,
     workers: int = 1,
@@ -137,7 +138,8 @@ def running(
 ) -> Iterator[BackendInfo]:
     """Start the reference backend on `host:port` (0 = any free port), seeded with the demo data,
     with one kiosk registered; stop it on exit. `revoked_serials`: serials (int or hex) to write into
-    a revocation file, or the path of an existing one. `workers` > 1 runs uvicorn's process pool."""
+    a revocation file, or the path of an existing one. `crls`: the folder of CRLs to read (default: an
+    empty one of its own, see `BackendInfo.publish_crl`). `workers` > 1 runs uvicorn's process pool."""
     kiosk_key = kiosk_key or secrets.token_urlsafe(24)
     with tempfile.TemporaryDirectory(prefix="ovac-backend-") as tmp:
         folder = Path(tmp)
@@ -149,8 +151,8 @@ def running(
             revoked_file = folder / "revoked.txt"
             lines = [s if isinstance(s, str) else format(s, "x") for s in (revoked_serials or ())]
             revoked_file.write_text("".join(f"{line}\n" for line in lines))
-        crl_dir = folder / "crls"
-        crl_dir.mkdir()
+        crl_dir = crls if crls is not None else folder / "crls"
+        crl_dir.mkdir(exist_ok=True)
         _prepare(url_db, seed_demo, kiosk_id, kiosk_key)
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -33,6 +33,21 @@ class Ca:
     def pem(self) -> bytes:
         return self.cert.public_bytes(serialization.Encoding.PEM)
 
+    def crl(self, revoked: list[int], *, days: int = 30, now: datetime | None = None) -> bytes:
+        """This CA's certificate revocation list (DER, as CAs publish them) listing `revoked` serials."""
+        now = now or datetime.now(UTC)
+        builder = (
+            x509.CertificateRevocationListBuilder()
+            .issuer_name(self.cert.subject)
+            .last_update(now - timedelta(minutes=5))
+            .next_update(now + timedelta(days=days))
+        )
+        for serial in revoked:
+            builder = builder.add_revoked_certificate(
+                x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(now).build()
+            )
+        return builder.sign(self.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+
 
 def new_key(bits: int = 2048) -> RsaKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=bits)

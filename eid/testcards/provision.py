@@ -7,6 +7,7 @@ Layout of the folder (`Provisioned.root`), which nothing else on the machine use
     ca/                  trust anchors for the demo backend: the trusted test CAs' PEMs only
     untrusted/           the impostor CA that signed the `untrusted` card (never in ca/)
     revoked_serials.txt  hex serial numbers of the revoked cards' certificates, one per line
+    crls/                each trusted test CA's revocation list (DER), listing the revoked cards'
     certs/<card>/        each card's certificates (DER), for tests and the backend's seed
     cards.json           the manifest the test-card daemon and the test token layer read
     pinstate.json        PIN tries left per token (SoftHSM2 does not count them; see tokens.py)
@@ -64,6 +65,11 @@ class Provisioned:
     @property
     def revoked_serials(self) -> Path:
         return self.root / "revoked_serials.txt"
+
+    @property
+    def crl_dir(self) -> Path:
+        """The trusted test CAs' CRLs, for the backend's `--crls`."""
+        return self.root / "crls"
 
     @property
     def manifest(self) -> Path:
@@ -139,7 +145,7 @@ def provision(root: Path, cards: Iterable[str] | None = None) -> Provisioned:
     out = Provisioned(root)
     all_cards = load_cards()
     chosen = [all_cards[n] for n in cards] if cards is not None else list(all_cards.values())
-    for sub in ("tokens", "ca", "untrusted", "certs"):
+    for sub in ("tokens", "ca", "untrusted", "certs", "crls"):
         shutil.rmtree(root / sub, ignore_errors=True)
         (root / sub).mkdir(parents=True, mode=0o700)
     out.softhsm2_conf.write_text(
@@ -196,6 +202,9 @@ def provision(root: Path, cards: Iterable[str] | None = None) -> Provisioned:
                 job.result()
 
     out.revoked_serials.write_text("".join(f"{c.serial_number:x}\n" for c in revoked))
+    for kind, ca in cas.items():
+        listed = [c.serial_number for c in revoked if c.issuer == ca.cert.subject]
+        (out.crl_dir / f"ovac-test-{kind}-ca.crl").write_bytes(ca.crl(listed))
     out.manifest.write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
     from eid.testcards.tokens import PinCounter
 

@@ -1,5 +1,5 @@
 """The card login end to end: real pcscd + vpcd + SoftHSM2 test cards, the reference backend trusting the
-test cards' CAs (and knowing the revoked card), and the kiosk app driven by Pilot."""
+test cards' CAs (and reading their CRLs, which list the revoked card), and the kiosk app driven by Pilot."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from tests.fixtures.app import make_settings, screen_text
 def eid_backend(pcsc_stack: PcscInfo) -> Iterator[backend.BackendInfo]:
     with backend.running(
         trust_anchors=pcsc_stack.cards.ca_dir,
-        revoked_serials=pcsc_stack.cards.revoked_serials,
+        crls=pcsc_stack.cards.crl_dir,
         training=True,
     ) as info:
         yield info

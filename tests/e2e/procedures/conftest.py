@@ -14,6 +14,6 @@ from devstack.pcsc import PcscInfo
 @pytest.fixture(scope="session")
 def card_backend(pcsc_stack: PcscInfo) -> Iterator[backend.BackendInfo]:
     with backend.running(
-        trust_anchors=pcsc_stack.cards.ca_dir, revoked_serials=pcsc_stack.cards.revoked_serials, training=True
+        trust_anchors=pcsc_stack.cards.ca_dir, crls=pcsc_stack.cards.crl_dir, training=True
     ) as info:
         yield info
