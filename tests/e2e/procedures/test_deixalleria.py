@@ -3,6 +3,7 @@ backend."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from devstack.backend import BackendInfo
@@ -146,3 +147,45 @@ async def test_visits_and_bonus_after_a_card_login(
     assert summary["card"]["number"] in printed and "17,50" in printed
     [row] = db_rows(card_backend, "select kind from issued_documents where csv = :c", c=summary["csv"])
     assert row.kind == "deixalleria_summary"
+
+
+async def test_replace_a_lost_card(tmp_path: Path, backend_server: BackendInfo, cups_stack: CupsInfo) -> None:
+    # Somebody of the demo padró with an active card whom no other test uses (Carmen's card stays active).
+    [who] = db_rows(
+        backend_server,
+        "select p.id_number, p.birth_date, a.postal_code, c.number from deixalleria_cards c"
+        " join people p on p.id_number = c.id_number"
+        " join registrations r on r.person_id = p.id and r.left_on is null"
+        " join addresses a on a.id = r.address_id"
+        " where c.status = 'active' and c.id_number not in (:carmen, :no_card) order by c.number limit 1",
+        carmen=CARMEN[0],
+        no_card=NO_CARD[0],
+    )
+    born = who.birth_date if isinstance(who.birth_date, date) else date.fromisoformat(str(who.birth_date))
+    app = kiosk_app(tmp_path, backend_server, cups_stack)
+    async with app.run_test(size=SIZE) as pilot:
+        await identify(
+            app, pilot, (who.id_number, f"{born:%d/%m/%Y}", who.postal_code), "deixalleria_consulta"
+        )
+        await wait_screen(pilot, SummaryStep)
+        await wait_text(pilot, "Heu perdut la targeta? Demaneu-ne una altra")
+        assert who.number in screen_text(app)
+        await press_button(pilot, "#card-action")
+        await wait_screen(pilot, CardRequestStep)
+        assert "La targeta actual s'anul·larà com a perduda" in " ".join(screen_text(app).split())
+        await press_button(pilot, "#step-next")  # posted to the padró address, the default
+        await wait_screen(pilot, CardReview)
+        assert "Substitució d'una targeta perduda" in screen_text(app)
+        await press_button(pilot, "#step-next")
+        result = await wait_screen(pilot, CardResult)
+        number = result.request["card"]["number"]
+        assert number != who.number
+        await wait_text(pilot, number)
+        printed = await print_and_continue(pilot, cups_stack)
+    cards = db_rows(
+        backend_server,
+        "select number, status, delivery from deixalleria_cards where id_number = :i order by requested_at",
+        i=who.id_number,
+    )
+    assert {(c.number, c.status) for c in cards} == {(who.number, "lost"), (number, "requested")}
+    assert number in printed
