@@ -55,7 +55,8 @@ class PinPadLabels:
 @dataclass(frozen=True)
 class Key:
     """One key of the pad: `kind` is "char" (its `value` is typed), "layout" (switches to the layout named
-    by `value`), "backspace" or "ok"; `name` is how tests and `PinKeys.key_offset` refer to it."""
+    by `value`), "backspace" or "ok" (`value` is the kind again); `value` is how `PinKeys.key_named` and
+    `key_offset` refer to it."""
 
     kind: str
     value: str
@@ -63,10 +64,6 @@ class Key:
     x: int
     y: int
     width: int
-
-    @property
-    def name(self) -> str:
-        return f"{self.value}" if self.kind in ("char", "layout") else self.kind
 
     def contains(self, x: int, y: int) -> bool:
         return self.x <= x < self.x + self.width and self.y <= y < self.y + KEY_HEIGHT
@@ -174,7 +171,7 @@ class PinKeys(Widget):
     def key_named(self, name: str) -> Key:
         """The key shown as `name` (a character, a layout name, "backspace" or "ok") in this layout."""
         for key in self._keys:
-            if key.name == name:
+            if key.value == name:
                 return key
         raise KeyError(name)
 

@@ -171,8 +171,9 @@ class CardBridge:
     # -- the login screen built ahead ----------------------------------------------------------------------
     @property
     def standby(self) -> LoginScreen | None:
-        """The login screen built ahead for the next card, if it is ready."""
-        return self._standby
+        """The login screen built ahead for the next card, once it is mounted (None before)."""
+        screen = self._standby
+        return screen if screen is not None and screen.is_mounted else None
 
     def prepare_login_later(self) -> None:
         """Build the next login screen in a moment (after start-up, a session, a change of language)."""
@@ -194,14 +195,15 @@ class CardBridge:
         self._standby = screen
 
     def _take_standby(self) -> LoginScreen | None:
+        """The screen built ahead, handed over once; one not ready or in another language is dropped."""
         from kiosk.i18n import current_language
 
-        screen, self._standby = self._standby, None
-        if screen is None or screen.language != current_language() or not screen.is_mounted:
-            if screen is not None:
-                screen.remove()
-            return None
-        return screen
+        screen = self.standby
+        if screen is not None and screen.language == current_language():
+            self._standby = None
+            return screen
+        self._discard_standby()
+        return None
 
     def _discard_standby(self) -> None:
         screen, self._standby = self._standby, None

@@ -256,7 +256,7 @@ class LoginScreen(KioskScreen):
         assert self._reading is not None
         try:
             reading: CardReading = await asyncio.wrap_future(self._reading)
-        except EidError as exc:
+        except Exception as exc:  # typed errors become the citizen's message; anything else too, logged
             self.post_message(self.Failed(exc))
             return
         self.post_message(self.CardRead(*reading))

@@ -6,7 +6,9 @@ chosen on the attract screen, and go with the session even when the card leaves 
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +39,19 @@ def stack(
 def standby_of(app: KioskApp) -> LoginScreen | None:
     bridge = app.card_bridge
     assert bridge is not None
-    screen = bridge.standby
-    return screen if screen is not None and screen.is_mounted else None
+    return bridge.standby
+
+
+@contextlib.asynccontextmanager
+async def kiosk_ready(
+    stack: tuple[PcscInfo, BackendInfo], tmp_path: Path, language: str = "en"
+) -> AsyncIterator[tuple[KioskApp, Any]]:
+    """The kiosk on its attract screen, its login screen built ahead."""
+    pcsc, server = stack
+    app = KioskApp(card_settings(tmp_path, server, pcsc, language=language))
+    async with app.run_test(size=(110, 40)) as pilot:
+        await wait_until(pilot, lambda: standby_of(app) is not None, timeout=5)
+        yield app, pilot
 
 
 def standby_text(screen: LoginScreen) -> str:
@@ -69,10 +82,8 @@ def slow_down(app: KioskApp, delay: float) -> None:
 async def test_screen_built_ahead_holds_nobody_and_serves_one_citizen(
     stack: tuple[PcscInfo, BackendInfo], tmp_path: Path
 ) -> None:
-    pcsc, server = stack
-    app = KioskApp(card_settings(tmp_path, server, pcsc, language="ca"))
-    async with app.run_test(size=(110, 40)) as pilot:
-        await wait_until(pilot, lambda: standby_of(app) is not None, timeout=5)
+    pcsc = stack[0]
+    async with kiosk_ready(stack, tmp_path, "ca") as (app, pilot):
         first = standby_of(app)
         assert first is not None and first.state == "standby" and first.session is None
         assert isinstance(app.screen, AttractScreen)  # built, not shown
@@ -98,10 +109,8 @@ async def test_screen_built_ahead_holds_nobody_and_serves_one_citizen(
 async def test_screen_built_ahead_follows_the_language(
     stack: tuple[PcscInfo, BackendInfo], tmp_path: Path
 ) -> None:
-    pcsc, server = stack
-    app = KioskApp(card_settings(tmp_path, server, pcsc, language="ca"))
-    async with app.run_test(size=(110, 40)) as pilot:
-        await wait_until(pilot, lambda: standby_of(app) is not None, timeout=5)
+    pcsc = stack[0]
+    async with kiosk_ready(stack, tmp_path, "ca") as (app, pilot):
         await app.change_language("es")
         await wait_until(pilot, lambda: (s := standby_of(app)) is not None and s.language == "es", timeout=5)
         pcsc.control.insert("dnie3-valid")
@@ -116,10 +125,8 @@ async def test_screen_built_ahead_follows_the_language(
 async def test_slow_card_shows_reading_then_the_holder(
     stack: tuple[PcscInfo, BackendInfo], tmp_path: Path
 ) -> None:
-    pcsc, server = stack
-    app = KioskApp(card_settings(tmp_path, server, pcsc))
-    async with app.run_test(size=(110, 40)) as pilot:
-        await wait_until(pilot, lambda: standby_of(app) is not None, timeout=5)
+    pcsc = stack[0]
+    async with kiosk_ready(stack, tmp_path) as (app, pilot):
         slow_down(app, 1.0)
         pcsc.control.insert("dnie3-valid")
         await wait_for_words(pilot, app, "Reading your card", timeout=5)
@@ -132,11 +139,9 @@ async def test_slow_card_shows_reading_then_the_holder(
 async def test_card_out_before_the_screen_built_ahead_was_shown(
     stack: tuple[PcscInfo, BackendInfo], tmp_path: Path, monkeypatch: Any
 ) -> None:
-    pcsc, server = stack
+    pcsc = stack[0]
     monkeypatch.setattr(login_screen, "READING_SHOWN_AFTER_SECONDS", 30.0)
-    app = KioskApp(card_settings(tmp_path, server, pcsc))
-    async with app.run_test(size=(110, 40)) as pilot:
-        await wait_until(pilot, lambda: standby_of(app) is not None, timeout=5)
+    async with kiosk_ready(stack, tmp_path) as (app, pilot):
         screen = standby_of(app)
         assert screen is not None
         slow_down(app, 2.0)
@@ -149,3 +154,27 @@ async def test_card_out_before_the_screen_built_ahead_was_shown(
         await pilot.pause(2.5)  # the read finishes after the card left: nothing may be shown
         assert_nothing_of(app, "dnie3-valid")
         assert screen not in app.screen_stack
+
+
+class BrokenCards:
+    """A token provider that fails in a way nobody planned for (a driver bug, say)."""
+
+    def find(self, reader: str) -> CardToken:
+        raise RuntimeError("driver exploded")
+
+
+async def test_unexpected_error_while_reading_says_so_and_does_not_hang(
+    stack: tuple[PcscInfo, BackendInfo], tmp_path: Path
+) -> None:
+    pcsc = stack[0]
+    async with kiosk_ready(stack, tmp_path) as (app, pilot):
+        bridge = app.card_bridge
+        assert bridge is not None
+        broken = BrokenCards()
+        bridge.tokens = lambda: broken  # type: ignore[method-assign]
+        pcsc.control.insert("dnie3-valid")
+        await wait_for_words(pilot, app, "The kiosk could not complete this step")
+        assert "Take your card out of the reader" in screen_text(app)
+        assert "driver exploded" not in screen_text(app)
+        pcsc.control.remove()
+        await wait_until(pilot, lambda: app.session is None, timeout=3)
