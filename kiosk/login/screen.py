@@ -112,7 +112,6 @@ class LoginScreen(KioskScreen):
         self.bridge = bridge
         #: The language its texts were composed in (a screen on standby is used only in that language).
         self.language = current_language()
-        self.reader: str | None = None
         self.kind: CardKind | None = None
         self.session: CitizenSession | None = None
         self._token: CardToken | None = None
@@ -137,7 +136,6 @@ class LoginScreen(KioskScreen):
         ahead and not shown yet shows itself once the holder can be drawn in its first frame, or after
         `READING_SHOWN_AFTER_SECONDS` ("reading your card") when the card is slow to read.
         """
-        self.reader = reader
         self.kind = classify(atr)
         self.session = self.bridge.app.session
         self.state = "reading"
