@@ -97,6 +97,8 @@ class Printer(Protocol):
 JOB_PENDING, JOB_HELD, JOB_PROCESSING, JOB_STOPPED, JOB_CANCELED, JOB_ABORTED, JOB_COMPLETED = range(3, 10)
 # IPP printer-state values.
 PRINTER_IDLE, PRINTER_PROCESSING, PRINTER_STOPPED = 3, 4, 5
+#: After a connection lost mid-job, cupsd is asked again this long after a first answer (see _reachable).
+REACHABLE_RECHECK_SECONDS = 1.0
 
 #: printer-state-reasons (without their -error/-warning/-report suffix) -> the fault they mean.
 REASON_FAULTS: dict[str, PrintStatus] = {
@@ -229,10 +231,15 @@ class CupsPrinter:
             return self._log(PrintOutcome(PrintStatus.CUPS_UNREACHABLE, f"{self.description}: {exc}", job_id))
 
     def _reachable(self) -> bool:
-        try:
-            self._connect().getDefault()
-        except Exception:
-            return False
+        """Whether cupsd answers now, and still a moment later: a cupsd that is stopping can answer once
+        more after it dropped the job's connection, and is gone by the second question."""
+        for attempt in range(2):
+            if attempt:
+                time.sleep(REACHABLE_RECHECK_SECONDS)
+            try:
+                self._connect().getDefault()
+            except Exception:
+                return False
         return True
 
     def _refusal(self, printer: dict[str, Any]) -> PrintOutcome | None:
