@@ -35,6 +35,13 @@ class LossyProxy:
                     s.close()
                 self._open.clear()
 
+    def cut_idle_connections(self) -> None:
+        """Cut the connections open now (the kiosk keeps one alive between requests), so that the next
+        request opens a fresh one: an idle connection the backend is about to close (uvicorn does after
+        5 s) would otherwise fail the request a test is about, before it reached the backend."""
+        self.set_down(True)
+        self.set_down(False)
+
     def close(self) -> None:
         self._stopped.set()
         self._listener.close()

@@ -105,6 +105,7 @@ async def test_a_lost_reply_then_retry_registers_once(
     topic = f"Resposta perduda {uuid.uuid4().hex[:6]}"
     async with app.run_test(size=SIZE) as pilot:
         await _to_review(app, pilot, topic)
+        proxy.cut_idle_connections()
         proxy.drop_next_reply.set()
         await press_button(pilot, "#step-next")
         await wait_screen(pilot, ErrorModal)
