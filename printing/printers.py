@@ -4,7 +4,8 @@
 reads the job's and the printer's state reasons on the way (out of paper, jam, offline, stopped ...).
 A fault that clears by itself (paper refilled, jam removed) lets the job complete; if the job has not
 completed after the configured time, the printer cancels it itself, so that a document never comes out
-later in front of the next person. `FolderPrinter` writes the PDF into a folder, for demos.
+later in front of the next person. `FolderPrinter` writes the PDF into a folder, for demos and training
+(readable by the kiosk's user only, deleted after a while).
 
 Every call blocks: run it in a worker thread. Outcomes carry a `detail` for staff (queue, job id, what
 CUPS said) and never any citizen data.
@@ -13,6 +14,7 @@ CUPS said) and never any citizen data.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import shutil
 import threading
@@ -336,16 +338,75 @@ class CupsPrinter:
 # --- a folder, for demos -------------------------------------------------------------------------
 
 
-class FolderPrinter:
-    """Writes each PDF into `folder` (created if missing): the demo's printer."""
+#: How long the folder printer keeps a PDF by default: a workshop's morning or afternoon.
+DEFAULT_FOLDER_KEEP_SECONDS = 3 * 3600.0
+#: The names FolderPrinter gives its files (and the only files `prune_folder` ever deletes).
+_FOLDER_FILE = re.compile(r"^\d{8}-\d{6}-\d{6}-[a-z0-9-]*\.(?:pdf|part)$")
 
-    def __init__(self, folder: Path, clock: Callable[[], datetime] = datetime.now) -> None:
+
+def prune_folder(folder: Path, keep_seconds: float, now: Callable[[], float] = time.time) -> int:
+    """Delete the folder printer's PDFs (and half-written copies) older than `keep_seconds`.
+
+    Only files named as FolderPrinter names them are touched, so a folder set by mistake to one that
+    holds other files loses none of them. Returns how many were deleted; a missing folder is fine.
+    """
+    deadline = now() - keep_seconds
+    deleted = 0
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return 0
+    except OSError as exc:
+        log.warning("PDF folder %s cannot be read to delete old documents: %s", folder, exc.strerror)
+        return 0
+    for entry in entries:
+        if not _FOLDER_FILE.match(entry.name) or not entry.is_file(follow_symlinks=False):
+            continue
+        try:
+            if entry.stat(follow_symlinks=False).st_mtime < deadline:
+                os.unlink(entry.path)
+                deleted += 1
+        except FileNotFoundError:
+            continue  # deleted meanwhile (another kiosk process pruning the same folder)
+        except OSError as exc:
+            log.warning("old document %s could not be deleted: %s", entry.name, exc.strerror)
+    if deleted:
+        log.info(
+            "PDF folder %s: %d document(s) older than %.0f min deleted", folder, deleted, keep_seconds / 60
+        )
+    return deleted
+
+
+class FolderPrinter:
+    """Writes each PDF into `folder`: the demo's and the training room's printer.
+
+    A document is readable by the kiosk's user only (0600; a folder it creates is 0700), and is deleted
+    `keep_seconds` after it was printed: the trainer can open what the participants printed during the
+    workshop, and nothing of it stays for good. Old documents are deleted at each print (and by
+    `prune()`, which the kiosk calls when it starts and exits).
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        clock: Callable[[], datetime] = datetime.now,
+        *,
+        keep_seconds: float = DEFAULT_FOLDER_KEEP_SECONDS,
+        now: Callable[[], float] = time.time,
+    ) -> None:
+        """`clock` names the files; `now` (the file system's time) decides which are old enough to go."""
         self.folder = Path(folder)
+        self.keep_seconds = keep_seconds
         self._clock = clock
+        self._now = now
 
     @property
     def description(self) -> str:
         return f"PDF folder {self.folder}"
+
+    def prune(self) -> int:
+        """Delete the documents older than `keep_seconds`; how many went."""
+        return prune_folder(self.folder, self.keep_seconds, self._now)
 
     def submit(
         self,
@@ -361,9 +422,14 @@ class FolderPrinter:
         stamp = self._clock().strftime("%Y%m%d-%H%M%S-%f")
         target = self.folder / f"{stamp}-{slug}.pdf"
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
+            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            self.prune()
             partial = target.with_suffix(".part")
-            shutil.copyfile(pdf_path, partial)
+            # Created 0600 from the start (never readable by others, not even while it is written).
+            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+            with os.fdopen(fd, "wb") as out, pdf_path.open("rb") as src:
+                os.fchmod(out.fileno(), 0o600)  # a .part left by a crash may have had other bits
+                shutil.copyfileobj(src, out)
             partial.replace(target)  # never a half-written PDF in the folder
         except OSError as exc:
             outcome = PrintOutcome(PrintStatus.OFFLINE, f"{self.description}: {exc.strerror or exc}")
@@ -380,11 +446,17 @@ def _ascii(value: str) -> str:
 
 
 def printer_from_settings(
-    kind: str, name: str, cups_server: str, folder: Path | str, timeout_seconds: float
+    kind: str,
+    name: str,
+    cups_server: str,
+    folder: Path | str,
+    timeout_seconds: float,
+    *,
+    folder_keep_seconds: float = DEFAULT_FOLDER_KEEP_SECONDS,
 ) -> Printer:
     """The printer `[printer]` in config.toml describes (plain values: printing never imports the kiosk)."""
     if kind == "cups":
         return CupsPrinter(name, cups_server, timeout_seconds)
     if kind == "folder":
-        return FolderPrinter(Path(folder))
+        return FolderPrinter(Path(folder), keep_seconds=folder_keep_seconds)
     raise ValueError(f"unknown printer kind {kind!r} (expected 'cups' or 'folder')")

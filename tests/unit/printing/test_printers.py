@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import stat
 from datetime import datetime
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from printing.printers import (
     PrintStatus,
     fault_of,
     printer_from_settings,
+    prune_folder,
 )
 
 
@@ -71,9 +74,56 @@ def test_folder_printer_that_cannot_write_is_offline(
     assert "print failed (offline)" in caplog.text
 
 
+def test_folder_printer_documents_are_the_kiosk_users_only(tmp_path: Path) -> None:
+    source = tmp_path / "doc.pdf"
+    source.write_bytes(b"%PDF-1.7 citizen document")
+    os.chmod(source, 0o644)
+    old_umask = os.umask(0o022)  # a usual umask: files 0644 and folders 0755 unless the printer says so
+    try:
+        outcome = FolderPrinter(tmp_path / "printed").submit(source, "Volant")
+    finally:
+        os.umask(old_umask)
+    assert outcome.printed
+    [written] = (tmp_path / "printed").iterdir()
+    assert stat.S_IMODE(written.stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "printed").stat().st_mode) == 0o700
+    assert written.read_bytes() == source.read_bytes()
+
+
+def test_folder_printer_deletes_its_documents_after_the_retention(tmp_path: Path) -> None:
+    folder = tmp_path / "printed"
+    folder.mkdir()
+    now = 1_800_000_000.0
+    old = folder / "20260302-090000-000001-volant.pdf"
+    recent = folder / "20260302-113000-000002-volant.pdf"
+    half_written = folder / "20260302-090000-000003-volant.part"
+    foreign = folder / "notes-of-the-trainer.pdf"  # not the printer's: never deleted
+    for path, age in ((old, 3 * 3600 + 1), (recent, 3600), (half_written, 4 * 3600), (foreign, 99 * 3600)):
+        path.write_bytes(b"%PDF")
+        os.utime(path, (now - age, now - age))
+    source = tmp_path / "doc.pdf"
+    source.write_bytes(b"%PDF-1.7 new")
+    printer = FolderPrinter(
+        folder, clock=lambda: datetime(2026, 3, 2, 12, 0, 0, 4), keep_seconds=3 * 3600, now=lambda: now
+    )
+    assert printer.submit(source, "Certificat").printed
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "20260302-113000-000002-volant.pdf",
+        "20260302-120000-000004-certificat.pdf",
+        "notes-of-the-trainer.pdf",
+    ]
+    # Later, with nothing printed: the kiosk's start/exit prune takes the rest of the printer's files.
+    assert prune_folder(folder, 3 * 3600, now=lambda: now + 4 * 3600) == 2
+    assert [p.name for p in folder.iterdir()] == ["notes-of-the-trainer.pdf"]
+    assert prune_folder(tmp_path / "missing", 60) == 0
+
+
 def test_printer_from_settings(tmp_path: Path) -> None:
     folder = printer_from_settings("folder", "", "", tmp_path, 60)
     assert isinstance(folder, FolderPrinter) and folder.folder == tmp_path
+    assert folder.keep_seconds == 3 * 3600
+    kept = printer_from_settings("folder", "", "", tmp_path, 60, folder_keep_seconds=600)
+    assert isinstance(kept, FolderPrinter) and kept.keep_seconds == 600
     queue = printer_from_settings("cups", "Kiosk_Printer", "/run/cups/cups.sock", "/unused", 45)
     assert isinstance(queue, CupsPrinter)
     assert (queue.queue, queue.server, queue.timeout_seconds) == ("Kiosk_Printer", "/run/cups/cups.sock", 45)
