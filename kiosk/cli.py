@@ -1,7 +1,8 @@
 """The `kiosk` command: run the kiosk, check a config file, hash a staff PIN, drive test cards.
 
 kiosk [--config PATH]            run the kiosk full-screen
-kiosk --check-config [PATH]      validate a config file and exit (0 usable, 2 broken)
+kiosk --check-config [PATH]      validate a config file and exit (0 usable, 2 broken or, in production
+                                 mode, holding demo secrets or demo-only settings)
 kiosk hash-pin                   print the scrypt hash of a staff PIN for [staff] pin_hash
 kiosk testcard list|insert NAME|remove    drive the virtual test cards (training, tests)
 """
@@ -40,9 +41,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def _load(path: str | None) -> config_module.Settings:
     try:
-        return config_module.load(path or None)
+        return config_module.load_for_kiosk(path or None)
     except config_module.ConfigError as exc:
-        print(f"kiosk: configuration error: {exc}", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"kiosk: configuration error: {problem}", file=sys.stderr)
         raise SystemExit(2) from None
 
 
@@ -81,10 +83,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     from kiosk.app import KioskApp, freeze_startup_heap
 
     logsetup.setup(settings.logging.level, settings.logging.file)
+    _prune_printed(settings)
     app = KioskApp(settings)
     freeze_startup_heap()
-    app.run()
+    try:
+        app.run()
+    finally:
+        _prune_printed(settings)
     return 0
+
+
+def _prune_printed(settings: config_module.Settings) -> None:
+    """The folder printer's documents past [printer] folder_keep_minutes go at start and at exit too,
+    not only at the next print (a demo machine may print nothing for days)."""
+    if settings.printer.kind == "folder":
+        from printing.printers import prune_folder
+
+        prune_folder(settings.printer.folder, settings.printer.folder_keep_minutes * 60)
 
 
 if __name__ == "__main__":

@@ -2,14 +2,22 @@
 
 Every key is documented in the project's `config.toml`. A broken file never reaches the app: `load()`
 raises `ConfigError` with one plain sentence naming the file, the key and the problem.
+
+`load_for_kiosk()` (what `kiosk` and `kiosk --check-config` use) also refuses, in `mode = "production"`,
+what is only safe in a demo or a workshop: the published demo secrets, plain http to another computer, the
+folder printer and the virtual test cards (`production_problems`). The tests build production-looking
+settings with `load()`, so that the shell can be tested in either mode.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_core import ErrorDetails
@@ -91,7 +99,9 @@ class PrinterSection(_Section):
     cups_server: str = ""
     """CUPS server (host[:port] or socket path); empty = the system's default."""
     folder: Path = Path("/var/tmp/ovac-kiosk/printed")
-    """Where the folder printer writes its PDFs (kind = "folder")."""
+    """Where the folder printer writes its PDFs (kind = "folder"), each readable by the kiosk user only."""
+    folder_keep_minutes: PositiveSeconds = 180
+    """Minutes the folder printer keeps a PDF before deleting it (kind = "folder")."""
     timeout_seconds: PositiveSeconds = 60
     """Seconds a job may take before the kiosk cancels it and tells the citizen."""
     collect_hint: str = ""
@@ -135,7 +145,14 @@ class Settings(_Section):
 
 
 class ConfigError(Exception):
-    """A config file that cannot be used; the message is one plain sentence for the city's IT team."""
+    """A config file that cannot be used; the message is one plain sentence for the city's IT team.
+
+    `problems` holds one such sentence per problem found (the message is the first, and how many more).
+    """
+
+    def __init__(self, message: str, *, problems: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.problems = problems or (message,)
 
 
 def resolve_path(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -199,3 +216,96 @@ def load(path: str | os.PathLike[str] | None = None) -> Settings:
     if "source" in data:
         raise ConfigError(f"{source}: source is not a known key (check its spelling and section)")
     return parse(data, source)
+
+
+# --- what a production kiosk refuses ---------------------------------------------------------------
+
+#: The staff PINs whose hashes are published with the project: the demo's (config.toml, README, devstack)
+#: and the tests' (tests/fixtures/app.py). Whatever the salt, a hash of one of them opens the staff menu
+#: to anyone who has read the project.
+PUBLISHED_STAFF_PINS = ("24681357", "13572468")
+#: The exact `[staff] pin_hash` of the project's config.toml (checked first: no scrypt needed).
+DEMO_PIN_HASH = "scrypt$16384$8$1$GJjqXCdOCTyzsOveWlXt1A==$fpciC/MuqgeglrAKV/byggtiNsCpcrOlZs9bSSQDYNA="
+#: The `[backend] kiosk_key` of the project's config.toml, which the demo backend registers.
+DEMO_KIOSK_KEY = "demo-kiosk-key-not-secret"
+#: Set by devstack for the virtual test cards (eid.token.open_tokens turns them on when it is set).
+TESTCARDS_ENV = "OVAC_TESTCARDS_DIR"
+
+
+def _loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _published_pin(encoded: str) -> bool:
+    from kiosk.staff import verify_pin
+
+    return encoded == DEMO_PIN_HASH or any(verify_pin(pin, encoded) for pin in PUBLISHED_STAFF_PINS)
+
+
+def production_problems(settings: Settings, environ: Mapping[str, str] | None = None) -> list[str]:
+    """Why these settings must not serve citizens: one sentence per problem (none outside production).
+
+    `environ` (default: this process's environment) is read for the test cards' variable.
+    """
+    if settings.kiosk.mode != "production":
+        return []
+    env = os.environ if environ is None else environ
+    where = '(mode = "production")'
+    problems: list[str] = []
+    if _published_pin(settings.staff.pin_hash):
+        problems.append(
+            f"[staff] pin_hash is a hash of a PIN published with the project {where}: make this "
+            "kiosk's own with `kiosk hash-pin`"
+        )
+    if settings.backend.kiosk_key.get_secret_value() == DEMO_KIOSK_KEY:
+        problems.append(
+            f"[backend] kiosk_key is the published demo key {where}: use the secret the backend "
+            "registered for this kiosk"
+        )
+    url = urlsplit(settings.backend.url)
+    if url.scheme.lower() == "http" and not _loopback(url.hostname):
+        problems.append(
+            f"[backend] url uses http:// to {url.hostname or 'no host'} {where}: the kiosk key and "
+            "citizens' data would cross the network unencrypted; use https://"
+        )
+    if settings.printer.kind == "folder":
+        problems.append(
+            f'[printer] kind is "folder" {where}: citizens\' documents would be left in a folder; '
+            'use kind = "cups"'
+        )
+    if "softhsm" in settings.eid.pkcs11_module.name.lower():
+        problems.append(
+            f"[eid] pkcs11_module is SoftHSM2, the virtual test cards' module {where}: use OpenSC's "
+            "opensc-pkcs11.so"
+        )
+    if env.get(TESTCARDS_ENV):
+        problems.append(
+            f'[kiosk] mode is "production" but the environment sets {TESTCARDS_ENV}, which turns the '
+            "virtual test cards on: unset it (test cards are for training)"
+        )
+    return problems
+
+
+def load_for_kiosk(
+    path: str | os.PathLike[str] | None = None, *, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """`load()`, then refuse what a production kiosk must not run with (`production_problems`).
+
+    What `kiosk` uses to start and `kiosk --check-config` to check: ConfigError lists every problem.
+    """
+    settings = load(path)
+    problems = production_problems(settings, environ)
+    if problems:
+        source = settings.source
+        lines = tuple(f"{source}: {problem}" for problem in problems)
+        more = len(lines) - 1
+        tail = f" ({more} more problem{'s' if more > 1 else ''} after this one)" if more else ""
+        raise ConfigError(lines[0] + tail, problems=lines)
+    return settings

@@ -27,6 +27,7 @@ from kiosk.screens.base import KioskModal
 from printing.documents import Document
 from printing.printers import PrintOutcome, PrintProgress, PrintStatus, printer_from_settings
 from printing.render import default_renderer
+from widgets.plain import plain
 
 if TYPE_CHECKING:
     from kiosk.session import CitizenSession, EndReason
@@ -101,7 +102,7 @@ class PrintScreen(KioskModal):
     def compose(self) -> ComposeResult:
         with Vertical(id="print-box"):
             yield Static(_("Printing your document"), id="print-heading")
-            yield Static(self.title_text, id="print-title")
+            yield Static(plain(self.title_text), id="print-title")
             yield LoadingIndicator(id="print-spinner")
             yield Static(_("Preparing the document…"), id="print-status")
             yield Static("", id="print-later")
@@ -135,7 +136,7 @@ class PrintScreen(KioskModal):
             self.query_one(f"#{visible[0]}", Button).focus()
 
     def _status(self, text: str) -> None:
-        self.query_one("#print-status", Static).update(text)
+        self.query_one("#print-status", Static).update(plain(text, lines=True))
 
     def _show_working(self) -> None:
         self.query_one("#print-heading", Static).update(_("Printing your document"))
@@ -163,7 +164,10 @@ class PrintScreen(KioskModal):
             )
             return
         p = settings.printer
-        printer = printer_from_settings(p.kind, p.name, p.cups_server, p.folder, p.timeout_seconds)
+        keep = p.folder_keep_minutes * 60
+        printer = printer_from_settings(
+            p.kind, p.name, p.cups_server, p.folder, p.timeout_seconds, folder_keep_seconds=keep
+        )
 
         def report(progress: PrintProgress) -> None:
             self.post_message(self.Progress(progress))
@@ -220,10 +224,12 @@ class PrintScreen(KioskModal):
             fault_text(outcome.status) + "\n" + _("You can try again, or ask a member of staff for help.")
         )
         self.query_one("#print-later", Static).update(
-            _(
+            plain(
+                _(
                 "You can also get this document later on the city's website, at {url} "
                 "(secure verification code, CSV: {csv})."
-            ).format(url=self.document.verify_url, csv=self.document.csv)
+                ).format(url=self.document.verify_url, csv=self.document.csv)
+            )
         )
         self._buttons("print-retry", "print-skip")
 
