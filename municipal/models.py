@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -240,6 +241,16 @@ class DeixalleriaCard(Base):
     #: delivery (posted to the padró address) | pickup (collected at the deixalleria)
     delivery: Mapped[str] = mapped_column(String(12))
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    __table_args__ = (
+        # At most one requested card per citizen, whatever the requests racing for it (migration 0002).
+        Index(
+            "uq_deixalleria_cards_one_requested",
+            "id_number",
+            unique=True,
+            sqlite_where=text("status = 'requested'"),
+            postgresql_where=text("status = 'requested'"),
+        ),
+    )
 
 
 class DeixalleriaVisit(Base):

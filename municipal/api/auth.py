@@ -4,17 +4,19 @@ padró for the deixalleria only. Sessions are bearer tokens (stored hashed) boun
 from __future__ import annotations
 
 import base64
+import hashlib
 import logging
 import secrets
 import uuid
 from datetime import timedelta
 
 from fastapi import APIRouter, Response
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from municipal import ids, timeutil
 from municipal.api.common import Ctx, KioskId, Token, b64decode, token_hash
 from municipal.certificates import CertificateRefused, identity, verify_signature
+from municipal.context import Context
 from municipal.errors import ApiError
 from municipal.models import AuthChallenge, CitizenSession, Person, Registration, WeakLoginAttempt
 from municipal.schemas import (
@@ -118,6 +120,41 @@ def create_session(body: SessionIn, ctx: Ctx, kiosk_id: KioskId) -> SessionOut:
     return _new_session(ctx, kiosk_id, citizen, "full", who.serial_hex)
 
 
+#: Namespaces of the weak-login advisory locks on PostgreSQL (the first half of the two-key form).
+_LOCK_KIOSK = 0x4F56_0001
+_LOCK_ID = 0x4F56_0002
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:space, :key)")
+
+
+def _lock_key(value: str) -> int:
+    """A signed 32-bit key for `pg_advisory_xact_lock(int, int)`; a collision only serialises more."""
+    return int.from_bytes(hashlib.sha256(value.encode()).digest()[:4], "big", signed=True)
+
+
+def _admit_attempt(ctx: Context, kiosk_id: str, id_hash: str, *, success: bool) -> bool:
+    """Count the recent failures of this kiosk and of this ID number and, unless either limit is
+    reached, record this attempt: in one write transaction that holds a lock on both, so that
+    simultaneous attempts are counted one after another and never pass a limit together. On SQLite the
+    write transaction itself is the lock (`BEGIN IMMEDIATE`, one writer); on PostgreSQL two
+    transaction-scoped advisory locks, always taken kiosk first, so two attempts cannot deadlock."""
+    settings = ctx.settings
+    now = timeutil.now()
+    since = now - timedelta(seconds=settings.weak_window_seconds)
+    with ctx.transaction() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(_ADVISORY_LOCK, {"space": _LOCK_KIOSK, "key": _lock_key(kiosk_id)})
+            session.execute(_ADVISORY_LOCK, {"space": _LOCK_ID, "key": _lock_key(id_hash)})
+        failures = select(func.count()).where(
+            WeakLoginAttempt.at > since, WeakLoginAttempt.success.is_(False)
+        )
+        by_id = session.execute(failures.where(WeakLoginAttempt.id_hash == id_hash)).scalar_one()
+        by_kiosk = session.execute(failures.where(WeakLoginAttempt.kiosk_id == kiosk_id)).scalar_one()
+        if by_id >= settings.weak_failures_per_id or by_kiosk >= settings.weak_failures_per_kiosk:
+            return False
+        session.add(WeakLoginAttempt(kiosk_id=kiosk_id, id_hash=id_hash, at=now, success=success))
+    return True
+
+
 @router.post(
     "/weak-sessions",
     status_code=201,
@@ -130,20 +167,9 @@ def create_weak_session(body: WeakSessionIn, ctx: Ctx, kiosk_id: KioskId) -> Ses
     id_number = ids.normalise(body.id_number)
     id_hash = ids.log_hash(id_number)
     settings = ctx.settings
-    now = timeutil.now()
-    since = now - timedelta(seconds=settings.weak_window_seconds)
-    with ctx.transaction() as session:
-        failures = select(func.count()).where(
-            WeakLoginAttempt.at > since, WeakLoginAttempt.success.is_(False)
-        )
-        by_id = session.execute(failures.where(WeakLoginAttempt.id_hash == id_hash)).scalar_one()
-        by_kiosk = session.execute(failures.where(WeakLoginAttempt.kiosk_id == kiosk_id)).scalar_one()
-    if by_id >= settings.weak_failures_per_id or by_kiosk >= settings.weak_failures_per_kiosk:
-        log.warning("weak login rate-limited (kiosk %s, id %s)", kiosk_id, id_hash)
-        raise ApiError(429, "rate_limited", headers={"Retry-After": str(settings.weak_window_seconds)})
     person: Person | None = None
     if ids.is_valid(id_number):
-        with ctx.transaction() as session:
+        with ctx.read() as session:
             found = session.execute(
                 select(Registration)
                 .join(Person, Registration.person_id == Person.id)
@@ -155,8 +181,9 @@ def create_weak_session(body: WeakSessionIn, ctx: Ctx, kiosk_id: KioskId) -> Ses
                 and found.address.postal_code == body.postal_code
             ):
                 person = found.person
-    with ctx.transaction() as session:
-        session.add(WeakLoginAttempt(kiosk_id=kiosk_id, id_hash=id_hash, at=now, success=person is not None))
+    if not _admit_attempt(ctx, kiosk_id, id_hash, success=person is not None):
+        log.warning("weak login rate-limited (kiosk %s, id %s)", kiosk_id, id_hash)
+        raise ApiError(429, "rate_limited", headers={"Retry-After": str(settings.weak_window_seconds)})
     if not ids.is_valid(id_number):
         raise ApiError(422, "id_number_invalid")
     if person is None:

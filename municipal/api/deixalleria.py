@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from municipal import timeutil
@@ -185,7 +186,13 @@ def request_card(
             delivery=body.delivery,
             requested_at=now,
         )
-        session.add(card)
+        try:
+            # The check above and this insert race with the same citizen's other requests: the unique
+            # index on requested cards lets one win; the others get the answer the check would give.
+            with session.begin_nested():
+                session.add(card)
+        except IntegrityError:
+            raise ApiError(409, "card_exists") from None
         out = CardRequestOut(card=_card_out(card, citizen), delivery=body.delivery, requested_at=now)
         payload = out.model_dump(mode="json")
         payload["requested_at"] = timeutil.local_iso(now)
