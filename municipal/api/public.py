@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
-from typing import Annotated, Literal
+import re
+import threading
+from collections import OrderedDict
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
 from sqlalchemy import select
 
 from municipal import __version__
-from municipal.api.common import Ctx, language_param
+from municipal.api.common import Ctx, language_param, verify_url
+from municipal.context import Context
 from municipal.errors import ApiError
 from municipal.models import Department, IssuedDocument, Procedure, ProcedureText, Topic
 from municipal.schemas import (
@@ -20,8 +28,9 @@ from municipal.schemas import (
     HealthOut,
     ProcedureOut,
     TopicOut,
-    VerifyOut,
 )
+from printing.documents import DocumentError, document_from_payload
+from printing.render import default_renderer
 
 router = APIRouter(prefix="/v1", tags=["public"])
 LanguageQuery = Annotated[
@@ -85,22 +94,183 @@ def departments(request: Request, ctx: Ctx, language: LanguageQuery = None) -> D
     )
 
 
-@router.get(
-    "/verify/{csv}",
-    response_model=VerifyOut,
-    responses={404: {"model": ErrorOut, "description": "No document has this CSV"}},
-)
-def verify(ctx: Ctx, csv: Annotated[str, Path(max_length=40)]) -> VerifyOut:
-    """What was issued under this codi segur de verificació (CSV), exactly as it was issued."""
+# --- verification ------------------------------------------------------------------------------------
+#
+# A CSV is printed on the paper, so whoever holds one may hold a photo of it, a forwarded link or a QR
+# scanner's history instead: the answer tells a verifier what was issued, and to whom, but never the
+# data a weak identification asks (ID number, birth date, postal code) nor the citizen's contact.
+
+
+def mask_id(value: str) -> str:
+    """An ID number as the Spanish data protection authority (AEPD) has it published: four digits in
+    the middle, the rest starred. DNI 12345678Z -> ***4567**, NIE X1234567L -> ****4567*; any other
+    identifier entirely starred."""
+    text = value.strip().upper()
+    if re.fullmatch(r"\d{8}[A-Z]", text):
+        return f"***{text[3:7]}**"
+    if re.fullmatch(r"[XYZ]\d{7}[A-Z]", text):
+        return f"****{text[4:8]}*"
+    return "*" * min(len(text), 9)
+
+
+#: What the verification answer does to each field of an issued document, wherever it appears
+#: (holder, inhabitants, applicant...): "mask" keeps the AEPD's four digits, "omit" leaves it out.
+WITHHELD: dict[str, Literal["mask", "omit"]] = {
+    "id_number": "mask",
+    "birth_date": "omit",  # even the year: it narrows the one secret of the weak identification
+    "postal_code": "omit",
+    "contact": "omit",  # email and phone of an instància or a bústia message
+}
+
+
+class VerifiedHolder(BaseModel):
+    name: str
+    #: Masked as the AEPD publishes ID numbers (***4567**); None when the document carries none.
+    id_number: str | None = None
+
+
+class VerificationOut(BaseModel):
+    """`GET /v1/verify/{csv}`: what a verifier needs, without what identifies a citizen to the kiosk."""
+
+    csv: str
+    kind: str
+    issued_at: datetime
+    language: str
+    training: bool
+    holder: VerifiedHolder | None
+    #: SHA-256 (hex) of the PDF as issued, to compare an electronic copy byte for byte.
+    pdf_sha256: str | None
+    #: The PDF laid out as printed, with the fields of `withheld` masked or left out.
+    pdf_url: str
+    #: The fields masked or left out wherever they appear, and how.
+    withheld: dict[str, Literal["mask", "omit"]]
+    #: The document as issued with the same fields masked or left out.
+    document: dict[str, Any]
+
+
+def withheld(value: Any) -> Any:
+    """`value` (an issued document's JSON) with the fields of `WITHHELD` masked or left out."""
+    if isinstance(value, list):
+        return [withheld(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        rule = WITHHELD.get(key)
+        if rule == "omit":
+            continue
+        if rule == "mask" and isinstance(item, str):
+            out[key] = mask_id(item)
+        else:
+            out[key] = withheld(item)
+    return out
+
+
+def holder_of(document: dict[str, Any]) -> VerifiedHolder | None:
+    """Whom the document was issued to, by name, with the ID number masked (None: an anonymous bústia
+    message, or a deixalleria summary without a card)."""
+    person = document.get("holder") or document.get("applicant")
+    if isinstance(person, dict):
+        name = f"{person.get('given_name', '')} {person.get('surnames', '')}".strip()
+        number = person.get("id_number")
+        return VerifiedHolder(name=name, id_number=mask_id(number) if isinstance(number, str) else None)
+    card = document.get("card")
+    if isinstance(card, dict) and card.get("holder_name"):
+        return VerifiedHolder(name=str(card["holder_name"]), id_number=None)
+    return None
+
+
+class _Renders:
+    """PDFs of stored payloads: as the kiosk printed them (the same renderer, the issue date as creation
+    date: the same bytes for the same printing code), or with `WITHHELD` applied. The digests of many
+    and the PDFs of a few are kept, by CSV (a CSV's payload never changes); one render at a time, so a
+    burst of verifications cannot take every thread of the pool."""
+
+    def __init__(self, digests: int = 4096, pdfs: int = 16):
+        self._sizes = {False: digests, True: pdfs}
+        self._kept: dict[bool, OrderedDict[str, Any]] = {False: OrderedDict(), True: OrderedDict()}
+        self._lock = threading.Lock()
+
+    def _get(self, csv: str, payload: str, masked: bool) -> Any:
+        kept = self._kept[masked]
+        with self._lock:
+            if csv in kept:
+                kept.move_to_end(csv)
+                return kept[csv]
+            document = json.loads(payload)
+            try:
+                typed = document_from_payload(withheld(document) if masked else document)
+                pdf: bytes | None = default_renderer().render(typed)
+            except DocumentError:
+                pdf = None
+            value = pdf if masked or pdf is None else hashlib.sha256(pdf).hexdigest()
+            kept[csv] = value
+            while len(kept) > self._sizes[masked]:
+                kept.popitem(last=False)
+            return value
+
+    def digest(self, csv: str, payload: str) -> str | None:
+        """SHA-256 (hex) of the PDF as issued; None when the payload is not a printable document."""
+        value: str | None = self._get(csv, payload, False)
+        return value
+
+    def masked_pdf(self, csv: str, payload: str) -> bytes | None:
+        value: bytes | None = self._get(csv, payload, True)
+        return value
+
+
+_renders = _Renders()
+
+
+def _issued(ctx: Context, csv: str) -> IssuedDocument:
     with ctx.read() as session:
         row = session.get(IssuedDocument, csv.strip().upper())
     if row is None:
         raise ApiError(404, "document_not_found")
+    return row
+
+
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorOut, "description": "No document has this CSV"}
+}
+
+
+@router.get("/verify/{csv}", response_model=VerificationOut, responses=_NOT_FOUND)
+def verify(request: Request, ctx: Ctx, csv: Annotated[str, Path(max_length=40)]) -> VerificationOut:
+    """What was issued under this codi segur de verificació (CSV): kind, date, holder, the digest of the
+    PDF as issued and the document itself, with ID numbers masked and birth dates, postal codes and
+    contact details left out."""
+    row = _issued(ctx, csv)
     document = json.loads(row.payload)
-    return VerifyOut(
+    return VerificationOut(
         csv=row.csv,
         kind=row.kind,
         issued_at=row.issued_at,
+        language=str(document.get("language", "ca")),
         training=bool(document.get("training", False)),
-        document=document,
+        holder=holder_of(document),
+        pdf_sha256=_renders.digest(row.csv, row.payload),
+        pdf_url=verify_url(ctx, request, row.csv) + "/pdf",
+        withheld=WITHHELD,
+        document=withheld(document),
+    )
+
+
+@router.get(
+    "/verify/{csv}/pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "The PDF"}, **_NOT_FOUND},
+)
+def verify_pdf(ctx: Ctx, csv: Annotated[str, Path(max_length=40)]) -> Response:
+    """The document issued under this CSV as a PDF, laid out as printed, with ID numbers masked and birth
+    dates, postal codes and contact details left out (its digest is not `pdf_sha256`, which is the one
+    of the unmasked PDF)."""
+    row = _issued(ctx, csv)
+    pdf = _renders.masked_pdf(row.csv, row.payload)
+    if pdf is None:
+        raise ApiError(404, "document_not_found")
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{row.csv}.pdf"'},
     )

@@ -3,6 +3,7 @@ safe, and a reply lost after the commit that the retry recovers without a second
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 from collections.abc import Iterator
@@ -63,7 +64,11 @@ def test_certificate_login_and_padro(client: BackendClient, citizens: Citizens) 
     assert registration.registered and registration.inhabitants == 4 and registration.address
     doc = client.issue_padro_document(login.token, "volant_collectiu", "ca", "client-volant-1")
     assert doc.kind == "volant_collectiu" and len(doc.payload["inhabitants"]) == 4
-    assert client.verify(doc.csv).document == doc.payload
+    verified = client.verify(doc.csv)
+    assert verified.kind == "volant_collectiu" and verified.csv == doc.csv
+    assert len(verified.document["inhabitants"]) == 4
+    shown = json.dumps(verified.document)
+    assert not [p["id_number"] for p in doc.payload["inhabitants"] if p["id_number"] in shown]
     client.logout(login.token)
     with pytest.raises(SessionExpired):
         client.registration(login.token)
