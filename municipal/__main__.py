@@ -57,6 +57,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "access_log": args.access_log,
         "log_level": args.log_level,
         "timeout_graceful_shutdown": 5,
+        # httptools with a cap on the request head (municipal/protocol.py).
+        "http": "municipal.protocol:LimitedHttpToolsProtocol",
     }
     if args.fd is not None:
         # An inherited, already-listening socket (devstack binds port 0 race-free). Wrap it with its real

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from municipal import __version__, errors
 from municipal.api import auth, bustia, deixalleria, instancies, padro, public, training
+from municipal.api.common import KioskAuthentication
 from municipal.context import Context
 from municipal.limits import BodySizeLimit
 from municipal.settings import ServerSettings
@@ -47,11 +48,15 @@ def create_app(settings: ServerSettings, context: Context | None = None) -> Fast
     )
     app.state.ctx = context or Context.create(settings)
     errors.install(app)
-    for module in (public, auth, padro, instancies, deixalleria, bustia):
-        app.include_router(module.router)
+    routers = [module.router for module in (public, auth, padro, instancies, deixalleria, bustia)]
     if settings.training:
         # Only a training server can be reset; a production one answers 404 for the path.
-        app.include_router(training.router)
+        routers.append(training.router)
+    for router in routers:
+        app.include_router(router)
+    # Outermost first: a declared oversized body is refused before any scrypt; then the kiosk (and, for
+    # uploads, the citizen) is checked before the body is read.
+    app.add_middleware(KioskAuthentication, context=app.state.ctx, routers=routers)
     app.add_middleware(BodySizeLimit)
 
     return app

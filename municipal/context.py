@@ -1,10 +1,12 @@
-"""What every request handler shares: settings, the database, the trust store, the kiosk-key cache."""
+"""What every request handler shares: settings, the database, the trust store, the kiosk-key cache and
+the throttle on refused kiosk keys."""
 
 from __future__ import annotations
 
 import base64
 import contextlib
 import fcntl
+import functools
 import hashlib
 import hmac
 import logging
@@ -12,6 +14,7 @@ import os
 import secrets
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -38,6 +41,13 @@ def hash_kiosk_key(key: str) -> str:
     )
 
 
+@functools.cache
+def _dummy_hash() -> str:
+    """What a key for an unknown or inactive kiosk id is checked against: such a refusal costs the same
+    scrypt as a wrong key for a known kiosk, so the time of a 401 tells nothing about which ids exist."""
+    return hash_kiosk_key(secrets.token_urlsafe(32))
+
+
 def verify_kiosk_key(key: str, stored: str) -> bool:
     try:
         scheme, n, r, p, salt, digest = stored.split("$")
@@ -49,6 +59,54 @@ def verify_kiosk_key(key: str, stored: str) -> bool:
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(got, base64.b64decode(digest))
+
+
+def kiosk_token(kiosk_id: str, key: str) -> bytes:
+    """What the kiosk-key cache knows a kiosk id and key by (never the key itself)."""
+    return hashlib.sha256(f"{kiosk_id}\0{key}".encode()).digest()
+
+
+class RefusalThrottle:
+    """Refused kiosk keys counted per client address: past `limit` refusals within `window` seconds,
+    further unverified attempts from that address are answered 429 without running scrypt.
+
+    Held in the process on purpose. What it protects is this process's CPU (each refusal costs a
+    scrypt run, ~50 ms), and a process that restarts or another worker that has not seen the address
+    yet only costs that many scrypt runs again; the answer to a right key never depends on it (a key
+    verified recently passes even from a throttled address). A shared table would instead cost a
+    database write per refusal, a load an attacker could drive. With N workers an address gets at
+    most N x `limit` scrypt runs per window; the reverse proxy's per-address rate limit bounds the rest
+    (docs/backend-contract.md)."""
+
+    def __init__(self, limit: int = 20, window: float = 60.0, addresses: int = 10_000):
+        self.limit = limit
+        self.window = window
+        self._addresses = addresses
+        #: address -> (refusals in the current window, monotonic start of that window)
+        self._counts: OrderedDict[str, tuple[int, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def attempt(self, address: str) -> int:
+        """Count an attempt from `address` as refused until `passed` says otherwise (so that attempts
+        running at the same time are counted too). Returns 0 when it may go on, or the seconds until
+        `address` may try again (the attempt is then not counted)."""
+        now = time.monotonic()
+        with self._lock:
+            count, start = self._counts.pop(address, (0, now))
+            if now - start >= self.window:
+                count, start = 0, now
+            wait = 0 if count < self.limit else max(1, int(start + self.window - now + 0.999))
+            self._counts[address] = (count if wait else count + 1, start)
+            while len(self._counts) > self._addresses:
+                self._counts.popitem(last=False)  # the address seen longest ago
+            return wait
+
+    def passed(self, address: str) -> None:
+        """The attempt counted by `attempt` had the right key after all."""
+        with self._lock:
+            count, start = self._counts.get(address, (0, 0.0))
+            if count > 0:
+                self._counts[address] = (count - 1, start)
 
 
 class WriterLock:
@@ -92,6 +150,7 @@ class Context:
     #: sha256(kiosk id, key) -> monotonic expiry: scrypt runs once a minute per kiosk, not per request.
     _verified: dict[bytes, float] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    refusals: RefusalThrottle = field(default_factory=RefusalThrottle)
 
     @classmethod
     def create(cls, settings: ServerSettings) -> Context:
@@ -125,19 +184,22 @@ class Context:
 
     def kiosk_cached(self, kiosk_id: str, key: str) -> bool:
         """True when this kiosk and key were verified less than a minute ago (no database, no scrypt)."""
-        token = hashlib.sha256(f"{kiosk_id}\0{key}".encode()).digest()
+        token = kiosk_token(kiosk_id, key)
         with self._lock:
             return self._verified.get(token, 0.0) > time.monotonic()
 
     def kiosk_is_valid(self, kiosk_id: str, key: str) -> bool:
-        token = hashlib.sha256(f"{kiosk_id}\0{key}".encode()).digest()
+        """Whether `key` is this active kiosk's. The same work whether the id is known or not: an unknown
+        or inactive kiosk's key is checked against a dummy hash."""
+        token = kiosk_token(kiosk_id, key)
         now = time.monotonic()
         if self.kiosk_cached(kiosk_id, key):
             return True
         with self.read() as session:
             kiosk = session.get(Kiosk, kiosk_id)
             stored = kiosk.key_hash if kiosk is not None and kiosk.active else None
-        if stored is None or not verify_kiosk_key(key, stored):
+        matches = verify_kiosk_key(key, stored or _dummy_hash())
+        if stored is None or not matches:
             return False
         with self._lock:
             self._verified[token] = now + 60.0

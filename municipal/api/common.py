@@ -2,28 +2,34 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import json
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request, Security
+from fastapi import APIRouter, Depends, Header, Request, Security
+from fastapi.dependencies.models import Dependant
 from fastapi.responses import Response
+from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
+from starlette.routing import Match
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from municipal import ids, timeutil
-from municipal.context import Context
-from municipal.errors import ApiError, language_of
+from municipal.context import Context, kiosk_token
+from municipal.errors import ApiError, error_body, language_of
 from municipal.models import CitizenSession, Counter, IdempotencyRecord, IssuedDocument
 
 log = logging.getLogger("municipal.access")
@@ -40,22 +46,71 @@ async def context(request: Request) -> Context:
     return ctx
 
 
+#: Kiosk keys being verified right now (by `kiosk_token`): a request with the same id and key waits for
+#: that one scrypt instead of running its own, so a burst from one kiosk whose cached verification
+#: expired costs one scrypt and counts once towards the throttle.
+_verifying: dict[bytes, asyncio.Future[bool]] = {}
+
+
+async def _verified(ctx: Context, kiosk_id: str, key: str, client: str) -> bool:
+    token = kiosk_token(kiosk_id, key)
+    pending = _verifying.get(token)
+    if pending is not None:
+        return await asyncio.shield(pending)
+    if wait := ctx.refusals.attempt(client):
+        log.warning("kiosk refused: too many refused keys (kiosk id %r, from %s)", kiosk_id[:64], client)
+        raise ApiError(429, "rate_limited", headers={"Retry-After": str(wait)})
+    future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+    _verifying[token] = future
+    try:
+        valid = await run_in_threadpool(ctx.kiosk_is_valid, kiosk_id, key)
+    except BaseException as error:
+        future.set_exception(error)
+        future.exception()  # retrieved: only the waiters, if any, raise it
+        raise
+    finally:
+        del _verifying[token]
+    future.set_result(valid)
+    if valid:
+        ctx.refusals.passed(client)
+    return valid
+
+
+async def check_kiosk(ctx: Context, kiosk_id: str | None, key: str | None, client: str) -> str:
+    """The authenticated kiosk's id, or ApiError 401 (logged without the secret), or 429 once `client`
+    has had too many keys refused lately. A right key verified in the last minute passes at once (no
+    database, no scrypt), even from a throttled address; any other key costs one scrypt, known kiosk id
+    or not (see `Context.kiosk_is_valid`)."""
+    if not kiosk_id or not key or len(kiosk_id) > 64 or len(key) > 256:
+        reason = "missing credentials" if not kiosk_id or not key else "malformed credentials"
+    elif ctx.kiosk_cached(kiosk_id, key) or await _verified(ctx, kiosk_id, key, client):
+        return kiosk_id
+    else:
+        reason = "unknown kiosk or wrong secret"
+    log.warning("kiosk refused: %s (kiosk id %r, from %s)", reason, (kiosk_id or "")[:64], client)
+    raise ApiError(401, "kiosk_unauthorised", headers={"WWW-Authenticate": "KioskKey"})
+
+
+#: Where `KioskAuthentication` leaves the id of the kiosk it authenticated (in the request's scope).
+_SCOPE_KIOSK = "municipal.kiosk_id"
+
+
+def _client(scope: Scope) -> str:
+    client = scope.get("client")
+    return str(client[0]) if client else "?"
+
+
 async def kiosk(
     request: Request,
     kiosk_id: Annotated[str | None, Security(_kiosk_id)],
     key: Annotated[str | None, Security(_kiosk_key)],
 ) -> str:
-    """The authenticated kiosk's id; 401 otherwise (logged without the secret)."""
-    ctx: Context = request.app.state.ctx
-    if not kiosk_id or not key or len(kiosk_id) > 64 or len(key) > 256:
-        reason = "missing credentials" if not kiosk_id or not key else "malformed credentials"
-    elif not (ctx.kiosk_cached(kiosk_id, key) or await run_in_threadpool(ctx.kiosk_is_valid, kiosk_id, key)):
-        reason = "unknown kiosk or wrong secret"
-    else:
-        return kiosk_id
-    client = request.client.host if request.client else "?"
-    log.warning("kiosk refused: %s (kiosk id %r, from %s)", reason, (kiosk_id or "")[:64], client)
-    raise ApiError(401, "kiosk_unauthorised", headers={"WWW-Authenticate": "KioskKey"})
+    """The authenticated kiosk's id: the one `KioskAuthentication` checked before the body was read (the
+    security schemes above are what the OpenAPI document shows); checked here only if it did not run."""
+    checked = request.scope.get(_SCOPE_KIOSK)
+    if isinstance(checked, str):
+        return checked
+    return await check_kiosk(request.app.state.ctx, kiosk_id, key, _client(request.scope))
 
 
 KioskId = Annotated[str, Depends(kiosk)]
@@ -159,6 +214,84 @@ def touch_session(session: Session, token: str | None, citizen: Citizen | None =
     session.connection().execute(
         _TOUCH, {"b_token_hash": token_hash(token), "b_recent": recent, "b_now": now}
     )
+
+
+#: Endpoints whose citizen session is checked before their body is read (see `citizen_before_body`).
+_CITIZEN_FIRST: set[Callable[..., Any]] = set()
+
+
+def citizen_before_body(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a route whose request body is large (uploads): `KioskAuthentication` checks its full citizen
+    session too before the body is read, so a request without one is refused before a byte of it is
+    parsed, spooled or held. The route still checks the session itself where it writes."""
+    _CITIZEN_FIRST.add(endpoint)
+    return endpoint
+
+
+def _depends_on_kiosk(dependant: Dependant) -> bool:
+    return dependant.call is kiosk or any(_depends_on_kiosk(d) for d in dependant.dependencies)
+
+
+class KioskAuthentication:
+    """Kiosk credentials checked from the headers alone, before anything reads the body, for every route
+    that depends on `kiosk` (and the citizen session for `citizen_before_body` routes). A refusal is
+    answered at once with `Connection: close`, so an unauthenticated upload is neither parsed, spooled
+    to disk nor held in memory: the server stops reading it."""
+
+    def __init__(self, app: ASGIApp, context: Context, routers: Sequence[APIRouter]):
+        self.app = app
+        self.ctx = context
+        self.protected = [
+            route
+            for router in routers
+            for route in router.routes
+            if isinstance(route, APIRoute) and _depends_on_kiosk(route.dependant)
+        ]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        route = next((r for r in self.protected if r.matches(scope)[0] == Match.FULL), None)
+        if route is None:
+            await self.app(scope, receive, send)
+            return
+        ctx = self.ctx
+        headers = Headers(scope=scope)
+        try:
+            kiosk_id = await check_kiosk(
+                ctx, headers.get("x-kiosk-id"), headers.get("x-kiosk-key"), _client(scope)
+            )
+            if route.endpoint in _CITIZEN_FIRST:
+                scheme, _, token = headers.get("authorization", "").partition(" ")
+                await run_in_threadpool(
+                    _check_citizen, ctx, kiosk_id, token.strip() if scheme.lower() == "bearer" else None
+                )
+        except ApiError as refusal:
+            await _refuse(scope, send, refusal)
+            return
+        scope[_SCOPE_KIOSK] = kiosk_id
+        await self.app(scope, receive, send)
+
+
+def _check_citizen(ctx: Context, kiosk_id: str, token: str | None) -> None:
+    with ctx.read() as session:
+        require_citizen(session, ctx, kiosk_id, token, touch=False)
+
+
+async def _refuse(scope: Scope, send: Send, refusal: ApiError) -> None:
+    body = json.dumps(
+        error_body(refusal.code, language_of(Request(scope)), refusal.detail), ensure_ascii=False
+    ).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        # The body, if any, is left unread: the connection cannot carry another request.
+        (b"connection", b"close"),
+    ]
+    headers += [(k.lower().encode(), v.encode()) for k, v in (refusal.headers or {}).items()]
+    await send({"type": "http.response.start", "status": refusal.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def language_param(request: Request, language: str | None) -> str:

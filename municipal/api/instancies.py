@@ -21,6 +21,7 @@ from municipal.api.common import (
     IdempotencyKey,
     KioskId,
     Token,
+    citizen_before_body,
     document_head,
     idempotent_write,
     next_number,
@@ -91,6 +92,7 @@ async def _read_attachment(upload: UploadFile) -> Attachment:
         413: {"model": ErrorOut, "description": "Request larger than 10 files of 10 MB"},
     },
 )
+@citizen_before_body
 async def submit_instancia(
     request: Request,
     ctx: Ctx,
