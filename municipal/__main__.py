@@ -45,7 +45,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         crls=args.crls,
         training=args.training,
         public_base_url=args.public_base_url or "",
-    )
+        id_key_file=args.id_key_file,
+    ).for_serving()
     engine = database.make_engine(settings.database_url, pool_size=1)
     database.migrate(engine)  # once, here, before any worker starts
     if args.seed_demo and seed.is_unseeded(engine):
@@ -137,6 +138,12 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--crls", type=Path, help="folder of the CAs' revocation lists (PEM or DER)")
     serve.add_argument("--training", action="store_true", help="mark every issued document as training")
     serve.add_argument("--public-base-url", help="base of the verification URL printed on documents")
+    serve.add_argument(
+        "--id-key-file",
+        type=Path,
+        default=os.environ.get("MUNICIPAL_ID_KEY_FILE") or None,
+        help="secret key of the ID-number hashes (else $MUNICIPAL_ID_KEY_FILE, else one made up per run)",
+    )
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--seed-demo", action="store_true", help="load the demo data into an empty database")
     serve.add_argument("--access-log", action="store_true")

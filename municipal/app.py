@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 import anyio.to_thread
 from fastapi import FastAPI
 
-from municipal import __version__, errors
+from municipal import __version__, errors, ids
 from municipal.api import auth, bustia, deixalleria, instancies, padro, public, training
 from municipal.api.common import KioskAuthentication
 from municipal.context import Context
@@ -46,6 +46,8 @@ def create_app(settings: ServerSettings, context: Context | None = None) -> Fast
         docs_url="/v1/docs",
         redoc_url=None,
     )
+    if context is None:  # a real server (the OpenAPI document hashes nothing)
+        ids.use_key(settings.id_hash_key())
     app.state.ctx = context or Context.create(settings)
     errors.install(app)
     routers = [module.router for module in (public, auth, padro, instancies, deixalleria, bustia)]

@@ -1,8 +1,10 @@
-"""Spanish identity numbers: DNI (8 digits + letter) and NIE (X/Y/Z + 7 digits + letter), check letters."""
+"""Spanish identity numbers: DNI (8 digits + letter) and NIE (X/Y/Z + 7 digits + letter), check letters,
+and the keyed hash that stands for a number in logs and tables."""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 
 LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
@@ -33,6 +35,22 @@ def is_nie(id_number: str) -> bool:
     return bool(_NIE.match(id_number))
 
 
-def log_hash(id_number: str) -> str:
-    """A short, stable token for logs: never log the number itself."""
-    return hashlib.sha256(b"ovac-log:" + id_number.encode()).hexdigest()[:12]
+_key: bytes | None = None
+
+
+def use_key(key: bytes) -> None:
+    """Set the server's secret key of `log_hash` (from `ServerSettings.id_hash_key`, at start-up)."""
+    global _key
+    if len(key) < 32:
+        raise ValueError("the ID-hash key must have at least 32 bytes")
+    _key = key
+
+
+def log_hash(id_number: str, key: bytes | None = None) -> str:
+    """The token that stands for an ID number in logs and tables: HMAC-SHA256 under the server's secret
+    key (`use_key`), 64 hex digits. Without the key it cannot be reversed by hashing every DNI and NIE
+    (a few hundred million numbers: minutes for a plain hash). Never log the number itself."""
+    key = key if key is not None else _key
+    if key is None:
+        raise RuntimeError("no ID-hash key: call ids.use_key() at start-up")
+    return hmac.new(key, id_number.encode(), hashlib.sha256).hexdigest()

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import os
-from dataclasses import dataclass, fields
+import secrets
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 ENV_PREFIX = "MUNICIPAL_"
+#: The shortest key accepted for the ID-number hashes (HMAC-SHA256): 256 bits.
+ID_KEY_MIN_BYTES = 32
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -29,6 +35,37 @@ class ServerSettings:
     weak_failures_per_id: int = 5
     weak_failures_per_kiosk: int = 20
     weak_window_seconds: int = 900
+    #: File holding the secret key of the ID-number hashes in logs and tables (HMAC-SHA256; at least 32
+    #: bytes, made once per installation: `head -c 32 /dev/urandom > FILE`), readable by the server's
+    #: user only, never in the repository. None: `serve` makes up a key for the run (demo and tests).
+    id_key_file: Path | None = None
+    #: A key made up by `serve` (hex), handed to its workers through the environment; never set by hand.
+    id_key: str = field(default="", repr=False)
+
+    def id_hash_key(self) -> bytes:
+        """The key of `ids.log_hash`: the file's bytes (a final line break ignored), else `id_key`."""
+        if self.id_key_file is not None:
+            try:
+                key = self.id_key_file.read_bytes().rstrip(b"\r\n")
+            except OSError as error:
+                raise RuntimeError(f"cannot read the ID-hash key file {self.id_key_file}: {error}") from None
+        elif self.id_key:
+            key = bytes.fromhex(self.id_key)
+        else:
+            raise RuntimeError("no ID-hash key: set --id-key-file (MUNICIPAL_ID_KEY_FILE)")
+        if len(key) < ID_KEY_MIN_BYTES:
+            raise RuntimeError(f"the ID-hash key must have at least {ID_KEY_MIN_BYTES} bytes")
+        return key
+
+    def for_serving(self) -> ServerSettings:
+        """These settings with a key for the ID-number hashes: the file's (checked now, before any worker
+        starts), or one made up for this run, the same in every worker. A made-up key changes the
+        hashes at every start: the weak-login counts and idempotency records start afresh."""
+        if self.id_key_file is None and not self.id_key:
+            log.warning("no --id-key-file: ID-number hashes use a key made up for this run (demo only)")
+            return dataclasses.replace(self, id_key=secrets.token_hex(ID_KEY_MIN_BYTES))
+        self.id_hash_key()
+        return self
 
     def to_env(self) -> dict[str, str]:
         out: dict[str, str] = {}

@@ -4,6 +4,7 @@ request language, settings, the schema migrations, and the client's streamed mul
 from __future__ import annotations
 
 import hashlib
+import hmac
 from pathlib import Path
 
 import pytest
@@ -30,8 +31,55 @@ def test_id_numbers(raw: str, valid: bool) -> None:
     assert ids.is_valid(ids.normalise(raw)) is valid
 
 
+KEY = bytes(range(32))
+
+
 def test_log_hash_hides_the_number() -> None:
-    assert "12345678Z" not in ids.log_hash("12345678Z") and len(ids.log_hash("12345678Z")) == 12
+    token = ids.log_hash("12345678Z", KEY)
+    assert "12345678Z" not in token and len(token) == 64 and int(token, 16) >= 0
+
+
+def test_log_hash_is_an_hmac_under_the_server_key() -> None:
+    token = ids.log_hash("12345678Z", KEY)
+    assert token == hmac.new(KEY, b"12345678Z", hashlib.sha256).hexdigest()
+    assert ids.log_hash("12345678Z", KEY) == token  # stable: the same citizen, the same token
+    assert ids.log_hash("12345678Z", bytes(32)) != token  # another server's key, another token
+    assert ids.log_hash("87654321X", KEY) != token
+    # Not the old unsalted hash, which anybody could compute for every DNI and look up.
+    unsalted = hashlib.sha256(b"ovac-log:12345678Z").hexdigest()
+    assert not token.startswith(unsalted[:12]) and token != hashlib.sha256(b"12345678Z").hexdigest()
+
+
+def test_log_hash_needs_a_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ids, "_key", None)
+    with pytest.raises(RuntimeError):
+        ids.log_hash("12345678Z")
+    with pytest.raises(ValueError):
+        ids.use_key(b"short")
+    ids.use_key(KEY)
+    assert ids.log_hash("12345678Z") == ids.log_hash("12345678Z", KEY)
+
+
+def test_id_key_from_a_file(tmp_path: Path) -> None:
+    key_file = tmp_path / "id.key"
+    key_file.write_bytes(KEY + b"\n")
+    settings = ServerSettings(database_url="sqlite://", id_key_file=key_file)
+    assert settings.id_hash_key() == KEY and settings.for_serving() == settings
+    key_file.write_bytes(b"too short\n")
+    with pytest.raises(RuntimeError):
+        settings.for_serving()  # refused before any worker starts
+    with pytest.raises(RuntimeError):
+        ServerSettings(database_url="sqlite://", id_key_file=tmp_path / "missing").id_hash_key()
+    with pytest.raises(RuntimeError):
+        ServerSettings(database_url="sqlite://").id_hash_key()
+
+
+def test_made_up_id_key_is_shared_by_the_workers() -> None:
+    serving = ServerSettings(database_url="sqlite://").for_serving()
+    key = serving.id_hash_key()
+    assert len(key) == 32 and KEY.hex() not in repr(serving) and serving.id_key not in repr(serving)
+    assert ServerSettings.from_env(serving.to_env()).id_hash_key() == key  # what each worker reads
+    assert ServerSettings(database_url="sqlite://").for_serving().id_hash_key() != key  # per run
 
 
 @pytest.fixture(scope="module")
