@@ -260,6 +260,8 @@ def _attribute(name: x509.Name, oid: x509.ObjectIdentifier) -> str:
     return value if isinstance(value, str) else value.decode("utf-8", "replace")
 
 
+#: The longest given name or surnames a session keeps (`citizen_sessions`), in characters.
+NAME_MAX = 200
 _AOC_CN = re.compile(r"^(?P<names>.+?)\s+-\s+(?:DNI|NIE|NIF)\s+(?P<id>[0-9A-Z]+)$")
 
 
@@ -294,6 +296,11 @@ def identity(cert: x509.Certificate) -> CertificateIdentity:
         surnames = surname or (names[len(given) :].strip() if given and names.startswith(given) else names)
     else:
         surnames = surname
+    for name in (given, surnames):
+        # Kept with the session (200 characters) and printed: a home-made card may put anything there.
+        # Other control characters are kept, and shown as visible pictures: they are the card's name.
+        if len(name) > NAME_MAX or "\x00" in name or any("\ud800" <= c <= "\udfff" for c in name):
+            raise CertificateRefused("certificate_invalid", "holder name too long or not storable")
     return CertificateIdentity(
         id_number=id_number,
         given_name=given,

@@ -3,21 +3,75 @@ and the printing helper parses the document payloads by exactly these field name
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+#: Unicode categories refused in what a citizen sends, as the kiosk refuses them (`is_control` in
+#: kiosk/procedures/validation.py): controls (C0 and C1; NUL cannot even be stored by PostgreSQL),
+#: invisible format characters (bidi overrides and isolates, zero-width spaces and joiners, BOM, soft
+#: hyphen), lone surrogates, private use, unassigned code points, line and paragraph separators.
+REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+#: What free text may hold of those: line breaks and tabs are text.
+TEXT_BREAKS = frozenset("\n\r\t")
+
+
+def refused_character(value: str, allowed: frozenset[str] = frozenset()) -> str | None:
+    """The first character of `value` in `REFUSED_CATEGORIES` and not `allowed`; None if there is none."""
+    for char in value:
+        if char not in allowed and unicodedata.category(char) in REFUSED_CATEGORIES:
+            return char
+    return None
+
 
 def printable_text(value: str) -> str:
-    """Free text of a citizen: no control characters (NUL cannot even be stored by PostgreSQL) and no
-    lone surrogates; line breaks and tabs are text."""
-    for char in value:
-        category = unicodedata.category(char)
-        if (category == "Cc" and char not in "\n\r\t") or category == "Cs":
-            raise ValueError(f"contains a control character (U+{ord(char):04X})")
+    """Free text of a citizen: no control or invisible character (see `REFUSED_CATEGORIES`) but line
+    breaks and tabs; what the registry keeps and prints is what the citizen saw."""
+    char = refused_character(value, TEXT_BREAKS)
+    if char is not None:
+        raise ValueError(f"contains a control or invisible character (U+{ord(char):04X})")
     return value
+
+
+# --- instància attachments: pure checks, the same the kiosk makes before sending -----------------------
+
+#: Longest attachment name, in characters (kiosk/procedures/attachments.py MAX_NAME).
+ATTACHMENT_NAME_MAX = 80
+_PDF_HEADER = re.compile(rb"%PDF-(?:1\.[0-7]|2\.0)\s")
+#: Where a PDF's end-of-file marker must be: PDF readers look for it in the last 1024 bytes.
+PDF_EOF_WINDOW = 1024
+
+
+def attachment_name_problem(name: str) -> str | None:
+    """Why an attachment's file name cannot be registered and printed on the receipt (None = it can):
+    1 to 80 characters, no control or invisible character (not even a tab or a line break), no path
+    (`/`, `\\`, `..`), not only dots and spaces."""
+    if not name or len(name) > ATTACHMENT_NAME_MAX:
+        return "length"
+    if refused_character(name) is not None:
+        return "control or invisible character"
+    if "/" in name or "\\" in name or ".." in name:
+        return "path"
+    if not name.strip(". "):
+        return "no name"
+    return None
+
+
+def sniff_attachment(content: bytes) -> str | None:
+    """The media type by content, never by name: PDF, JPEG or PNG; None for anything else. A PDF starts
+    with a header with its version (`%PDF-1.0` to `%PDF-2.0`, then white space) and has its `%%EOF` in
+    its last 1024 bytes (a truncated or forged one is refused); a PNG and a JPEG start with their
+    signatures."""
+    if _PDF_HEADER.match(content) and b"%%EOF" in content[-PDF_EOF_WINDOW:]:
+        return "application/pdf"
+    if content.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if content.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    return None
 
 
 DocumentLanguage = Literal["ca", "es"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -32,13 +31,17 @@ from municipal.api.common import (
 from municipal.api.padro import CITIZEN_REFUSALS
 from municipal.errors import ApiError
 from municipal.models import Department, Instancia, InstanciaAttachment
-from municipal.schemas import ErrorOut, InstanciaFields, InstanciaReceiptOut
+from municipal.schemas import (
+    ErrorOut,
+    InstanciaFields,
+    InstanciaReceiptOut,
+    attachment_name_problem,
+    sniff_attachment,
+)
 
 router = APIRouter(prefix="/v1", tags=["instància"])
 MAX_FILES = 10
 MAX_FILE_BYTES = 10 * 1024 * 1024
-MAX_NAME = 80
-_BAD_NAME = re.compile(r"[\x00-\x1f\x7f/\\]")
 
 
 @dataclass(frozen=True)
@@ -49,20 +52,9 @@ class Attachment:
     sha256: str
 
 
-def sniff(head: bytes) -> str | None:
-    """The media type by content, never by name: PDF, JPEG or PNG."""
-    if head.startswith(b"%PDF-"):
-        return "application/pdf"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    return None
-
-
 async def _read_attachment(upload: UploadFile) -> Attachment:
     name = (upload.filename or "").strip()
-    if not name or len(name) > MAX_NAME or _BAD_NAME.search(name):
+    if attachment_name_problem(name) is not None:
         raise ApiError(422, "attachment_name", {"name": name[:100]})
     digest = hashlib.sha256()
     chunks: list[bytes] = []
@@ -76,7 +68,7 @@ async def _read_attachment(upload: UploadFile) -> Attachment:
     content = b"".join(chunks)
     if not content:
         raise ApiError(422, "attachment_empty", {"name": name})
-    media_type = sniff(content[:16])
+    media_type = sniff_attachment(content)
     if media_type is None:
         raise ApiError(422, "attachment_type", {"name": name})
     return Attachment(name=name, media_type=media_type, content=content, sha256=digest.hexdigest())

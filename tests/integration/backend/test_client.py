@@ -100,7 +100,7 @@ def test_bustia_and_instancia(client: BackendClient, tokens: dict[str, str], tmp
     receipt = client.submit_bustia(None, "queixa", "Voreres", "Una vorera trencada.", None, "bustia-client-1")
     assert receipt.reference.startswith("QS/") and receipt.payload["contact"] is None
     pdf = tmp_path / "document.pdf"
-    pdf.write_bytes(b"%PDF-1.4\n" + b"x" * 300_000)
+    pdf.write_bytes(b"%PDF-1.4\n" + b"x" * 299_994 + b"%%EOF\n")
     seen: list[tuple[int, int]] = []
     fields = {
         "subject": "Prova",
@@ -220,7 +220,7 @@ def test_reply_lost_after_commit_retry_returns_the_same_entry(
             "notification_channel": "paper",
         }
         pdf = tmp_path / "a.pdf"
-        pdf.write_bytes(b"%PDF-1.7\n" + b"y" * 1000)
+        pdf.write_bytes(b"%PDF-1.7\n" + b"y" * 1000 + b"\n%%EOF\n")
         proxy.drop_next = True
         before = api.scalar("SELECT count(*) FROM instancies")
         receipt = c.submit_instancia(tokens["carmen"], fields, [pdf], "lost-reply-key-1")
