@@ -17,6 +17,7 @@ from municipal.api.deixalleria import bonus
 from municipal.certificates import CertificateRefused, identity
 from municipal.errors import language_of
 from municipal.models import Base, BonusBand
+from municipal.schemas import attachment_name_problem, printable_text, sniff_attachment
 from municipal.settings import ServerSettings
 from tests.fixtures.backend import TestCA
 
@@ -220,3 +221,41 @@ def test_migration_0002_keeps_one_requested_card_per_citizen(tmp_path: Path) -> 
     with engine.begin() as connection:  # other statuses, and other citizens, are not limited
         connection.execute(insert, {"n": "MAT-000014", "i": "12345678Z", "s": "lost"})
         connection.execute(insert, {"n": "MAT-000015", "i": "87654321X", "s": "requested"})
+
+
+@pytest.mark.parametrize(
+    ("text", "ok"),
+    [("Carrer Major, 3\n2n 1a\tporta", True), ("l·l ñ ç € «»", True), ("a\u202eb", False),
+     ("a\u2066b", False), ("a\u200bb", False), ("a\ufeff", False), ("a\u00adb", False), ("\ue000", False),
+     ("a\x85", False), ("a\x00", False), ("a\u2029", False), ("\U000e0001", False)],
+)  # fmt: skip
+def test_printable_text(text: str, ok: bool) -> None:
+    if ok:
+        assert printable_text(text) == text
+    else:
+        with pytest.raises(ValueError):
+            printable_text(text)
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [("escriptura.pdf", None), ("foto façana.png", None), ("a" * 80, None), ("a" * 81, "length"),
+     ("", "length"), ("..", "path"), ("a..pdf", "path"), ("a/b.pdf", "path"), ("a\\b.pdf", "path"),
+     ("...", "path"), (". .", "no name"), ("a\u202efdp.exe", "control or invisible character"),
+     ("a\tb.pdf", "control or invisible character"), ("a\x9b.pdf", "control or invisible character")],
+)  # fmt: skip
+def test_attachment_names(name: str, problem: str | None) -> None:
+    assert attachment_name_problem(name) == problem
+
+
+@pytest.mark.parametrize(
+    ("content", "kind"),
+    [(b"%PDF-1.4\n%%EOF", "application/pdf"),
+     (b"%PDF-2.0\r\n" + b"x" * 5000 + b"%%EOF\r\n", "application/pdf"),
+     (b"%PDF-1.7\n%%EOF" + b" " * 1019, "application/pdf"), (b"%PDF-1.7\n%%EOF" + b" " * 1020, None),
+     (b"%PDF-", None), (b"%PDF-1.4" + b"%%EOF", None), (b"%PDF-1.8\n%%EOF", None),
+     (b" %PDF-1.4\n%%EOF", None),
+     (b"\xff\xd8\xff\xe0", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"MZ\x90\x00", None)],
+)  # fmt: skip
+def test_sniff_attachment(content: bytes, kind: str | None) -> None:
+    assert sniff_attachment(content) == kind
