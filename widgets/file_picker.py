@@ -3,6 +3,10 @@ chosen, and the reason it cannot be chosen. It does no I/O at all (kiosk/procedu
 the USB stick); it only reports which entry the citizen touched, by its key.
 
 Keyboard (arrows + Enter), mouse and touch (a tap selects and toggles) all work the same way.
+
+Every text is shown as it is (`widgets.plain`): a name from a stick such as `[@click=app.quit]TOCA.pdf`
+is never markup, and a name holding ESC or a bidi override is drawn with visible placeholders, never
+written to the terminal as a control.
 """
 
 from __future__ import annotations
@@ -10,11 +14,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rich.text import Text
 from textual import on
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
+
+from widgets.plain import shown
 
 
 @dataclass(frozen=True)
@@ -54,41 +60,56 @@ class FilePicker(OptionList):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.empty_text = empty_text
         self._entries: tuple[PickerEntry, ...] = ()
+        self._notice = ""
         self.show(entries)
 
     @property
     def entries(self) -> tuple[PickerEntry, ...]:
         return self._entries
 
-    def show(self, entries: Sequence[PickerEntry]) -> None:
-        """Replace the list, keeping the highlight on the same key when it is still there."""
+    @property
+    def notice(self) -> str:
+        return self._notice
+
+    def show(self, entries: Sequence[PickerEntry], notice: str = "") -> None:
+        """Replace the list, keeping the highlight on the same key when it is still there. `notice` (why
+        the list is incomplete, say) is shown above the entries and cannot be chosen."""
         entries = tuple(entries)
-        if entries == self._entries and self.option_count:
+        if entries == self._entries and notice == self._notice and self.option_count:
             return
-        highlighted = None
-        if self.highlighted is not None and self.highlighted < len(self._entries):
-            highlighted = self._entries[self.highlighted].key
+        highlighted = self.highlighted_key
         self._entries = entries
+        self._notice = notice
         self.clear_options()
+        if notice:
+            self.add_option(Option(Content.assemble((shown(notice), "bold")), disabled=True))
         if not entries:
-            self.add_option(Option(Text(self.empty_text, style="italic"), disabled=True))
+            self.add_option(Option(Content.assemble((shown(self.empty_text), "italic")), disabled=True))
             return
         self.add_options([Option(self._prompt(e), id=e.key) for e in entries])
         keys = [e.key for e in entries]
-        self.highlighted = keys.index(highlighted) if highlighted in keys else 0
+        self.highlighted = (keys.index(highlighted) if highlighted in keys else 0) + (1 if notice else 0)
+
+    @property
+    def highlighted_key(self) -> str | None:
+        """The key of the highlighted entry (None on the notice, or with nothing highlighted)."""
+        if self.highlighted is None:
+            return None
+        index = self.highlighted - (1 if self._notice else 0)
+        return self._entries[index].key if 0 <= index < len(self._entries) else None
 
     @staticmethod
-    def _prompt(entry: PickerEntry) -> Text:
-        text = Text()
-        text.append("[x] " if entry.chosen else "[ ] ", style="bold")
-        text.append(entry.key, style="strike dim" if entry.refused else ("bold" if entry.chosen else ""))
-        text.append(f"  {entry.size}", style="dim")
+    def _prompt(entry: PickerEntry) -> Content:
+        name_style = "strike dim" if entry.refused else ("bold" if entry.chosen else "")
+        parts: list[str | tuple[str, str]] = [
+            ("[x] " if entry.chosen else "[ ] ", "bold"),
+            (shown(entry.key), name_style),
+            (f"  {shown(entry.size)}", "dim"),
+        ]
         if entry.note:
-            text.append("\n    ")
-            text.append(
-                f"✗ {entry.note}" if entry.refused else entry.note, style="bold red" if entry.refused else ""
-            )
-        return text
+            note = shown(f"✗ {entry.note}" if entry.refused else entry.note)
+            parts += ["\n    ", (note, "bold red" if entry.refused else "")]
+        return Content.assemble(*parts)
 
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:

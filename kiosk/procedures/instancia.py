@@ -182,9 +182,10 @@ class AttachmentsStep(StepScreen):
     STEP = STEPS[2]
 
     class Scanned(Message):
-        def __init__(self, candidates: list[Candidate]) -> None:
+        def __init__(self, candidates: list[Candidate], overflow: Issue | None = None) -> None:
             super().__init__()
             self.candidates = candidates
+            self.overflow = overflow
 
     class Copied(Message):
         def __init__(self, attached: Attached) -> None:
@@ -200,6 +201,7 @@ class AttachmentsStep(StepScreen):
     def __init__(self, flow: Flow, **kwargs: Any) -> None:
         super().__init__(flow, **kwargs)
         self._candidates: list[Candidate] = []
+        self._overflow: Issue | None = None
         self._notes: dict[str, Issue] = {}
         self._copying: set[str] = set()
 
@@ -233,11 +235,14 @@ class AttachmentsStep(StepScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="scan", description="Listing the stick")
     def _scan(self) -> None:
-        self.post_message(self.Scanned(self.scanner.scan()))
+        listing = self.scanner.scan_if_idle()  # None while the previous scan still runs: never two at once
+        if listing is not None:
+            self.post_message(self.Scanned(listing.candidates, listing.overflow))
 
     @on(Scanned)
     def _scanned(self, event: Scanned) -> None:
         self._candidates = event.candidates
+        self._overflow = event.overflow
         self._refresh()
 
     def _summary(self) -> str:
@@ -260,7 +265,7 @@ class AttachmentsStep(StepScreen):
 
     def _refresh(self) -> None:
         for picker in self.query("#picker").results(FilePicker):
-            picker.show(self._entries())
+            picker.show(self._entries(), describe(self._overflow) if self._overflow else "")
         for summary in self.query("#attach-summary").results(Static):
             summary.update(self._summary())
 

@@ -166,3 +166,167 @@ def test_copy_of_a_removed_stick(media: Path, tmp_path: Path) -> None:
     with pytest.raises(AttachmentError) as caught:
         copy_into(good, tmp_path / "session", 2)
     assert "removed" in caught.value.issue.message
+
+
+# ---------------------------------------------------------------------------------------- hostile sticks
+def test_a_symlink_loop_hides_nothing(media: Path, tmp_path: Path) -> None:
+    stick = media / "USB_DISK"
+    os.symlink("b.pdf", stick / "a.pdf")
+    os.symlink("a.pdf", stick / "b.pdf")  # a -> b -> a: Path.resolve raises RuntimeError in 3.11
+    os.symlink("self", stick / "self")
+    loop_root = tmp_path / "loop-root"
+    os.symlink(loop_root, loop_root)  # a mount root that is itself a loop
+    found = by_key(StickScanner([loop_root, media]).scan())
+    assert found["USB_DISK/foto.png"].refusal is None
+    assert not {"USB_DISK/a.pdf", "USB_DISK/b.pdf", "USB_DISK/self"} & found.keys()
+
+
+def test_entries_read_are_bounded_and_the_citizen_is_told(tmp_path: Path) -> None:
+    stick = tmp_path / "media" / "S"
+    stick.mkdir(parents=True)
+    for n in range(300):
+        (stick / f".amagat{n:03d}").write_bytes(b"")  # entries that are read but never listed
+    for n in range(30):
+        (stick / f"f{n:02d}.pdf").write_bytes(PDF)
+    listing = StickScanner([tmp_path / "media"], max_entries=100).scan_if_idle()
+    assert listing is not None and listing.overflow is not None
+    assert listing.overflow.message == att.TOO_MANY
+    assert listing.overflow.values == {"count": len(listing.candidates)}
+    assert len(listing.candidates) <= 30
+    complete = StickScanner([tmp_path / "media"], max_entries=1000).scan_if_idle()
+    assert complete is not None and complete.overflow is None and len(complete.candidates) == 30
+
+
+def test_the_default_bound_cuts_a_huge_folder(tmp_path: Path) -> None:
+    stick = tmp_path / "media" / "S"
+    stick.mkdir(parents=True)
+    for n in range(att.SCAN_MAX_ENTRIES + 50):
+        (stick / f"n{n:05d}.txt").touch()
+    listing = StickScanner([tmp_path / "media"]).scan_if_idle()
+    assert listing is not None and listing.overflow is not None
+    assert len(listing.candidates) <= min(att.SCAN_MAX_ENTRIES, att.SCAN_MAX_FILES)
+
+
+def test_the_file_cap_is_told_too(tmp_path: Path) -> None:
+    stick = tmp_path / "media" / "S"
+    stick.mkdir(parents=True)
+    for n in range(12):
+        (stick / f"f{n:02d}.pdf").write_bytes(PDF)
+    listing = StickScanner([tmp_path / "media"], max_files=10).scan_if_idle()
+    assert listing is not None and len(listing.candidates) == 10 and listing.overflow is not None
+
+
+def test_scans_never_overlap(media: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    inside, release = threading.Event(), threading.Event()
+    real_scandir = os.scandir
+
+    def held_scandir(path: Path) -> object:  # the first scan waits inside, holding its place
+        if not inside.is_set():
+            inside.set()
+            release.wait(10)
+        return real_scandir(path)
+
+    scanner = StickScanner([media])
+    monkeypatch.setattr(os, "scandir", held_scandir)
+    results: list[att.Listing | None] = []
+    first = threading.Thread(target=lambda: results.append(scanner.scan_if_idle()))
+    first.start()
+    assert inside.wait(10)
+    assert scanner.scan_if_idle() is None  # skipped at once, not queued behind the running one
+    release.set()
+    first.join(10)
+    assert results and results[0] is not None and "USB_DISK/foto.png" in by_key(results[0].candidates)
+    assert scanner.scan_if_idle() is not None
+
+
+def test_a_file_swapped_for_a_fifo_never_blocks_the_copy(media: Path, tmp_path: Path) -> None:
+    import threading
+
+    good = by_key(StickScanner([media]).scan())["USB_DISK/foto.png"]
+    fifo = media / "USB_DISK" / "foto.png"
+    fifo.unlink()
+    os.mkfifo(fifo)  # swapped between the listing and the copy
+    caught: list[BaseException] = []
+
+    def copy() -> None:
+        try:
+            copy_into(good, tmp_path / "session", 0)
+        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+            caught.append(exc)
+
+    thread = threading.Thread(target=copy, daemon=True)
+    thread.start()
+    thread.join(5)
+    if thread.is_alive():  # the old copy blocks in open(): give it a writer so the thread can end
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        thread.join(5)
+        pytest.fail("the copy blocked on a FIFO")
+    assert len(caught) == 1 and isinstance(caught[0], AttachmentError)
+    assert caught[0].issue.message == att.CHANGED
+    assert not list((tmp_path / "session").rglob("foto.png"))
+
+
+def test_a_folder_swapped_for_a_link_out_of_the_stick_is_refused(media: Path, tmp_path: Path) -> None:
+    good = by_key(StickScanner([media]).scan())["USB_DISK/docs/dni.pdf"]
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    (secret / "dni.pdf").write_bytes(PDF + b"% secret of someone else\n")
+    docs = media / "USB_DISK" / "docs"
+    docs.rename(media / "USB_DISK" / "docs-old")
+    os.symlink(secret, docs)  # the parent folder, not the file: O_NOFOLLOW alone does not see it
+    with pytest.raises(AttachmentError) as caught:
+        copy_into(good, tmp_path / "session", 0)
+    assert caught.value.issue.message == att.CHANGED
+    assert not list((tmp_path / "session").rglob("dni.pdf"))
+
+
+def test_a_file_swapped_for_a_link_is_refused(media: Path, tmp_path: Path) -> None:
+    good = by_key(StickScanner([media]).scan())["USB_DISK/carta.jpg"]
+    secret = tmp_path / "secret.jpg"
+    secret.write_bytes(JPEG)
+    (media / "USB_DISK" / "carta.jpg").unlink()
+    os.symlink(secret, media / "USB_DISK" / "carta.jpg")
+    with pytest.raises(AttachmentError) as caught:
+        copy_into(good, tmp_path / "session", 0)
+    assert caught.value.issue.message == att.CHANGED
+
+
+# ---------------------------------------------------------------------------------------- names
+MARKUP_NAMES = (
+    "[@click=app.quit]TOCA AQUI.pdf",
+    "[a=b=c].pdf",
+    "[bold red]x[reset].pdf",
+    "Factura [2024] @ 50%=ok.pdf",
+)
+ESCAPE_NAMES = ("\x1b[2Jnet.pdf", "\x1b]0;x\x1b\\titol.pdf", "\x1b[31mvermell.pdf", "fitxer\u202efdp.exe.pdf")
+
+
+def test_names_markup_allowed_controls_bidi_refused_for_files_and_folders(tmp_path: Path) -> None:
+    """`[`, `]`, `@`, `=` are ordinary characters of a name (shown as they are, see the picker's tests);
+    a control or format character, or an undecodable byte, in a file's or a folder's name is refused."""
+    stick = tmp_path / "media" / "USB"
+    folder = stick / "[a=b=c]" / "[@click=app.quit]"
+    folder.mkdir(parents=True)
+    for name in MARKUP_NAMES:
+        (stick / name).write_bytes(PDF)
+        (folder / name).write_bytes(PDF)
+    (stick / os.fsdecode(b"carta\xff.pdf")).write_bytes(PDF)  # not UTF-8: a surrogate in Python
+    for name in ESCAPE_NAMES:
+        (stick / name).write_bytes(PDF)
+        (stick / name.replace(".pdf", "")).mkdir()
+        (stick / name.replace(".pdf", "") / "bo.pdf").write_bytes(PDF)
+    found = by_key(StickScanner([tmp_path / "media"]).scan())
+    for name in MARKUP_NAMES:
+        assert found[f"USB/{name}"].refusal is None and found[f"USB/{name}"].name == name
+        assert found[f"USB/[a=b=c]/[@click=app.quit]/{name}"].refusal is None
+    invisible = Issue("The name has invisible characters: rename the file.")
+    assert found[os.fsdecode(b"USB/carta\xff.pdf")].refusal == invisible
+    for name in ESCAPE_NAMES:
+        file_refusal = found[f"USB/{name}"].refusal
+        assert file_refusal == invisible
+        folder_refusal = found[f"USB/{name.replace('.pdf', '')}/bo.pdf"].refusal
+        assert folder_refusal == att.check_folder_name(name)
+        assert folder_refusal is not None and "folder" in folder_refusal.message
+    assert att.check_folder_name("Factures [2024]") is None
