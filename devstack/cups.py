@@ -8,22 +8,32 @@ deleted on exit whatever happens. Point pycups or the CUPS tools at it with `inf
 
 Queues:
 - `file_queue`: `file:` device with the Generic PDF PPD; each job's output lands in `file_output`.
+  Debian's cupsd opens a `file:` device's path with O_WRONLY|O_EXCL only (seen with strace on 2.4.2-3
+  +deb12u10): no O_CREAT, no O_TRUNC. A deleted output file is never created again (the job stops:
+  "the scheduler could not open the output file"), whoever owns its folder; and a job written over an
+  older, longer output leaves that output's tail behind. So never delete `file_output`: empty it with
+  `clear_file_output()` before each job whose output you read (`reset_file_queue()` also cancels
+  what is left on the queue). `running()` prints one page on this queue and reads it back before it
+  hands the stack over, and fails at once with the error_log's tail if that page does not come out.
 - `pdf_queue`: cups-pdf, writing into `pdf_output_dir` (its config must live in /etc/cups: a file named
   after this run's unique queue, removed on exit). Slow (~1 s) and loses embedded TrueType text:
   use it only to see that a page came out.
 - fault queues (`make_fault_queue()`): our `ovacfault` backend, whose behaviour a test changes while
   a job runs (`FaultQueue.set("media-empty")`, then `"ok"`): see `FAULT_BEHAVIOURS`.
 
-Needs root and Debian's cups-daemon, cups-client, cups-filters, printer-driver-cups-pdf.
+Needs root and Debian's cups-daemon, cups-client, cups-filters, printer-driver-cups-pdf, poppler-utils
+(the self-check reads its page back with pdftotext).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import pwd
 import secrets
 import shutil
 import socket
+import stat
 import subprocess
 import tempfile
 import time
@@ -85,6 +95,10 @@ class CupsError(RuntimeError):
     """The private cupsd could not be started or configured."""
 
 
+#: IPP job-state values (RFC 8011 5.3.7).
+_JOB_STOPPED, _JOB_CANCELED, _JOB_ABORTED, _JOB_COMPLETED = 6, 7, 8, 9
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -135,6 +149,36 @@ class CupsInfo:
     def lpadmin(self, *args: str) -> None:
         _run(["lpadmin", *args], self.env)
 
+    def clear_file_output(self) -> None:
+        """Empty the file: queue's output file, creating it if someone deleted it (cupsd never does)."""
+        fd = os.open(self.file_output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+        try:
+            os.fchmod(fd, 0o644)  # whatever the umask: tests read it, cupsd (root) writes it
+        finally:
+            os.close(fd)
+
+    def reset_file_queue(self, timeout: float = 10.0) -> None:
+        """The file: queue as new: no job left on it (a stopped or unfinished job is cancelled and waited
+        for, so that nothing writes into the output afterwards), enabled, accepting, its output empty."""
+        import cups as pycups
+
+        conn = pycups.Connection(host=self.server)
+        # pycups leaves out a job whose attributes do not include its job-id
+        left = conn.getJobs(which_jobs="not-completed", requested_attributes=["job-id", "job-printer-uri"])
+        mine = [job for job, attrs in left.items()
+                if str(attrs.get("job-printer-uri", "")).endswith("/" + self.file_queue)]  # fmt: skip
+        for job in mine:
+            with contextlib.suppress(pycups.IPPError):
+                conn.cancelJob(job)
+        deadline = time.monotonic() + timeout
+        while any(int(conn.getJobAttributes(job)["job-state"]) < _JOB_CANCELED for job in mine):
+            if time.monotonic() > deadline:
+                raise CupsError(f"jobs {mine} on {self.file_queue} did not end: {_tail(self.log)}")
+            time.sleep(0.02)
+        conn.enablePrinter(self.file_queue)
+        conn.acceptJobs(self.file_queue)
+        self.clear_file_output()
+
     def fault(self, name: str | None = None) -> FaultQueue:
         """The fault queue `name` (default: `fault_queue`)."""
         return self._faults[name or self.fault_queue]
@@ -177,7 +221,28 @@ def _serverbin(root: Path, control: Path) -> Path:
     fault = backends / "ovacfault"
     fault.write_text(_FAULT_BACKEND.replace("@CONTROL@", str(control)))
     fault.chmod(0o700)  # 0700: cupsd runs the backend as root, like the real device backends
+    # Filters run as lp and are reached through these folders: 0755 whatever the umask (under umask 077
+    # every job ended "Filter failed", execv: Permission denied).
+    serverbin.chmod(0o755)
+    backends.chmod(0o755)
     return serverbin
+
+
+def _unreachable_by_lp(path: Path) -> Path | None:
+    """The first folder on the way to `path` that lp (cupsd's filters) cannot pass through, if any."""
+    user = pwd.getpwnam("lp")
+    groups = set(os.getgrouplist(user.pw_name, user.pw_gid))
+    for folder in [*reversed(path.parents), path]:
+        info = folder.stat()
+        if info.st_uid == user.pw_uid:
+            bit = stat.S_IXUSR
+        elif info.st_gid in groups:
+            bit = stat.S_IXGRP
+        else:
+            bit = stat.S_IXOTH
+        if not info.st_mode & bit:
+            return folder
+    return None
 
 
 def _write_config(root: Path, socket_path: Path, port: int, serverbin: Path) -> tuple[Path, Path]:
@@ -247,6 +312,10 @@ def running(*, with_pdf_queue: bool = True, parent: Path | None = None) -> Itera
         raise CupsError("cupsd is not installed (Debian package cups-daemon)")
     root = Path(tempfile.mkdtemp(prefix="ovac-cups-", dir=parent))
     root.chmod(0o755)  # cupsd's filters run as lp and must reach the spool and temp folders
+    blocked = _unreachable_by_lp(root)
+    if blocked is not None:
+        shutil.rmtree(root, ignore_errors=True)
+        raise CupsError(f"cupsd's filters (user lp) cannot pass through {blocked}: choose another parent")
     process: subprocess.Popen[bytes] | None = None
     pdf_config: Path | None = None
     try:
@@ -285,8 +354,7 @@ def running(*, with_pdf_queue: bool = True, parent: Path | None = None) -> Itera
             fault_queue="",
             log=log,
         )
-        info.file_output.touch()
-        info.file_output.chmod(0o666)
+        info.clear_file_output()
         info.lpadmin(
             "-p", info.file_queue, "-E", "-v", f"file://{info.file_output}", "-P", str(GENERIC_PDF_PPD)
         )
@@ -302,6 +370,7 @@ def running(*, with_pdf_queue: bool = True, parent: Path | None = None) -> Itera
                 "-p", info.pdf_queue, "-E", "-v", f"cups-pdf:/{info.pdf_queue}", "-P", str(CUPS_PDF_PPD)
             )
         info.fault_queue = info.make_fault_queue("ok").name
+        self_check(info)
         yield info
     finally:
         if process is not None:
@@ -315,6 +384,67 @@ def running(*, with_pdf_queue: bool = True, parent: Path | None = None) -> Itera
         if pdf_config is not None:
             pdf_config.unlink(missing_ok=True)
         shutil.rmtree(root, ignore_errors=True)
+
+
+def self_check(info: CupsInfo, timeout: float = 20.0) -> float:
+    """Print one page on the file: queue and read it back; the seconds it took. Raises CupsError at once
+    (with the error_log's tail) when the job stops, is cancelled or aborted, or the page reads wrong."""
+    import cups as pycups
+
+    started = time.monotonic()
+    token = f"OVAC-SELF-CHECK-{secrets.token_hex(4).upper()}"
+    page = info.root / "self-check.pdf"
+    page.write_bytes(one_page_pdf(token))
+    info.clear_file_output()
+    conn = pycups.Connection(host=info.server)
+    job = conn.printFile(info.file_queue, str(page), "self-check", {})
+    deadline = started + timeout
+    while (state := int(conn.getJobAttributes(job)["job-state"])) != _JOB_COMPLETED:
+        if state in (_JOB_STOPPED, _JOB_CANCELED, _JOB_ABORTED) or time.monotonic() > deadline:
+            with contextlib.suppress(pycups.IPPError):
+                conn.cancelJob(job)
+            raise CupsError(
+                f"the file: queue's self-check job {job} ended in state {state} instead of printing; "
+                f"error_log: {_tail(info.log, 12)}"
+            )
+        time.sleep(0.02)
+    read = _pdf_text(info.file_output)
+    if token not in read:
+        raise CupsError(f"the file: queue's self-check page read back as {read[:200]!r}, not {token}")
+    info.clear_file_output()
+    page.unlink()
+    return time.monotonic() - started
+
+
+def one_page_pdf(text: str) -> bytes:
+    """A one-page PDF showing `text` (ASCII) in Helvetica: the self-check's document."""
+    content = f"BT /F1 18 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def _pdf_text(path: Path) -> str:
+    """The text of a PDF, with poppler's pdftotext (Debian's poppler-utils)."""
+    done = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, timeout=30)
+    if done.returncode != 0:
+        raise CupsError(f"pdftotext could not read {path}: {done.stderr.decode(errors='replace')[:300]}")
+    return done.stdout.decode(errors="replace")
 
 
 def _tail(path: Path, lines: int = 5) -> str:

@@ -80,7 +80,8 @@ async def test_folder_printer_prints_and_says_where_to_collect(tmp_path: Path) -
         assert not temp_dir.exists()
 
 
-async def test_cups_file_queue_prints(tmp_path: Path, cups_stack: CupsInfo) -> None:
+async def test_cups_file_queue_prints(tmp_path: Path, cups_file_queue: CupsInfo) -> None:
+    cups_stack = cups_file_queue
     app = _cups_app(tmp_path, cups_stack, cups_stack.file_queue, mode="production")
     async with app.run_test(size=SIZE) as pilot:
         outcomes = await _push(app, pilot)

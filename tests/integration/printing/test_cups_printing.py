@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import threading
 import time
@@ -25,22 +26,103 @@ def _job_state(stack: CupsInfo, job_id: int | None) -> int:
     return int(cups.Connection(host=stack.server).getJobAttributes(job_id)["job-state"])
 
 
-def test_file_queue_prints_the_document_text(cups_stack: CupsInfo, sample_pdf: Path) -> None:
+def test_file_queue_prints_the_document_text(cups_file_queue: CupsInfo, sample_pdf: Path) -> None:
     seen: list[PrintProgress] = []
-    outcome = _printer(cups_stack, cups_stack.file_queue).submit(
+    outcome = _printer(cups_file_queue, cups_file_queue.file_queue).submit(
         sample_pdf, "Volant", on_progress=seen.append
     )
     assert outcome.status is PrintStatus.PRINTED and outcome.printed
     assert outcome.job_id is not None and f"job {outcome.job_id}" in outcome.detail
-    printed = pdftools.text(cups_stack.file_output)
+    printed = pdftools.text(cups_file_queue.file_output)
     assert "PADR7KQ2M9XA4TPRZ3WD" in printed and "Marcel·lí Ollé Güell" in printed
     assert "Còpia en paper d'un document electrònic" in printed
     assert seen and seen[0].state == "queued"
 
 
-def test_server_given_as_host_and_port(cups_stack: CupsInfo, sample_pdf: Path) -> None:
-    printer = CupsPrinter(cups_stack.file_queue, f"127.0.0.1:{cups_stack.port}", 20, poll_seconds=0.05)
+def test_server_given_as_host_and_port(cups_file_queue: CupsInfo, sample_pdf: Path) -> None:
+    stack = cups_file_queue
+    printer = CupsPrinter(stack.file_queue, f"127.0.0.1:{stack.port}", 20, poll_seconds=0.05)
     assert printer.submit(sample_pdf, "Volant").status is PrintStatus.PRINTED
+    assert "PADR7KQ2M9XA4TPRZ3WD" in pdftools.text(stack.file_output)
+
+
+def _short_pdf(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / f"{text}.pdf"
+    path.write_bytes(cups_devstack.one_page_pdf(text))
+    return path
+
+
+@pytest.mark.parametrize("between", ["emptied", "removed"])
+def test_file_queue_prints_twice_in_a_row(
+    cups_file_queue: CupsInfo, sample_pdf: Path, tmp_path: Path, between: str
+) -> None:
+    """The second job's output is the second document, whole: whether the output was emptied or removed
+    in between (cupsd neither creates nor truncates a file: device, devstack.cups)."""
+    stack = cups_file_queue
+    printer = _printer(stack, stack.file_queue)
+    assert printer.submit(sample_pdf, "Volant").status is PrintStatus.PRINTED
+    assert "PADR7KQ2M9XA4TPRZ3WD" in pdftools.text(stack.file_output)
+    first_size = stack.file_output.stat().st_size
+    if between == "removed":
+        stack.file_output.unlink()  # what the procedure tests' print helper once did
+    else:
+        stack.file_output.write_bytes(b"")
+    stack.reset_file_queue()  # what every print that reads the output does first
+    second = _short_pdf(tmp_path, "SECONDJOB")
+    outcome = printer.submit(second, "Second")
+    assert outcome.status is PrintStatus.PRINTED, outcome.detail
+    printed = pdftools.text(stack.file_output)
+    assert "SECONDJOB" in printed and "PADR7KQ2M9XA4TPRZ3WD" not in printed
+    assert pdftools.page_count(stack.file_output) == 1
+    assert stack.file_output.stat().st_size < first_size  # nothing of the first job left behind
+    # And the queue goes on printing: a third job after the second, the usual way.
+    stack.reset_file_queue()
+    assert printer.submit(sample_pdf, "Volant").status is PrintStatus.PRINTED
+    assert "PADR7KQ2M9XA4TPRZ3WD" in pdftools.text(stack.file_output)
+
+
+def test_reset_recovers_a_queue_whose_output_was_removed(cups_file_queue: CupsInfo, sample_pdf: Path) -> None:
+    """A job that found no output file is stopped by cupsd; the reset cancels it and the queue prints."""
+    stack = cups_file_queue
+    stack.file_output.unlink()
+    stuck = cups.Connection(host=stack.server).printFile(stack.file_queue, str(sample_pdf), "Volant", {})
+    _wait_for(lambda: _job_state(stack, stuck) == 6)  # stopped: "could not open the output file"
+    stack.reset_file_queue()
+    assert _job_state(stack, stuck) == 7  # canceled: it will not come out later
+    assert _printer(stack, stack.file_queue).submit(sample_pdf, "Volant").status is PrintStatus.PRINTED
+    assert "PADR7KQ2M9XA4TPRZ3WD" in pdftools.text(stack.file_output)
+
+
+def test_self_check_fails_at_once_with_the_error_log(tmp_path: Path) -> None:
+    with cups_devstack.running(with_pdf_queue=False) as own:
+        own.lpadmin("-p", own.file_queue, "-v", f"file://{own.root}/no-such-folder/out.pdf")
+        started = time.monotonic()
+        with pytest.raises(cups_devstack.CupsError, match="could not open the output file"):
+            cups_devstack.self_check(own)
+        assert time.monotonic() - started < 5  # not a print step's 40 s timeout
+
+
+def test_stack_starts_and_prints_under_a_strict_umask(sample_pdf: Path) -> None:
+    old = os.umask(0o077)
+    try:
+        with cups_devstack.running(with_pdf_queue=False) as own:
+            outcome = _printer(own, own.file_queue).submit(sample_pdf, "Volant")
+            assert outcome.status is PrintStatus.PRINTED, outcome.detail
+            assert "PADR7KQ2M9XA4TPRZ3WD" in pdftools.text(own.file_output)
+    finally:
+        os.umask(old)
+
+
+def test_a_parent_folder_lp_cannot_enter_is_refused_at_start(tmp_path: Path) -> None:
+    closed = tmp_path / "closed"
+    closed.mkdir(mode=0o700)
+    closed.chmod(0o700)
+    started = time.monotonic()
+    with pytest.raises(cups_devstack.CupsError, match="cannot pass through"):
+        with cups_devstack.running(with_pdf_queue=False, parent=closed):
+            pass
+    assert time.monotonic() - started < 5
+    assert not list(closed.iterdir())  # nothing left behind
 
 
 def test_cups_pdf_queue_puts_out_a_page(cups_stack: CupsInfo, sample_pdf: Path) -> None:
