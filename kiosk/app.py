@@ -42,6 +42,12 @@ STYLES = Path(__file__).parent / "styles"
 #: send Ctrl+F12).
 STAFF_CHORD_PRESSES = 3
 STAFF_CHORD_SECONDS = 2.0
+#: The App actions the kiosk runs: its own bindings, and Tab / Shift+Tab (Textual's screens bind them to
+#: `app.focus_next` / `app.focus_previous`). Every other App action is refused whatever asks for it (a
+#: binding, or a `[@click=app.quit]` in text shown as markup): quit, screenshot (writes a file),
+#: suspend_process, simulate_key, pop_screen, push_screen, switch_screen, bell, notify, the class
+#: toggles, the command palette... The staff exit does not need one: it calls `KioskApp.shutdown()`.
+APP_ACTIONS = frozenset({"nothing", "staff", "staff_chord", "focus_next", "focus_previous"})
 
 
 def freeze_startup_heap() -> None:
@@ -193,6 +199,15 @@ class KioskApp(App[None], inherit_bindings=False):
                 screen.add_chrome()
         if self.card_bridge is not None:
             self.card_bridge.prepare_login_later()  # the login screen built ahead, in this language
+
+    # ----------------------------------------------------------------- actions
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Only the actions of `APP_ACTIONS` run; any other is logged by its name and does nothing."""
+        if action in APP_ACTIONS:
+            return True
+        # The name only (at most 40 characters): its parameters may carry what somebody typed.
+        log.warning("app action refused: %.40r", action)
+        return False
 
     # ----------------------------------------------------------------- staff
     def action_nothing(self) -> None:

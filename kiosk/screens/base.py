@@ -1,7 +1,9 @@
-"""Base classes every kiosk screen derives from: the training banner and the Finish bar live here."""
+"""Base classes every kiosk screen derives from: the training banner and the Finish bar live here, and
+the rule that a screen runs only the kiosk's own actions."""
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any, cast
 
 from textual.containers import Horizontal
@@ -13,6 +15,23 @@ from widgets.banner import Banner
 
 if TYPE_CHECKING:
     from kiosk.app import KioskApp
+
+log = logging.getLogger(__name__)
+
+
+def kiosk_action(screen: Screen[Any], action: str) -> bool:
+    """Whether `action` is one the kiosk wrote for this screen (`action_back`, `action_close`...).
+
+    Textual gives every screen actions of its own (`dismiss`, with a result the screen's caller trusts:
+    `[@click=screen.dismiss(True)]` would answer a PIN modal; `focus`, `maximize`, `copy_text`...). The
+    kiosk binds none of them, so a screen refuses every action not defined in the kiosk's code, whoever
+    asks for it (a binding, or markup in a text).
+    """
+    method = getattr(type(screen), f"action_{action}", None)
+    if method is not None and not getattr(method, "__module__", "textual").startswith("textual"):
+        return True
+    log.warning("screen action refused: %.40r", action)
+    return False
 
 
 def training_banner() -> Banner:
@@ -37,6 +56,9 @@ class KioskScreen(Screen[Any], _KioskMixin):
 
     SHOW_FINISH = True
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return kiosk_action(self, action)
+
     def on_mount(self) -> None:
         self.add_chrome()
 
@@ -59,6 +81,9 @@ class KioskScreen(Screen[Any], _KioskMixin):
 
 class KioskModal(ModalScreen[Any], _KioskMixin):
     """A modal over the current screen (idle warning, staff PIN, error)."""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return kiosk_action(self, action)
 
     def on_mount(self) -> None:
         self.add_chrome()
