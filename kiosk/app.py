@@ -34,6 +34,7 @@ from kiosk.screens.goodbye import GoodbyeScreen
 from kiosk.screens.idle import IdleWarning
 from kiosk.screens.staff import StaffMenu, StaffPinModal
 from kiosk.session import CitizenSession, EndReason
+from kiosk.staff import StaffLock
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,8 @@ class KioskApp(App[None], inherit_bindings=False):
         self._idle_warning: IdleWarning | None = None
         self._chord: list[float] = []
         self._staff_open = False
+        #: Wrong staff PINs and the wait they impose, for every PIN modal (closing one skips no wait).
+        self.staff_lock = StaffLock(settings.staff.wrong_pin_delay_seconds)
         set_language(settings.ui.default_language)
 
     # ----------------------------------------------------------------- screens

@@ -1,10 +1,11 @@
-"""Staff access: a PIN modal (scrypt hash from config, growing delay after wrong PINs) and the staff menu."""
+"""Staff access: a PIN modal (scrypt hash from config, the app's growing wait after wrong PINs) and the staff
+menu."""
 
 from __future__ import annotations
 
 import logging
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Vertical, VerticalScroll
@@ -13,17 +14,23 @@ from textual.widgets import Button, Input, Static
 import kiosk
 from kiosk.i18n import _
 from kiosk.screens.base import KioskModal, KioskScreen
-from kiosk.staff import verify_pin
+from kiosk.staff import StaffLock, verify_pin
 
 log = logging.getLogger(__name__)
 
 
 class StaffPinModal(KioskModal):
-    """Dismisses with True when the right staff PIN was given, False when cancelled."""
+    """Dismisses with True when the right staff PIN was given, False when cancelled.
+
+    The wait after wrong PINs is the app's `staff_lock`, not this modal's: a modal opened while the kiosk
+    is locked shows the wait with its field disabled, and the field comes back only when the wait is over.
+    """
 
     BINDINGS = [Binding("escape", "cancel", show=False)]
-    #: Failures since the kiosk started; the delay doubles with each one (kept across modals on purpose).
-    failures = 0
+    #: How often the modal looks at the lock while it waits (the field comes back within this).
+    REFRESH_SECONDS = 0.1
+    _waiting = False
+    _wait_text = ""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="staff-box"):
@@ -31,10 +38,21 @@ class StaffPinModal(KioskModal):
             yield Input(password=True, id="staff-pin", placeholder=_("Staff PIN"), max_length=32)
             yield Static("", id="staff-status")
             with Center():
-                yield Button(_("Cancel"), id="staff-cancel")
+                cancel = Button(_("Cancel"), id="staff-cancel")
+                # Never focused (Escape, a click or a touch cancel): while the field waits disabled, a
+                # PIN typed with its Enter then goes nowhere instead of pressing Cancel.
+                cancel.can_focus = False
+                yield cancel
+
+    @property
+    def _lock(self) -> StaffLock:
+        return self.kiosk.staff_lock
 
     def on_mount(self) -> None:
-        self.query_one("#staff-pin", Input).focus()
+        self._refresh()
+        self.set_interval(self.REFRESH_SECONDS, self._refresh, name="staff-lock")
+        if not self._waiting:
+            self.query_one("#staff-pin", Input).focus()
 
     def action_cancel(self) -> None:
         self.dismiss(False)
@@ -49,34 +67,64 @@ class StaffPinModal(KioskModal):
         event.stop()
         pin = event.value
         event.input.value = ""
-        event.input.disabled = True
-        self.query_one("#staff-status", Static).update(_("Checking…"))
-        self._check(pin)
+        lock = self._lock
+        if not lock.begin():  # locked (or a check under way): what was typed is not checked
+            self._refresh()
+            return
+        self._show_wait(_("Checking…"))
+        encoded, app, answer = self.kiosk.settings.staff.pin_hash, self.app, self._result
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="staff-pin")
-    def _check(self, pin: str) -> None:
-        ok = verify_pin(pin, self.kiosk.settings.staff.pin_hash)
-        del pin
-        self.app.call_from_thread(self._result, ok)
+        def check() -> None:
+            app.call_from_thread(answer, _check_pin(lock, encoded, pin))
+
+        # An app worker, not this screen's: closing the modal cannot cancel it before it records the
+        # answer in the lock (a check claimed by begin() and never finished would lock staff out).
+        self.app.run_worker(check, thread=True, exit_on_error=False, group="staff-pin", description="PIN")
 
     def _result(self, ok: bool) -> None:
+        if not self.is_attached:
+            return
         if ok:
-            StaffPinModal.failures = 0
-            log.info("staff access granted")
             self.dismiss(True)
             return
-        StaffPinModal.failures += 1
-        # Never log what was typed: only that a wrong PIN was given and how often.
-        log.warning("wrong staff PIN (failure %d in a row)", StaffPinModal.failures)
-        delay = self.kiosk.settings.staff.wrong_pin_delay_seconds * 2 ** (StaffPinModal.failures - 1)
-        self.query_one("#staff-status", Static).update(_("Wrong PIN. Wait a moment and try again."))
-        self.set_timer(min(delay, 300.0), self._enable)
+        self._refresh()
 
-    def _enable(self) -> None:
+    def _refresh(self) -> None:
+        """The field follows the app's lock: disabled with the wait shown, or ready for a PIN."""
+        lock = self._lock
+        if lock.checking:
+            self._show_wait(_("Checking…"))
+        elif lock.remaining() > 0:
+            self._show_wait(_("Wrong PIN. Wait a moment and try again."))
+        elif self._waiting:
+            self._waiting = False
+            field = self.query_one("#staff-pin", Input)
+            field.disabled = False
+            field.focus()
+            self.query_one("#staff-status", Static).update("")
+
+    def _show_wait(self, text: str) -> None:
         field = self.query_one("#staff-pin", Input)
-        field.disabled = False
-        field.focus()
-        self.query_one("#staff-status", Static).update("")
+        field.value = ""
+        field.disabled = True
+        if not self._waiting or text != self._wait_text:
+            self.query_one("#staff-status", Static).update(text)
+        self._waiting, self._wait_text = True, text
+
+
+def _check_pin(lock: StaffLock, encoded: str, pin: str) -> bool:
+    """Check one PIN that `lock.begin()` allowed, and record the answer in the lock (in a thread)."""
+    ok = False
+    try:
+        ok = verify_pin(pin, encoded)
+    finally:
+        delay = lock.finish(ok)
+    if ok:
+        log.info("staff access granted")
+    else:
+        # Never what was typed: only that a wrong PIN was given, how often, and the wait it starts.
+        log.warning("wrong staff PIN (failure %d in a row, next try in %.1f s)", lock.failures, delay)
+    return ok
 
 
 class StaffMenu(KioskScreen):

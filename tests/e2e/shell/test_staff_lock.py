@@ -1,0 +1,93 @@
+"""The wait after wrong staff PINs belongs to the app: closing the PIN modal and opening a new one
+(Escape, then Ctrl+F12 or F12 three times) skips none of it. Driven with Pilot, no card readers."""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input
+
+from kiosk.app import KioskApp
+from kiosk.screens.attract import AttractScreen
+from kiosk.screens.staff import StaffMenu, StaffPinModal
+from tests.fixtures.app import STAFF_PIN, make_settings, screen_text, wait_for_text, wait_until
+
+WRONG = "00000000"
+
+
+def _wrong_pins(caplog: pytest.LogCaptureFixture) -> int:
+    return sum("wrong staff PIN" in record.getMessage() for record in caplog.records)
+
+
+def _field(app: KioskApp) -> Input:
+    return app.screen.query_one("#staff-pin", Input)
+
+
+async def test_guesses_across_modals_are_limited_by_the_accumulated_wait(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    base = 0.5
+    app = KioskApp(make_settings(tmp_path, staff={"wrong_pin_delay_seconds": base}), watch_cards=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        started = time.monotonic()
+        rounds = 0
+        while time.monotonic() - started < 5.0:
+            # A fresh modal every time, as fast as a person at the keyboard could.
+            await pilot.press("escape")
+            if rounds % 2:
+                await pilot.press("f12", "f12", "f12")
+            else:
+                await pilot.press("ctrl+f12")
+            await wait_until(pilot, lambda: isinstance(app.screen, StaffPinModal))
+            await pilot.press("1", "enter")  # one key: a wrong PIN as fast as it can be typed
+            await wait_for_text(pilot, app, "PIN incorrecte")
+            rounds += 1
+        elapsed = time.monotonic() - started
+        await pilot.pause(0.3)  # a check still under way reports its failure
+        guesses = _wrong_pins(caplog)
+        # Guess n comes only after the waits of the n-1 before it: base * (2**(n-1) - 1) seconds.
+        allowed = 1 + math.floor(math.log2(elapsed / base + 1))
+        print(f"{guesses} wrong PINs checked in {rounds} modals over {elapsed:.1f} s (at most {allowed})")
+        assert 3 <= guesses <= allowed, (guesses, allowed, rounds, elapsed)
+        assert rounds > guesses  # most of the fresh modals checked nothing
+        # The right PIN still opens the menu once the wait is over.
+        await pilot.press("escape", "ctrl+f12")
+        await wait_until(pilot, lambda: isinstance(app.screen, StaffPinModal) and not _field(app).disabled)
+        await pilot.press(*STAFF_PIN, "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, StaffMenu))
+    assert WRONG not in caplog.text and STAFF_PIN not in caplog.text
+
+
+async def test_a_reopened_modal_refuses_input_until_the_wait_is_over(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    app = KioskApp(make_settings(tmp_path, staff={"wrong_pin_delay_seconds": 1.5}), watch_cards=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("ctrl+f12")
+        await wait_until(pilot, lambda: isinstance(app.screen, StaffPinModal))
+        typed_at = time.monotonic()  # the wait starts a little later, when the check ends
+        await pilot.press(*WRONG, "enter")
+        await wait_for_text(pilot, app, "PIN incorrecte")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, AttractScreen))
+        await pilot.press("ctrl+f12")
+        await wait_until(pilot, lambda: isinstance(app.screen, StaffPinModal))
+        # The new modal shows the wait, its field disabled: the right PIN typed now is not even checked.
+        assert _field(app).disabled
+        assert "PIN incorrecte" in screen_text(app)
+        await pilot.press(*STAFF_PIN, "enter")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, StaffPinModal) and _wrong_pins(caplog) == 1
+        assert "staff access granted" not in caplog.text
+        await wait_until(pilot, lambda: not _field(app).disabled)
+        assert time.monotonic() - typed_at >= 1.5
+        assert app.screen.focused is _field(app)
+        await pilot.press(*STAFF_PIN, "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, StaffMenu))
+    assert "staff access granted" in caplog.text and STAFF_PIN not in caplog.text
