@@ -4,7 +4,8 @@ Blocking calls (the app runs them in thread workers) that return typed results a
 no `requests.Response` leaves this module. Timeouts come from the config. Only requests that are safe to
 repeat are retried, with backoff: reads, DELETE, and writes carrying an Idempotency-Key (the backend
 returns the first result for a repeated key). Logs carry method, path, status and time: never a body,
-a token or a citizen's data.
+a token or a citizen's data. Redirects are never followed (`BadResponse`): the kiosk's key and the body go
+to the configured backend only.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
+from urllib.parse import urlsplit
 
 import requests
 
@@ -61,6 +63,15 @@ class BackendError(Exception):
 
 class BackendUnavailable(BackendError):
     """The backend cannot be reached, timed out or failed (5xx): try again later."""
+
+
+class BadResponse(BackendUnavailable):
+    """The backend answered outside the contract: a redirect (3xx), or a body that is not JSON.
+
+    A misconfigured `[backend] url` or something in the way (a proxy, a captive portal): the kiosk follows
+    no redirect, since the kiosk key, the citizen's token and the body would go to whatever host the
+    answer names. Not retried; the citizen is told the service is not answering.
+    """
 
 
 class NotAuthorised(BackendError):
@@ -240,6 +251,8 @@ class BackendClient:
                     data=body,
                     params=params,
                     timeout=self.timeout,
+                    # Never: requests would send X-Kiosk-Key (and a 307/308 the body) to the new host.
+                    allow_redirects=False,
                 )
             except requests.RequestException as exc:
                 log.warning(
@@ -257,6 +270,11 @@ class BackendClient:
                     body.close()
             elapsed = (time.monotonic() - started) * 1000
             log.info("backend %s %s -> %d (%.0f ms)", method, path, response.status_code, elapsed)
+            if response.is_redirect or 300 <= response.status_code < 400:
+                # The host it points at, for staff; not the rest of the address (it may carry a token).
+                target = urlsplit(response.headers.get("Location", "")).hostname or "-"
+                log.warning("backend %s %s: redirect to %s refused", method, path, target)
+                raise BadResponse("redirect_refused", f"the backend answered {response.status_code}")
             if response.status_code in _RETRY_STATUS:
                 last = BackendUnavailable(*self._error_fields(response))
                 continue
@@ -266,7 +284,7 @@ class BackendClient:
                 try:
                     return response.json()
                 except ValueError:
-                    raise BackendUnavailable("bad_response", "the backend's answer is not JSON") from None
+                    raise BadResponse("bad_response", "the backend's answer is not JSON") from None
             raise self._error(response)
         assert last is not None
         raise last
