@@ -6,7 +6,8 @@ says: every such string reaches a widget through `plain()`. Textual parses a `st
 is an action a touch runs and `[/]` raises `MarkupError`; a `Content` is shown exactly as it is.
 
 Control and format characters (ESC, the other C0 and C1 controls, DEL, bidi overrides, zero-width
-characters: Unicode categories Cc and Cf) are replaced by a visible placeholder, so a name cannot
+characters: Unicode categories Cc and Cf; and the lone surrogates that stand for undecodable bytes in
+a file name, Cs) are replaced by a visible placeholder, so a name cannot
 repaint the screen, fake a prompt, turn off mouse reporting or reverse the text around it. A C0
 control is shown as its Unicode control picture (ESC as ␛), any other as �. A line break and a tab
 are kept when `lines=True` (a text the citizen typed in a text area) and shown as ␊ and ␉ otherwise.
@@ -32,7 +33,7 @@ def _picture(char: str) -> str:
 
 
 def shown(text: str, *, lines: bool = False) -> str:
-    """`text` with every Cc/Cf character replaced by a visible placeholder (see the module's doc)."""
+    """`text` with every Cc/Cf/Cs character replaced by a visible placeholder (see the module's doc)."""
     if text.isprintable():
         return text
     out: list[str] = []
@@ -41,7 +42,7 @@ def shown(text: str, *, lines: bool = False) -> str:
             out.append(char)
         elif lines and char == "\t":
             out.append("    ")
-        elif unicodedata.category(char) in ("Cc", "Cf"):
+        elif unicodedata.category(char) in ("Cc", "Cf", "Cs"):
             out.append(_picture(char))
         else:
             out.append(char)
