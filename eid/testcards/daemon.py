@@ -48,6 +48,9 @@ class Daemon:
 
     def insert(self, card: str, reader: int = 0) -> dict[str, Any]:
         if card not in self.manifest:
+            # A test may have added a card of its own since the daemon started (`eid.testcards.extra`).
+            self.manifest = json.loads((self.root / "cards.json").read_text())
+        if card not in self.manifest:
             return {"ok": False, "error": f"unknown test card {card!r}", "cards": sorted(self.manifest)}
         if not 0 <= reader < len(VPCD_PORTS):
             return {"ok": False, "error": f"reader must be 0..{len(VPCD_PORTS) - 1}"}
@@ -76,6 +79,7 @@ class Daemon:
         return {"ok": True, "removed": removed}
 
     def list(self) -> dict[str, Any]:
+        self.manifest = json.loads((self.root / "cards.json").read_text())  # cards come and go in tests
         cards = [
             {"name": n, **{k: v for k, v in e.items() if k != "auth_serial"}}
             for n, e in self.manifest.items()

@@ -5,6 +5,8 @@ Layout of the folder (`Provisioned.root`), which nothing else on the machine use
     softhsm2.conf        SOFTHSM2_CONF for every process that opens the test cards' tokens
     tokens/              SoftHSM2's token store
     ca/                  trust anchors for the demo backend: the trusted test CAs' PEMs only
+    ca-keys/             the trusted test CAs' private keys (0600), so a test can issue a card of its
+                         own later (`eid.testcards.extra`)
     untrusted/           the impostor CA that signed the `untrusted` card (never in ca/)
     revoked_serials.txt  hex serial numbers of the revoked cards' certificates, one per line
     crls/                each trusted test CA's revocation list (DER), listing the revoked cards'
@@ -74,6 +76,13 @@ class Provisioned:
     @property
     def manifest(self) -> Path:
         return self.root / "cards.json"
+
+    def ca_key_path(self, kind: str) -> Path:
+        """The private key of the trusted test CA `kind` ("dnie" or "aoc"), PEM."""
+        return self.root / "ca-keys" / f"ovac-test-{kind}-ca.key"
+
+    def ca_cert_path(self, kind: str) -> Path:
+        return self.ca_dir / f"ovac-test-{kind}-ca.pem"
 
     def cert_path(self, card: str, which: str = "auth") -> Path:
         return self.root / "certs" / card / f"{which}.der"
@@ -145,7 +154,7 @@ def provision(root: Path, cards: Iterable[str] | None = None) -> Provisioned:
     out = Provisioned(root)
     all_cards = load_cards()
     chosen = [all_cards[n] for n in cards] if cards is not None else list(all_cards.values())
-    for sub in ("tokens", "ca", "untrusted", "certs", "crls"):
+    for sub in ("tokens", "ca", "ca-keys", "untrusted", "certs", "crls"):
         shutil.rmtree(root / sub, ignore_errors=True)
         (root / sub).mkdir(parents=True, mode=0o700)
     out.softhsm2_conf.write_text(
@@ -155,9 +164,11 @@ def provision(root: Path, cards: Iterable[str] | None = None) -> Provisioned:
     env = out.env()
     cas: dict[str, Ca] = {"dnie": make_ca("dnie"), "aoc": make_ca("aoc")}
     untrusted = make_ca("dnie", trusted=False)
-    (out.ca_dir / "ovac-test-dnie-ca.pem").write_bytes(cas["dnie"].pem())
-    (out.ca_dir / "ovac-test-aoc-ca.pem").write_bytes(cas["aoc"].pem())
+    for kind, ca in cas.items():
+        out.ca_cert_path(kind).write_bytes(ca.pem())
     (out.untrusted_dir / "ovac-test-untrusted-ca.pem").write_bytes(untrusted.pem())
+    for kind, ca in cas.items():
+        _write_key(out.ca_key_path(kind), ca.key)
 
     manifest: dict[str, dict[str, str]] = {}
     revoked: list[x509.Certificate] = []

@@ -135,7 +135,7 @@ class CardBridge:
             self.readers.add(event.reader)
             if self._told_no_reader:
                 self._told_no_reader = False
-                self.app.notify(messages.reader_back(), timeout=5)
+                self.app.notify(messages.reader_back(), timeout=5, markup=False)
         elif isinstance(event, ReaderRemoved):
             self.readers.discard(event.reader)
             if session is not None and session.reader == event.reader:
@@ -150,7 +150,7 @@ class CardBridge:
         if not self.readers and not self._told_no_reader:
             self._told_no_reader = True
             log.warning("no card reader connected")
-            self.app.notify(messages.no_reader(), severity="warning", timeout=30)
+            self.app.notify(messages.no_reader(), severity="warning", timeout=30, markup=False)
 
     def _card_inserted(self, event: CardInserted) -> None:
         from kiosk.login.screen import LoginScreen

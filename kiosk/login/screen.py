@@ -7,7 +7,9 @@ its first frame. The login challenge is fetched while the PIN is typed (`kiosk.l
 the PIN's Enter costs one signature and one request. The PIN goes from the pad's `Submitted` message
 straight into the login worker's one call and is dropped there. Taking the card out at any moment ends
 the session (the bridge sees the removal); a login that completes after that is revoked at once, so no
-backend session outlives the card.
+backend session outlives the card. Every text goes to its widget through `widgets.plain.plain()`: the
+holder's names and the greeting come from a certificate anyone can make, shown before the backend has
+checked its chain.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from kiosk.login.challenge import EarlyChallenge
 from kiosk.screens.base import KioskScreen
 from kiosk.session import CitizenSession
 from widgets.pinpad import PinPad, PinPadLabels
+from widgets.plain import plain
 
 if TYPE_CHECKING:
     from kiosk.login.bridge import CardBridge
@@ -150,8 +153,8 @@ class LoginScreen(KioskScreen):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="login"):
-            yield Static(_("Identification with your card"), id="login-title")
-            yield Static(_("Reading your card… Do not take it out."), id="login-status")
+            yield Static(plain(_("Identification with your card")), id="login-title")
+            yield Static(plain(_("Reading your card… Do not take it out.")), id="login-status")
             yield Static("", id="login-error")
             yield Static("", id="login-holder")
             yield PinPad(
@@ -210,7 +213,10 @@ class LoginScreen(KioskScreen):
 
     # -- helpers ------------------------------------------------------------------------------------------
     def _set(self, widget_id: str, text: str) -> None:
-        self.query_one(f"#{widget_id}", Static).update(text)
+        # Always plain: the holder's names and the greeting come from the card's certificate, which anyone
+        # can make (a home-made card is shown before the backend checks its chain), and a `str` would be
+        # parsed as markup (`[@click=app.quit]` runs an action when touched, `[/]` raises MarkupError).
+        self.query_one(f"#{widget_id}", Static).update(plain(text))
 
     def _show_pad(self, shown: bool) -> None:
         # Its own `display`, not a class on the screen: a class change restyles every widget below it

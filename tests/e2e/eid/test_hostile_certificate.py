@@ -1,0 +1,106 @@
+"""A home-made card whose certificate names hold markup and a terminal control, on the real stack
+(pcscd + vpcd + SoftHSM2 + the reference backend): the login screen and the greeting show the names as
+they are, nothing in them runs.
+
+The card is test-only (`eid.testcards.extra`): provisioned by this test into the stack's folder with the
+folder's trusted test CA and removed after it, so the trainers' list never shows it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from devstack.backend import BackendInfo
+from devstack.pcsc import PcscInfo
+from eid.identity import citizen_from_certificate
+from eid.testcards import extra
+from eid.testcards.control import TestCardControl
+from kiosk.app import KioskApp
+from kiosk.login import LoginScreen
+from tests.e2e.eid.conftest import card_settings, flat_text, wait_for_words
+from tests.fixtures.app import screen_text, wait_until
+from widgets.plain import shown
+
+CARD = extra.HOSTILE_NAMES
+PIN = "Prova2026"
+#: Where the screenshot link in the card's given name would write.
+SCREENSHOT_DIR = Path("/some/dir")
+
+
+@pytest.fixture
+def hostile_card(
+    pcsc_stack: PcscInfo, eid_backend: BackendInfo, testcards: TestCardControl
+) -> Iterator[tuple[PcscInfo, BackendInfo, str, str]]:
+    """The card provisioned; (stack, backend, holder's full name, greeting name) as the kiosk reads them."""
+    with extra.added(pcsc_stack.cards, CARD) as creds:
+        citizen = citizen_from_certificate(creds.auth_cert.public_bytes(Encoding.DER))
+        yield pcsc_stack, eid_backend, citizen.full_name, citizen.display_name
+
+
+def where(app: Any, text: str) -> tuple[int, int]:
+    """The screen cell where `text` starts (it must fit on one line)."""
+    for y, strip in enumerate(app.screen._compositor.render_strips()):
+        x = strip.text.find(text)
+        if x >= 0:
+            return x, y
+    raise AssertionError(f"{text!r} is not on one line of the screen:\n{screen_text(app)}")
+
+
+def test_the_card_carries_the_hostile_names(hostile_card: tuple[PcscInfo, BackendInfo, str, str]) -> None:
+    _, _, full_name, greeting_name = hostile_card
+    for markup in (extra.QUIT_MARKUP, extra.SCREENSHOT_MARKUP, extra.LONE_CLOSE, extra.MISMATCHED):
+        assert markup in full_name
+    assert extra.CLEAR_SCREEN in full_name
+    assert extra.SCREENSHOT_MARKUP.lower() in greeting_name.lower()
+
+
+async def test_hostile_names_are_shown_literally_and_run_nothing(
+    hostile_card: tuple[PcscInfo, BackendInfo, str, str], tmp_path: Path
+) -> None:
+    pcsc, server, full_name, greeting_name = hostile_card
+    assert not SCREENSHOT_DIR.exists()
+    settings = card_settings(tmp_path, server, pcsc, language="ca")
+    app = KioskApp(settings)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await pilot.pause(0.3)
+        pcsc.control.insert(CARD.name)
+        # The holder, literally: every bracket as written, ESC as its visible picture.
+        literal = shown(full_name)
+        assert "\N{SYMBOL FOR ESCAPE}[2J" in literal
+        await wait_for_words(pilot, app, literal)
+        assert isinstance(app.screen, LoginScreen)
+        assert "\x1b" not in screen_text(app)
+
+        # Touch the would-be links: nothing runs.
+        for target in ("TOCA", "FOTO"):
+            x, y = where(app, target)
+            await pilot.click(offset=(x + 1, y))
+            await pilot.pause(0.2)
+            assert app.is_running and app.return_code is None
+            assert isinstance(app.screen, LoginScreen)
+        assert not SCREENSHOT_DIR.exists()
+
+        # The PIN goes to the backend, which accepts the chain (the trusted test CA issued the card): the
+        # greeting shows the given name literally too.
+        await pilot.press(*PIN)
+        await pilot.press("enter")
+        await wait_for_words(pilot, app, f"Hola, {shown(greeting_name)}")
+        session = app.session
+        assert session is not None and session.token is not None
+        x, y = where(app, "foto")
+        await pilot.click(offset=(x + 1, y))
+        await pilot.pause(0.2)
+        assert app.is_running and app.return_code is None
+        assert not SCREENSHOT_DIR.exists()
+
+        await wait_until(pilot, lambda: not isinstance(app.screen, LoginScreen))
+        pcsc.control.remove()
+        await wait_until(pilot, lambda: app.session is None, timeout=3)
+        assert "TOCA AQUI" not in flat_text(app)
+    assert app.return_code in (None, 0)
+    assert not SCREENSHOT_DIR.exists()
