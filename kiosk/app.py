@@ -17,11 +17,12 @@ from typing import Any, ClassVar
 from textual import events, on
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.worker import Worker, WorkerState
 
-from kiosk import procedures
+from kiosk import crash, procedures
 from kiosk.backend.client import BackendClient
 from kiosk.catalogue import CatalogueScreen
 from kiosk.config import Settings
@@ -90,6 +91,7 @@ class KioskApp(App[None], inherit_bindings=False):
         self._idle_warning: IdleWarning | None = None
         self._chord: list[float] = []
         self._staff_open = False
+        self._crashes = crash.CrashCounter()
         #: Wrong staff PINs and the wait they impose, for every PIN modal (closing one skips no wait).
         self.staff_lock = StaffLock(settings.staff.wrong_pin_delay_seconds)
         set_language(settings.ui.default_language)
@@ -106,6 +108,7 @@ class KioskApp(App[None], inherit_bindings=False):
             self.card_bridge = install_card_watcher(self)
 
     def on_unmount(self) -> None:
+        self._wipe_at_exit()  # every way out (staff, a crash, a signal) comes through here
         if self.card_bridge is not None:
             self.card_bridge.stop()
 
@@ -148,7 +151,10 @@ class KioskApp(App[None], inherit_bindings=False):
         session, self.session = self.session, None
         card_in = bool(session and session.reader) and reason is EndReason.FINISHED
         if session is not None:
+            token = session.token
             session.wipe(reason)
+            if token is not None:  # any token (a weak identification's too); revoking twice is harmless
+                crash.revoke(self.backend, token)
         self._idle_warning = None
         self._reset_screens()
         if reason is EndReason.FINISHED:
@@ -258,7 +264,60 @@ class KioskApp(App[None], inherit_bindings=False):
     def _worker_failed(self, event: Worker.StateChanged) -> None:
         if event.state is not WorkerState.ERROR:
             return
-        error = event.worker.error
-        # Staff get the type and the worker's name; the message itself may carry citizen data.
-        log.error("worker %r failed: %s", event.worker.name, type(error).__name__)
+        # Staff get the worker's name, the type and the frames; the message itself may carry citizen data.
+        log.error("worker %r failed", event.worker.name)
+        self.crashed(event.worker.error or RuntimeError("worker failed"), fail_tests=False)
+
+    # ----------------------------------------------------------------- crashes (see kiosk.crash)
+    def _handle_exception(self, error: Exception) -> None:
+        """Where Textual sends every exception nothing caught (message loops, timers, workers with
+        `exit_on_error`). Textual's own closes the app and prints a traceback with every frame's locals on
+        the citizen's screen; there is no public hook for it, so this private method is overridden
+        (pinned by tests/e2e/shell/test_crash.py)."""
+        self.crashed(error)
+
+    async def _on_message(self, message: Message) -> None:
+        # An exception in one of the App's own handlers stops the App's message loop, hence the kiosk,
+        # once `_handle_exception` returns: caught here first, the kiosk goes on (private, pinned too).
+        try:
+            await super()._on_message(message)
+        except Exception as error:
+            self.crashed(error)
+
+    def crashed(self, error: BaseException, *, fail_tests: bool = True) -> None:
+        """An unexpected exception: the session ends (wiped, token revoked, screens gone), the plain error
+        screen shows, the detail goes to the log; after too many in a row, or with no screen to show it
+        on (starting, closing), the kiosk exits without a traceback, wiped, for its supervisor to restart.
+        """
+        error = crash.unwrap(error)
+        log.error("unexpected error, the session ends: %s", crash.report(error))
+        if fail_tests and self._exception is None and isinstance(error, Exception):
+            # Textual's test harness raises it when the test's app closes: a crash still fails a test.
+            self._exception = error
+        self._crashes.add()
+        if not self.is_running or self._crashes.many():
+            self._wipe_at_exit()
+            self.exit(return_code=1)
+            return
+        self.end_session(EndReason.ERROR)
+        self.set_timer(crash.ERROR_SCREEN_DELAY_SECONDS, self._show_crash)
+
+    def _show_crash(self) -> None:
+        if not self.screen_stack[0].is_running:
+            # The attract screen itself failed: its message loop has stopped for good, and Textual cannot
+            # replace the bottom screen of the stack (`switch_screen` fails on it). Nobody could start a
+            # visit any more: the kiosk exits, wiped, and its supervisor starts it again.
+            log.error("the attract screen failed: the kiosk exits to be started again")
+            self._wipe_at_exit()
+            self.exit(return_code=1)
+            return
         self.show_error(_("The kiosk could not complete this step. Please try again, or ask at the counter."))
+
+    def _wipe_at_exit(self) -> None:
+        session, self.session = self.session, None
+        if session is None:
+            return
+        token = session.token
+        session.wipe(EndReason.EXIT)
+        if token is not None:
+            crash.revoke(self.backend, token, wait=crash.EXIT_REVOKE_SECONDS)

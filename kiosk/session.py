@@ -28,6 +28,7 @@ class EndReason(Enum):
     IDLE = "idle"
     STAFF = "staff"
     ERROR = "error"
+    EXIT = "exit"
 
 
 WipeListener = Callable[["CitizenSession", EndReason], None]

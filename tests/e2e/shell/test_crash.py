@@ -1,0 +1,403 @@
+"""An unexpected exception never shows a traceback to a citizen: the session ends (temp folder gone, backend
+token revoked), the plain error screen shows, the detail goes to the log, and the kiosk goes on for the
+next citizen. Every way out of the app wipes the session too.
+
+Pilot drives the app against the reference backend over real HTTP (the token must answer 401 once
+revoked); the terminal itself is read through tmux, whose pane gets every byte the kiosk writes.
+Textual's test harness still raises a crash when the test's app closes (the kiosk records it for that):
+`pytest.raises` around the app says the crash was expected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual import on
+from textual.app import ComposeResult
+from textual.pilot import Pilot
+from textual.widgets import Button, Static
+
+from devstack.backend import BackendInfo
+from kiosk import crash
+from kiosk.app import KioskApp
+from kiosk.backend.client import BackendClient, BackendError
+from kiosk.catalogue import CatalogueScreen
+from kiosk.config import Settings
+from kiosk.screens.attract import AttractScreen
+from kiosk.screens.base import KioskScreen
+from kiosk.screens.error import ErrorModal
+from kiosk.session import EndReason
+from tests.fixtures.app import make_settings, wait_for_text, wait_until
+
+#: What the failing handler's exception says: citizen data, which must reach neither screen nor log.
+SECRET = "CARMEN ESPAÑOLA 12345678Z"
+ERROR_TEXT = "No s'ha pogut completar aquest pas"
+#: A person of the demo padró (eid/testcards/citizens.toml), for a real weak-identification token.
+WEAK = ("12345678Z", date(1980, 4, 15), "08301")
+
+
+class Boom(RuntimeError):
+    pass
+
+
+class ProcedureStep(KioskScreen):
+    """A step of a procedure whose button handler fails as a bug would."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(f"Dades de {SECRET}", id="citizen-data")
+        yield Button("Continua", id="next")
+
+    @on(Button.Pressed, "#next")
+    def _next(self) -> None:
+        citizen = SECRET  # a local a traceback with locals would print
+        raise Boom(f"no address for {citizen}")
+
+
+@asynccontextmanager
+async def crashing(app: KioskApp) -> AsyncIterator[Pilot[None]]:
+    """`app.run_test()` for an app that meets a `Boom`. Textual's harness raises the crash when the app
+    closes, over any failure of the test's own block: that failure is raised instead."""
+    failure: Exception | None = None
+    crashed = False
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            try:
+                yield pilot
+            except Exception as exc:
+                failure = exc
+    except Boom:
+        crashed = True
+    if failure is not None:
+        raise failure
+    assert crashed, "the app met no crash"
+
+
+def backend_settings(tmp_path: Path, server: BackendInfo) -> Settings:
+    return make_settings(
+        tmp_path,
+        kiosk={"id": server.kiosk_id},
+        backend={"url": server.url, "kiosk_key": server.kiosk_key},
+    )
+
+
+def token_alive(settings: Settings, token: str) -> bool:
+    try:
+        BackendClient(settings).deixalleria_summary(token)
+    except BackendError:
+        return False
+    return True
+
+
+async def wait_revoked(pilot: Any, settings: Settings, token: str) -> None:
+    deadline = time.monotonic() + 10
+    while token_alive(settings, token):
+        assert time.monotonic() < deadline, "the backend session was not revoked"
+        await pilot.pause(0.1)
+
+
+async def visit_with_token(app: KioskApp, pilot: Any, settings: Settings) -> tuple[Path, str]:
+    """A visit identified by a real backend token, with a document in the session's temp folder."""
+    app.start_visit()
+    await pilot.pause()
+    session = app.session
+    assert session is not None
+    session.token = BackendClient(settings).login_weak(*WEAK).token
+    assert token_alive(settings, session.token)
+    (session.temp_dir / "volant.pdf").write_bytes(b"%PDF-1.7 citizen document")
+    return session.temp_dir, session.token
+
+
+async def test_crash_in_a_procedure_step_ends_the_session_and_the_kiosk_goes_on(
+    backend_server: BackendInfo, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    settings = backend_settings(tmp_path, backend_server)
+    app = KioskApp(settings, watch_cards=False)
+    async with crashing(app) as pilot:
+        temp, token = await visit_with_token(app, pilot, settings)
+        session = app.session
+        await app.push_screen(ProcedureStep())
+        await wait_for_text(pilot, app, SECRET)
+        await pilot.click("#next")
+        shown = await wait_for_text(pilot, app, ERROR_TEXT)
+        assert isinstance(app.screen, ErrorModal)
+        for trace in ("Traceback", "Boom", SECRET, "citizen"):
+            assert trace not in shown
+        assert session is not None and session.ended is EndReason.ERROR
+        assert app.session is None and not temp.exists()
+        await wait_revoked(pilot, settings, token)
+        assert app.is_running
+
+        await pilot.click("#error-ok")
+        await wait_until(pilot, lambda: isinstance(app.screen, AttractScreen))
+        await pilot.click("#start")  # the next citizen
+        await wait_for_text(pilot, app, "Acabar i sortir")
+        assert app.session is not None and app.session is not session
+    assert app.return_code in (None, 0)
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR)
+    assert "unexpected error" in logged and "Boom" in logged and "_next" in logged
+    assert SECRET not in caplog.text and "12345678Z" not in caplog.text
+
+
+async def test_crash_in_an_app_handler_leaves_the_app_answering(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = KioskApp(make_settings(tmp_path), watch_cards=False)
+    launched: list[str] = []
+
+    def launch(_app: Any, code: str) -> bool:
+        if not launched:
+            launched.append(code)
+            raise Boom(SECRET)
+        launched.append(code)
+        return True
+
+    monkeypatch.setattr("kiosk.procedures.launch", launch)
+    async with crashing(app) as pilot:
+        app.start_visit()
+        await pilot.pause()
+        app.screen.post_message(CatalogueScreen.ProcedureChosen(procedure_code="bustia"))
+        await wait_for_text(pilot, app, ERROR_TEXT)
+        assert app.session is None
+        await pilot.click("#error-ok")
+        await wait_until(pilot, lambda: isinstance(app.screen, AttractScreen))
+        await pilot.click("#start")
+        await wait_for_text(pilot, app, "Acabar i sortir")
+        app.screen.post_message(CatalogueScreen.ProcedureChosen(procedure_code="bustia"))
+        await wait_until(pilot, lambda: launched == ["bustia", "bustia"])  # the app still handles it
+        assert app.is_running
+
+
+async def test_crash_in_the_attract_screen_exits_wiped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Its message loop stops for good and Textual cannot replace the bottom screen: the kiosk exits (for its
+    # supervisor to start it again), wiped, with no traceback.
+    app = KioskApp(make_settings(tmp_path), watch_cards=False)
+
+    def home_screen(self: KioskApp) -> Any:
+        assert self.session is not None
+        (self.session.temp_dir / "volant.pdf").write_bytes(b"%PDF-1.7")
+        raise Boom(SECRET)
+
+    monkeypatch.setattr(KioskApp, "home_screen", home_screen)
+    async with crashing(app) as pilot:
+        await pilot.click("#start")  # the attract screen's handler fails
+        # Not Pilot's pauses: they wait for the failed screen, which answers nothing any more.
+        deadline = time.monotonic() + 10
+        while app.is_running:
+            assert time.monotonic() < deadline, "the kiosk did not exit"
+            await asyncio.sleep(0.05)
+    assert app.return_code == 1
+    assert app.session is None
+    assert not list((tmp_path / "sessions").glob("ovac-*"))
+
+
+async def test_failed_worker_ends_the_session(backend_server: BackendInfo, tmp_path: Path) -> None:
+    settings = backend_settings(tmp_path, backend_server)
+    app = KioskApp(settings, watch_cards=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        temp, token = await visit_with_token(app, pilot, settings)
+
+        def fail() -> None:
+            raise Boom(SECRET)
+
+        app.run_worker(fail, thread=True, exit_on_error=False, name="failing")
+        shown = await wait_for_text(pilot, app, ERROR_TEXT)
+        assert SECRET not in shown and "Traceback" not in shown
+        assert app.session is None and not temp.exists()
+        await wait_revoked(pilot, settings, token)
+
+
+async def test_worker_with_exit_on_error_does_not_close_the_kiosk(tmp_path: Path) -> None:
+    app = KioskApp(make_settings(tmp_path), watch_cards=False)
+    async with crashing(app) as pilot:
+        app.start_visit()
+
+        def fail() -> None:
+            raise Boom(SECRET)
+
+        app.run_worker(fail, thread=True, exit_on_error=True)
+        await wait_for_text(pilot, app, ERROR_TEXT)
+        assert app.is_running and app.session is None
+
+
+async def test_too_many_crashes_exit_wiped_without_a_traceback(tmp_path: Path) -> None:
+    app = KioskApp(make_settings(tmp_path), watch_cards=False)
+    async with crashing(app) as pilot:
+        app.start_visit()
+        assert app.session is not None
+        temp = app.session.temp_dir
+        for _ in range(crash.MAX_CRASHES + 1):
+            app.call_later(lambda: (_ for _ in ()).throw(Boom(SECRET)))
+            await pilot.pause(0.1)
+        await wait_until(pilot, lambda: not app.is_running)
+    assert app.return_code == 1
+    assert not temp.exists()
+
+
+@pytest.mark.parametrize("how", ["exit", "shutdown"])
+async def test_every_exit_wipes_the_session(how: str, backend_server: BackendInfo, tmp_path: Path) -> None:
+    settings = backend_settings(tmp_path, backend_server)
+    app = KioskApp(settings, watch_cards=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        temp, token = await visit_with_token(app, pilot, settings)
+        session = app.session
+        if how == "exit":
+            app.exit()
+        else:
+            app.shutdown()
+        await pilot.pause()
+    assert session is not None and session.ended is not None
+    assert not temp.exists()
+    assert not token_alive(settings, token)
+
+
+def test_report_has_frames_not_values() -> None:
+    try:
+        try:
+            citizens: dict[str, str] = {}
+            citizens[SECRET]
+        except KeyError as inner:
+            raise Boom(SECRET) from inner
+    except Boom as error:
+        text = crash.report(error)
+    assert "Boom" in text and "KeyError" in text and "test_report_has_frames_not_values" in text
+    assert "12345678Z" not in text
+    assert SECRET not in text
+
+
+# -- the real terminal ------------------------------------------------------------------------------------
+FAILING_KIOSK = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+
+    from textual.widgets import Button, Static
+
+    from kiosk import logsetup
+    from kiosk.app import KioskApp
+    from kiosk.config import load
+    from kiosk.screens.base import KioskScreen
+
+    SECRET = {secret!r}
+    visits = []
+
+
+    class ProcedureStep(KioskScreen):
+        def compose(self):
+            yield Static(f"Dades de {{SECRET}}")
+            yield Button("Continua", id="next")
+
+        def on_mount(self):
+            super().on_mount()
+            self.query_one("#next").focus()
+
+        def on_button_pressed(self, event):
+            if event.button.id == "next":
+                citizen = SECRET
+                raise RuntimeError(citizen)
+            super().on_button_pressed(event)
+
+
+    class FailingKiosk(KioskApp):
+        def home_screen(self):
+            visits.append(1)
+            return ProcedureStep() if len(visits) == 1 else super().home_screen()
+
+
+    logsetup.setup(file=Path(sys.argv[2]), stderr=False)
+    FailingKiosk(load(Path(sys.argv[1]))).run()
+    """
+)
+
+
+class Pane:
+    """A tmux pane running `command`, every byte it writes also kept in `raw`."""
+
+    def __init__(self, command: str, raw: Path, size: tuple[int, int] = (100, 30)) -> None:
+        self.name = f"ovac-{uuid.uuid4().hex[:8]}"
+        self.socket = f"ovac-test-{self.name}"
+        self.raw = raw
+        self._tmux("new-session", "-d", "-s", self.name, "-x", str(size[0]), "-y", str(size[1]), command)
+        self._tmux("set-option", "-t", self.name, "remain-on-exit", "on")
+        self._tmux("pipe-pane", "-t", self.name, "-o", f"cat >> {raw}")
+
+    def _tmux(self, *args: str) -> str:
+        done = subprocess.run(
+            ["tmux", "-L", self.socket, *args],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            env=os.environ.copy(),
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"tmux {args[0]} failed: {done.stderr.strip()}")
+        return done.stdout
+
+    def screen(self) -> str:
+        return self._tmux("capture-pane", "-p", "-t", self.name)
+
+    def send(self, *keys: str) -> None:
+        self._tmux("send-keys", "-t", self.name, *keys)
+
+    def wait_for(self, text: str, timeout: float = 30.0) -> str:
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if text in " ".join(screen.split()):
+                return screen
+            time.sleep(0.2)
+        raise AssertionError(f"{text!r} did not appear; the terminal shows:\n{screen}")
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=20)
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is installed by `make test`")
+def test_terminal_shows_no_traceback(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, eid={"readers": ["OVAC crash test: no reader"]})
+    assert settings.source is not None
+    script = tmp_path / "failing_kiosk.py"
+    script.write_text(FAILING_KIOSK.format(secret=SECRET))
+    log_file, raw = tmp_path / "kiosk.log", tmp_path / "pane.raw"
+    root = Path(__file__).resolve().parents[3]
+    pane = Pane(
+        f"cd {root} && env TERM=xterm-256color {sys.executable} {script} {settings.source} {log_file}", raw
+    )
+    try:
+        pane.wait_for("Introduïu la targeta")
+        pane.send("Enter")  # "Començar"
+        shown = pane.wait_for(SECRET)  # a procedure's step with the citizen's data
+        pane.send("Enter")  # "Continua": its handler fails
+        shown = pane.wait_for(ERROR_TEXT)
+        pane.send("Enter")  # OK
+        pane.wait_for("Introduïu la targeta")
+        pane.send("Enter")  # the next citizen starts a visit
+        shown += pane.wait_for("Acabar i sortir")
+    finally:
+        pane.close()
+    written = raw.read_bytes()
+    assert written, "the pane's bytes were not captured"
+    for trace in ("Traceback", "RuntimeError", SECRET, "citizen"):
+        assert trace not in shown
+    for trace in ("Traceback", "RuntimeError", "citizen = SECRET"):
+        assert trace.encode() not in written
+    logged = log_file.read_text(encoding="utf-8")
+    assert "unexpected error" in logged and "RuntimeError" in logged and "on_button_pressed" in logged
+    assert "12345678Z" not in logged and SECRET not in logged
