@@ -5,7 +5,9 @@
 /run/ovac-kiosk/pcscd.users.json: a pcscd some devstack started is stopped by its last user, never under
 another test run or the demo; a pcscd nobody here started is never stopped. It provisions the test cards
 (test PKI + one SoftHSM2 token per card) into a private folder,
-starts the test-card daemon, and sets SOFTHSM2_CONF and OVAC_TESTCARDS_DIR in this process's
+starts the test-card daemon (which dies with the process that started it, so that a killed test run
+leaves no card in a reader; one left by an older run is stopped at the next start), and sets
+SOFTHSM2_CONF and OVAC_TESTCARDS_DIR in this process's
 environment for its duration (children inherit them; `PcscInfo.env` has them too), so the kiosk with
 `[eid] pkcs11_module = /usr/lib/softhsm/libsofthsm2.so` finds the cards' tokens.
 
@@ -42,6 +44,19 @@ _START_LOCK = Path("/run/ovac-kiosk/pcscd.lock")
 #: Who uses the shared pcscd: {"pcscd_pid": pid started by a devstack or null, "users": [pids]}. Read
 #: and written under _START_LOCK, so that the last user (not merely the starter) stops it.
 _USERS_FILE = Path("/run/ovac-kiosk/pcscd.users.json")
+#: The test-card daemon of the stack holding the readers: {"pid": ..., "started": ...}. A daemon still
+#: alive when the next stack takes the readers lost its stack (killed) and holds its cards in the readers.
+_DAEMON_FILE = Path("/run/ovac-kiosk/testcards.daemon.json")
+#: Runs the test-card daemon so that it gets SIGTERM when the thread that started it dies, even by
+#: SIGKILL (prctl PR_SET_PDEATHSIG, set after exec: no preexec_fn in a threaded parent).
+_DAEMON_LAUNCHER = (
+    "import ctypes, os, signal, sys\n"
+    "ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)\n"
+    "if os.getppid() != int(sys.argv[1]):\n"
+    "    sys.exit('the process that started the test-card daemon is gone')\n"
+    "from eid.testcards.daemon import main\n"
+    "sys.exit(main(sys.argv[2:]))\n"
+)
 
 
 class PcscdError(RuntimeError):
@@ -176,6 +191,7 @@ class PcscInfo:
             data = _read_users()
             assert self.pcscd.process is not None
             data["pcscd_pid"] = self.pcscd.process.pid
+            data["pcscd_started"] = started_at(self.pcscd.process.pid)
             _write_users(data)
 
 
@@ -189,16 +205,51 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def started_at(pid: int) -> int | None:
+    """When the process started (clock ticks since boot, /proc/PID/stat field 22), None if it is gone: a
+    pid alive with another start time is an unrelated process that was given the number again."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    if fields[0] in ("Z", "X"):
+        return None  # exited, not yet reaped
+    return int(fields[19])
+
+
+def _same_process(pid: int, started: int | None) -> bool:
+    """The process recorded as (pid, started) still runs (files from before start times: pid alone)."""
+    if started is None:
+        return _alive(pid)
+    return started_at(pid) == started
+
+
 def _read_users() -> dict[str, Any]:
+    """The users file, without the users and the pcscd that are gone (a killed run leaves its pid; a pid
+    given again to another process counts as gone too)."""
     try:
         data: dict[str, Any] = json.loads(_USERS_FILE.read_text())
     except (OSError, ValueError):
         data = {}
-    data["users"] = [p for p in data.get("users", []) if _alive(int(p))]
+    # Users stay plain pids (what older stacks read); their start times beside them, by pid.
+    started: dict[str, int | None] = data.get("started") or {}
+    data["users"] = [int(p) for p in data.get("users", []) if _same_process(int(p), started.get(str(p)))]
+    data["started"] = {str(p): started.get(str(p)) for p in data["users"]}
     pcscd_pid = data.get("pcscd_pid")
-    if pcscd_pid is not None and not _alive(int(pcscd_pid)):
+    if pcscd_pid is not None and not (
+        _same_process(int(pcscd_pid), data.get("pcscd_started")) and _command(int(pcscd_pid)) == "pcscd"
+    ):
         data["pcscd_pid"] = None
+    if data.get("pcscd_pid") is None:
+        data["pcscd_started"] = None
     return data
+
+
+def _command(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
 
 
 def _write_users(data: dict[str, Any]) -> None:
@@ -213,7 +264,9 @@ def _acquire_pcscd(pcscd: Pcscd) -> None:
             pcscd.start()
             assert pcscd.process is not None
             data["pcscd_pid"] = pcscd.process.pid
+            data["pcscd_started"] = started_at(pcscd.process.pid)
         data["users"].append(os.getpid())
+        data["started"][str(os.getpid())] = started_at(os.getpid())
         _write_users(data)
 
 
@@ -222,13 +275,14 @@ def _release_pcscd(pcscd: Pcscd) -> None:
     with _start_lock():
         data = _read_users()
         data["users"] = [p for p in data["users"] if p != os.getpid()]
+        data["started"].pop(str(os.getpid()), None)
         if not data["users"] and data.get("pcscd_pid"):
             if pcscd.process is not None and pcscd.process.pid == data["pcscd_pid"]:
                 pcscd.stop()
             else:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(int(data["pcscd_pid"]), signal.SIGTERM)
-            data["pcscd_pid"] = None
+            data["pcscd_pid"] = data["pcscd_started"] = None
         elif pcscd.process is not None:
             # Others still use the pcscd this process started: leave it running for them (the last one
             # stops it), and stop waiting for it here.
@@ -250,7 +304,7 @@ def _start_lock() -> Iterator[None]:
 def _start_daemon(root: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
     log = open(root / "daemon.log", "ab")
     daemon = subprocess.Popen(
-        [sys.executable, "-m", "eid.testcards.daemon", str(root)],
+        [sys.executable, "-c", _DAEMON_LAUNCHER, str(os.getpid()), str(root)],
         env={**os.environ, **env},
         stdout=log,
         stderr=log,
@@ -268,6 +322,35 @@ def _start_daemon(root: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
         time.sleep(0.05)
     daemon.kill()
     raise RuntimeError("the test-card daemon did not start")
+
+
+def stop_orphaned_daemon(record: Path = _DAEMON_FILE, timeout: float = 5.0) -> int | None:
+    """Stop the test-card daemon `record` names if it still runs (its stack was killed: its cards are
+    still in the readers); the pid stopped, or None. Call it holding the readers lock."""
+    try:
+        data = json.loads(record.read_text())
+        pid, started = int(data["pid"]), int(data["started"])
+    except (OSError, ValueError, KeyError, TypeError):
+        record.unlink(missing_ok=True)
+        return None
+    record.unlink(missing_ok=True)
+    if started_at(pid) != started:
+        return None  # gone, or the number belongs to another process now
+    os.kill(pid, signal.SIGTERM)  # the daemon takes its cards out of the readers and exits
+    deadline = time.monotonic() + timeout
+    while started_at(pid) == started:
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)  # its vpcd connections close with it: the cards go too
+            break
+        time.sleep(0.05)
+    return pid
+
+
+def _record_daemon(daemon: subprocess.Popen[bytes], record: Path = _DAEMON_FILE) -> None:
+    record.parent.mkdir(parents=True, exist_ok=True)
+    tmp = record.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"pid": daemon.pid, "started": started_at(daemon.pid)}))
+    tmp.replace(record)
 
 
 _READERS_LOCK = Path("/run/ovac-kiosk/vpcd-readers.lock")
@@ -331,7 +414,11 @@ def _running(*, root: Path | None, announce: bool, set_env: bool) -> Iterator[Pc
         acquired = True
         cards = provision(workdir)
         env = cards.env()
+        orphan = stop_orphaned_daemon()
+        if orphan is not None:
+            print(f"devstack.pcsc: stopped test-card daemon {orphan} left by a killed run", file=sys.stderr)
         daemon = _start_daemon(workdir, env)
+        _record_daemon(daemon)
         if set_env:
             os.environ.update(env)
         if announce:
@@ -352,6 +439,8 @@ def _running(*, root: Path | None, announce: bool, set_env: bool) -> Iterator[Pc
             except subprocess.TimeoutExpired:
                 daemon.kill()
                 daemon.wait()
+        if daemon is not None:
+            _DAEMON_FILE.unlink(missing_ok=True)
         if acquired:
             _release_pcscd(pcscd)
         if set_env:
