@@ -6,6 +6,8 @@ from __future__ import annotations
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from widgets.plain import plain
+
 #: From this share of the limit on, the counter is shown as a warning.
 WARN_AT = 0.9
 
@@ -35,6 +37,6 @@ class CharCounter(Static):
         self._show()
 
     def _show(self) -> None:
-        self.update(f"{self.count} / {self.limit}")
+        self.update(plain(f"{self.count} / {self.limit}"))
         self.set_class(self.count > self.limit, "-over")
         self.set_class(WARN_AT * self.limit <= self.count <= self.limit, "-near")

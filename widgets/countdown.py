@@ -10,6 +10,8 @@ from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widgets import Static
 
+from widgets.plain import plain
+
 
 class Countdown(Static):
     """Counts down from `seconds`; the text is `template.format(seconds=n)`; posts `Finished` at zero."""
@@ -44,4 +46,4 @@ class Countdown(Static):
         self._show()
 
     def _show(self) -> None:
-        self.update(self._template.format(seconds=self.remaining))
+        self.update(plain(self._template.format(seconds=self.remaining)))

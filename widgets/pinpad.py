@@ -20,12 +20,15 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events, on
 from textual.app import ComposeResult
+from textual.content import Content
 from textual.geometry import Offset, Size
 from textual.message import Message
 from textual.reactive import var
 from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static
+
+from widgets.plain import plain
 
 MIN_LENGTH = 8
 MAX_LENGTH = 16
@@ -313,9 +316,9 @@ class PinPad(Widget):
 
     # -- composition ----------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield Static(self.labels.prompt, id="pin-prompt")
+        yield Static(plain(self.labels.prompt), id="pin-prompt")
         yield PinField(self._dots(), id="pin-dots")
-        yield Static(self.labels.hint, id="pin-hint")
+        yield Static(plain(self.labels.hint), id="pin-hint")
         yield PinKeys(self.labels, id="pin-keys")
 
     @property
@@ -323,8 +326,8 @@ class PinPad(Widget):
         """The keys shown: "digits", "lower" or "upper"."""
         return self.query_one(PinKeys).layout_name
 
-    def _dots(self) -> str:
-        return " ".join("●" * len(self._value)) if self._value else " "
+    def _dots(self) -> Content:
+        return Content(" ".join("●" * len(self._value)) if self._value else " ")
 
     @property
     def complete(self) -> bool:

@@ -25,7 +25,7 @@ class StepIndicator(Static):
             raise ValueError(f"step {step} is not between 1 and {total}")
         self.step = step
         self.total = total
-        self.label = label
+        self.step_name = label
         self.template = template
 
     def on_mount(self) -> None:
@@ -36,7 +36,7 @@ class StepIndicator(Static):
         for n in range(1, self.total + 1):
             text.append("● " if n <= self.step else "○ ", style="bold" if n == self.step else "")
         text.append(self.template.format(step=self.step, total=self.total), style="bold")
-        if self.label:
+        if self.step_name:
             text.append(" · ")
-            text.append(self.label)
+            text.append(self.step_name)
         return text

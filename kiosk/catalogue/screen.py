@@ -22,6 +22,7 @@ from kiosk.backend.client import BackendClient, BackendError
 from kiosk.backend.models import Procedure
 from kiosk.i18n import _, current_language
 from kiosk.screens.base import KioskScreen
+from widgets.plain import plain
 
 
 def _fold(text: str) -> str:
@@ -108,7 +109,7 @@ class CatalogueScreen(KioskScreen):
         listing = self.query_one("#catalogue-list", VerticalScroll)
         await listing.remove_children()
         await listing.mount(
-            Static(message.message, id="catalogue-message"),
+            Static(plain(message.message), id="catalogue-message"),
             Button(_("Try again"), id="catalogue-retry", variant="primary", classes="big"),
         )
         await self.query_one("#catalogue-detail", VerticalScroll).remove_children()
@@ -140,9 +141,11 @@ class CatalogueScreen(KioskScreen):
         for procedure in shown:
             if procedure.topic.code != topic:
                 topic = procedure.topic.code
-                widgets.append(Label(procedure.topic.name, classes="topic-heading"))
+                widgets.append(Label(plain(procedure.topic.name), classes="topic-heading"))
             marker = "▶ " if procedure.completable_here else "ⓘ "
-            widgets.append(Button(marker + procedure.title, id=f"proc-{procedure.code}", classes="procedure"))
+            widgets.append(
+                Button(plain(marker + procedure.title), id=f"proc-{procedure.code}", classes="procedure")
+            )
         await listing.mount_all(widgets)
 
     @on(Button.Pressed, ".procedure")
@@ -158,8 +161,8 @@ class CatalogueScreen(KioskScreen):
         detail = self.query_one("#catalogue-detail", VerticalScroll)
         await detail.remove_children()
         parts: list[Static | Label | Button] = [
-            Label(procedure.title, classes="detail-title"),
-            Static(procedure.summary),
+            Label(plain(procedure.title), classes="detail-title"),
+            Static(plain(procedure.summary, lines=True)),
         ]
         if procedure.needs_certificate:
             parts.append(
@@ -176,13 +179,13 @@ class CatalogueScreen(KioskScreen):
             parts.append(Static(_("It cannot be completed at this kiosk."), classes="badge-elsewhere"))
             if procedure.what_to_bring:
                 parts.append(Label(_("What to bring"), classes="detail-heading"))
-                parts.extend(Static(f"• {item}") for item in procedure.what_to_bring)
+                parts.extend(Static(plain(f"• {item}")) for item in procedure.what_to_bring)
             if procedure.where_to_go:
                 parts.append(Label(_("Where to go"), classes="detail-heading"))
-                parts.append(Static(procedure.where_to_go))
+                parts.append(Static(plain(procedure.where_to_go, lines=True)))
             if procedure.hours:
                 parts.append(Label(_("Opening hours"), classes="detail-heading"))
-                parts.append(Static(procedure.hours))
+                parts.append(Static(plain(procedure.hours, lines=True)))
         await detail.mount_all(parts)
         detail.scroll_home(animate=False)
 

@@ -226,8 +226,8 @@ class PrintScreen(KioskModal):
         self.query_one("#print-later", Static).update(
             plain(
                 _(
-                "You can also get this document later on the city's website, at {url} "
-                "(secure verification code, CSV: {csv})."
+                    "You can also get this document later on the city's website, at {url} "
+                    "(secure verification code, CSV: {csv})."
                 ).format(url=self.document.verify_url, csv=self.document.csv)
             )
         )

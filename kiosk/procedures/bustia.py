@@ -24,6 +24,7 @@ from kiosk.procedures.validation import (
     normalise_phone,
     normalise_text,
 )
+from widgets.plain import plain
 
 if TYPE_CHECKING:
     from kiosk.app import KioskApp
@@ -76,7 +77,9 @@ class MessageStep(StepScreen):
         yield Label(_("What do you want to send?"), classes="field-label")
         with RadioSet(id="kind", classes="choice"):
             for code, label in KINDS.items():
-                yield RadioButton(_(label), value=self.flow.data.get("kind") == code, id=f"kind-{code}")
+                yield RadioButton(
+                    plain(_(label)), value=self.flow.data.get("kind") == code, id=f"kind-{code}"
+                )
         yield from self.compose_fields(self.FIELDS)
 
     @on(RadioSet.Changed, "#kind")
@@ -100,7 +103,7 @@ class ContactStep(StepScreen):
         )
         yield from self.compose_fields(self.FIELDS)
         with Vertical(id="consent-box", classes="warning-box"):
-            yield Static(_(CONSENT), id="consent-text")
+            yield Static(plain(_(CONSENT)), id="consent-text")
             yield Checkbox(
                 _("I agree to my contact details being used to answer me"),
                 value=bool(self.flow.data.get("consent")),

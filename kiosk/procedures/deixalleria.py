@@ -21,6 +21,7 @@ from kiosk.procedures import backend as api
 from kiosk.procedures.frame import Flow, ResultStep, ReviewStep, StepScreen
 from kiosk.procedures.identify_weak import STEP as IDENTIFY
 from kiosk.procedures.identify_weak import WeakIdentifyStep
+from widgets.plain import plain
 
 if TYPE_CHECKING:
     from kiosk.app import KioskApp
@@ -104,8 +105,8 @@ class SummaryStep(StepScreen):
         rows.append((_("Visits in {year}").format(year=year - 1), str(s.get("visits_last_year", 0))))
         for label, value in rows:
             with Horizontal(classes="review-row"):
-                yield Label(label, classes="review-label")
-                yield Static(value, classes="review-value")
+                yield Label(plain(label), classes="review-label")
+                yield Static(plain(value), classes="review-value")
         band = bonus.get("band")
         tax_year = bonus.get("tax_year", year)
         if band:
@@ -119,33 +120,35 @@ class SummaryStep(StepScreen):
             text = _(
                 "No waste-tax bonus for {tax_year}: {visits} visits in {last} did not reach the first band."
             ).format(tax_year=tax_year, visits=s.get("visits_last_year", 0), last=year - 1)
-        yield Static(text, id="bonus", classes="headline")
+        yield Static(plain(text), id="bonus", classes="headline")
         following = bonus.get("next_band")
         if following:
             needed = int(following.get("visits_needed") or 0)
             yield Static(
-                ngettext(
-                    "{needed} more visit this year reaches {amount} on next year's tax.",
-                    "{needed} more visits this year reach {amount} on next year's tax.",
-                    needed,
-                ).format(needed=needed, amount=euros(following.get("amount"))),
+                plain(
+                    ngettext(
+                        "{needed} more visit this year reaches {amount} on next year's tax.",
+                        "{needed} more visits this year reach {amount} on next year's tax.",
+                        needed,
+                    ).format(needed=needed, amount=euros(following.get("amount")))
+                ),
                 id="next-band",
             )
         else:
             yield Static(_("This year's visits already reach the highest band."), id="next-band")
         visits = s.get("visits") or []
         if visits:
-            yield Label(_("Visits in {year}").format(year=year), classes="field-label")
+            yield Label(plain(_("Visits in {year}").format(year=year)), classes="field-label")
             for visit in visits:
                 materials = ", ".join(visit.get("materials") or [])
                 yield Static(
-                    f"{api.local_date(visit.get('date'))}  {visit.get('centre', '')}  {materials}",
+                    plain(f"{api.local_date(visit.get('date'))}  {visit.get('centre', '')}  {materials}"),
                     classes="visit",
                 )
         card_button = self._card_action(card)
         if card_button:
-            yield Button(_(card_button), id="card-action", classes="choice")
-        yield Static(self.flow.data.get("print_status", ""), id="print-status")
+            yield Button(plain(_(card_button)), id="card-action", classes="choice")
+        yield Static(plain(self.flow.data.get("print_status", "")), id="print-status")
 
     @staticmethod
     def _card_action(card: dict[str, Any] | None) -> str | None:
@@ -197,7 +200,7 @@ class SummaryStep(StepScreen):
     def _printed(self, outcome: str) -> None:
         self.flow.data["print_status"] = outcome
         for status in self.query("#print-status").results(Static):
-            status.update(outcome)
+            status.update(plain(outcome))
 
     @on(Button.Pressed, "#card-action")
     def _card_action_pressed(self, event: Button.Pressed) -> None:
@@ -224,7 +227,7 @@ class CardRequestStep(StepScreen):
         chosen = self.flow.data.setdefault("delivery", "delivery")
         with RadioSet(id="delivery", classes="choice"):
             for code, label in DELIVERY.items():
-                yield RadioButton(_(label), value=chosen == code, id=f"delivery-{code}")
+                yield RadioButton(plain(_(label)), value=chosen == code, id=f"delivery-{code}")
 
     @on(RadioSet.Changed, "#delivery")
     def _delivery(self, event: RadioSet.Changed) -> None:

@@ -35,6 +35,7 @@ from kiosk.procedures import backend as api
 from kiosk.procedures.validation import Issue, describe
 from kiosk.screens.base import KioskScreen
 from widgets.char_counter import CharCounter
+from widgets.plain import plain
 from widgets.step_indicator import StepIndicator
 
 if TYPE_CHECKING:
@@ -152,7 +153,7 @@ class StepScreen(KioskScreen):
     # --- layout
     def compose(self) -> ComposeResult:
         with Vertical(id="step-frame"):
-            yield Static(_(self.flow.title), id="step-title")
+            yield Static(plain(_(self.flow.title)), id="step-title")
             if self.STEP in self.flow.steps:
                 yield StepIndicator(
                     self.flow.step_number(self.STEP),
@@ -166,9 +167,9 @@ class StepScreen(KioskScreen):
             with Horizontal(id="step-nav"):
                 if self.SHOW_BACK:
                     yield Button(_("Back"), id="step-back", classes="nav")
-                yield Button(self.cancel_label(), id="step-cancel", variant="warning", classes="nav")
+                yield Button(plain(self.cancel_label()), id="step-cancel", variant="warning", classes="nav")
                 if self.SHOW_NEXT:
-                    yield Button(_(self.NEXT_LABEL), id="step-next", variant="primary", classes="nav")
+                    yield Button(plain(_(self.NEXT_LABEL)), id="step-next", variant="primary", classes="nav")
 
     def compose_body(self) -> ComposeResult:
         yield from self.compose_fields(self.FIELDS)
@@ -180,9 +181,9 @@ class StepScreen(KioskScreen):
         for spec in specs:
             value = str(self.flow.data.get(spec.name, ""))
             with Vertical(classes="field", id=f"field-{spec.name}"):
-                yield Label(_(spec.label), classes="field-label")
+                yield Label(plain(_(spec.label)), classes="field-label")
                 if spec.hint:
-                    yield Static(_(spec.hint), classes="field-hint")
+                    yield Static(plain(_(spec.hint)), classes="field-hint")
                 if spec.multiline:
                     area = TextArea(value, id=f"f-{spec.name}", soft_wrap=True, classes="field-input")
                     area.show_line_numbers = False
@@ -250,7 +251,7 @@ class StepScreen(KioskScreen):
 
     def _show_issues(self, spec: FieldSpec, issues: list[Issue]) -> None:
         for error in self.query(f"#e-{spec.name}").results(FieldError):
-            error.update("\n".join(describe(i) for i in issues))
+            error.update(plain("\n".join(describe(i) for i in issues), lines=True))
         for box in self.query(f"#field-{spec.name}"):
             box.set_class(bool(issues), "-invalid")
 
@@ -339,7 +340,7 @@ class ReviewStep(StepScreen):
             self.total = total
 
     def rows(self) -> Iterable[tuple[str, str]]:
-        """(label message id, value) pairs shown for review."""
+        """(label message id, value) pairs shown for review; a value is shown as plain text (`plain`)."""
         return ()
 
     def submit(self) -> Any:
@@ -353,8 +354,8 @@ class ReviewStep(StepScreen):
         yield Static(_("Please check the details. Nothing has been sent yet."), classes="intro")
         for label, value in self.rows():
             with Horizontal(classes="review-row"):
-                yield Label(_(label), classes="review-label")
-                yield Static(value or "—", classes="review-value")
+                yield Label(plain(_(label)), classes="review-label")
+                yield Static(plain(value or "—", lines=True), classes="review-value")
         yield Static("", id="send-status")
         yield ProgressBar(total=100, show_eta=False, id="send-progress", classes="hidden")
 
@@ -431,12 +432,12 @@ class ResultStep(StepScreen):
         return ()
 
     def compose_body(self) -> ComposeResult:
-        yield Static(self.headline(), id="result-headline")
+        yield Static(plain(self.headline()), id="result-headline")
         for label, value in self.rows():
             with Horizontal(classes="review-row"):
-                yield Label(_(label), classes="review-label")
-                yield Static(value or "—", classes="review-value")
-        yield Static(self._print_status(), id="print-status")
+                yield Label(plain(_(label)), classes="review-label")
+                yield Static(plain(value or "—", lines=True), classes="review-value")
+        yield Static(plain(self._print_status()), id="print-status")
 
     def _print_status(self) -> str:
         if self.printed is None:
@@ -454,7 +455,7 @@ class ResultStep(StepScreen):
     def _printed(self, outcome: str) -> None:
         self.printed = outcome
         for status in self.query("#print-status").results(Static):
-            status.update(outcome)
+            status.update(plain(outcome))
 
 
 def review_pairs(data: dict[str, Any], labels: dict[str, str]) -> list[tuple[str, str]]:

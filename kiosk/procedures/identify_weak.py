@@ -24,6 +24,7 @@ from kiosk.procedures.validation import (
     normalise_id_number,
     parse_birth_date,
 )
+from widgets.plain import plain
 
 STEP = N_("Identification")
 
@@ -115,5 +116,5 @@ class WeakIdentifyStep(StepScreen):
 
     @on(Refused)
     def _refused(self, event: Refused) -> None:
-        self.query_one("#weak-status", Static).update(event.message)
+        self.query_one("#weak-status", Static).update(plain(event.message, lines=True))
         self.query_one("#step-next", Button).disabled = False

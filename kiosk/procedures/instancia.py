@@ -8,9 +8,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import Label, RadioButton, RadioSet, Select, Static
 
@@ -41,6 +43,7 @@ from kiosk.procedures.validation import (
     normalise_text,
 )
 from widgets.file_picker import FilePicker, PickerEntry
+from widgets.plain import plain, shown
 
 if TYPE_CHECKING:
     from kiosk.app import KioskApp
@@ -113,7 +116,7 @@ class SubjectStep(StepScreen):
         yield Label(_("Addressed to"), classes="field-label")
         departments: list[tuple[str, str]] = self.flow.data.get("departments") or []
         yield Select(
-            [(name, code) for code, name in departments],
+            [(Text(shown(name)), code) for code, name in departments],
             prompt=_("Choose the department") if departments else _("Loading the departments…"),
             value=self.flow.data.get("department", Select.NULL),
             id="department",
@@ -144,7 +147,7 @@ class SubjectStep(StepScreen):
         self.flow.data["departments"] = event.departments
         select = self.query_one("#department", Select)
         select.prompt = _("Choose the department")
-        select.set_options([(name, code) for code, name in event.departments])
+        select.set_options([(Text(shown(name)), code) for code, name in event.departments])
 
     @on(Select.Changed, "#department")
     def _department(self, event: Select.Changed) -> None:
@@ -216,11 +219,13 @@ class AttachmentsStep(StepScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static(
-            _(
-                "Plug your USB stick into the kiosk: its PDF, JPEG and PNG files appear below. Touch a file "
-                "(or press Enter) to attach it or to take it back. Up to {count} files of {size} each. "
-                "Attachments are optional."
-            ).format(count=MAX_FILES, size=human_size(MAX_FILE_BYTES)),
+            plain(
+                _(
+                    "Plug your USB stick into the kiosk: its PDF, JPEG and PNG files appear below. Touch a "
+                    "file (or press Enter) to attach it or to take it back. Up to {count} files of {size} "
+                    "each. Attachments are optional."
+                ).format(count=MAX_FILES, size=human_size(MAX_FILE_BYTES))
+            ),
             classes="intro",
         )
         yield Static(self._summary(), id="attach-summary", classes="field-label")
@@ -245,10 +250,12 @@ class AttachmentsStep(StepScreen):
         self._overflow = event.overflow
         self._refresh()
 
-    def _summary(self) -> str:
+    def _summary(self) -> Content:
         attached = attached_of(self.flow)
-        return _("Attached: {count} of {limit} files, {size} in total").format(
-            count=len(attached), limit=MAX_FILES, size=human_size(sum(a.size for a in attached))
+        return plain(
+            _("Attached: {count} of {limit} files, {size} in total").format(
+                count=len(attached), limit=MAX_FILES, size=human_size(sum(a.size for a in attached))
+            )
         )
 
     def _entries(self) -> list[PickerEntry]:
@@ -339,7 +346,9 @@ class ContactStep(StepScreen):
         yield Label(_("How do you want to receive the answer?"), classes="field-label")
         with RadioSet(id="channel", classes="choice"):
             for code, label in CHANNELS.items():
-                yield RadioButton(_(label), value=self.flow.data.get("channel") == code, id=f"channel-{code}")
+                yield RadioButton(
+                    plain(_(label)), value=self.flow.data.get("channel") == code, id=f"channel-{code}"
+                )
         with Vertical(id="channel-note"):
             yield Static("", id="channel-error", classes="field-error")
         yield from self.compose_fields(self.FIELDS)

@@ -17,6 +17,7 @@ from textual.widgets import Button, Label, RadioButton, RadioSet, Static
 from kiosk.i18n import N_, _
 from kiosk.procedures import backend as api
 from kiosk.procedures.frame import Flow, ResultStep, ReviewStep, StepScreen
+from widgets.plain import plain
 
 if TYPE_CHECKING:
     from kiosk.app import KioskApp
@@ -93,8 +94,8 @@ class RegistrationStep(StepScreen):
             (_("People at this address"), str(registration.get("inhabitants", ""))),
         ):
             with Horizontal(classes="review-row"):
-                yield Label(label, classes="review-label")
-                yield Static(value, classes="review-value")
+                yield Label(plain(label), classes="review-label")
+                yield Static(plain(value), classes="review-value")
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -137,11 +138,13 @@ class DocumentStep(StepScreen):
         yield Label(_("Which document do you need?"), classes="field-label")
         with RadioSet(id="kind", classes="choice"):
             for code, label in KINDS.items():
-                yield RadioButton(_(label), value=self.flow.data["kind"] == code, id=f"kind-{code}")
+                yield RadioButton(plain(_(label)), value=self.flow.data["kind"] == code, id=f"kind-{code}")
         yield Label(_("Language of the document"), classes="field-label")
         with RadioSet(id="language", classes="choice"):
             for code, label in LANGUAGES.items():
-                yield RadioButton(_(label), value=self.flow.data["language"] == code, id=f"language-{code}")
+                yield RadioButton(
+                    plain(_(label)), value=self.flow.data["language"] == code, id=f"language-{code}"
+                )
         yield Static(
             _("A volant informs; a certificate certifies. Offices usually accept them for three months."),
             classes="hint",

@@ -34,6 +34,7 @@ from kiosk.backend.client import (
 from kiosk.i18n import _
 from kiosk.procedures.backend import client
 from kiosk.screens.base import KioskModal
+from widgets.plain import plain
 
 if TYPE_CHECKING:
     from kiosk.app import KioskApp
@@ -103,7 +104,7 @@ class TestCardsScreen(KioskModal):
                     label = f"{card.name}: {card.description}" if card.description else card.name
                     if card.inserted_in:
                         label += " · " + _("inserted")
-                    yield Button(label, id=f"insert-{card.name}", classes="choice")
+                    yield Button(plain(label), id=f"insert-{card.name}", classes="choice")
             yield Button(_("Remove the test card"), id="testcards-remove", variant="warning", classes="big")
             yield Button(_("Close"), id="testcards-close", variant="primary", classes="big")
 
@@ -168,7 +169,7 @@ class TestCardsScreen(KioskModal):
     def _done(self, event: Done) -> None:
         if event.error:
             # Staff see the detail: it names the daemon's problem, never citizen data.
-            self.query_one("#testcards-status", Static).update(event.error)
+            self.query_one("#testcards-status", Static).update(plain(event.error, lines=True))
             return
         if event.close_menu:
             from kiosk.screens.staff import StaffMenu
@@ -300,7 +301,7 @@ class ResetTrainingScreen(KioskModal):
     @on(Finished)
     def _finished(self, event: Finished) -> None:
         self.running = False
-        self.query_one("#training-reset-status", Static).update(event.text)
+        self.query_one("#training-reset-status", Static).update(plain(event.text, lines=True))
         confirm = self.query_one("#training-reset-confirm", Button)
         close = self.query_one("#training-reset-close", Button)
         close.disabled = False

@@ -9,6 +9,7 @@ from textual.widgets import Button, Static
 
 from kiosk.i18n import LANGUAGE_NAMES, _, current_language
 from kiosk.screens.base import KioskScreen
+from widgets.plain import plain
 
 
 class AttractScreen(KioskScreen):
@@ -20,18 +21,21 @@ class AttractScreen(KioskScreen):
         settings = self.kiosk.settings
         with Vertical(id="attract"):
             yield Static(_("Ajuntament de Mataró"), id="city")
-            yield Static(settings.kiosk.name, id="kiosk-name")
+            yield Static(plain(settings.kiosk.name), id="kiosk-name")
             yield Static(_("Here you can:"), classes="lead")
             yield Static(
-                "\n".join(
-                    "• " + item
-                    for item in (
-                        _("get your volant or certificat de padró"),
-                        _("present an instància with your documents"),
-                        _("see your deixalleria visits and the waste-tax bonus"),
-                        _("send a complaint or a suggestion"),
-                        _("see every procedure of the city and what it needs"),
-                    )
+                plain(
+                    "\n".join(
+                        "• " + item
+                        for item in (
+                            _("get your volant or certificat de padró"),
+                            _("present an instància with your documents"),
+                            _("see your deixalleria visits and the waste-tax bonus"),
+                            _("send a complaint or a suggestion"),
+                            _("see every procedure of the city and what it needs"),
+                        )
+                    ),
+                    lines=True,
                 ),
                 id="can-do",
             )
@@ -41,7 +45,7 @@ class AttractScreen(KioskScreen):
             with Horizontal(id="languages"):
                 for code in settings.ui.languages:
                     yield Button(
-                        LANGUAGE_NAMES[code],
+                        plain(LANGUAGE_NAMES[code]),
                         id=f"lang-{code}",
                         classes="lang -current" if code == current_language() else "lang",
                     )

@@ -10,9 +10,12 @@ from textual.widgets import Button, Static
 
 from kiosk.i18n import _
 from kiosk.screens.base import KioskModal
+from widgets.plain import plain
 
 
 class ErrorModal(KioskModal):
+    """`message` and `title` are shown as plain text (`plain`): they may carry what the backend said."""
+
     BINDINGS = [Binding("enter,escape", "close", show=False)]
 
     def __init__(self, message: str, title: str | None = None) -> None:
@@ -22,8 +25,8 @@ class ErrorModal(KioskModal):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="error-box"):
-            yield Static(self._title or _("Something went wrong"), id="error-title")
-            yield Static(self._message, id="error-message")
+            yield Static(plain(self._title or _("Something went wrong")), id="error-title")
+            yield Static(plain(self._message, lines=True), id="error-message")
             with Center():
                 yield Button(_("OK"), id="error-ok", variant="primary", classes="big")
 

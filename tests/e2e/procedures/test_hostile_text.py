@@ -1,0 +1,540 @@
+"""Text that looks like markup, typed by a citizen or answered by the backend, is shown as text and never
+run: on the real stack (reference backend with hostile rows in its database, pcscd with a test card,
+CUPS), each string is typed into every text field of every procedure, or put where the backend answers
+it (catalogue, departments, padró address, deixalleria centres, error messages), then the text is
+touched where it is shown. The kiosk must still run, no file may be written, and the text must show
+exactly as it was written.
+
+`[@click=app.quit]` would end the kiosk with the session not wiped, `[@click=app.screenshot(...)]` would
+write an SVG over any file the kiosk user can write, and `[/]` or `[b]x[/i]` would crash it
+(`MarkupError`).
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.cells import cell_len
+from textual.pilot import Pilot
+from textual.widgets import Input, Select, Static, TextArea
+
+from devstack import backend
+from devstack.backend import BackendInfo
+from devstack.cups import CupsInfo
+from devstack.pcsc import PcscInfo
+from eid.testcards.control import TestCardControl
+from kiosk.app import KioskApp
+from kiosk.catalogue import CatalogueScreen
+from kiosk.procedures import launch
+from kiosk.procedures.bustia import BustiaResult, BustiaReview, ContactStep, MessageStep
+from kiosk.procedures.deixalleria import SummaryStep
+from kiosk.procedures.identify import InsertCardScreen
+from kiosk.procedures.identify_weak import WeakIdentifyStep
+from kiosk.procedures.instancia import (
+    AttachmentsStep,
+    InstanciaResult,
+    InstanciaReview,
+    RequestStep,
+    SubjectStep,
+)
+from kiosk.procedures.instancia import ContactStep as InstanciaContact
+from kiosk.procedures.padro import DocumentStep, PadroResult, PadroReview, RegistrationStep
+from kiosk.screens.error import ErrorModal
+from tests.e2e.procedures.helpers import (
+    card_app,
+    card_login,
+    db_rows,
+    kiosk_app,
+    paste,
+    press_button,
+    type_text,
+    wait_for,
+    wait_screen,
+)
+from tests.fixtures.app import screen_text
+
+pytestmark = pytest.mark.timeout(240)
+
+#: Big enough for every review row to be on screen without scrolling.
+SIZE = (120, 50)
+QUIT = "[@click=app.quit]TOCA AQUI[/]"
+CLOSE_ALL = "[/]"
+MISMATCH = "[b]x[/i]"
+#: What a touch would run if these were markup: the visible part of each.
+QUIT_SHOWS = "TOCA AQUI"
+SHOT_SHOWS = "FES CLIC"
+#: Demo data: the holder of the dnie3-valid test card (also known to the padró by these details).
+CARMEN = ("12345678Z", "15/04/1980", "08301")
+
+
+def screenshot(folder: Path) -> str:
+    """Markup that, run, writes an SVG named config.toml into `folder`."""
+    return f"[@click=app.screenshot('config.toml','{folder}')]{SHOT_SHOWS}[/]"
+
+
+def all_of(folder: Path) -> str:
+    """Every hostile string in one line (for fields typed once per test)."""
+    return f"{QUIT} {screenshot(folder)} {CLOSE_ALL} {MISMATCH}"
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    folder = tmp_path / "shots"
+    folder.mkdir()
+    return folder
+
+
+def flow_data(app: KioskApp) -> dict[str, Any]:
+    screen: Any = app.screen
+    data: dict[str, Any] = screen.flow.data
+    return data
+
+
+def shown_values(app: KioskApp, selector: str = ".review-value") -> list[str]:
+    """The texts of the current screen's Statics matching `selector`, whole (also when wrapped)."""
+    return [str(w.content) for w in app.screen.query(selector).results(Static)]
+
+
+async def touch_text(pilot: Pilot[Any], visible: str) -> bool:
+    """Touch the screen where `visible` is drawn (on its second cell); False if it is not drawn."""
+    strips = pilot.app.screen._compositor.render_strips()
+    for y, strip in enumerate(strips):
+        x = strip.text.find(visible)
+        if x >= 0:
+            await pilot.click(offset=(cell_len(strip.text[:x]) + 1, y))
+            await pilot.pause(0.2)
+            return True
+    return False
+
+
+async def touch_everything(pilot: Pilot[Any], app: KioskApp, shots: Path) -> None:
+    """Touch each hostile text where it shows; the kiosk still runs and wrote nothing."""
+    for visible in (QUIT_SHOWS, SHOT_SHOWS):
+        await touch_text(pilot, visible)
+        assert app.is_running and app.return_code is None, f"touching {visible!r} ended the kiosk"
+    assert list(shots.iterdir()) == [], "a touch wrote a file"
+
+
+def assert_still_here(app: KioskApp, shots: Path) -> None:
+    assert app.is_running and app.return_code is None
+    assert app.session is not None  # not ended, not wiped behind the citizen's back
+    assert list(shots.iterdir()) == []
+
+
+# ------------------------------------------------------------------------------------------- backends
+def _hostile_rows(info: BackendInfo, folder: Path) -> dict[str, str]:
+    """Put markup in the rows the kiosk shows: catalogue, topics, departments, Carmen's address and
+    deixalleria visits. Returns what was written where."""
+    first = db_rows(
+        info,
+        "select p.code from procedures p join topics t on t.code = p.topic "
+        "order by t.position, p.position limit 1",
+    )[0].code
+    elsewhere = db_rows(
+        info,
+        "select p.code from procedures p join topics t on t.code = p.topic where not p.completable_here "
+        "order by t.position, p.position limit 1",
+    )[0].code
+    topic = db_rows(info, "select code from topics order by position limit 1")[0].code
+    statements = [
+        ("update procedure_texts set title = :v where code = :c", {"v": QUIT, "c": first}),
+        (
+            "update procedure_texts set title = :t, summary = :s, what_to_bring = :w, where_to_go = :g, "
+            "hours = :h where code = :c",
+            {
+                "t": f"Llicència {MISMATCH}",
+                "s": screenshot(folder),
+                "w": json.dumps([CLOSE_ALL, QUIT]),
+                "g": MISMATCH,
+                "h": CLOSE_ALL,
+                "c": elsewhere,
+            },
+        ),
+        (
+            "update topics set name_ca = :v, name_es = :v, name_en = :v where code = :c",
+            {"v": CLOSE_ALL, "c": topic},
+        ),
+    ]
+    departments = [QUIT, screenshot(folder), CLOSE_ALL, MISMATCH]
+    codes = [r.code for r in db_rows(info, "select code from departments order by position")]
+    for code, name in zip(codes, departments * len(codes), strict=False):
+        statements.append(
+            (
+                "update departments set name_ca = :v, name_es = :v, name_en = :v where code = :c",
+                {"v": name, "c": code},
+            )
+        )
+    statements += [
+        (
+            "update addresses set street = :v where id in (select r.address_id from registrations r "
+            "join people p on p.id = r.person_id where p.id_number = :id)",
+            {"v": QUIT, "id": CARMEN[0]},
+        ),
+        (
+            "update deixalleria_visits set centre = :v where card_number in "
+            "(select number from deixalleria_cards where id_number = :id)",
+            {"v": f"{QUIT} {CLOSE_ALL}", "id": CARMEN[0]},
+        ),
+    ]
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(info.database_url)
+    try:
+        with engine.begin() as connection:
+            for sql, params in statements:
+                connection.execute(text(sql), params)
+    finally:
+        engine.dispose()
+    return {"first": first, "elsewhere": elsewhere}
+
+
+@pytest.fixture(scope="module")
+def hostile_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the backend's screenshot markup points (checked empty by the tests that show it)."""
+    return tmp_path_factory.mktemp("hostile-shots")
+
+
+@pytest.fixture(scope="module")
+def hostile_backend(
+    pcsc_stack: PcscInfo, hostile_folder: Path
+) -> Iterator[tuple[BackendInfo, dict[str, str]]]:
+    """The reference backend, trusting the test cards, with markup in the rows the kiosk shows."""
+    with backend.running(
+        trust_anchors=pcsc_stack.cards.ca_dir, crls=pcsc_stack.cards.crl_dir, training=True
+    ) as info:
+        yield info, _hostile_rows(info, hostile_folder)
+
+
+class _RefusingHandler(http.server.BaseHTTPRequestHandler):
+    """Answers every request with a refusal whose message is markup (what a broken or hostile backend,
+    or anything in between, could send)."""
+
+    message = QUIT + " " + CLOSE_ALL
+
+    def _refuse(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        body = json.dumps({"code": "invalid_request", "message": self.message}).encode()
+        self.send_response(422)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = do_DELETE = _refuse
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        pass
+
+
+@pytest.fixture
+def refusing_backend() -> Iterator[BackendInfo]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _RefusingHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True, name="refusing-backend")
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    nowhere = Path("/nonexistent")
+    try:
+        yield BackendInfo(
+            url=url, kiosk_id="mataro-demo-01", kiosk_key="k" * 32, database_url="",
+            port=server.server_address[1], trust_anchors=nowhere, revoked_file=nowhere, log_path=nowhere,
+            crl_dir=nowhere, process=None,  # type: ignore[arg-type]
+        )  # fmt: skip
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+# ------------------------------------------------------------------------------------------- typed
+@pytest.mark.parametrize("which", ["quit", "screenshot", "close_all", "mismatch"])
+async def test_bustia_topic_and_message(
+    which: str, tmp_path: Path, shots: Path, backend_server: BackendInfo, cups_stack: CupsInfo
+) -> None:
+    hostile = {"quit": QUIT, "screenshot": screenshot(shots), "close_all": CLOSE_ALL, "mismatch": MISMATCH}[
+        which
+    ]
+    app = kiosk_app(tmp_path, backend_server, cups_stack)
+    async with app.run_test(size=SIZE) as pilot:
+        app.start_visit()
+        await pilot.pause()
+        assert launch(app, "bustia")
+        await wait_screen(pilot, MessageStep)
+        await type_text(pilot, "#f-topic", hostile)
+        await paste(pilot, "#f-text", f"{hostile}\n{hostile}")
+        typed = app.screen.query_one("#f-text", TextArea).text.strip()
+        await press_button(pilot, "#step-next")
+        await wait_screen(pilot, ContactStep)
+        await press_button(pilot, "#step-next")
+        await wait_screen(pilot, BustiaReview)
+        values = shown_values(app)
+        assert hostile in values and typed in values and f"{hostile}\n{hostile}" in typed
+        if len(hostile) < 40:
+            assert hostile in screen_text(app)
+        await touch_everything(pilot, app, shots)
+        assert_still_here(app, shots)
+        await press_button(pilot, "#step-next")
+        result = await wait_screen(pilot, BustiaResult, timeout=20)
+        assert result.document["topic"] == hostile
+        assert hostile in shown_values(app)
+        await touch_everything(pilot, app, shots)
+        assert_still_here(app, shots)
+    rows = db_rows(
+        backend_server,
+        "select text from bustia_messages where reference = :r",
+        r=result.document["reference"],
+    )
+    assert [r.text for r in rows] == [typed]
+
+
+async def test_contact_fields(tmp_path: Path, shots: Path, backend_server: BackendInfo) -> None:
+    hostile = all_of(shots)
+    app = kiosk_app(tmp_path, backend_server)
+    async with app.run_test(size=SIZE) as pilot:
+        app.start_visit()
+        await pilot.pause()
+        assert launch(app, "bustia")
+        await wait_screen(pilot, MessageStep)
+        await type_text(pilot, "#f-topic", "Fanals")
+        await paste(pilot, "#f-text", "Més llum, si us plau.")
+        await press_button(pilot, "#step-next")
+        await wait_screen(pilot, ContactStep)
+        await type_text(pilot, "#f-email", hostile)
+        await type_text(pilot, "#f-phone", hostile)
+        await press_button(pilot, "#step-next")
+        await pilot.pause()
+        assert isinstance(app.screen, ContactStep)  # refused: not an email, not a phone number
+        assert app.screen.query_one("#f-email", Input).value == hostile
+        assert app.screen.query_one("#f-phone", Input).value == hostile
+        assert shown_values(app, "#e-email")[0] and shown_values(app, "#e-phone")[0]
+        await touch_everything(pilot, app, shots)
+        assert_still_here(app, shots)
+
+
+async def test_weak_identification_fields(tmp_path: Path, shots: Path, backend_server: BackendInfo) -> None:
+    hostile = all_of(shots)
+    app = kiosk_app(tmp_path, backend_server)
+    async with app.run_test(size=SIZE) as pilot:
+        app.start_visit()
+        await pilot.pause()
+        assert launch(app, "deixalleria_consulta")
+        await wait_screen(pilot, WeakIdentifyStep)
+        for field in ("#f-weak_id_number", "#f-weak_birth_date", "#f-weak_postal_code"):
+            app.screen.query_one(field).focus()
+            await pilot.pause()
+            await pilot.press(*hostile)
+            await pilot.pause()
+        # What each field lets through of it (letters, digits and a few signs), never a bracket.
+        values = [app.screen.query_one(f, Input).value for f in ("#f-weak_id_number", "#f-weak_birth_date")]
+        assert values[0] and not any(c in "".join(values) for c in "[]@=(',)")
+        await press_button(pilot, "#step-next")
+        await wait_for(pilot, lambda: any(shown_values(app, "#e-weak_id_number")), "the field's error")
+        await touch_everything(pilot, app, shots)
+        assert_still_here(app, shots)
+
+
+async def test_instancia_fields_and_departments(
+    tmp_path: Path,
+    shots: Path,
+    hostile_folder: Path,
+    pcsc_stack: PcscInfo,
+    testcards: TestCardControl,
+    hostile_backend: tuple[BackendInfo, dict[str, str]],
+    cups_stack: CupsInfo,
+) -> None:
+    server, _ = hostile_backend
+    app = card_app(tmp_path, server, pcsc_stack, cups_stack, mount_roots=[tmp_path / "no-stick"])
+    subject = f"{QUIT} {CLOSE_ALL}"
+    exposo = f"{screenshot(shots)}\n{MISMATCH}"
+    solicito = f"{CLOSE_ALL}\n{QUIT}"
+    async with app.run_test(size=SIZE) as pilot:
+        app.start_visit()
+        await pilot.pause()
+        assert launch(app, "instancia_generica")
+        await wait_screen(pilot, InsertCardScreen)
+        await card_login(pilot, pcsc_stack)
+        await wait_screen(pilot, SubjectStep, timeout=20)
+        await type_text(pilot, "#f-subject", subject)
+        await wait_for(pilot, lambda: bool(flow_data(app).get("departments")), "the departments")
+        departments = dict(flow_data(app)["departments"])
+        assert QUIT in departments.values() and CLOSE_ALL in departments.values()
+        app.screen.query_one("#department").focus()
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        # The list of departments is open: every name is shown as written.
+        assert QUIT in screen_text(app) and MISMATCH in screen_text(app)
+        await touch_everything(pilot, app, hostile_folder)
+        if app.screen.query_one("#department", Select).expanded:  # a touch may have chosen one
+            await pilot.press("escape")
+            await pilot.pause()
+        assert isinstance(app.screen, SubjectStep)
+        app.screen.query_one("#department").focus()
+        await pilot.press("enter", "down", "down", "enter")
+        await wait_for(pilot, lambda: bool(flow_data(app).get("department")), "a department chosen")
+        chosen = departments[flow_data(app)["department"]]
+        assert chosen in (QUIT, screenshot(hostile_folder), CLOSE_ALL, MISMATCH)
+        await touch_everything(pilot, app, hostile_folder)
+        await press_button(pilot, "#step-next")
+        await wait_screen(pilot, RequestStep)
+        await paste(pilot, "#f-exposo", exposo)
+        await paste(pilot, "#f-solicito", solicito)
+        # What the fields hold (the pasted text, whole; the review shows it as it is).
+        exposo = app.screen.query_one("#f-exposo", TextArea).text.strip()
+        solicito = app.screen.query_one("#f-solicito", TextArea).text.strip()
+        await press_button(pilot, "#step-next")
+        await wait_screen(pilot, AttachmentsStep)
+        await press_button(pilot, "#step-next")
+        await wait_screen(pilot, InstanciaContact)
+        await press_button(pilot, "#step-next")
+        await wait_screen(pilot, InstanciaReview)
+        values = shown_values(app)
+        assert subject in values and exposo in values and solicito in values and chosen in values
+        assert subject in screen_text(app)
+        await touch_everything(pilot, app, shots)
+        assert_still_here(app, shots)
+        await press_button(pilot, "#step-next")
+        result = await wait_screen(pilot, InstanciaResult, timeout=30)
+        values = shown_values(app)
+        assert result.document["subject"] == subject and subject in values and chosen in values
+        await touch_everything(pilot, app, shots)
+        assert_still_here(app, shots)
+        assert list(hostile_folder.iterdir()) == []
+
+
+# ------------------------------------------------------------------------------------------- answered
+async def test_catalogue_titles_topics_and_details(
+    tmp_path: Path, hostile_folder: Path, hostile_backend: tuple[BackendInfo, dict[str, str]]
+) -> None:
+    server, _ = hostile_backend
+    app = kiosk_app(tmp_path, server)
+    async with app.run_test(size=SIZE) as pilot:
+        app.start_visit()
+        await wait_screen(pilot, CatalogueScreen)
+        await wait_for(pilot, lambda: bool(app.screen.query(".procedure")), "the catalogue")
+        await pilot.pause()
+        text = screen_text(app)
+        assert f"▶ {QUIT}" in text and CLOSE_ALL in text and f"Llicència {MISMATCH}" in text
+        # The procedure button whose title is markup: touched, it shows its detail, nothing more.
+        await touch_text(pilot, QUIT_SHOWS)
+        await wait_for(pilot, lambda: bool(app.screen.query("#catalogue-start")), "the detail")
+        assert QUIT in shown_values(app, ".detail-title") or QUIT in screen_text(app)
+        await touch_everything(pilot, app, hostile_folder)
+        await touch_text(pilot, f"Llicència {MISMATCH}")
+        await wait_for(pilot, lambda: bool(app.screen.query(".detail-heading")), "the other detail")
+        text = screen_text(app)
+        assert f"• {CLOSE_ALL}" in text and f"• {QUIT}" in text and MISMATCH in text
+        assert screenshot(hostile_folder) in [
+            str(w.content) for w in app.screen.query("#catalogue-detail Static").results(Static)
+        ]
+        await touch_everything(pilot, app, hostile_folder)
+        assert app.is_running and list(hostile_folder.iterdir()) == []
+
+
+async def test_padro_address(
+    tmp_path: Path,
+    shots: Path,
+    pcsc_stack: PcscInfo,
+    testcards: TestCardControl,
+    hostile_backend: tuple[BackendInfo, dict[str, str]],
+    cups_stack: CupsInfo,
+) -> None:
+    server, _ = hostile_backend
+    app = card_app(tmp_path, server, pcsc_stack, cups_stack)
+    async with app.run_test(size=SIZE) as pilot:
+        app.start_visit()
+        await pilot.pause()
+        assert launch(app, "volant_individual")
+        await wait_screen(pilot, InsertCardScreen)
+        await card_login(pilot, pcsc_stack)
+        await wait_screen(pilot, RegistrationStep, timeout=20)
+        await wait_for(pilot, lambda: bool(flow_data(app).get("registration")), "the registration")
+        await pilot.pause()
+        assert QUIT in screen_text(app)
+        await touch_everything(pilot, app, shots)
+        await press_button(pilot, "#step-next")
+        await wait_screen(pilot, DocumentStep)
+        await press_button(pilot, "#step-next")
+        await wait_screen(pilot, PadroReview)
+        assert any(v.startswith(QUIT) for v in shown_values(app))
+        await touch_everything(pilot, app, shots)
+        await press_button(pilot, "#step-next")
+        await wait_screen(pilot, PadroResult, timeout=30)
+        assert any(v.startswith(QUIT) for v in shown_values(app))
+        await touch_everything(pilot, app, shots)
+        assert_still_here(app, shots)
+
+
+async def test_deixalleria_centres(
+    tmp_path: Path, shots: Path, hostile_backend: tuple[BackendInfo, dict[str, str]]
+) -> None:
+    server, _ = hostile_backend
+    app = kiosk_app(tmp_path, server)
+    async with app.run_test(size=SIZE) as pilot:
+        app.start_visit()
+        await pilot.pause()
+        assert launch(app, "deixalleria_consulta")
+        await wait_screen(pilot, WeakIdentifyStep)
+        for field, value in zip(
+            ("#f-weak_id_number", "#f-weak_birth_date", "#f-weak_postal_code"), CARMEN, strict=True
+        ):
+            await type_text(pilot, field, value)
+        await press_button(pilot, "#step-next")
+        await wait_screen(pilot, SummaryStep, timeout=20)
+        await wait_for(pilot, lambda: bool(app.screen.query(".visit")), "the visits")
+        visits = shown_values(app, ".visit")
+        assert visits and all(f"{QUIT} {CLOSE_ALL}" in v for v in visits)
+        await touch_everything(pilot, app, shots)
+        assert_still_here(app, shots)
+
+
+async def test_backend_error_messages(tmp_path: Path, shots: Path, refusing_backend: BackendInfo) -> None:
+    message = _RefusingHandler.message
+    app = kiosk_app(tmp_path, refusing_backend)
+    async with app.run_test(size=SIZE) as pilot:
+        # A refused submission: the backend's message in the error modal.
+        app.start_visit()
+        await pilot.pause()
+        assert launch(app, "bustia")
+        await wait_screen(pilot, MessageStep)
+        await type_text(pilot, "#f-topic", "Fanals")
+        await paste(pilot, "#f-text", "Més llum.")
+        await press_button(pilot, "#step-next")
+        await wait_screen(pilot, ContactStep)
+        await press_button(pilot, "#step-next")
+        await wait_screen(pilot, BustiaReview)
+        await press_button(pilot, "#step-next")
+        await wait_screen(pilot, ErrorModal, timeout=20)
+        assert shown_values(app, "#error-message") == [message]
+        assert message in screen_text(app)
+        await touch_everything(pilot, app, shots)
+        assert_still_here(app, shots)
+        await press_button(pilot, "#error-ok")
+        await wait_screen(pilot, BustiaReview)
+        await press_button(pilot, "#step-cancel")
+        # A refused weak identification: the message under the fields.
+        assert launch(app, "deixalleria_consulta")
+        await wait_screen(pilot, WeakIdentifyStep)
+        for field, value in zip(
+            ("#f-weak_id_number", "#f-weak_birth_date", "#f-weak_postal_code"), CARMEN, strict=True
+        ):
+            await type_text(pilot, field, value)
+        await press_button(pilot, "#step-next")
+        await wait_for(pilot, lambda: shown_values(app, "#weak-status") == [message], "the refusal")
+        assert message in screen_text(app)
+        await touch_everything(pilot, app, shots)
+        assert_still_here(app, shots)
+        await press_button(pilot, "#step-cancel")
+        # Departments refused: the flow ends with the message.
+        app.session.token = "not-a-real-token"  # type: ignore[union-attr]
+        app.session.state.pop("weak_token", None)  # type: ignore[union-attr]
+        assert launch(app, "instancia_generica")
+        await wait_screen(pilot, ErrorModal, timeout=20)
+        assert shown_values(app, "#error-message") == [message]
+        await touch_everything(pilot, app, shots)
+        assert_still_here(app, shots)
