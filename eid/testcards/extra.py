@@ -5,7 +5,8 @@ their holders are in the demo padró). A card that exists only to attack the kio
 trainer would see it in the menu, and its names would reach the demo padró. `added(provisioned, card)`
 issues the card's certificates with the folder's own trusted test CA (so the backend accepts its chain,
 as it would a real card's), creates its SoftHSM2 token, lists it in the folder's manifest (the test-card
-daemon and the test token layer read it again for a card they do not know) and takes it all away again.
+daemon and the test token layer read it again for a card they do not know) and takes it out again (its
+token stays in the folder, see `remove`; a card is added once per folder).
 
 `HOSTILE_NAMES` is such a card: markup and a terminal control sequence in its given name, its surnames and
 its CN, as anyone can write them into a home-made card.
@@ -14,7 +15,9 @@ its CN, as anyone can write them into a home-made card.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -105,6 +108,17 @@ def _ca(provisioned: Provisioned, kind: str) -> Ca:
     return Ca(name=kind, key=key, cert=cert)
 
 
+def _has_token(provisioned: Provisioned, label: str) -> bool:
+    done = subprocess.run(
+        ["softhsm2-util", "--show-slots"],
+        env={**os.environ, **provisioned.env()},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return f"Label:            {label}" in done.stdout or f"Label: {label}" in done.stdout
+
+
 def _write_manifest(provisioned: Provisioned, manifest: dict[str, dict[str, str]]) -> None:
     tmp = provisioned.manifest.with_suffix(".tmp")
     tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
@@ -120,6 +134,8 @@ def add(provisioned: Provisioned, card: TestCard) -> CardCredentials:
     manifest = provisioned.cards()
     if card.name in manifest:
         raise ValueError(f"test card {card.name!r} is already provisioned")
+    if (provisioned.root / "certs" / card.name).exists() or _has_token(provisioned, label):
+        raise ValueError(f"test card {card.name!r} was added before: one token per card and folder")
     creds = credentials(citizen, _ca(provisioned, citizen.issuer))
     env = provisioned.env()
     certs = provisioned.root / "certs" / card.name
@@ -152,15 +168,15 @@ def add(provisioned: Provisioned, card: TestCard) -> CardCredentials:
 
 
 def remove(provisioned: Provisioned, card: TestCard) -> None:
-    """Take `card` out of the manifest and delete its token and certificates (safe if partly added)."""
+    """Take `card` out of the manifest and delete its certificates (safe if partly added).
+
+    Its token stays in the folder's token store (which goes with the folder): deleting a token under a
+    process that has SoftHSM2 loaded, as the test run itself has, makes that process's later PKCS#11 calls
+    fail with CKR_GENERAL_ERROR. Out of the manifest, no reader can hold the card any more.
+    """
     manifest = provisioned.cards()
     if manifest.pop(card.name, None) is not None:
         _write_manifest(provisioned, manifest)
-    if card.token_label is not None:
-        try:
-            _run(["softhsm2-util", "--delete-token", "--token", card.token_label], provisioned.env())
-        except RuntimeError:
-            pass  # never created
     shutil.rmtree(provisioned.root / "certs" / card.name, ignore_errors=True)
 
 

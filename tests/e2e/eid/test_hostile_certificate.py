@@ -8,18 +8,22 @@ folder's trusted test CA and removed after it, so the trainers' list never shows
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.x509.oid import NameOID
 
 from devstack.backend import BackendInfo
 from devstack.pcsc import PcscInfo
 from eid.identity import citizen_from_certificate
 from eid.testcards import extra
 from eid.testcards.control import TestCardControl
+from eid.testcards.pki import make_ca
 from kiosk.app import KioskApp
 from kiosk.login import LoginScreen
 from tests.e2e.eid.conftest import card_settings, flat_text, wait_for_words
@@ -35,11 +39,13 @@ SCREENSHOT_DIR = Path("/some/dir")
 @pytest.fixture
 def hostile_card(
     pcsc_stack: PcscInfo, eid_backend: BackendInfo, testcards: TestCardControl
-) -> Iterator[tuple[PcscInfo, BackendInfo, str, str]]:
-    """The card provisioned; (stack, backend, holder's full name, greeting name) as the kiosk reads them."""
-    with extra.added(pcsc_stack.cards, CARD) as creds:
+) -> Iterator[tuple[PcscInfo, BackendInfo, str, str, str]]:
+    """The card provisioned under a name of its own (a token is made once per name and stack folder):
+    (stack, backend, card name, holder's full name, greeting name) as the kiosk reads them."""
+    card = replace(CARD, name=f"{CARD.name}-{uuid.uuid4().hex[:6]}")
+    with extra.added(pcsc_stack.cards, card) as creds:
         citizen = citizen_from_certificate(creds.auth_cert.public_bytes(Encoding.DER))
-        yield pcsc_stack, eid_backend, citizen.full_name, citizen.display_name
+        yield pcsc_stack, eid_backend, card.name, citizen.full_name, citizen.display_name
 
 
 def where(app: Any, text: str) -> tuple[int, int]:
@@ -51,24 +57,28 @@ def where(app: Any, text: str) -> tuple[int, int]:
     raise AssertionError(f"{text!r} is not on one line of the screen:\n{screen_text(app)}")
 
 
-def test_the_card_carries_the_hostile_names(hostile_card: tuple[PcscInfo, BackendInfo, str, str]) -> None:
-    _, _, full_name, greeting_name = hostile_card
+def test_the_card_carries_the_hostile_names() -> None:
+    assert CARD.citizen is not None
+    creds = extra.credentials(CARD.citizen, make_ca("dnie"))
+    citizen = citizen_from_certificate(creds.auth_cert.public_bytes(Encoding.DER))
     for markup in (extra.QUIT_MARKUP, extra.SCREENSHOT_MARKUP, extra.LONE_CLOSE, extra.MISMATCHED):
-        assert markup in full_name
-    assert extra.CLEAR_SCREEN in full_name
-    assert extra.SCREENSHOT_MARKUP.lower() in greeting_name.lower()
+        assert markup in citizen.full_name
+    assert extra.CLEAR_SCREEN in citizen.full_name
+    assert extra.SCREENSHOT_MARKUP.lower() in citizen.display_name.lower()
+    cn = creds.auth_cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
+    assert extra.CN_MARKUP in str(cn) and extra.CLEAR_SCREEN in str(cn)
 
 
 async def test_hostile_names_are_shown_literally_and_run_nothing(
-    hostile_card: tuple[PcscInfo, BackendInfo, str, str], tmp_path: Path
+    hostile_card: tuple[PcscInfo, BackendInfo, str, str, str], tmp_path: Path
 ) -> None:
-    pcsc, server, full_name, greeting_name = hostile_card
+    pcsc, server, card, full_name, greeting_name = hostile_card
     assert not SCREENSHOT_DIR.exists()
     settings = card_settings(tmp_path, server, pcsc, language="ca")
     app = KioskApp(settings)
     async with app.run_test(size=(110, 40)) as pilot:
         await pilot.pause(0.3)
-        pcsc.control.insert(CARD.name)
+        pcsc.control.insert(card)
         # The holder, literally: every bracket as written, ESC as its visible picture.
         literal = shown(full_name)
         assert "\N{SYMBOL FOR ESCAPE}[2J" in literal
