@@ -342,6 +342,11 @@ def running(*, with_pdf_queue: bool = True, parent: Path | None = None) -> Itera
             if time.monotonic() > deadline:
                 raise CupsError("cupsd did not open its socket within 15 s")
             time.sleep(0.02)
+        # The port was free when chosen, not necessarily when cupsd bound it: say so now, not in a test.
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=5).close()
+        except OSError as exc:
+            raise CupsError(f"cupsd does not listen on 127.0.0.1:{port} ({exc}): {_tail(log)}") from None
         token = secrets.token_hex(3)
         info = CupsInfo(
             root=root,
