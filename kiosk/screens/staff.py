@@ -15,6 +15,7 @@ import kiosk
 from kiosk.i18n import _
 from kiosk.screens.base import KioskModal, KioskScreen
 from kiosk.staff import StaffLock, verify_pin
+from widgets.plain import plain
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +109,7 @@ class StaffPinModal(KioskModal):
         field.value = ""
         field.disabled = True
         if not self._waiting or text != self._wait_text:
-            self.query_one("#staff-status", Static).update(text)
+            self.query_one("#staff-status", Static).update(plain(text))
         self._waiting, self._wait_text = True, text
 
 
@@ -138,15 +139,18 @@ class StaffMenu(KioskScreen):
         with VerticalScroll(id="staff-menu"):
             yield Static(_("Staff menu"), id="staff-menu-title")
             yield Static(
-                "\n".join(
-                    [
-                        _("Version: {version}").format(version=kiosk.__version__),
-                        _("Kiosk: {id}").format(id=settings.kiosk.id),
-                        _("Configuration: {path}").format(path=settings.source or "-"),
-                        _("Mode: {mode}").format(
-                            mode=_("training") if settings.training else _("production")
-                        ),
-                    ]
+                plain(
+                    "\n".join(
+                        [
+                            _("Version: {version}").format(version=kiosk.__version__),
+                            _("Kiosk: {id}").format(id=settings.kiosk.id),
+                            _("Configuration: {path}").format(path=settings.source or "-"),
+                            _("Mode: {mode}").format(
+                                mode=_("training") if settings.training else _("production")
+                            ),
+                        ]
+                    ),
+                    lines=True,
                 ),
                 id="about",
             )
