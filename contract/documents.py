@@ -1,0 +1,252 @@
+"""The printable documents: what the routes that issue a document answer, what the backend records under
+the document's CSV, and what printing renders.
+
+Every printable document carries its CSV (codi segur de verificació), the public verification URL, the
+issue date, its language ("ca" or "es") and whether it was issued in training mode. Read one from JSON
+with `document_from_payload(payload)` or the `from_payload` of a given class; a payload that does not
+fit raises `DocumentError` (for staff: it names the field, never its value).
+
+Fields with a default are the ones a document may lack and still print: a verification copy withholds
+ID numbers' digits, birth dates, postal codes and contact details, and a later contract version may add
+fields (ignored). The server always sends every field (the OpenAPI document marks them required).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal, Self, TypeAlias
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from contract.localtime import LocalDateTime
+
+DocumentLanguage = Literal["ca", "es"]
+PadroKind = Literal["volant_individual", "volant_collectiu", "certificat_convivencia"]
+BustiaKind = Literal["queixa", "suggeriment", "agraiment"]
+NotificationChannel = Literal["paper", "electronic"]
+CardStatus = Literal["requested", "active", "lost", "cancelled"]
+
+PADRO_KINDS: tuple[PadroKind, ...] = ("volant_individual", "volant_collectiu", "certificat_convivencia")
+
+
+class DocumentError(ValueError):
+    """A document payload that cannot be printed. The message names fields only, never citizen data."""
+
+
+class Part(BaseModel):
+    """A part of a document (or of another answer): read leniently, sent whole."""
+
+    # A later contract version may add fields: ignore what is not printed. The defaults are for reading
+    # what a verification copy withholds; every answer still carries every field.
+    model_config = ConfigDict(extra="ignore", frozen=True, json_schema_serialization_defaults_required=True)
+
+
+class Issued(Part):
+    """What every issued document has in common."""
+
+    csv: Annotated[str, Field(min_length=4, max_length=64)]
+    verify_url: Annotated[str, Field(pattern=r"^https?://")]
+    issued_at: LocalDateTime
+    language: DocumentLanguage = "ca"
+    training: bool = False
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> Self:
+        try:
+            return cls.model_validate(payload)
+        except ValidationError as exc:
+            raise DocumentError(_describe(cls.__name__, exc)) from None
+
+
+def _describe(kind: str, exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors()[:3]:
+        where = ".".join(str(p) for p in error["loc"]) or "(document)"
+        problems.append(f"{where}: {error['type']}")
+    more = f" (+{len(exc.errors()) - 3} more)" if len(exc.errors()) > 3 else ""
+    return f"{kind} payload does not fit the contract: {'; '.join(problems)}{more}"
+
+
+# --- padró -----------------------------------------------------------------------------------------
+
+
+class Address(Part):
+    street: str
+    number: str = ""
+    floor: str = ""
+    door: str = ""
+    postal_code: str = ""
+    municipality: str = "Mataró"
+
+    @field_validator("number", "floor", "door", "postal_code", mode="before")
+    @classmethod
+    def _text(cls, value: object) -> object:
+        return "" if value is None else str(value) if isinstance(value, int) else value
+
+
+class Holder(Part):
+    """Whom a padró document is issued to."""
+
+    id_number: str | None = None
+    given_name: str
+    surnames: str
+    birth_date: date | None = None
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.surnames}".strip()
+
+
+class Inhabitant(Part):
+    given_name: str
+    surnames: str
+    #: None for a minor without DNI.
+    id_number: str | None = None
+    birth_date: date | None = None
+    registered_since: date | None = None
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.surnames}".strip()
+
+
+class PadroDocument(Issued):
+    """Volant d'empadronament (individual or col·lectiu) or certificat de convivència."""
+
+    kind: PadroKind
+    address: Address
+    holder: Holder
+    registered_since: date | None = None
+    inhabitants: tuple[Inhabitant, ...] = ()
+
+    @property
+    def is_volant(self) -> bool:
+        return self.kind.startswith("volant")
+
+
+# --- instància -------------------------------------------------------------------------------------
+
+
+class Department(Part):
+    code: str
+    name: str
+
+
+class Contact(Part):
+    email: str | None = None
+    phone: str | None = None
+
+
+class Applicant(Part):
+    id_number: str | None = None
+    given_name: str
+    surnames: str
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.surnames}".strip()
+
+
+class Attachment(Part):
+    name: str
+    size: Annotated[int, Field(ge=0)]
+    sha256: Annotated[str, Field(pattern=r"^[0-9a-fA-F]{64}$")]
+
+
+class InstanciaReceipt(Issued):
+    """Registry receipt of an instància genèrica (Llei 39/2015, art. 16)."""
+
+    registry_number: str
+    registered_at: LocalDateTime
+    department: Department
+    subject: str
+    exposo: str
+    solicito: str
+    applicant: Applicant
+    contact: Contact | None = None
+    notification_channel: NotificationChannel = "paper"
+    attachments: tuple[Attachment, ...] = ()
+
+
+# --- deixalleria -----------------------------------------------------------------------------------
+
+
+class Card(Part):
+    number: str
+    status: CardStatus
+    holder_name: str = ""
+
+
+class Visit(Part):
+    date: date
+    centre: str
+    materials: tuple[str, ...] = ()
+
+    @field_validator("materials", mode="before")
+    @classmethod
+    def _listify(cls, value: object) -> object:
+        return [value] if isinstance(value, str) else value
+
+
+class Band(Part):
+    min_visits: int
+    max_visits: int | None = None
+    amount: Decimal
+
+
+class NextBand(Part):
+    min_visits: int
+    amount: Decimal
+    visits_needed: int
+
+
+class Bonus(Part):
+    amount: Decimal = Decimal("0")
+    band: Band | None = None
+    next_band: NextBand | None = None
+    tax_year: int
+
+
+class DeixalleriaSummary(Issued):
+    """The deixalleria card, the year's visits and the waste-tax bonus they earn."""
+
+    #: None when the citizen has no card (yet): the visits and bonus still print.
+    card: Card | None = None
+    year: int
+    visits_this_year: int
+    visits_last_year: int = 0
+    visits: tuple[Visit, ...] = ()
+    bonus: Bonus
+
+
+# --- bústia ----------------------------------------------------------------------------------------
+
+
+class BustiaReceipt(Issued):
+    """Receipt of a complaint, suggestion or thanks sent to the Bústia de queixes i suggeriments."""
+
+    reference: str
+    kind: BustiaKind
+    topic: str
+    text: str
+    submitted_at: LocalDateTime
+    contact: Contact | None = None
+
+
+Document: TypeAlias = PadroDocument | InstanciaReceipt | DeixalleriaSummary | BustiaReceipt
+
+
+def document_from_payload(payload: dict[str, Any]) -> Document:
+    """The typed document for a payload, recognised by its distinctive fields."""
+    if not isinstance(payload, dict):
+        raise DocumentError("document payload is not a JSON object")
+    if "registry_number" in payload:
+        return InstanciaReceipt.from_payload(payload)
+    if "card" in payload:
+        return DeixalleriaSummary.from_payload(payload)
+    if payload.get("kind") in PADRO_KINDS:
+        return PadroDocument.from_payload(payload)
+    if "reference" in payload:
+        return BustiaReceipt.from_payload(payload)
+    raise DocumentError("document payload of an unknown kind")

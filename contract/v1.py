@@ -1,0 +1,238 @@
+"""The `/v1` request and response bodies. Requests derive from `StrictIn` (unknown fields and control
+characters refused with 422); the printable documents some routes answer are in `contract.documents`."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from contract import limits
+from contract.documents import (
+    Address,
+    BustiaKind,
+    Card,
+    Department,
+    DocumentLanguage,
+    NotificationChannel,
+    PadroKind,
+)
+from contract.localtime import LocalDateTime
+from contract.text import printable_text
+
+Subject = Annotated[str, Field(min_length=1, max_length=limits.SUBJECT_MAX)]
+Topic = Annotated[str, Field(min_length=1, max_length=limits.TOPIC_MAX)]
+LongText = Annotated[str, Field(min_length=1, max_length=limits.LONG_TEXT_MAX)]
+Delivery = Literal["delivery", "pickup"]
+Scope = Literal["full", "deixalleria"]
+
+
+class StrictIn(BaseModel):
+    """What a kiosk sends: no field the contract does not name, no control or invisible character in
+    any string (see `contract.text.printable_text`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _printable(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            printable_text(value)
+        return value
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok"]
+    version: str
+    training: bool
+
+
+# --- authentication -------------------------------------------------------------------------------
+
+
+class ChallengeOut(BaseModel):
+    challenge_id: str
+    nonce: str = Field(description="32 random bytes, base64; sign exactly these bytes")
+    expires_at: datetime
+
+
+class SessionIn(StrictIn):
+    challenge_id: Annotated[str, Field(min_length=1, max_length=limits.CHALLENGE_ID_MAX)]
+    certificate: Annotated[
+        str, Field(min_length=1, max_length=limits.CERTIFICATE_MAX, description="DER, base64")
+    ]
+    signature: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=limits.SIGNATURE_MAX,
+            description="RSA PKCS#1 v1.5 SHA-256 of the nonce, base64",
+        ),
+    ]
+
+
+class WeakSessionIn(StrictIn):
+    id_number: Annotated[str, Field(min_length=1, max_length=limits.ID_NUMBER_MAX)]
+    birth_date: date
+    postal_code: Annotated[str, Field(pattern=r"^\d{5}$")]
+
+
+class CitizenOut(BaseModel):
+    id_number: str
+    given_name: str
+    surnames: str
+    #: dnie | aoc | other for a certificate login; null for weak identification.
+    certificate_kind: str | None
+
+
+class SessionOut(BaseModel):
+    token: str
+    expires_at: datetime
+    scope: Scope
+    citizen: CitizenOut
+
+
+# --- catalogue ------------------------------------------------------------------------------------
+
+
+class TopicOut(BaseModel):
+    code: str
+    name: str
+
+
+class ProcedureOut(BaseModel):
+    code: str
+    title: str
+    summary: str
+    topic: TopicOut
+    needs_certificate: bool
+    completable_here: bool
+    kiosk_flow: str | None
+    what_to_bring: list[str]
+    where_to_go: str
+    hours: str
+    url: str
+
+
+class CatalogueOut(BaseModel):
+    language: str
+    procedures: list[ProcedureOut]
+
+
+class DepartmentsOut(BaseModel):
+    language: str
+    departments: list[Department]
+
+
+# --- padró ----------------------------------------------------------------------------------------
+
+
+class RegistrationOut(BaseModel):
+    registered: bool
+    address: Address | None
+    registered_since: date | None
+    inhabitants: int
+
+
+class PadroDocumentIn(StrictIn):
+    kind: PadroKind
+    language: DocumentLanguage = "ca"
+
+
+# --- instància ------------------------------------------------------------------------------------
+
+
+class ContactIn(StrictIn):
+    email: (
+        Annotated[str, Field(max_length=limits.EMAIL_MAX, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None
+    ) = None
+    phone: Annotated[str, Field(max_length=limits.PHONE_MAX, pattern=r"^\+?[0-9 ]{6,20}$")] | None = None
+
+
+class InstanciaFields(StrictIn):
+    """The JSON in the `fields` part of the multipart request."""
+
+    subject: Subject
+    exposo: LongText
+    solicito: LongText
+    department: Annotated[str, Field(min_length=1, max_length=limits.DEPARTMENT_CODE_MAX)]
+    contact: ContactIn = ContactIn()
+    notification_channel: NotificationChannel
+    language: DocumentLanguage = "ca"
+
+    @model_validator(mode="after")
+    def _electronic_needs_email(self) -> InstanciaFields:
+        if self.notification_channel == "electronic" and not self.contact.email:
+            raise ValueError("electronic notification needs a contact email")
+        return self
+
+
+# --- deixalleria ----------------------------------------------------------------------------------
+
+
+class CardRequestIn(StrictIn):
+    delivery: Delivery
+    #: Replace a card reported lost: the active card is marked lost and a new one requested.
+    replace_lost: bool = False
+
+
+class CardRequestOut(BaseModel):
+    card: Card
+    delivery: Delivery
+    requested_at: LocalDateTime
+
+
+# --- bústia ---------------------------------------------------------------------------------------
+
+
+class BustiaIn(StrictIn):
+    kind: BustiaKind
+    topic: Topic
+    text: LongText
+    contact: ContactIn | None = None
+    language: DocumentLanguage = "ca"
+
+
+# --- verification ---------------------------------------------------------------------------------
+
+Withholding = Literal["mask", "omit"]
+
+
+class VerifiedHolder(BaseModel):
+    name: str
+    #: Masked as the AEPD publishes ID numbers (***4567**); None when the document carries none.
+    id_number: str | None = None
+
+
+class VerificationOut(BaseModel):
+    """`GET /v1/verify/{csv}`: what a verifier needs, without what identifies a citizen to the kiosk."""
+
+    csv: str
+    kind: str
+    issued_at: datetime
+    language: str
+    training: bool
+    holder: VerifiedHolder | None
+    #: SHA-256 (hex) of the PDF as issued, to compare an electronic copy byte for byte.
+    pdf_sha256: str | None
+    #: The PDF laid out as printed, with the fields of `withheld` masked or left out.
+    pdf_url: str
+    #: The fields masked or left out wherever they appear, and how.
+    withheld: dict[str, Withholding]
+    #: The document as issued with the same fields masked or left out.
+    document: dict[str, Any]
+
+
+# --- training mode --------------------------------------------------------------------------------
+
+
+class TrainingResetOut(BaseModel):
+    """`POST /v1/training/reset` (training servers only; not in the OpenAPI document)."""
+
+    reset_at: LocalDateTime
+    #: What was erased: registry_entries, attachments, documents, bustia_messages,
+    #: deixalleria_card_requests, citizen_sessions, login_challenges, login_attempts, idempotency_records.
+    erased: dict[str, int]
+    #: What the demo data holds again: households, people, deixalleria_cards, procedures.
+    restored: dict[str, int]
