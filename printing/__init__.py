@@ -1,12 +1,12 @@
 """Documents rendered with fpdf2 and printers (CUPS through pycups, a PDF folder). No UI.
 
-- `document_from_payload(payload)` -> a typed document (`printing.documents`), from the backend's JSON.
+- `document_from_payload(payload)` -> a typed document (`contract.documents`), from the backend's JSON.
 - `render(document, training=...)` -> PDF bytes; `Renderer` keeps the fonts parsed between documents.
 - `printer_from_settings(kind, name, cups_server, folder, timeout_seconds)` -> a `Printer`, whose
   `submit(pdf_path, title)` blocks until the job ends and returns a `PrintOutcome`.
 """
 
-from printing.documents import (
+from contract.documents import (
     BustiaReceipt,
     DeixalleriaSummary,
     Document,

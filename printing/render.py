@@ -23,13 +23,14 @@ from fpdf.enums import Align, XPos, YPos
 from fpdf.fonts import TTFFont
 from fpdf.output import OutputProducer
 
-from printing.documents import (
+from contract.documents import (
     BustiaReceipt,
     DeixalleriaSummary,
     Document,
+    Holder,
+    Inhabitant,
     InstanciaReceipt,
     PadroDocument,
-    Person,
 )
 from printing.fonts import FAMILY, FontCache, add_fonts, printable
 from printing.texts import (
@@ -416,7 +417,9 @@ class _Body:
             self.paragraph(self.t("people_count", n=len(people)), size=10, style="B")
         self.note(self.t("volant_note" if doc.is_volant else "certificat_note"))
 
-    def person(self, number: int, person: Person, since: date | None, continued: str | None = None) -> None:
+    def person(
+        self, number: int, person: Holder | Inhabitant, since: date | None, continued: str | None = None
+    ) -> None:
         pdf = self.pdf
         self.block(13.5, continued)
         pdf.set_font(FAMILY, "B", 11)

@@ -190,7 +190,7 @@ def main(argv: list[str]) -> int:
     import shutil
     import subprocess
 
-    from printing.documents import document_from_payload
+    from contract.documents import document_from_payload
     from printing.render import render
 
     out = Path(argv[0] if argv else "samples")
