@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from municipal import __version__, errors, ids
 from municipal.api import auth, bustia, deixalleria, instancies, padro, public, training
 from municipal.api.common import KioskAuthentication
+from municipal.api.writes import Replayed, replayed
 from municipal.context import Context
 from municipal.limits import BodySizeLimit
 from municipal.settings import ServerSettings
@@ -50,6 +51,7 @@ def create_app(settings: ServerSettings, context: Context | None = None) -> Fast
         ids.use_key(settings.id_hash_key())
     app.state.ctx = context or Context.create(settings)
     errors.install(app)
+    app.add_exception_handler(Replayed, replayed)
     routers = [module.router for module in (public, auth, padro, instancies, deixalleria, bustia)]
     if settings.training:
         # Only a training server can be reset; a production one answers 404 for the path.

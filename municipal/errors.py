@@ -1,4 +1,5 @@
-"""One error shape for every 4xx/5xx: `{"code", "message", "detail"}`, the message in the request's language.
+"""One error shape for every 4xx/5xx: `{"code", "message", "detail"}` (`contract.errors.ErrorOut`), the
+message in the request's language.
 
 Handlers turn FastAPI's own errors (validation, 404, 405) and any unexpected exception into that
 shape, so a kiosk (or a city's client) reads every failure the same way.
@@ -14,11 +15,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from contract.errors import ErrorCode
+
 log = logging.getLogger(__name__)
 
 LANGUAGES = ("ca", "es", "en")
 
-#: code -> (ca, es, en). Written for a citizen: the kiosk may show them as they are.
+#: code -> (ca, es, en), for every `ErrorCode`. Written for a citizen: the kiosk may show them as they are.
 MESSAGES: dict[str, tuple[str, str, str]] = {
     "kiosk_unauthorised": (
         "Aquest punt d'autoservei no està autoritzat a connectar-se.",
@@ -209,39 +212,44 @@ def language_of(request: Request) -> str:
     return best
 
 
-def message(code: str, language: str) -> str:
+assert set(MESSAGES) == set(ErrorCode), "every ErrorCode has its messages, and only those"
+
+
+def message(code: ErrorCode, language: str) -> str:
     texts = MESSAGES.get(code, MESSAGES["validation_error"])
     return texts[LANGUAGES.index(language) if language in LANGUAGES else 0]
 
 
 class ApiError(Exception):
-    """A refusal with its status, its code (a key of MESSAGES) and optional detail for staff."""
+    """A refusal with its status, its code and optional detail for staff."""
 
-    def __init__(self, status: int, code: str, detail: Any = None, headers: dict[str, str] | None = None):
+    def __init__(
+        self, status: int, code: ErrorCode, detail: Any = None, headers: dict[str, str] | None = None
+    ):
         super().__init__(code)
         self.status = status
-        self.code = code
+        self.code = ErrorCode(code)
         self.detail = detail
         self.headers = headers
 
 
-def error_body(code: str, language: str, detail: Any = None) -> dict[str, Any]:
-    return {"code": code, "message": message(code, language), "detail": detail}
+def error_body(code: ErrorCode, language: str, detail: Any = None) -> dict[str, Any]:
+    return {"code": str(code), "message": message(code, language), "detail": detail}
 
 
 def error_response(
-    request: Request, status: int, code: str, detail: Any = None, headers: dict[str, str] | None = None
+    request: Request, status: int, code: ErrorCode, detail: Any = None, headers: dict[str, str] | None = None
 ) -> JSONResponse:
     return JSONResponse(error_body(code, language_of(request), detail), status_code=status, headers=headers)
 
 
 _STATUS_CODES = {
-    400: "validation_error",
-    401: "kiosk_unauthorised",
-    404: "not_found",
-    405: "method_not_allowed",
-    413: "request_too_large",
-    422: "validation_error",
+    400: ErrorCode.VALIDATION_ERROR,
+    401: ErrorCode.KIOSK_UNAUTHORISED,
+    404: ErrorCode.NOT_FOUND,
+    405: ErrorCode.METHOD_NOT_ALLOWED,
+    413: ErrorCode.REQUEST_TOO_LARGE,
+    422: ErrorCode.VALIDATION_ERROR,
 }
 
 
@@ -252,7 +260,8 @@ def install(app: FastAPI) -> None:
 
     async def http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
-        code = _STATUS_CODES.get(exc.status_code, "internal_error" if exc.status_code >= 500 else "not_found")
+        other = ErrorCode.INTERNAL_ERROR if exc.status_code >= 500 else ErrorCode.NOT_FOUND
+        code = _STATUS_CODES.get(exc.status_code, other)
         return error_response(request, exc.status_code, code, None, getattr(exc, "headers", None))
 
     async def validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -265,11 +274,11 @@ def install(app: FastAPI) -> None:
             }
             for e in exc.errors()
         ]
-        return error_response(request, 422, "validation_error", detail)
+        return error_response(request, 422, ErrorCode.VALIDATION_ERROR, detail)
 
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return error_response(request, 500, "internal_error")
+        return error_response(request, 500, ErrorCode.INTERNAL_ERROR)
 
     app.add_exception_handler(ApiError, api_error)
     app.add_exception_handler(StarletteHTTPException, http_error)

@@ -12,16 +12,13 @@ from collections.abc import Callable
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from contract.errors import ErrorCode
+from contract.limits import BODY_MAX, INSTANCIA_BODY_MAX
 from municipal.errors import error_body, language_of
-
-MB = 1024 * 1024
-#: The instància: 10 files of 10 MB, their multipart headers, and the fields.
-INSTANCIA_LIMIT = 10 * 10 * MB + 256 * 1024
-DEFAULT_LIMIT = 64 * 1024
 
 
 def limit_for(path: str) -> int:
-    return INSTANCIA_LIMIT if path.rstrip("/").endswith("/v1/instancies") else DEFAULT_LIMIT
+    return INSTANCIA_BODY_MAX if path.rstrip("/").endswith("/v1/instancies") else BODY_MAX
 
 
 class _TooLarge(HTTPException):
@@ -40,7 +37,7 @@ class BodySizeLimit:
         from starlette.requests import Request
 
         body = json.dumps(
-            error_body("request_too_large", language_of(Request(scope))), ensure_ascii=False
+            error_body(ErrorCode.REQUEST_TOO_LARGE, language_of(Request(scope))), ensure_ascii=False
         ).encode()
         await send(
             {

@@ -14,13 +14,14 @@ import json
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from contract.errors import ErrorCode
 from municipal.errors import error_body
 
 #: The kiosk's heads are well under 2 KB (credentials, a bearer token, an idempotency key); browsers
 #: opening the verification page send a few KB. nginx's default cap on one header line is 8 KB.
 HEAD_LIMIT = 16 * 1024
 
-_BODY = json.dumps(error_body("request_too_large", "ca"), ensure_ascii=False).encode()
+_BODY = json.dumps(error_body(ErrorCode.REQUEST_TOO_LARGE, "ca"), ensure_ascii=False).encode()
 _TOO_LARGE = b"".join(
     [
         b"HTTP/1.1 431 Request Header Fields Too Large\r\n",

@@ -13,20 +13,14 @@ from datetime import timedelta
 from fastapi import APIRouter, Response
 from sqlalchemy import func, select, text, update
 
+from contract.errors import ErrorCode, ErrorOut
+from contract.v1 import ChallengeOut, CitizenOut, SessionIn, SessionOut, WeakSessionIn
 from municipal import ids, timeutil
 from municipal.api.common import Ctx, KioskId, Token, b64decode, token_hash
 from municipal.certificates import CertificateRefused, identity, verify_signature
 from municipal.context import Context
 from municipal.errors import ApiError
 from municipal.models import AuthChallenge, CitizenSession, Person, Registration, WeakLoginAttempt
-from municipal.schemas import (
-    ChallengeOut,
-    CitizenOut,
-    ErrorOut,
-    SessionIn,
-    SessionOut,
-    WeakSessionIn,
-)
 
 log = logging.getLogger("municipal.auth")
 router = APIRouter(prefix="/v1/auth", tags=["authentication"])
@@ -99,20 +93,20 @@ def create_session(body: SessionIn, ctx: Ctx, kiosk_id: KioskId) -> SessionOut:
             mine = session.get(AuthChallenge, body.challenge_id)
             known = mine is not None and mine.kiosk_id == kiosk_id
     if row is None:
-        code = "challenge_used" if known else "challenge_unknown"
+        code = ErrorCode.CHALLENGE_USED if known else ErrorCode.CHALLENGE_UNKNOWN
         log.info("login refused: %s (kiosk %s)", code, kiosk_id)
         raise ApiError(401, code)
     nonce, expires_at = row
     if now > expires_at:
         log.info("login refused: challenge_expired (kiosk %s)", kiosk_id)
-        raise ApiError(401, "challenge_expired")
+        raise ApiError(401, ErrorCode.CHALLENGE_EXPIRED)
     try:
         cert = ctx.trust.check(certificate, now)
         who = identity(cert)
         verify_signature(cert, nonce, signature)
     except CertificateRefused as refused:
         log.info("login refused: %s %s (kiosk %s)", refused.code, refused.detail, kiosk_id)
-        raise ApiError(401, refused.code, refused.detail or None) from None
+        raise ApiError(401, ErrorCode(refused.code), refused.detail or None) from None
     log.info("login: certificate %s, citizen %s (kiosk %s)", who.kind, ids.log_hash(who.id_number), kiosk_id)
     citizen = CitizenOut(
         id_number=who.id_number, given_name=who.given_name, surnames=who.surnames, certificate_kind=who.kind
@@ -183,12 +177,14 @@ def create_weak_session(body: WeakSessionIn, ctx: Ctx, kiosk_id: KioskId) -> Ses
                 person = found.person
     if not _admit_attempt(ctx, kiosk_id, id_hash, success=person is not None):
         log.warning("weak login rate-limited (kiosk %s, id %s)", kiosk_id, id_hash)
-        raise ApiError(429, "rate_limited", headers={"Retry-After": str(settings.weak_window_seconds)})
+        raise ApiError(
+            429, ErrorCode.RATE_LIMITED, headers={"Retry-After": str(settings.weak_window_seconds)}
+        )
     if not ids.is_valid(id_number):
-        raise ApiError(422, "id_number_invalid")
+        raise ApiError(422, ErrorCode.ID_NUMBER_INVALID)
     if person is None:
         log.info("weak login refused (kiosk %s, id %s)", kiosk_id, id_hash)
-        raise ApiError(401, "weak_login_failed")
+        raise ApiError(401, ErrorCode.WEAK_LOGIN_FAILED)
     log.info("weak login: citizen %s (kiosk %s)", id_hash, kiosk_id)
     citizen = CitizenOut(
         id_number=id_number, given_name=person.given_name, surnames=person.surnames, certificate_kind=None
@@ -201,7 +197,7 @@ def end_session(ctx: Ctx, kiosk_id: KioskId, token: Token) -> Response:
     """End the citizen's session (the kiosk calls it whenever a session is wiped). Ending an ended or
     unknown session is not an error."""
     if not token:
-        raise ApiError(401, "session_required")
+        raise ApiError(401, ErrorCode.SESSION_REQUIRED)
     with ctx.transaction() as session:
         row = session.get(CitizenSession, token_hash(token))
         if row is not None and row.kiosk_id == kiosk_id and row.ended_at is None:

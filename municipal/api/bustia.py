@@ -3,29 +3,16 @@ or without identification; the answer is a reference number QS/<year>/<6 digits>
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
-from sqlalchemy.orm import Session
 
+from contract.documents import BustiaReceipt, Contact
+from contract.errors import ErrorOut
+from contract.v1 import BustiaIn
 from municipal import timeutil
-from municipal.api.common import (
-    Citizen,
-    Ctx,
-    IdempotencyKey,
-    KioskId,
-    Token,
-    document_head,
-    idempotent_write,
-    next_number,
-    record_document,
-    request_hash,
-    require_citizen,
-)
+from municipal.api.common import CitizenOrNone, Ctx, KioskId
 from municipal.api.padro import CITIZEN_REFUSALS
+from municipal.api.writes import Write, document_head, next_number, record_document
 from municipal.models import BustiaMessage
-from municipal.schemas import BustiaIn, BustiaReceiptOut, ErrorOut
 
 router = APIRouter(prefix="/v1", tags=["bústia"])
 
@@ -33,36 +20,28 @@ router = APIRouter(prefix="/v1", tags=["bústia"])
 @router.post(
     "/bustia",
     status_code=201,
-    response_model=BustiaReceiptOut,
+    response_model=BustiaReceipt,
     responses={**CITIZEN_REFUSALS, 409: {"model": ErrorOut, "description": "Idempotency key reused"}},
 )
 def submit(
-    body: BustiaIn, request: Request, ctx: Ctx, kiosk_id: KioskId, token: Token, key: IdempotencyKey = None
-) -> Response:
+    body: BustiaIn, request: Request, ctx: Ctx, kiosk_id: KioskId, citizen: CitizenOrNone, write: Write
+) -> BustiaReceipt:
     """Send a queixa, suggeriment or agraiment. Identification is optional (a token of either scope)."""
-
-    def authenticate(session: Session) -> Citizen | None:
-        return require_citizen(session, ctx, kiosk_id, token, full=False, touch=False) if token else None
-
-    def work(session: Session, citizen: Citizen | None, prepared: Any) -> tuple[int, dict[str, Any]]:
+    contact = body.contact
+    with write.transaction(body, citizen) as tx:
         now = timeutil.now()
         year = timeutil.local_year(now)
-        reference = f"QS/{year}/{next_number(session, 'QS', year):06d}"
-        contact = body.contact
-        receipt = BustiaReceiptOut.model_validate(
-            {
-                **document_head(ctx, request, body.language, now),
-                "reference": reference,
-                "kind": body.kind,
-                "topic": body.topic,
-                "text": body.text,
-                "submitted_at": now,
-                "contact": {"email": contact.email, "phone": contact.phone} if contact else None,
-            }
+        reference = f"QS/{year}/{next_number(tx.session, 'QS', year):06d}"
+        receipt = BustiaReceipt(
+            **document_head(ctx, request, body.language, now),
+            reference=reference,
+            kind=body.kind,
+            topic=body.topic,
+            text=body.text,
+            submitted_at=now,
+            contact=Contact(email=contact.email, phone=contact.phone) if contact else None,
         )
-        payload = receipt.model_dump(mode="json")
-        payload["issued_at"] = payload["submitted_at"] = timeutil.local_iso(now)
-        session.add(
+        tx.session.add(
             BustiaMessage(
                 reference=reference,
                 kind=body.kind,
@@ -73,11 +52,8 @@ def submit(
                 id_number=citizen.id_number if citizen else None,
                 kiosk_id=kiosk_id,
                 submitted_at=now,
-                csv=payload["csv"],
+                csv=receipt.csv,
             )
         )
-        record_document(session, "bustia", payload, citizen.id_number if citizen else "", kiosk_id, now)
-        return 201, payload
-
-    fingerprint = request_hash(request.url.path, body.model_dump(mode="json"))
-    return idempotent_write(ctx, kiosk_id, key, fingerprint, authenticate, work, token=token)
+        text = record_document(tx.session, "bustia", receipt, citizen.id_number if citizen else "", kiosk_id)
+        return tx.answer(receipt, text)

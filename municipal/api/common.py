@@ -1,4 +1,6 @@
-"""What the routers share: the kiosk and citizen checks, idempotent writes, CSVs and counters."""
+"""What the routers share: the kiosk check (before the body is read) and the citizen as a dependency:
+`CitizenByCertificate` (full scope), `CitizenAny` (certificate or weak identification) and
+`CitizenOrNone` (identification optional). Writes are in `municipal.api.writes`."""
 
 from __future__ import annotations
 
@@ -7,30 +9,27 @@ import base64
 import hashlib
 import json
 import logging
-import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Request, Security
+from fastapi import APIRouter, Depends, Request, Security
 from fastapi.dependencies.models import Dependant
-from fastapi.responses import Response
 from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Table, bindparam, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from contract.errors import ErrorCode
 from municipal import ids, timeutil
 from municipal.context import Context, kiosk_token
 from municipal.errors import ApiError, error_body, language_of
-from municipal.models import CitizenSession, Counter, IdempotencyRecord, IssuedDocument
+from municipal.models import CitizenSession
 
 log = logging.getLogger("municipal.access")
 
@@ -59,7 +58,7 @@ async def _verified(ctx: Context, kiosk_id: str, key: str, client: str) -> bool:
         return await asyncio.shield(pending)
     if wait := ctx.refusals.attempt(client):
         log.warning("kiosk refused: too many refused keys (kiosk id %r, from %s)", kiosk_id[:64], client)
-        raise ApiError(429, "rate_limited", headers={"Retry-After": str(wait)})
+        raise ApiError(429, ErrorCode.RATE_LIMITED, headers={"Retry-After": str(wait)})
     future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
     _verifying[token] = future
     try:
@@ -88,7 +87,7 @@ async def check_kiosk(ctx: Context, kiosk_id: str | None, key: str | None, clien
     else:
         reason = "unknown kiosk or wrong secret"
     log.warning("kiosk refused: %s (kiosk id %r, from %s)", reason, (kiosk_id or "")[:64], client)
-    raise ApiError(401, "kiosk_unauthorised", headers={"WWW-Authenticate": "KioskKey"})
+    raise ApiError(401, ErrorCode.KIOSK_UNAUTHORISED, headers={"WWW-Authenticate": "KioskKey"})
 
 
 #: Where `KioskAuthentication` leaves the id of the kiosk it authenticated (in the request's scope).
@@ -124,14 +123,6 @@ def bearer_token(
 
 Token = Annotated[str | None, Depends(bearer_token)]
 Ctx = Annotated[Context, Depends(context)]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        max_length=200,
-        description="The same key and body return the first result; the same key with another body is 409",
-    ),
-]
 
 
 def token_hash(token: str) -> str:
@@ -146,6 +137,8 @@ class Citizen:
     scope: str
     certificate_kind: str | None
     last_seen_at: datetime | None = None
+    #: The bearer token of the session (to touch it where the request writes).
+    token: str = field(default="", repr=False)
 
     @property
     def principal(self) -> str:
@@ -153,9 +146,7 @@ class Citizen:
 
 
 _SESSIONS = CitizenSession.__table__
-_DOCUMENTS = IssuedDocument.__table__
-_IDEMPOTENCY = IdempotencyRecord.__table__
-assert isinstance(_SESSIONS, Table) and isinstance(_DOCUMENTS, Table) and isinstance(_IDEMPOTENCY, Table)
+assert isinstance(_SESSIONS, Table)
 # The hot paths use statements built once, with bound parameters: SQLAlchemy then skips building and
 # compiling them on every request.
 _SESSION_BY_HASH = select(_SESSIONS).where(_SESSIONS.c.token_hash == bindparam("token_hash"))
@@ -166,15 +157,6 @@ _TOUCH = (
     )
     .values(last_seen_at=bindparam("b_now"))
 )
-_INSERT_DOCUMENT = insert(_DOCUMENTS)
-_STORED_ANSWER = select(
-    _IDEMPOTENCY.c.request_hash, _IDEMPOTENCY.c.status_code, _IDEMPOTENCY.c.response
-).where(
-    _IDEMPOTENCY.c.kiosk_id == bindparam("kiosk_id"),
-    _IDEMPOTENCY.c.principal == bindparam("principal"),
-    _IDEMPOTENCY.c.key == bindparam("key"),
-)
-_STORE_ANSWER = insert(_IDEMPOTENCY)
 
 
 def require_citizen(
@@ -183,37 +165,64 @@ def require_citizen(
     """The citizen behind the bearer token (touching the session unless `touch=False`); 401 when absent
     or expired, 403 when the token is only good for the deixalleria and `full` identification is needed."""
     if not token:
-        raise ApiError(401, "session_required", headers={"WWW-Authenticate": "Bearer"})
+        raise ApiError(401, ErrorCode.SESSION_REQUIRED, headers={"WWW-Authenticate": "Bearer"})
     row = session.connection().execute(_SESSION_BY_HASH, {"token_hash": token_hash(token)}).first()
     now = timeutil.now()
     settings = ctx.settings
     if row is None or row.kiosk_id != kiosk_id or row.ended_at is not None:
-        raise ApiError(401, "session_expired", headers={"WWW-Authenticate": "Bearer"})
+        raise ApiError(401, ErrorCode.SESSION_EXPIRED, headers={"WWW-Authenticate": "Bearer"})
     last_seen: datetime = row.last_seen_at
     if now - last_seen > timedelta(seconds=settings.session_idle_seconds) or now - row.created_at > timedelta(
         seconds=settings.session_max_seconds
     ):
-        raise ApiError(401, "session_expired", "inactive", headers={"WWW-Authenticate": "Bearer"})
+        raise ApiError(401, ErrorCode.SESSION_EXPIRED, "inactive", headers={"WWW-Authenticate": "Bearer"})
     if full and row.scope != "full":
-        raise ApiError(403, "scope_forbidden")
-    citizen = Citizen(row.id_number, row.given_name, row.surnames, row.scope, row.method, last_seen)
+        raise ApiError(403, ErrorCode.SCOPE_FORBIDDEN)
+    citizen = Citizen(row.id_number, row.given_name, row.surnames, row.scope, row.method, last_seen, token)
     if touch:
-        touch_session(session, token, citizen)
+        touch_session(session, citizen)
     return citizen
 
 
-def touch_session(session: Session, token: str | None, citizen: Citizen | None = None) -> None:
-    """Record activity on the session, at most every few seconds (fewer writes, same idle rule): when
-    the caller already read the session (`citizen`) and it was seen recently, nothing is written."""
-    if not token:
+def touch_session(session: Session, citizen: Citizen | None) -> None:
+    """Record activity on the citizen's session, at most every few seconds (fewer writes, same idle
+    rule): a session read (`require_citizen`) and seen recently is not written."""
+    if citizen is None or not citizen.token:
         return
     now = timeutil.now()
     recent = now - timedelta(seconds=5)
-    if citizen is not None and citizen.last_seen_at is not None and citizen.last_seen_at > recent:
+    if citizen.last_seen_at is not None and citizen.last_seen_at > recent:
         return
     session.connection().execute(
-        _TOUCH, {"b_token_hash": token_hash(token), "b_recent": recent, "b_now": now}
+        _TOUCH, {"b_token_hash": token_hash(citizen.token), "b_recent": recent, "b_now": now}
     )
+
+
+# The citizen of a request, as a dependency. Each reads the session in a read transaction and touches
+# nothing: a route touches it where it writes (`touch_session`, or `Write.transaction` does).
+
+
+def citizen_by_certificate(ctx: Ctx, kiosk_id: KioskId, token: Token) -> Citizen:
+    """The citizen identified with a certificate: 401 without a valid session, 403 for a weak one."""
+    with ctx.read() as session:
+        return require_citizen(session, ctx, kiosk_id, token, touch=False)
+
+
+def citizen_any(ctx: Ctx, kiosk_id: KioskId, token: Token) -> Citizen:
+    """The citizen identified either way (certificate, or weak identification for the deixalleria)."""
+    with ctx.read() as session:
+        return require_citizen(session, ctx, kiosk_id, token, full=False, touch=False)
+
+
+def citizen_or_none(ctx: Ctx, kiosk_id: KioskId, token: Token) -> Citizen | None:
+    """The citizen if the request has a session (either way), None if it has none; a token that is not
+    a valid session is still refused with 401."""
+    return citizen_any(ctx, kiosk_id, token) if token else None
+
+
+CitizenByCertificate = Annotated[Citizen, Depends(citizen_by_certificate)]
+CitizenAny = Annotated[Citizen, Depends(citizen_any)]
+CitizenOrNone = Annotated[Citizen | None, Depends(citizen_or_none)]
 
 
 #: Endpoints whose citizen session is checked before their body is read (see `citizen_before_body`).
@@ -298,127 +307,10 @@ def language_param(request: Request, language: str | None) -> str:
     return language if language in ("ca", "es", "en") else language_of(request)
 
 
-def new_csv() -> str:
-    """20 characters of a 32-letter alphabet without look-alikes (100 bits), from one read of the CSPRNG."""
-    return "".join(CSV_ALPHABET[b & 31] for b in secrets.token_bytes(20))
-
-
-def verify_url(ctx: Context, request: Request, csv: str) -> str:
-    base = ctx.settings.public_base_url or str(request.base_url)
-    return f"{base.rstrip('/')}/v1/verify/{csv}"
-
-
-def document_head(ctx: Context, request: Request, language: str, at: datetime) -> dict[str, Any]:
-    """The fields every issued document carries (csv, verify_url, issued_at, language, training)."""
-    csv = new_csv()
-    return {
-        "csv": csv,
-        "verify_url": verify_url(ctx, request, csv),
-        "issued_at": timeutil.local_iso(at),
-        "language": language,
-        "training": ctx.settings.training,
-    }
-
-
-def record_document(
-    session: Session, kind: str, payload: dict[str, Any], holder: str, kiosk_id: str, at: datetime
-) -> None:
-    # A Core insert: no unit of work to flush, so the write transaction stays short.
-    session.connection().execute(
-        _INSERT_DOCUMENT,
-        {
-            "csv": payload["csv"],
-            "kind": kind,
-            "holder_hash": ids.log_hash(holder) if holder else "-",
-            "kiosk_id": kiosk_id,
-            "issued_at": at,
-            "payload": json.dumps(payload, ensure_ascii=False),
-        },
-    )
-
-
-def next_number(session: Session, series: str, year: int) -> int:
-    """The next number of a gapless series: one atomic upsert, locked until the transaction ends, so a
-    rolled-back transaction gives its number back and concurrent ones never share one."""
-    dialect = session.get_bind().dialect.name
-    upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        upsert(Counter)
-        .values(series=series, year=year, last=1)
-        .on_conflict_do_update(index_elements=["series", "year"], set_={"last": Counter.last + 1})
-        .returning(Counter.last)
-    )
-    return int(session.execute(statement).scalar_one())
-
-
-def request_hash(path: str, body: Any) -> str:
-    canonical = json.dumps([path, body], sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def idempotent_write(
-    ctx: Context,
-    kiosk_id: str,
-    key: str | None,
-    fingerprint: str,
-    authenticate: Callable[[Session], Citizen | None],
-    work: Callable[[Session, Citizen | None, Any], tuple[int, dict[str, Any]]],
-    prepare: Callable[[Session, Citizen | None], Any] | None = None,
-    token: str | None = None,
-) -> Response:
-    """Authenticate and `prepare` (reads) in a read transaction; then, in one short write transaction,
-    either replay the answer stored under the idempotency key or run `work` and store its answer with
-    it: a retry with the same key and body gets the first answer and never makes a second entry; the
-    same key with another body gets 409. `authenticate` must not write (touch=False): the session is
-    touched here, in the write transaction."""
-    with ctx.read() as session:
-        citizen = authenticate(session)
-        prepared = prepare(session, citizen) if prepare is not None else None
-    principal = citizen.principal if citizen is not None else "-"
-    for attempt in range(3):
-        try:
-            with ctx.transaction() as session:
-                touch_session(session, token, citizen)
-                if key is not None:
-                    stored = (
-                        session.connection()
-                        .execute(_STORED_ANSWER, {"kiosk_id": kiosk_id, "principal": principal, "key": key})
-                        .first()
-                    )
-                    if stored is not None:
-                        if stored.request_hash != fingerprint:
-                            raise ApiError(409, "idempotency_conflict")
-                        return Response(
-                            stored.response.encode(),
-                            status_code=stored.status_code,
-                            media_type="application/json",
-                        )
-                status, body = work(session, citizen, prepared)
-                session.flush()
-                text = json.dumps(body, ensure_ascii=False)  # once: stored and sent as it is
-                if key is not None:
-                    session.connection().execute(
-                        _STORE_ANSWER,
-                        {
-                            "kiosk_id": kiosk_id,
-                            "principal": principal,
-                            "key": key,
-                            "request_hash": fingerprint,
-                            "status_code": status,
-                            "response": text,
-                            "created_at": timeutil.now(),
-                        },
-                    )
-            return Response(text.encode(), status_code=status, media_type="application/json")
-        except IntegrityError:
-            # Two requests with one key at once: the loser's writes are rolled back; read the winner's.
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
-
-
 def b64decode(value: str, field: str) -> bytes:
     try:
         return base64.b64decode(value, validate=True)
     except ValueError:
-        raise ApiError(422, "validation_error", [{"loc": ["body", field], "msg": "not base64"}]) from None
+        raise ApiError(
+            422, ErrorCode.VALIDATION_ERROR, [{"loc": ["body", field], "msg": "not base64"}]
+        ) from None

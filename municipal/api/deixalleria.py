@@ -6,45 +6,37 @@ from __future__ import annotations
 import json
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, cast
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from municipal import timeutil
-from municipal.api.common import (
-    Citizen,
-    Ctx,
-    IdempotencyKey,
-    KioskId,
-    Token,
-    document_head,
-    idempotent_write,
-    next_number,
-    record_document,
-    request_hash,
-    require_citizen,
+from contract.documents import (
+    Band,
+    Bonus,
+    Card,
+    CardStatus,
+    DeixalleriaSummary,
+    DocumentLanguage,
+    NextBand,
+    Visit,
 )
+from contract.errors import ErrorCode, ErrorOut
+from contract.v1 import CardRequestIn, CardRequestOut
+from municipal import timeutil
+from municipal.api.common import Citizen, CitizenAny, Ctx, KioskId, touch_session
 from municipal.api.padro import CITIZEN_REFUSALS
+from municipal.api.writes import Write, document_head, next_number, record_document
 from municipal.errors import ApiError
 from municipal.models import BonusBand, DeixalleriaCard, DeixalleriaVisit
-from municipal.schemas import (
-    BonusOut,
-    CardOut,
-    CardRequestIn,
-    CardRequestOut,
-    DeixalleriaSummaryOut,
-    ErrorOut,
-)
 
 router = APIRouter(prefix="/v1/deixalleria", tags=["deixalleria"])
 _STATUS_ORDER = {"active": 0, "requested": 1, "lost": 2, "cancelled": 3}
 
 
-def bonus(bands: list[BonusBand], visits_last_year: int, visits_this_year: int, tax_year: int) -> BonusOut:
+def bonus(bands: list[BonusBand], visits_last_year: int, visits_this_year: int, tax_year: int) -> Bonus:
     """The bonus for `tax_year` from last year's visits, and what this year's visits are worth next year."""
     ordered = sorted(bands, key=lambda b: b.min_visits)
     band = next(
@@ -56,25 +48,19 @@ def bonus(bands: list[BonusBand], visits_last_year: int, visits_this_year: int, 
         None,
     )
     upper = next((b for b in ordered if b.min_visits > visits_this_year), None)
-    return BonusOut.model_validate(
-        {
-            "amount": str(Decimal(band.amount).quantize(Decimal("0.01"))) if band else "0.00",
-            "band": (
-                {"min_visits": band.min_visits, "max_visits": band.max_visits, "amount": band.amount}
-                if band
-                else None
-            ),
-            "next_band": (
-                {
-                    "min_visits": upper.min_visits,
-                    "amount": upper.amount,
-                    "visits_needed": upper.min_visits - visits_this_year,
-                }
-                if upper
-                else None
-            ),
-            "tax_year": tax_year,
-        }
+    return Bonus(
+        amount=Decimal(band.amount).quantize(Decimal("0.01")) if band else Decimal("0.00"),
+        band=Band(min_visits=band.min_visits, max_visits=band.max_visits, amount=Decimal(band.amount))
+        if band
+        else None,
+        next_band=NextBand(
+            min_visits=upper.min_visits,
+            amount=Decimal(upper.amount),
+            visits_needed=upper.min_visits - visits_this_year,
+        )
+        if upper
+        else None,
+        tax_year=tax_year,
     )
 
 
@@ -83,31 +69,26 @@ def _cards(session: Session, id_number: str) -> list[DeixalleriaCard]:
     return sorted(cards, key=lambda c: (_STATUS_ORDER[c.status], -c.requested_at.timestamp()))
 
 
-def _card_out(card: DeixalleriaCard, citizen: Citizen) -> CardOut:
-    return CardOut.model_validate(
-        {
-            "number": card.number,
-            "status": card.status,
-            "holder_name": f"{citizen.given_name} {citizen.surnames}",
-        }
-    )
+def _card(card: DeixalleriaCard, citizen: Citizen) -> Card:
+    status = cast(CardStatus, card.status)  # checked by the model all the same
+    return Card(number=card.number, status=status, holder_name=f"{citizen.given_name} {citizen.surnames}")
 
 
-@router.get("/summary", response_model=DeixalleriaSummaryOut, responses=CITIZEN_REFUSALS)
+@router.get("/summary", response_model=DeixalleriaSummary, responses=CITIZEN_REFUSALS)
 def summary(
     request: Request,
     ctx: Ctx,
     kiosk_id: KioskId,
-    token: Token,
+    citizen: CitizenAny,
     year: Annotated[int | None, Query(ge=2000, le=2100, description="Default: the current year")] = None,
-    language: Annotated[Literal["ca", "es"], Query()] = "ca",
-) -> Response:
+    language: Annotated[DocumentLanguage, Query()] = "ca",
+) -> DeixalleriaSummary:
     """The card, the visits of `year`, and the bonus on `year`'s waste tax (from last year's visits).
     Printable: it is recorded under a CSV like every issued document."""
     now = timeutil.now()
     year = year or timeutil.local_year(now)
     with ctx.transaction() as session:
-        citizen = require_citizen(session, ctx, kiosk_id, token, full=False)
+        touch_session(session, citizen)
         cards = _cards(session, citizen.id_number)
         numbers = [c.number for c in cards]
         visits = (
@@ -128,24 +109,20 @@ def summary(
         this_year = [v for v in visits if v.visited_on.year == year]
         last_year = len(visits) - len(this_year)
         bands = list(session.execute(select(BonusBand)).scalars())
-        document = DeixalleriaSummaryOut.model_validate(
-            {
-                **document_head(ctx, request, language, now),
-                "card": _card_out(cards[0], citizen) if cards else None,
-                "year": year,
-                "visits_this_year": len(this_year),
-                "visits_last_year": last_year,
-                "visits": [
-                    {"date": v.visited_on, "centre": v.centre, "materials": json.loads(v.materials)}
-                    for v in this_year
-                ],
-                "bonus": bonus(bands, last_year, len(this_year), year),
-            }
+        document = DeixalleriaSummary(
+            **document_head(ctx, request, language, now),
+            card=_card(cards[0], citizen) if cards else None,
+            year=year,
+            visits_this_year=len(this_year),
+            visits_last_year=last_year,
+            visits=tuple(
+                Visit(date=v.visited_on, centre=v.centre, materials=json.loads(v.materials))
+                for v in this_year
+            ),
+            bonus=bonus(bands, last_year, len(this_year), year),
         )
-        payload = document.model_dump(mode="json")
-        payload["issued_at"] = timeutil.local_iso(now)
-        record_document(session, "deixalleria_summary", payload, citizen.id_number, kiosk_id, now)
-    return JSONResponse(payload)
+        record_document(session, "deixalleria_summary", document, citizen.id_number, kiosk_id)
+    return document
 
 
 @router.post(
@@ -157,30 +134,18 @@ def summary(
         409: {"model": ErrorOut, "description": "A card is already active or requested; or key reused"},
     },
 )
-def request_card(
-    body: CardRequestIn,
-    request: Request,
-    ctx: Ctx,
-    kiosk_id: KioskId,
-    token: Token,
-    key: IdempotencyKey = None,
-) -> Response:
+def request_card(body: CardRequestIn, citizen: CitizenAny, write: Write) -> CardRequestOut:
     """Request a deixalleria card, posted to the padró address (`delivery`) or collected (`pickup`)."""
-
-    def authenticate(session: Session) -> Citizen:
-        return require_citizen(session, ctx, kiosk_id, token, full=False, touch=False)
-
-    def work(session: Session, citizen: Citizen | None, prepared: Any) -> tuple[int, dict[str, Any]]:
-        assert citizen is not None
+    with write.transaction(body, citizen) as tx:
+        session = tx.session
         current = [c for c in _cards(session, citizen.id_number) if c.status in ("active", "requested")]
         if current and not (body.replace_lost and all(c.status == "active" for c in current)):
-            raise ApiError(409, "card_exists")
+            raise ApiError(409, ErrorCode.CARD_EXISTS)
         for card in current:
             card.status = "lost"
         now = timeutil.now()
-        number = f"MAT-{next_number(session, 'DX', 0):06d}"
         card = DeixalleriaCard(
-            number=number,
+            number=f"MAT-{next_number(session, 'DX', 0):06d}",
             id_number=citizen.id_number,
             status="requested",
             delivery=body.delivery,
@@ -192,11 +157,5 @@ def request_card(
             with session.begin_nested():
                 session.add(card)
         except IntegrityError:
-            raise ApiError(409, "card_exists") from None
-        out = CardRequestOut(card=_card_out(card, citizen), delivery=body.delivery, requested_at=now)
-        payload = out.model_dump(mode="json")
-        payload["requested_at"] = timeutil.local_iso(now)
-        return 201, payload
-
-    fingerprint = request_hash(request.url.path, body.model_dump(mode="json"))
-    return idempotent_write(ctx, kiosk_id, key, fingerprint, authenticate, work, token=token)
+            raise ApiError(409, ErrorCode.CARD_EXISTS) from None
+        return tx.answer(CardRequestOut(card=_card(card, citizen), delivery=body.delivery, requested_at=now))

@@ -4,80 +4,61 @@ receipt, with no gaps or duplicates however many kiosks submit at once."""
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.responses import Response
 from pydantic import ValidationError
-from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
-from municipal import timeutil
-from municipal.api.common import (
-    Citizen,
-    Ctx,
-    IdempotencyKey,
-    KioskId,
-    Token,
-    citizen_before_body,
-    document_head,
-    idempotent_write,
-    next_number,
-    record_document,
-    request_hash,
-    require_citizen,
-)
+from contract.attachments import attachment_name_problem, sniff
+from contract.documents import Applicant, Attachment, Contact, Department, InstanciaReceipt
+from contract.errors import ErrorCode, ErrorOut
+from contract.limits import INSTANCIA_FIELDS_MAX, MAX_FILE_BYTES, MAX_FILES
+from contract.v1 import InstanciaFields
+from municipal import models, timeutil
+from municipal.api.common import Citizen, CitizenByCertificate, Ctx, KioskId, citizen_before_body
 from municipal.api.padro import CITIZEN_REFUSALS
+from municipal.api.writes import IdempotentWrite, Write, document_head, next_number, record_document
 from municipal.errors import ApiError
-from municipal.models import Department, Instancia, InstanciaAttachment
-from municipal.schemas import (
-    ErrorOut,
-    InstanciaFields,
-    InstanciaReceiptOut,
-    attachment_name_problem,
-    sniff_attachment,
-)
 
 router = APIRouter(prefix="/v1", tags=["instància"])
-MAX_FILES = 10
-MAX_FILE_BYTES = 10 * 1024 * 1024
 
 
 @dataclass(frozen=True)
-class Attachment:
+class Upload:
     name: str
     media_type: str
     content: bytes
     sha256: str
 
 
-async def _read_attachment(upload: UploadFile) -> Attachment:
+async def _read_attachment(upload: UploadFile) -> Upload:
     name = (upload.filename or "").strip()
     if attachment_name_problem(name) is not None:
-        raise ApiError(422, "attachment_name", {"name": name[:100]})
+        raise ApiError(422, ErrorCode.ATTACHMENT_NAME, {"name": name[:100]})
     digest = hashlib.sha256()
     chunks: list[bytes] = []
     size = 0
     while chunk := await upload.read(1024 * 1024):
         size += len(chunk)
         if size > MAX_FILE_BYTES:
-            raise ApiError(422, "attachment_too_large", {"name": name})
+            raise ApiError(422, ErrorCode.ATTACHMENT_TOO_LARGE, {"name": name})
         digest.update(chunk)
         chunks.append(chunk)
     content = b"".join(chunks)
     if not content:
-        raise ApiError(422, "attachment_empty", {"name": name})
-    media_type = sniff_attachment(content)
+        raise ApiError(422, ErrorCode.ATTACHMENT_EMPTY, {"name": name})
+    media_type = sniff(content)
     if media_type is None:
-        raise ApiError(422, "attachment_type", {"name": name})
-    return Attachment(name=name, media_type=media_type, content=content, sha256=digest.hexdigest())
+        raise ApiError(422, ErrorCode.ATTACHMENT_TYPE, {"name": name})
+    return Upload(name=name, media_type=media_type, content=content, sha256=digest.hexdigest())
 
 
 @router.post(
     "/instancies",
     status_code=201,
-    response_model=InstanciaReceiptOut,
+    response_model=InstanciaReceipt,
     responses={
         **CITIZEN_REFUSALS,
         409: {"model": ErrorOut, "description": "Idempotency key reused with another body"},
@@ -89,65 +70,67 @@ async def submit_instancia(
     request: Request,
     ctx: Ctx,
     kiosk_id: KioskId,
-    token: Token,
-    fields: Annotated[str, Form(description="JSON object: see the InstanciaFields schema", max_length=20000)],
+    citizen: CitizenByCertificate,
+    write: Write,
+    fields: Annotated[
+        str, Form(description="JSON object: see the InstanciaFields schema", max_length=INSTANCIA_FIELDS_MAX)
+    ],
     files: Annotated[
         list[UploadFile] | None, File(description="Up to 10 PDF/JPEG/PNG files, 10 MB each")
     ] = None,
-    key: IdempotencyKey = None,
-) -> Response:
+) -> InstanciaReceipt:
     """Register an instància genèrica (Llei 39/2015 art. 16): the receipt lists every attachment's name,
     size and SHA-256."""
     try:
         data = InstanciaFields.model_validate_json(fields)
     except ValidationError as exc:
         detail = [{"loc": ["fields", *map(str, e["loc"])], "msg": e["msg"]} for e in exc.errors()]
-        raise ApiError(422, "validation_error", detail) from None
+        raise ApiError(422, ErrorCode.VALIDATION_ERROR, detail) from None
     uploads = files or []
     if len(uploads) > MAX_FILES:
-        raise ApiError(422, "attachment_too_many")
+        raise ApiError(422, ErrorCode.ATTACHMENT_TOO_MANY)
     attachments = [await _read_attachment(u) for u in uploads]
-    fingerprint = request_hash(
-        request.url.path, [data.model_dump(mode="json"), [(a.name, a.sha256) for a in attachments]]
-    )
+    # The database work blocks: run it off the event loop.
+    return await run_in_threadpool(_register, request, ctx, kiosk_id, citizen, write, data, attachments)
 
-    def authenticate(session: Session) -> Citizen:
-        return require_citizen(session, ctx, kiosk_id, token, touch=False)
 
-    def work(session: Session, citizen: Citizen | None, prepared: Any) -> tuple[int, dict[str, Any]]:
-        assert citizen is not None
-        department = session.get(Department, data.department)
+def _register(
+    request: Request,
+    ctx: Ctx,
+    kiosk_id: str,
+    citizen: Citizen,
+    write: IdempotentWrite,
+    data: InstanciaFields,
+    attachments: list[Upload],
+) -> InstanciaReceipt:
+    with write.transaction(data, citizen, [(a.name, a.sha256) for a in attachments]) as tx:
+        session = tx.session
+        department = session.get(models.Department, data.department)
         if department is None:
-            raise ApiError(422, "department_unknown")
+            raise ApiError(422, ErrorCode.DEPARTMENT_UNKNOWN)
         now = timeutil.now()
         year = timeutil.local_year(now)
         sequence = next_number(session, "E", year)
         registry_number = f"E/{year}/{sequence:06d}"
-        name = getattr(department, f"name_{data.language}")
-        receipt = InstanciaReceiptOut.model_validate(
-            {
-                **document_head(ctx, request, data.language, now),
-                "registry_number": registry_number,
-                "registered_at": timeutil.local_iso(now),
-                "department": {"code": department.code, "name": name},
-                "subject": data.subject,
-                "exposo": data.exposo,
-                "solicito": data.solicito,
-                "applicant": {
-                    "id_number": citizen.id_number,
-                    "given_name": citizen.given_name,
-                    "surnames": citizen.surnames,
-                },
-                "contact": {"email": data.contact.email, "phone": data.contact.phone},
-                "notification_channel": data.notification_channel,
-                "attachments": [
-                    {"name": a.name, "size": len(a.content), "sha256": a.sha256} for a in attachments
-                ],
-            }
+        receipt = InstanciaReceipt(
+            **document_head(ctx, request, data.language, now),
+            registry_number=registry_number,
+            registered_at=now,
+            department=Department(code=department.code, name=getattr(department, f"name_{data.language}")),
+            subject=data.subject,
+            exposo=data.exposo,
+            solicito=data.solicito,
+            applicant=Applicant(
+                id_number=citizen.id_number, given_name=citizen.given_name, surnames=citizen.surnames
+            ),
+            contact=Contact(email=data.contact.email, phone=data.contact.phone),
+            notification_channel=data.notification_channel,
+            attachments=tuple(
+                Attachment(name=a.name, size=len(a.content), sha256=a.sha256) for a in attachments
+            ),
         )
-        payload = receipt.model_dump(mode="json")
-        payload["issued_at"] = payload["registered_at"] = timeutil.local_iso(now)
-        row = Instancia(
+        text = record_document(session, "instancia", receipt, citizen.id_number, kiosk_id)
+        row = models.Instancia(
             registry_number=registry_number,
             year=year,
             sequence=sequence,
@@ -155,14 +138,14 @@ async def submit_instancia(
             department_code=department.code,
             id_number=citizen.id_number,
             kiosk_id=kiosk_id,
-            csv=payload["csv"],
-            receipt=json.dumps(payload, ensure_ascii=False),
+            csv=receipt.csv,
+            receipt=text,
         )
         session.add(row)
         session.flush()
         for position, a in enumerate(attachments):
             session.add(
-                InstanciaAttachment(
+                models.InstanciaAttachment(
                     instancia_id=row.id,
                     position=position,
                     name=a.name,
@@ -172,12 +155,4 @@ async def submit_instancia(
                     content=a.content,
                 )
             )
-        record_document(session, "instancia", payload, citizen.id_number, kiosk_id, now)
-        return 201, payload
-
-    # The database work blocks: run it off the event loop.
-    from starlette.concurrency import run_in_threadpool
-
-    return await run_in_threadpool(
-        idempotent_write, ctx, kiosk_id, key, fingerprint, authenticate, work, None, token
-    )
+        return tx.answer(receipt, text)

@@ -3,37 +3,21 @@ convivència, each recorded under a CSV."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
 from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
+from contract.documents import Address, Holder, Inhabitant, PadroDocument
+from contract.errors import ErrorCode, ErrorOut
+from contract.v1 import PadroDocumentIn, RegistrationOut
 from municipal import timeutil
-from municipal.api.common import (
-    Citizen,
-    Ctx,
-    IdempotencyKey,
-    KioskId,
-    Token,
-    document_head,
-    idempotent_write,
-    record_document,
-    request_hash,
-    require_citizen,
-    touch_session,
-)
+from municipal.api.common import CitizenByCertificate, Ctx, KioskId, touch_session
+from municipal.api.writes import Write, document_head, record_document
 from municipal.errors import ApiError
-from municipal.models import Address, Person, Registration
-from municipal.schemas import (
-    AddressOut,
-    ErrorOut,
-    PadroDocumentIn,
-    PadroDocumentOut,
-    RegistrationOut,
-)
+from municipal.models import Address as AddressRow
+from municipal.models import Person, Registration
 
 router = APIRouter(prefix="/v1/padro", tags=["padró"])
 CITIZEN_REFUSALS: dict[int | str, dict[str, Any]] = {
@@ -64,7 +48,7 @@ def inhabitants(session: Session, address_id: int) -> list[Registration]:
 
 _R = Registration.__table__
 _P = Person.__table__
-_A = Address.__table__
+_A = AddressRow.__table__
 assert isinstance(_R, Table) and isinstance(_P, Table) and isinstance(_A, Table)
 _HOLDER_ADDRESS = (
     select(_R.c.address_id)
@@ -84,9 +68,9 @@ HOUSEHOLD = (
 )  # fmt: skip
 
 
-def _address(registration: Registration) -> AddressOut:
+def _address(registration: Registration) -> Address:
     a = registration.address
-    return AddressOut(
+    return Address(
         street=a.street,
         number=a.number,
         floor=a.floor,
@@ -97,10 +81,9 @@ def _address(registration: Registration) -> AddressOut:
 
 
 @router.get("/registration", response_model=RegistrationOut, responses=CITIZEN_REFUSALS)
-def registration(ctx: Ctx, kiosk_id: KioskId, token: Token) -> RegistrationOut:
+def registration(ctx: Ctx, citizen: CitizenByCertificate) -> RegistrationOut:
     """Whether and where the citizen is registered, and how many people live at the address."""
     with ctx.read() as session:
-        citizen = require_citizen(session, ctx, kiosk_id, token, touch=False)
         found = current_registration(session, citizen.id_number)
         result = RegistrationOut(
             registered=found is not None,
@@ -109,14 +92,14 @@ def registration(ctx: Ctx, kiosk_id: KioskId, token: Token) -> RegistrationOut:
             inhabitants=len(inhabitants(session, found.address_id)) if found else 0,
         )
     with ctx.transaction() as session:
-        touch_session(session, token, citizen)
+        touch_session(session, citizen)
     return result
 
 
 @router.post(
     "/documents",
     status_code=201,
-    response_model=PadroDocumentOut,
+    response_model=PadroDocument,
     responses={
         **CITIZEN_REFUSALS,
         409: {"model": ErrorOut, "description": "Not registered in the padró, or idempotency key reused"},
@@ -127,63 +110,46 @@ def issue_document(
     request: Request,
     ctx: Ctx,
     kiosk_id: KioskId,
-    token: Token,
-    key: IdempotencyKey = None,
-) -> Response:
+    citizen: CitizenByCertificate,
+    write: Write,
+) -> PadroDocument:
     """Issue a volant individual, volant col·lectiu or certificat de convivència for the citizen."""
-
-    def authenticate(session: Session) -> Citizen:
-        return require_citizen(session, ctx, kiosk_id, token, touch=False)
-
-    def prepare(session: Session, citizen: Citizen | None) -> tuple[dict[str, Any], datetime]:
-        # Everything is read and the document built here, outside the write transaction.
-        assert citizen is not None
+    # Everything is read and the document built outside the write transaction.
+    with ctx.read() as session:
         rows = session.connection().execute(HOUSEHOLD, {"id_number": citizen.id_number}).all()
-        holder = next((r for r in rows if r.id_number == citizen.id_number), None)
-        if holder is None:
-            raise ApiError(409, "not_registered")
-        living = [holder] if body.kind == "volant_individual" else rows
-        now = timeutil.now()
-        document = PadroDocumentOut.model_validate(
-            {
-                **document_head(ctx, request, body.language, now),
-                "kind": body.kind,
-                "address": {
-                    "street": holder.street,
-                    "number": holder.number,
-                    "floor": holder.floor,
-                    "door": holder.door,
-                    "postal_code": holder.postal_code,
-                    "municipality": holder.municipality,
-                },
-                "holder": {
-                    "id_number": citizen.id_number,
-                    "given_name": holder.given_name,
-                    "surnames": f"{holder.surname1} {holder.surname2}".strip(),
-                    "birth_date": holder.birth_date,
-                },
-                "registered_since": holder.registered_since,
-                "inhabitants": [
-                    {
-                        "given_name": r.given_name,
-                        "surnames": f"{r.surname1} {r.surname2}".strip(),
-                        "id_number": r.id_number,
-                        "birth_date": r.birth_date,
-                        "registered_since": r.registered_since,
-                    }
-                    for r in living
-                ],
-            }
-        )
-        payload = document.model_dump(mode="json")
-        payload["issued_at"] = timeutil.local_iso(now)
-        return payload, now
-
-    def work(session: Session, citizen: Citizen | None, prepared: Any) -> tuple[int, dict[str, Any]]:
-        assert citizen is not None
-        payload, now = prepared
-        record_document(session, body.kind, payload, citizen.id_number, kiosk_id, now)
-        return 201, payload
-
-    fingerprint = request_hash(request.url.path, body.model_dump(mode="json"))
-    return idempotent_write(ctx, kiosk_id, key, fingerprint, authenticate, work, prepare, token)
+    holder = next((r for r in rows if r.id_number == citizen.id_number), None)
+    if holder is None:
+        raise ApiError(409, ErrorCode.NOT_REGISTERED)
+    living = [holder] if body.kind == "volant_individual" else rows
+    document = PadroDocument(
+        **document_head(ctx, request, body.language, timeutil.now()),
+        kind=body.kind,
+        address=Address(
+            street=holder.street,
+            number=holder.number,
+            floor=holder.floor,
+            door=holder.door,
+            postal_code=holder.postal_code,
+            municipality=holder.municipality,
+        ),
+        holder=Holder(
+            id_number=citizen.id_number,
+            given_name=holder.given_name,
+            surnames=f"{holder.surname1} {holder.surname2}".strip(),
+            birth_date=holder.birth_date,
+        ),
+        registered_since=holder.registered_since,
+        inhabitants=tuple(
+            Inhabitant(
+                given_name=r.given_name,
+                surnames=f"{r.surname1} {r.surname2}".strip(),
+                id_number=r.id_number,
+                birth_date=r.birth_date,
+                registered_since=r.registered_since,
+            )
+            for r in living
+        ),
+    )
+    with write.transaction(body, citizen) as tx:
+        text = record_document(tx.session, body.kind, document, citizen.id_number, kiosk_id)
+        return tx.answer(document, text)

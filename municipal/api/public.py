@@ -7,28 +7,30 @@ import json
 import re
 import threading
 from collections import OrderedDict
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
 from sqlalchemy import select
 
-from municipal import __version__
-from municipal.api.common import Ctx, language_param, verify_url
-from municipal.context import Context
-from municipal.errors import ApiError
-from municipal.models import Department, IssuedDocument, Procedure, ProcedureText, Topic
-from municipal.schemas import (
+from contract import documents
+from contract.errors import ErrorCode, ErrorOut
+from contract.v1 import (
     CatalogueOut,
-    DepartmentOut,
     DepartmentsOut,
-    ErrorOut,
     HealthOut,
     ProcedureOut,
     TopicOut,
+    VerificationOut,
+    VerifiedHolder,
+    Withholding,
 )
+from municipal import __version__
+from municipal.api.common import Ctx, language_param
+from municipal.api.writes import verify_url
+from municipal.context import Context
+from municipal.errors import ApiError
+from municipal.models import Department, IssuedDocument, Procedure, ProcedureText, Topic
 from printing.documents import DocumentError, document_from_payload
 from printing.render import default_renderer
 
@@ -90,7 +92,7 @@ def departments(request: Request, ctx: Ctx, language: LanguageQuery = None) -> D
     with ctx.read() as session:
         rows = session.execute(select(Department).order_by(Department.position)).scalars().all()
     return DepartmentsOut(
-        language=lang, departments=[DepartmentOut(code=d.code, name=_name(d, lang)) for d in rows]
+        language=lang, departments=[documents.Department(code=d.code, name=_name(d, lang)) for d in rows]
     )
 
 
@@ -115,37 +117,12 @@ def mask_id(value: str) -> str:
 
 #: What the verification answer does to each field of an issued document, wherever it appears
 #: (holder, inhabitants, applicant...): "mask" keeps the AEPD's four digits, "omit" leaves it out.
-WITHHELD: dict[str, Literal["mask", "omit"]] = {
+WITHHELD: dict[str, Withholding] = {
     "id_number": "mask",
     "birth_date": "omit",  # even the year: it narrows the one secret of the weak identification
     "postal_code": "omit",
     "contact": "omit",  # email and phone of an instància or a bústia message
 }
-
-
-class VerifiedHolder(BaseModel):
-    name: str
-    #: Masked as the AEPD publishes ID numbers (***4567**); None when the document carries none.
-    id_number: str | None = None
-
-
-class VerificationOut(BaseModel):
-    """`GET /v1/verify/{csv}`: what a verifier needs, without what identifies a citizen to the kiosk."""
-
-    csv: str
-    kind: str
-    issued_at: datetime
-    language: str
-    training: bool
-    holder: VerifiedHolder | None
-    #: SHA-256 (hex) of the PDF as issued, to compare an electronic copy byte for byte.
-    pdf_sha256: str | None
-    #: The PDF laid out as printed, with the fields of `withheld` masked or left out.
-    pdf_url: str
-    #: The fields masked or left out wherever they appear, and how.
-    withheld: dict[str, Literal["mask", "omit"]]
-    #: The document as issued with the same fields masked or left out.
-    document: dict[str, Any]
 
 
 def withheld(value: Any) -> Any:
@@ -226,7 +203,7 @@ def _issued(ctx: Context, csv: str) -> IssuedDocument:
     with ctx.read() as session:
         row = session.get(IssuedDocument, csv.strip().upper())
     if row is None:
-        raise ApiError(404, "document_not_found")
+        raise ApiError(404, ErrorCode.DOCUMENT_NOT_FOUND)
     return row
 
 
@@ -268,7 +245,7 @@ def verify_pdf(ctx: Ctx, csv: Annotated[str, Path(max_length=40)]) -> Response:
     row = _issued(ctx, csv)
     pdf = _renders.masked_pdf(row.csv, row.payload)
     if pdf is None:
-        raise ApiError(404, "document_not_found")
+        raise ApiError(404, ErrorCode.DOCUMENT_NOT_FOUND)
     return Response(
         pdf,
         media_type="application/pdf",

@@ -10,39 +10,30 @@ training feature (documented in docs/backend-contract.md), not part of that cont
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import Response
-from sqlalchemy.orm import Session
+from fastapi import APIRouter
 
+from contract.v1 import TrainingResetOut
 from municipal import timeutil, training
-from municipal.api.common import Citizen, Ctx, IdempotencyKey, KioskId, idempotent_write, request_hash
-from municipal.schemas import TrainingResetOut
+from municipal.api.writes import Write
 
 log = logging.getLogger("municipal.training")
 router = APIRouter(prefix="/v1/training", tags=["training"], include_in_schema=False)
 
 
 @router.post("/reset", status_code=200, response_model=TrainingResetOut)
-def reset(request: Request, ctx: Ctx, kiosk_id: KioskId, key: IdempotencyKey = None) -> Response:
+def reset(write: Write) -> TrainingResetOut:
     """Erase the registry entries and their attachments, issued documents, bústia messages, deixalleria
     card requests, citizen sessions, login challenges and attempts, and idempotency records; load the demo
     padró, deixalleria and catalogue again; keep the kiosks. One transaction. A retry with the same
     Idempotency-Key gets the first answer and erases nothing more."""
-
-    def work(session: Session, citizen: Citizen | None, prepared: Any) -> tuple[int, dict[str, Any]]:
+    with write.transaction(None, None) as tx:
         now = timeutil.now()
-        erased, restored = training.reset(session)
+        erased, restored = training.reset(tx.session)
         # Counts only: nothing that names a citizen.
         log.warning(
             "training data reset by kiosk %s: erased %s",
-            kiosk_id,
+            write.kiosk_id,
             ", ".join(f"{n} {what}" for what, n in erased.items() if n) or "nothing",
         )
-        out = TrainingResetOut(reset_at=now, erased=erased, restored=restored).model_dump(mode="json")
-        out["reset_at"] = timeutil.local_iso(now)
-        return 200, out
-
-    fingerprint = request_hash(request.url.path, None)
-    return idempotent_write(ctx, kiosk_id, key, fingerprint, lambda session: None, work)
+        return tx.answer(TrainingResetOut(reset_at=now, erased=erased, restored=restored))

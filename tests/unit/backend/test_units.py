@@ -11,13 +11,14 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from contract.attachments import attachment_name_problem, sniff
+from contract.text import printable_text
 from kiosk.backend.client import _MultipartBody
 from municipal import database, ids
 from municipal.api.deixalleria import bonus
 from municipal.certificates import CertificateRefused, identity
 from municipal.errors import language_of
 from municipal.models import Base, BonusBand
-from municipal.schemas import attachment_name_problem, printable_text, sniff_attachment
 from municipal.settings import ServerSettings
 from tests.fixtures.backend import TestCA
 
@@ -127,13 +128,14 @@ BANDS = [
                          (13, "23.00"), (40, "23.00")],
 )  # fmt: skip
 def test_bonus_bands(last: int, amount: str) -> None:
-    assert bonus(BANDS, last, 0, 2026).amount == amount
+    # A Decimal, sent as the string the band is stored with ("17.50"): what printing formats.
+    assert str(bonus(BANDS, last, 0, 2026).amount) == amount
 
 
 def test_next_band() -> None:
     result = bonus(BANDS, 0, 5, 2026)
     assert result.next_band is not None and result.next_band.visits_needed == 2
-    assert result.next_band.amount == "17.50"
+    assert str(result.next_band.amount) == "17.50"
     assert bonus(BANDS, 0, 13, 2026).next_band is None
 
 
@@ -258,4 +260,15 @@ def test_attachment_names(name: str, problem: str | None) -> None:
      (b"\xff\xd8\xff\xe0", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"MZ\x90\x00", None)],
 )  # fmt: skip
 def test_sniff_attachment(content: bytes, kind: str | None) -> None:
-    assert sniff_attachment(content) == kind
+    assert sniff(content) == kind
+
+
+@pytest.mark.parametrize(
+    ("head", "kind"),
+    [(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 o", "application/pdf"), (b"%PDF-2.0\r\n", "application/pdf"),
+     (b"%PDF-1.8\n", None), (b"%PDF-", None), (b"\xff\xd8\xff\xe0", "image/jpeg"),
+     (b"\x89PNG\r\n\x1a\n", "image/png"), (b"MZ\x90\x00", None)],
+)  # fmt: skip
+def test_sniff_a_file_head(head: bytes, kind: str | None) -> None:
+    # What a file picker reads before choosing (the first 16 bytes): the end of a PDF is checked on upload.
+    assert sniff(head, whole=False) == kind
