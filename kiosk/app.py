@@ -22,6 +22,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.worker import Worker, WorkerState
 
+from eid.token import TokenProvider
 from kiosk import crash, procedures
 from kiosk.backend.client import BackendClient
 from kiosk.catalogue import CatalogueScreen
@@ -36,6 +37,7 @@ from kiosk.screens.idle import IdleWarning
 from kiosk.screens.staff import StaffMenu, StaffPinModal
 from kiosk.session import CitizenSession, EndReason
 from kiosk.staff import StaffLock
+from printing.printers import Printer, printer_from_settings
 
 log = logging.getLogger(__name__)
 
@@ -78,14 +80,27 @@ class KioskApp(App[None], inherit_bindings=False):
         Binding("f12", "staff_chord", show=False, priority=True),
     ]
 
-    def __init__(self, settings: Settings, *, watch_cards: bool = True) -> None:
-        """`watch_cards=False` leaves the card readers alone (tests of the shell, snapshots)."""
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        watch_cards: bool = True,
+        backend: BackendClient | None = None,
+        printer: Printer | None = None,
+        cards: TokenProvider | None = None,
+    ) -> None:
+        """The collaborators not given are the ones `settings` describes. `watch_cards=False` leaves the
+        card readers alone (tests of the shell, snapshots); `cards` reads the cards in place of the
+        PKCS#11 module of `[eid]`."""
         super().__init__()
         self.settings = settings
         self._watch_cards = watch_cards
         self.card_bridge: CardBridge | None = None
         #: The municipal backend client (blocking: call it from thread workers only).
-        self.backend = BackendClient(settings)
+        self.backend = backend if backend is not None else BackendClient(settings)
+        self._printer = printer
+        #: The card tokens (None: opened from `[eid] pkcs11_module` when first needed).
+        self.cards = cards
         self.session: CitizenSession | None = None
         self._last_activity = time.monotonic()
         self._idle_warning: IdleWarning | None = None
@@ -95,6 +110,16 @@ class KioskApp(App[None], inherit_bindings=False):
         #: Wrong staff PINs and the wait they impose, for every PIN modal (closing one skips no wait).
         self.staff_lock = StaffLock(settings.staff.wrong_pin_delay_seconds)
         set_language(settings.ui.default_language)
+
+    def printer(self) -> Printer:
+        """The printer given to the constructor, else the one `[printer]` describes (made per job)."""
+        if self._printer is not None:
+            return self._printer
+        p = self.settings.printer
+        keep = p.folder_keep_minutes * 60
+        return printer_from_settings(
+            p.kind, p.name, p.cups_server, p.folder, p.timeout_seconds, folder_keep_seconds=keep
+        )
 
     # ----------------------------------------------------------------- screens
     def get_default_screen(self) -> Screen[Any]:

@@ -62,7 +62,7 @@ class CardBridge:
         self.readers: set[str] = set()
         self._watcher = PcscWatcher(self._from_thread, readers=app.settings.eid.readers)
         self._start_watcher = start_watcher
-        self._tokens: TokenProvider | None = None
+        self._tokens: TokenProvider | None = app.cards  # None: opened from [eid] when first needed
         self._tokens_lock = threading.Lock()
         self._own_backend: BackendClient | None = None
         self._told_no_reader = False

@@ -25,7 +25,7 @@ from textual.widgets import Button, LoadingIndicator, Static
 from kiosk.i18n import N_, _
 from kiosk.screens.base import KioskModal
 from printing.documents import Document
-from printing.printers import PrintOutcome, PrintProgress, PrintStatus, printer_from_settings
+from printing.printers import PrintOutcome, PrintProgress, PrintStatus
 from printing.render import default_renderer
 from widgets.plain import plain
 
@@ -163,11 +163,7 @@ class PrintScreen(KioskModal):
                 self.Finished(PrintOutcome(PrintStatus.ABORTED, f"render failed: {type(exc).__name__}"))
             )
             return
-        p = settings.printer
-        keep = p.folder_keep_minutes * 60
-        printer = printer_from_settings(
-            p.kind, p.name, p.cups_server, p.folder, p.timeout_seconds, folder_keep_seconds=keep
-        )
+        printer = self.kiosk.printer()
 
         def report(progress: PrintProgress) -> None:
             self.post_message(self.Progress(progress))
