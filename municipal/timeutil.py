@@ -1,20 +1,17 @@
-"""Clock and time zone: stored in UTC, shown in Mataró's local time (Europe/Madrid) with its offset."""
+"""Clock and time zone: stored in UTC, shown in Mataró's local time (Europe/Madrid) with its offset (on
+the wire the contract's models serialise it: `contract.localtime`)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
-LOCAL = ZoneInfo("Europe/Madrid")
+from contract.localtime import local_zone
+
+LOCAL = local_zone()
 
 
 def now() -> datetime:
     return datetime.now(UTC)
-
-
-def local_iso(moment: datetime) -> str:
-    """ISO 8601 with the local offset, to the second (`2026-03-01T10:15:00+01:00`)."""
-    return moment.astimezone(LOCAL).replace(microsecond=0).isoformat()
 
 
 def local_year(moment: datetime) -> int:

@@ -115,9 +115,10 @@ async def kiosk(
 KioskId = Annotated[str, Depends(kiosk)]
 
 
-def bearer_token(
+async def bearer_token(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
 ) -> str | None:
+    # async: a dependency that does no I/O should not cost a trip through the thread pool.
     return credentials.credentials if credentials is not None else None
 
 

@@ -8,13 +8,15 @@ from typing import Any
 from fastapi import APIRouter, Request
 from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from contract.documents import Address, Holder, Inhabitant, PadroDocument
 from contract.errors import ErrorCode, ErrorOut
 from contract.v1 import PadroDocumentIn, RegistrationOut
 from municipal import timeutil
-from municipal.api.common import CitizenByCertificate, Ctx, KioskId, touch_session
-from municipal.api.writes import Write, document_head, record_document
+from municipal.api.common import Citizen, CitizenByCertificate, Ctx, KioskId, touch_session
+from municipal.api.writes import IdempotentWrite, Write, document_head, record_document
+from municipal.context import Context
 from municipal.errors import ApiError
 from municipal.models import Address as AddressRow
 from municipal.models import Person, Registration
@@ -105,7 +107,7 @@ def registration(ctx: Ctx, citizen: CitizenByCertificate) -> RegistrationOut:
         409: {"model": ErrorOut, "description": "Not registered in the padró, or idempotency key reused"},
     },
 )
-def issue_document(
+async def issue_document(
     body: PadroDocumentIn,
     request: Request,
     ctx: Ctx,
@@ -114,6 +116,19 @@ def issue_document(
     write: Write,
 ) -> PadroDocument:
     """Issue a volant individual, volant col·lectiu or certificat de convivència for the citizen."""
+    # The database work blocks: off the event loop, in one trip through the thread pool (a sync route
+    # costs a second one, for FastAPI's check of the answer).
+    return await run_in_threadpool(_issue, body, request, ctx, kiosk_id, citizen, write)
+
+
+def _issue(
+    body: PadroDocumentIn,
+    request: Request,
+    ctx: Context,
+    kiosk_id: str,
+    citizen: Citizen,
+    write: IdempotentWrite,
+) -> PadroDocument:
     # Everything is read and the document built outside the write transaction.
     with ctx.read() as session:
         rows = session.connection().execute(HOUSEHOLD, {"id_number": citizen.id_number}).all()
