@@ -27,7 +27,7 @@ from textual.message import Message
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Static
+from textual.widgets import Input, Static, TextArea
 
 from eid.token import TokenProvider
 from kiosk.app import KioskApp
@@ -124,9 +124,22 @@ class Driver:
         """`text()` with every run of whitespace as one space, so that wrapped sentences can be found."""
         return " ".join(self.text().split())
 
+    def where(self, text: str) -> tuple[int, int]:
+        """The screen cell (x, y) where `text` starts (it must be on one line): where to touch it."""
+        shown = self.text()
+        for y, line in enumerate(shown.splitlines()):
+            x = line.find(text)
+            if x >= 0:
+                return cell_len(line[:x]), y
+        raise AssertionError(f"{text!r} is not on one line of the screen:\n{shown}")
+
     def text_of(self, selector: str) -> str:
         """The text a Static of the current screen holds (also when it is scrolled out of view)."""
         return str(self.screen.query_one(selector, Static).content)
+
+    def value(self, selector: str) -> str:
+        """What a text field of the current screen holds (an Input's or a TextArea's text)."""
+        return _value(self.screen.query_one(selector))
 
     def shown(self, selector: str) -> bool:
         """A widget matching `selector` is on the current screen, displayed and laid out."""
@@ -149,7 +162,8 @@ class Driver:
         what: str = "",
     ) -> str:
         """Pause the app until `condition` holds: a text on screen (`words=True`: across line wraps) or a
-        callable that returns something true. Then let the app draw once more; return the screen's text."""
+        callable that returns something true. Then let the app draw once more; return the screen's text
+        (`words()` with `words=True`)."""
         met: Callable[[], object]
         if isinstance(condition, str):
             wanted = " ".join(condition.split()) if words else condition
@@ -169,7 +183,7 @@ class Driver:
                 )
             await self.pilot.pause(_POLL)
         await self.pilot.pause()
-        return self.text()
+        return self.words() if words else self.text()
 
     async def wait_gone(self, text: str, timeout: float = TIMEOUT) -> str:
         """Pause the app until `text` is no longer on screen."""
@@ -191,7 +205,6 @@ class Driver:
     async def press(self, *keys: str) -> None:
         """Press keys (Textual key names: "enter", "tab", "a", "ctrl+f12")."""
         await self.pilot.press(*keys)
-        await self.pilot.pause()
 
     async def type(self, text: str, into: str | None = None) -> None:
         """Type `text` key by key (a newline is Enter), into the field `into` (focused first) or into
@@ -209,6 +222,13 @@ class Driver:
         else:
             await self.pilot.pause()
 
+    async def clear(self, field: str) -> None:
+        """Empty a text field (an Input or a TextArea) of the current screen."""
+        widget = self.screen.query_one(field)
+        assert isinstance(widget, Input | TextArea), f"{field} is not a text field"
+        widget.clear()
+        await self.pilot.pause()
+
     async def paste(self, text: str, into: str) -> None:
         """Paste `text` into the field (a long text, or characters no key sends)."""
         widget = await self.wait_widget(into)
@@ -217,18 +237,26 @@ class Driver:
         widget.post_message(events.Paste(text))
         await self.wait_for(lambda: text.replace("\r", "") in _value(widget), what=f"the paste into {into}")
 
-    async def click(self, target: str | Widget, timeout: float = TIMEOUT) -> None:
-        """Touch a widget where it is on screen, once it is shown (scrolled into view first)."""
+    async def click(
+        self,
+        target: str | Widget | None = None,
+        *,
+        offset: tuple[int, int] = (0, 0),
+        timeout: float = TIMEOUT,
+    ) -> None:
+        """Touch a widget where it is on screen, once it is shown (scrolled into view first), `offset`
+        cells from its top left corner; with no widget, touch the screen at `offset`."""
         if isinstance(target, str):
-            widget: Widget = await self.wait_widget(target, timeout=timeout)
+            widget: Widget | None = await self.wait_widget(target, timeout=timeout)
         else:
             widget = target
-            await self.wait_for(
-                lambda: bool(widget.display) and widget.region.area > 0, timeout, what=str(widget)
-            )
-        widget.scroll_visible(animate=False)
-        await self.pilot.pause()
-        await self.pilot.click(widget)
+        if widget is not None:
+            shown = widget
+            laid_out = lambda: bool(shown.display) and shown.region.area > 0  # noqa: E731
+            await self.wait_for(laid_out, timeout, what=str(widget))
+            widget.scroll_visible(animate=False)
+            await self.pilot.pause()
+        await self.pilot.click(widget, offset=offset)
         await self.pilot.pause()
 
 
