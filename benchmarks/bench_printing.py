@@ -31,8 +31,8 @@ def _median_ms(action: Callable[[], object], runs: int) -> float:
 
 
 def rendering() -> Figure:
+    from contract.documents import document_from_payload
     from printing import samples
-    from printing.documents import document_from_payload
     from printing.render import Renderer
 
     document = document_from_payload(samples.padro("volant_collectiu", 6))
@@ -58,9 +58,9 @@ def rendering() -> Figure:
 def cups_jobs() -> Figure:
     import cups
 
+    from contract.documents import document_from_payload
     from devstack.cups import running
     from printing import samples
-    from printing.documents import document_from_payload
     from printing.printers import CupsPrinter, PrintStatus
     from printing.render import render
 

@@ -6,7 +6,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    Base64Bytes,
+    BaseModel,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from contract import limits
 from contract.documents import (
@@ -53,7 +61,10 @@ class HealthOut(BaseModel):
 
 class ChallengeOut(BaseModel):
     challenge_id: str
-    nonce: str = Field(description="32 random bytes, base64; sign exactly these bytes")
+    #: The bytes themselves once read (base64 on the wire: the schema says string, as it always did).
+    nonce: Annotated[Base64Bytes, WithJsonSchema({"type": "string"})] = Field(
+        description="32 random bytes, base64; sign exactly these bytes", repr=False
+    )
     expires_at: datetime
 
 
@@ -79,15 +90,16 @@ class WeakSessionIn(StrictIn):
 
 
 class CitizenOut(BaseModel):
-    id_number: str
-    given_name: str
-    surnames: str
+    # Never in a repr (nor so in a log line).
+    id_number: str = Field(repr=False)
+    given_name: str = Field(repr=False)
+    surnames: str = Field(repr=False)
     #: dnie | aoc | other for a certificate login; null for weak identification.
     certificate_kind: str | None
 
 
 class SessionOut(BaseModel):
-    token: str
+    token: str = Field(repr=False)
     expires_at: datetime
     scope: Scope
     citizen: CitizenOut

@@ -18,6 +18,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from contract.v1 import Scope
+
 log = logging.getLogger(__name__)
 
 
@@ -44,6 +46,9 @@ class CitizenSession:
     identity: Any = field(default=None, repr=False)
     #: The backend's bearer token for this citizen (certificate login or weak identification).
     token: str | None = field(default=None, repr=False)
+    #: What the token opens, as the backend's login answered: "full" (a certificate login) or
+    #: "deixalleria" (the weak identification); None before a login.
+    scope: Scope | None = None
     #: Which reader the citizen's card is in, if any.
     reader: str | None = field(default=None, repr=False)
     #: Free-form state of the procedure in progress (cleared on wipe).
@@ -85,6 +90,7 @@ class CitizenSession:
         self._temp_dir = None
         self.identity = None
         self.token = None
+        self.scope = None
         self.reader = None
         self.state.clear()
         self._listeners.clear()

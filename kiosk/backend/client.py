@@ -18,31 +18,33 @@ import secrets
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 from urllib.parse import urlsplit
 
 import requests
+from pydantic import BaseModel, ValidationError
 
-from kiosk.backend.models import (
-    Address,
-    Attachment,
+from contract.documents import (
     BustiaReceipt,
-    CardRequest,
-    Challenge,
-    CitizenIdentity,
-    DeixalleriaCard,
     DeixalleriaSummary,
     Department,
     InstanciaReceipt,
-    IssuedDocument,
-    Login,
-    Procedure,
-    Registration,
-    Topic,
-    Verification,
+    PadroDocument,
+)
+from contract.errors import ErrorCode, ErrorOut
+from contract.v1 import (
+    CardRequestOut,
+    CatalogueOut,
+    ChallengeOut,
+    DepartmentsOut,
+    HealthOut,
+    ProcedureOut,
+    RegistrationOut,
+    SessionOut,
+    TrainingResetOut,
+    VerificationOut,
 )
 from kiosk.config import Settings
 
@@ -51,12 +53,20 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
 
 
+#: What a failure is known by: a member of the contract's `ErrorCode` when the backend sent one. Any other
+#: str is either the client's own (`unreachable`, `redirect_refused`, `bad_response`, `http_<status>` for
+#: an answer without an error body) or a code from a newer backend that this kiosk does not know: kept as
+#: it came, for staff, and handled as the generic refusal of its kind (`Rejected`, or `BackendUnavailable`
+#: for a 5xx), since no comparison with a member matches it.
+Code = ErrorCode | str
+
+
 class BackendError(Exception):
     """Any failure talking to the backend. `message` is the backend's (in the request's language) when
-    it sent one; `code` is the contract's error code."""
+    it sent one; `code` is the contract's error code (see `Code`)."""
 
-    def __init__(self, code: str, message: str = ""):
-        super().__init__(f"{code}: {message}" if message else code)
+    def __init__(self, code: Code, message: str = ""):
+        super().__init__(f"{code}: {message}" if message else str(code))
         self.code = code
         self.message = message
 
@@ -66,7 +76,8 @@ class BackendUnavailable(BackendError):
 
 
 class BadResponse(BackendUnavailable):
-    """The backend answered outside the contract: a redirect (3xx), or a body that is not JSON.
+    """The backend answered outside the contract: a redirect (3xx), a body that is not JSON, or JSON that
+    does not fit the contract's model of the answer.
 
     A misconfigured `[backend] url` or something in the way (a proxy, a captive portal): the kiosk follows
     no redirect, since the kiosk key, the citizen's token and the body would go to whatever host the
@@ -91,30 +102,30 @@ class NotTraining(Rejected):
     """The backend has no training reset (404): it is not a training backend, and nothing was erased."""
 
 
-@dataclass(frozen=True)
-class TrainingReset:
-    """What `reset_training_data` erased and what the demo data holds again (counts by kind)."""
-
-    reset_at: datetime
-    #: registry_entries, attachments, documents, bustia_messages, deixalleria_card_requests, ...
-    erased: Mapping[str, int]
-    #: households, people, deixalleria_cards, procedures
-    restored: Mapping[str, int]
-
-
-_SESSION_CODES = {"session_expired", "session_required"}
-_NOT_AUTHORISED_CODES = {"kiosk_unauthorised", "scope_forbidden"}
+_SESSION_CODES = {ErrorCode.SESSION_EXPIRED, ErrorCode.SESSION_REQUIRED}
+_NOT_AUTHORISED_CODES = {ErrorCode.KIOSK_UNAUTHORISED, ErrorCode.SCOPE_FORBIDDEN}
 _RETRY_STATUS = {502, 503, 504}
 #: How a backend without the training reset answers (a reference production server, or any other).
-_NO_TRAINING_CODES = {"not_found", "method_not_allowed", "http_404", "http_405"}
+_NO_TRAINING_CODES: frozenset[Code] = frozenset(
+    {ErrorCode.NOT_FOUND, ErrorCode.METHOD_NOT_ALLOWED, "http_404", "http_405"}
+)
+Model = TypeVar("Model", bound=BaseModel)
 
 
 def new_idempotency_key() -> str:
     return uuid.uuid4().hex
 
 
-def _dt(value: str) -> datetime:
-    return datetime.fromisoformat(value)
+def _read(model: type[Model], body: Any, what: str) -> Model:
+    """The contract's model of an answer; an answer that does not fit it is a `BadResponse`. The log and
+    the error name the fields only: their values are a citizen's data."""
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        fields = sorted({".".join(str(p) for p in e["loc"]) or "(body)" for e in exc.errors()})[:5]
+    # Raised outside the handler: the ValidationError (which holds the values) is not even its context.
+    log.warning("backend answer to %s does not fit %s: %s", what, model.__name__, ", ".join(fields))
+    raise BadResponse("bad_response", f"the backend's answer does not fit {model.__name__}")
 
 
 class _MultipartBody:
@@ -290,12 +301,19 @@ class BackendClient:
         raise last
 
     @staticmethod
-    def _error_fields(response: requests.Response) -> tuple[str, str]:
+    def _error_fields(response: requests.Response) -> tuple[Code, str]:
         try:
             body = response.json()
-            return str(body.get("code") or f"http_{response.status_code}"), str(body.get("message") or "")
-        except (ValueError, AttributeError):
+        except ValueError:
             return f"http_{response.status_code}", ""
+        try:
+            error = ErrorOut.model_validate(body)
+        except ValidationError:
+            # A code this kiosk does not know (a newer backend): kept as it came (see `Code`).
+            if isinstance(body, dict) and isinstance(body.get("code"), str) and body["code"]:
+                return body["code"], str(body.get("message") or "")
+            return f"http_{response.status_code}", ""
+        return error.code, error.message
 
     def _error(self, response: requests.Response) -> BackendError:
         code, message = self._error_fields(response)
@@ -310,57 +328,29 @@ class BackendClient:
     # --- public reads ------------------------------------------------------------------------------
 
     def health(self) -> bool:
-        return bool(self._request("GET", "/v1/health").get("status") == "ok")
+        return _read(HealthOut, self._request("GET", "/v1/health"), "health").status == "ok"
 
-    def catalogue(self, language: str | None = None) -> list[Procedure]:
+    def catalogue(self, language: str | None = None) -> list[ProcedureOut]:
         body = self._request("GET", "/v1/catalogue", params={"language": language or self.language()})
-        return [
-            Procedure(
-                code=p["code"],
-                title=p["title"],
-                summary=p["summary"],
-                topic=Topic(p["topic"]["code"], p["topic"]["name"]),
-                needs_certificate=p["needs_certificate"],
-                completable_here=p["completable_here"],
-                kiosk_flow=p["kiosk_flow"],
-                what_to_bring=tuple(p["what_to_bring"]),
-                where_to_go=p["where_to_go"],
-                hours=p["hours"],
-                url=p["url"],
-            )
-            for p in body["procedures"]
-        ]
+        return _read(CatalogueOut, body, "catalogue").procedures
 
     def departments(self, language: str | None = None) -> list[Department]:
         body = self._request("GET", "/v1/departments", params={"language": language or self.language()})
-        return [Department(d["code"], d["name"]) for d in body["departments"]]
+        return _read(DepartmentsOut, body, "departments").departments
 
-    def verify(self, csv: str) -> Verification:
-        body = self._request("GET", f"/v1/verify/{csv}")
-        return Verification(
-            body["csv"], body["kind"], _dt(body["issued_at"]), body["training"], body["document"]
-        )
+    def verify(self, csv: str) -> VerificationOut:
+        return _read(VerificationOut, self._request("GET", f"/v1/verify/{csv}"), "verify")
 
     # --- identification ----------------------------------------------------------------------------
 
-    def create_challenge(self) -> Challenge:
-        body = self._request("POST", "/v1/auth/challenges")
-        return Challenge(body["challenge_id"], base64.b64decode(body["nonce"]), _dt(body["expires_at"]))
+    def create_challenge(self) -> ChallengeOut:
+        return _read(ChallengeOut, self._request("POST", "/v1/auth/challenges"), "challenge")
 
-    @staticmethod
-    def _login(body: dict[str, Any]) -> Login:
-        c = body["citizen"]
-        return Login(
-            token=body["token"],
-            citizen=CitizenIdentity(
-                c["id_number"], c["given_name"], c["surnames"], c.get("certificate_kind")
-            ),
-            expires_at=_dt(body["expires_at"]),
-            scope=body["scope"],
-        )
-
-    def login_with_certificate(self, challenge_id: str, certificate_der: bytes, signature: bytes) -> Login:
-        """Refusals (untrusted, expired, revoked certificate, bad signature...) raise Rejected(code)."""
+    def login_with_certificate(
+        self, challenge_id: str, certificate_der: bytes, signature: bytes
+    ) -> SessionOut:
+        """Refusals (untrusted, expired, revoked certificate, bad signature...) raise Rejected(code).
+        The answer's `scope` is "full"."""
         body = self._request(
             "POST",
             "/v1/auth/sessions",
@@ -370,10 +360,11 @@ class BackendClient:
                 "signature": base64.b64encode(signature).decode(),
             },
         )
-        return self._login(body)
+        return _read(SessionOut, body, "certificate login")
 
-    def login_weak(self, id_number: str, birth_date: date, postal_code: str) -> Login:
-        """DNI/NIE + birth date + postal code: a session good for the deixalleria only."""
+    def login_weak(self, id_number: str, birth_date: date, postal_code: str) -> SessionOut:
+        """DNI/NIE + birth date + postal code: a session good for the deixalleria only (`scope`
+        "deixalleria")."""
         body = self._request(
             "POST",
             "/v1/auth/weak-sessions",
@@ -383,7 +374,7 @@ class BackendClient:
                 "postal_code": postal_code,
             },
         )
-        return self._login(body)
+        return _read(SessionOut, body, "weak login")
 
     def logout(self, token: str) -> None:
         """End the session; an already-ended session is fine."""
@@ -394,21 +385,13 @@ class BackendClient:
 
     # --- procedures --------------------------------------------------------------------------------
 
-    def registration(self, token: str) -> Registration:
+    def registration(self, token: str) -> RegistrationOut:
         body = self._request("GET", "/v1/padro/registration", token=token)
-        a = body["address"]
-        return Registration(
-            registered=body["registered"],
-            address=Address(**a) if a else None,
-            registered_since=date.fromisoformat(body["registered_since"])
-            if body["registered_since"]
-            else None,
-            inhabitants=body["inhabitants"],
-        )
+        return _read(RegistrationOut, body, "registration")
 
     def issue_padro_document(
         self, token: str, kind: str, language: str, idempotency_key: str | None = None
-    ) -> IssuedDocument:
+    ) -> PadroDocument:
         body = self._request(
             "POST",
             "/v1/padro/documents",
@@ -416,15 +399,7 @@ class BackendClient:
             json_body={"kind": kind, "language": language},
             idempotency_key=idempotency_key or new_idempotency_key(),
         )
-        return IssuedDocument(
-            kind=body["kind"],
-            csv=body["csv"],
-            verify_url=body["verify_url"],
-            issued_at=_dt(body["issued_at"]),
-            language=body["language"],
-            training=body["training"],
-            payload=body,
-        )
+        return _read(PadroDocument, body, "padró document")
 
     def submit_instancia(
         self,
@@ -444,14 +419,7 @@ class BackendClient:
             idempotency_key=idempotency_key or new_idempotency_key(),
             body_factory=lambda: _MultipartBody({"fields": encoded}, files, progress),
         )
-        return InstanciaReceipt(
-            registry_number=body["registry_number"],
-            registered_at=_dt(body["registered_at"]),
-            csv=body["csv"],
-            verify_url=body["verify_url"],
-            attachments=tuple(Attachment(a["name"], a["size"], a["sha256"]) for a in body["attachments"]),
-            payload=body,
-        )
+        return _read(InstanciaReceipt, body, "instància")
 
     def deixalleria_summary(
         self, token: str, year: int | None = None, language: str = "ca"
@@ -460,20 +428,11 @@ class BackendClient:
         if year is not None:
             params["year"] = year
         body = self._request("GET", "/v1/deixalleria/summary", token=token, params=params)
-        card = body["card"]
-        return DeixalleriaSummary(
-            card=DeixalleriaCard(card["number"], card["status"], card["holder_name"]) if card else None,
-            year=body["year"],
-            visits_this_year=body["visits_this_year"],
-            visits_last_year=body["visits_last_year"],
-            bonus_amount=body["bonus"]["amount"],
-            csv=body["csv"],
-            payload=body,
-        )
+        return _read(DeixalleriaSummary, body, "deixalleria summary")
 
     def request_deixalleria_card(
         self, token: str, delivery: str, idempotency_key: str | None = None, *, replace_lost: bool = False
-    ) -> CardRequest:
+    ) -> CardRequestOut:
         """`delivery`: "delivery" (posted to the padró address) or "pickup"."""
         body = self._request(
             "POST",
@@ -482,12 +441,7 @@ class BackendClient:
             json_body={"delivery": delivery, "replace_lost": replace_lost},
             idempotency_key=idempotency_key or new_idempotency_key(),
         )
-        card = body["card"]
-        return CardRequest(
-            DeixalleriaCard(card["number"], card["status"], card["holder_name"]),
-            body["delivery"],
-            _dt(body["requested_at"]),
-        )
+        return _read(CardRequestOut, body, "card request")
 
     def submit_bustia(
         self,
@@ -510,11 +464,11 @@ class BackendClient:
             json_body=payload,
             idempotency_key=idempotency_key or new_idempotency_key(),
         )
-        return BustiaReceipt(body["reference"], body["kind"], _dt(body["submitted_at"]), body["csv"], body)
+        return _read(BustiaReceipt, body, "bústia")
 
     # --- training mode -----------------------------------------------------------------------------
 
-    def reset_training_data(self, idempotency_key: str | None = None) -> TrainingReset:
+    def reset_training_data(self, idempotency_key: str | None = None) -> TrainingResetOut:
         """Erase everything done on the training backend (every kiosk's entries, documents and citizen
         sessions) and load its demo data again. A backend that is not in training mode: NotTraining."""
         try:
@@ -525,8 +479,4 @@ class BackendClient:
             if exc.code in _NO_TRAINING_CODES:
                 raise NotTraining(exc.code, exc.message) from None
             raise
-        return TrainingReset(
-            reset_at=_dt(body["reset_at"]),
-            erased={str(k): int(v) for k, v in body["erased"].items()},
-            restored={str(k): int(v) for k, v in body["restored"].items()},
-        )
+        return _read(TrainingResetOut, body, "training reset")

@@ -18,8 +18,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Input, Label, LoadingIndicator, Static
 
+from contract.v1 import ProcedureOut
 from kiosk.backend.client import BackendClient, BackendError
-from kiosk.backend.models import Procedure
 from kiosk.i18n import _, current_language
 from kiosk.screens.base import KioskScreen
 from widgets.plain import plain
@@ -31,7 +31,7 @@ def _fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-def matches(procedure: Procedure, query: str) -> bool:
+def matches(procedure: ProcedureOut, query: str) -> bool:
     words = _fold(query).split()
     haystack = _fold(" ".join((procedure.title, procedure.summary, procedure.topic.name)))
     return all(word in haystack for word in words)
@@ -42,7 +42,7 @@ class CatalogueScreen(KioskScreen):
 
     @dataclass
     class Loaded(Message):
-        procedures: list[Procedure]
+        procedures: list[ProcedureOut]
 
     @dataclass
     class Failed(Message):
@@ -56,8 +56,8 @@ class CatalogueScreen(KioskScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.procedures: list[Procedure] = []
-        self.selected: Procedure | None = None
+        self.procedures: list[ProcedureOut] = []
+        self.selected: ProcedureOut | None = None
 
     def compose(self) -> ComposeResult:
         yield Label(_("What would you like to do?"), id="catalogue-title")
@@ -156,7 +156,7 @@ class CatalogueScreen(KioskScreen):
         if procedure is not None:
             await self.show_detail(procedure)
 
-    async def show_detail(self, procedure: Procedure) -> None:
+    async def show_detail(self, procedure: ProcedureOut) -> None:
         self.selected = procedure
         detail = self.query_one("#catalogue-detail", VerticalScroll)
         await detail.remove_children()

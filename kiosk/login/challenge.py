@@ -18,7 +18,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from kiosk.backend.models import Challenge
+from contract.v1 import ChallengeOut as Challenge
 
 log = logging.getLogger(__name__)
 

@@ -6,6 +6,7 @@ words. No message carries the PIN; none names the citizen.
 
 from __future__ import annotations
 
+from contract.errors import ErrorCode
 from eid.atr import CardKind
 from eid.errors import (
     CertificateExpired,
@@ -100,17 +101,17 @@ def for_error(error: Exception, *, issuer: IssuerKind | None = None, kind: CardK
     if isinstance(error, PcscUnavailable):
         return no_reader()
     if isinstance(error, Rejected):
-        if error.code == "certificate_untrusted":
+        if error.code == ErrorCode.CERTIFICATE_UNTRUSTED:
             return _(
                 "The city cannot accept the certificate on this card: it was not issued by an authority "
                 "the city recognises. Use your DNIe or an idCAT or FNMT certificate."
             )
-        if error.code == "certificate_revoked":
+        if error.code == ErrorCode.CERTIFICATE_REVOKED:
             return _(
                 "The certificate on this card has been revoked and can no longer be used. You can get a "
                 "new one at a Punto de Actualización del DNIe, or from the entity that issued it."
             )
-        if error.code == "certificate_expired":
+        if error.code == ErrorCode.CERTIFICATE_EXPIRED:
             return _(
                 "The certificate on your card has expired. You can renew it at a Punto de Actualización "
                 "del DNIe."

@@ -26,12 +26,12 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static
 
+from contract.v1 import SessionOut
 from eid.atr import CardKind, classify
 from eid.errors import CardRemoved, CertificateError, EidError, WrongPin
 from eid.identity import Citizen, Validity, citizen_from_certificate
 from eid.token import CardCertificate, CardToken
 from kiosk.backend.client import BackendError
-from kiosk.backend.models import Login
 from kiosk.i18n import _, current_language
 from kiosk.login import messages
 from kiosk.login.challenge import EarlyChallenge
@@ -99,7 +99,7 @@ class LoginScreen(KioskScreen):
             self.citizen = citizen
 
     class LoggedIn(Message, bubble=False):
-        def __init__(self, login: Login) -> None:
+        def __init__(self, login: SessionOut) -> None:
             super().__init__()
             self.login = login
 
@@ -348,6 +348,7 @@ class LoginScreen(KioskScreen):
             return  # the wipe listener revokes it
         session = self.session
         session.token = login.token
+        session.scope = login.scope
         name = self._citizen.display_name if self._citizen is not None else ""
         log.info("citizen signed in with a card (%s)", self.kind.value if self.kind else "?")
         self.state = "done"

@@ -22,9 +22,9 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, LoadingIndicator, Static
 
+from contract.documents import Document
 from kiosk.i18n import N_, _
 from kiosk.screens.base import KioskModal
-from printing.documents import Document
 from printing.printers import PrintOutcome, PrintProgress, PrintStatus
 from printing.render import default_renderer
 from widgets.plain import plain

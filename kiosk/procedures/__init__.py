@@ -16,9 +16,6 @@ if TYPE_CHECKING:
     from kiosk.session import CitizenSession
 
 PENDING = "pending_procedure"
-#: session.state key holding the token of a weak identification (DNI + birth date + postal code), which
-#: does not open the procedures that need a certificate.
-WEAK_TOKEN = "weak_token"
 
 #: Procedures that need a certificate (or DNIe) login.
 NEEDS_CERTIFICATE = frozenset(
@@ -54,8 +51,10 @@ def can_launch(procedure_code: str) -> bool:
 
 
 def has_certificate_login(session: CitizenSession | None) -> bool:
-    """A certificate (DNIe, idCAT...) login: a token that is not the weak identification's."""
-    return bool(session and session.token and session.token != session.state.get(WEAK_TOKEN))
+    """A certificate (DNIe, idCAT...) login: a token whose scope, as the login answered, is "full" (the
+    weak identification's, DNI + birth date + postal code, is "deixalleria": it does not open the
+    procedures that need a certificate)."""
+    return bool(session and session.token and session.scope == "full")
 
 
 def launch(app: KioskApp, procedure_code: str) -> bool:

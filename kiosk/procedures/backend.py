@@ -1,5 +1,7 @@
 """The procedures' side of the backend client: where the client is, which of its errors a citizen can
-meet and what to tell them, and small helpers for the payloads it returns.
+meet and what to tell them, and how its dates are shown. Its answers are the contract's models
+(`contract.v1`, `contract.documents`): the procedures read their attributes and hand the documents to
+printing as they are.
 
 The client (`kiosk.backend.client.BackendClient`, set by the app as `app.backend`) is blocking: call it
 only from thread workers.
@@ -7,8 +9,7 @@ only from thread workers.
 
 from __future__ import annotations
 
-import dataclasses
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from kiosk.backend.client import (
@@ -30,8 +31,8 @@ __all__ = [
     "citizen_message",
     "client",
     "ends_flow",
+    "local_date",
     "local_time",
-    "payload",
 ]
 
 
@@ -64,38 +65,11 @@ def ends_flow(exc: BackendError) -> bool:
     return isinstance(exc, SessionExpired | NotAuthorised)
 
 
-def payload(result: Any) -> dict[str, Any]:
-    """The document payload of a client result (a dict, a pydantic model or a dataclass)."""
-    if isinstance(result, dict):
-        return result
-    for attribute in ("payload", "document"):
-        inner = getattr(result, attribute, None)
-        if isinstance(inner, dict):
-            return inner
-    if hasattr(result, "model_dump"):
-        dumped = result.model_dump(mode="json")
-        assert isinstance(dumped, dict)
-        return dumped
-    if dataclasses.is_dataclass(result) and not isinstance(result, type):
-        return dataclasses.asdict(result)
-    raise TypeError(f"cannot read a document payload from {type(result).__name__}")
+def local_time(moment: datetime | None) -> str:
+    """A moment as the backend sent it (Mataró's local time) → `02/03/2026 10:15`."""
+    return "" if moment is None else moment.strftime("%d/%m/%Y %H:%M")
 
 
-def local_time(value: Any) -> str:
-    """`2026-03-02T10:15:00+01:00` → `02/03/2026 10:15`."""
-    if value is None:
-        return ""
-    try:
-        moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    except ValueError:
-        return str(value)
-    return moment.strftime("%d/%m/%Y %H:%M")
-
-
-def local_date(value: Any) -> str:
+def local_date(day: date | None) -> str:
     """`2026-03-02` → `02/03/2026`."""
-    text = str(value or "")
-    parts = text[:10].split("-")
-    if len(parts) == 3 and all(p.isdigit() for p in parts):
-        return f"{parts[2]}/{parts[1]}/{parts[0]}"
-    return text
+    return "" if day is None else day.strftime("%d/%m/%Y")

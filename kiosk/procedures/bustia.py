@@ -12,6 +12,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Checkbox, Label, RadioButton, RadioSet, Static
 
+from contract.documents import BustiaReceipt
 from kiosk.i18n import N_, _
 from kiosk.procedures import backend as api
 from kiosk.procedures.frame import FieldSpec, Flow, ResultStep, ReviewStep, StepScreen
@@ -161,7 +162,7 @@ class BustiaReview(ReviewStep):
         if not contact:
             yield N_("Answer"), _("Anonymous: no answer will be sent.")
 
-    def submit(self) -> Any:
+    def submit(self) -> BustiaReceipt:
         body = _body(self.flow)
         session = self.kiosk.session
         token = session.token if session is not None else None
@@ -171,20 +172,20 @@ class BustiaReview(ReviewStep):
             language=body["language"],
         )  # fmt: skip
 
-    def result_screen(self, result: Any) -> StepScreen:
-        return BustiaResult(self.flow, api.payload(result))
+    def result_screen(self, result: BustiaReceipt) -> StepScreen:
+        return BustiaResult(self.flow, result)
 
 
-class BustiaResult(ResultStep):
+class BustiaResult(ResultStep[BustiaReceipt]):
     STEP = STEPS[3]
 
     def headline(self) -> str:
         return _("Your message has been received. Reference number: {reference}").format(
-            reference=self.document["reference"]
+            reference=self.document.reference
         )
 
     def rows(self) -> Iterable[tuple[str, str]]:
-        yield N_("Reference"), str(self.document["reference"])
-        yield N_("Kind"), _(KINDS.get(str(self.document.get("kind")), str(self.document.get("kind"))))
-        yield N_("Topic"), str(self.document.get("topic", ""))
-        yield N_("Date"), api.local_time(self.document.get("submitted_at"))
+        yield N_("Reference"), self.document.reference
+        yield N_("Kind"), _(KINDS[self.document.kind])
+        yield N_("Topic"), self.document.topic
+        yield N_("Date"), api.local_time(self.document.submitted_at)

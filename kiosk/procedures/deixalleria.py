@@ -8,6 +8,8 @@ The bands and amounts are the backend's data: this module only shows what it ans
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
@@ -16,6 +18,8 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Button, Label, RadioButton, RadioSet, Static
 
+from contract.documents import Card, DeixalleriaSummary
+from contract.v1 import CardRequestOut
 from kiosk.i18n import N_, _, ngettext
 from kiosk.procedures import backend as api
 from kiosk.procedures.frame import Flow, ResultStep, ReviewStep, StepScreen
@@ -56,13 +60,9 @@ def start(app: KioskApp, *, card_request: bool = False) -> None:
         app.push_screen(WeakIdentifyStep(flow, then=SummaryStep))
 
 
-def euros(amount: Any) -> str:
-    """`"17.50"` → `17,50 €` (the city's way of writing amounts)."""
-    try:
-        value = f"{float(amount):.2f}"
-    except (TypeError, ValueError):
-        return str(amount)
-    return value.replace(".", ",") + " €"
+def euros(amount: Decimal) -> str:
+    """`17.50` → `17,50 €` (the city's way of writing amounts)."""
+    return f"{amount:.2f}".replace(".", ",") + " €"
 
 
 class SummaryStep(StepScreen):
@@ -72,7 +72,7 @@ class SummaryStep(StepScreen):
     NEXT_LABEL = N_("Print")
 
     class Loaded(Message):
-        def __init__(self, summary: dict[str, Any]) -> None:
+        def __init__(self, summary: DeixalleriaSummary) -> None:
             super().__init__()
             self.summary = summary
 
@@ -86,63 +86,59 @@ class SummaryStep(StepScreen):
         return _("Other procedures")
 
     def compose_body(self) -> ComposeResult:
-        summary = self.flow.data.get("summary")
+        summary: DeixalleriaSummary | None = self.flow.data.get("summary")
         if summary is None:
             yield Static(_("Looking up your deixalleria card and visits…"), id="summary-loading")
             return
         yield from self.compose_summary(summary)
 
-    def compose_summary(self, s: dict[str, Any]) -> ComposeResult:
-        card = s.get("card")
-        bonus = s.get("bonus") or {}
-        year = int(s.get("year", 0))
+    def compose_summary(self, s: DeixalleriaSummary) -> ComposeResult:
+        card, bonus, year = s.card, s.bonus, s.year
         rows: list[tuple[str, str]] = []
         if card:
-            rows.append((_("Card"), f"{card['number']} · {_(STATUS.get(card['status'], card['status']))}"))
+            rows.append((_("Card"), f"{card.number} · {_(STATUS[card.status])}"))
         else:
             rows.append((_("Card"), _("You have no deixalleria card yet.")))
-        rows.append((_("Visits in {year}").format(year=year), str(s.get("visits_this_year", 0))))
-        rows.append((_("Visits in {year}").format(year=year - 1), str(s.get("visits_last_year", 0))))
+        rows.append((_("Visits in {year}").format(year=year), str(s.visits_this_year)))
+        rows.append((_("Visits in {year}").format(year=year - 1), str(s.visits_last_year)))
         for label, value in rows:
             with Horizontal(classes="review-row"):
                 yield Label(plain(label), classes="review-label")
                 yield Static(plain(value), classes="review-value")
-        band = bonus.get("band")
-        tax_year = bonus.get("tax_year", year)
-        if band:
+        tax_year = bonus.tax_year
+        if bonus.band:
             text = _("Your waste-tax bonus for {tax_year}: {amount} ({visits} visits in {last}).").format(
                 tax_year=tax_year,
-                amount=euros(bonus.get("amount")),
-                visits=s.get("visits_last_year", 0),
+                amount=euros(bonus.amount),
+                visits=s.visits_last_year,
                 last=year - 1,
             )
         else:
             text = _(
                 "No waste-tax bonus for {tax_year}: {visits} visits in {last} did not reach the first band."
-            ).format(tax_year=tax_year, visits=s.get("visits_last_year", 0), last=year - 1)
+            ).format(tax_year=tax_year, visits=s.visits_last_year, last=year - 1)
         yield Static(plain(text), id="bonus", classes="headline")
-        following = bonus.get("next_band")
+        following = bonus.next_band
         if following:
-            needed = int(following.get("visits_needed") or 0)
+            needed = following.visits_needed
             yield Static(
                 plain(
                     ngettext(
                         "{needed} more visit this year reaches {amount} on next year's tax.",
                         "{needed} more visits this year reach {amount} on next year's tax.",
                         needed,
-                    ).format(needed=needed, amount=euros(following.get("amount")))
+                    ).format(needed=needed, amount=euros(following.amount))
                 ),
                 id="next-band",
             )
         else:
             yield Static(_("This year's visits already reach the highest band."), id="next-band")
-        visits = s.get("visits") or []
-        if visits:
+        if s.visits:
             yield Label(plain(_("Visits in {year}").format(year=year)), classes="field-label")
-            for visit in visits:
-                materials = ", ".join(visit.get("materials") or [])
+            for visit in s.visits:
+                materials = ", ".join(visit.materials)
                 yield Static(
-                    plain(f"{api.local_date(visit.get('date'))}  {visit.get('centre', '')}  {materials}"),
+                    plain(f"{api.local_date(visit.date)}  {visit.centre}  {materials}"),
                     classes="visit",
                 )
         card_button = self._card_action(card)
@@ -151,10 +147,10 @@ class SummaryStep(StepScreen):
         yield Static(plain(self.flow.data.get("print_status", "")), id="print-status")
 
     @staticmethod
-    def _card_action(card: dict[str, Any] | None) -> str | None:
-        if card is None or card.get("status") in ("lost", "cancelled"):
+    def _card_action(card: Card | None) -> str | None:
+        if card is None or card.status in ("lost", "cancelled"):
             return N_("Request a card")
-        if card.get("status") == "active":
+        if card.status == "active":
             return N_("Lost card? Request a replacement")
         return None
 
@@ -172,7 +168,7 @@ class SummaryStep(StepScreen):
         except api.BackendError as exc:
             self.post_message(self.Failed(api.citizen_message(exc), api.ends_flow(exc)))
         else:
-            self.post_message(self.Loaded(api.payload(result)))
+            self.post_message(self.Loaded(result))
 
     @on(Loaded)
     async def _loaded(self, event: Loaded) -> None:
@@ -180,7 +176,7 @@ class SummaryStep(StepScreen):
         await self.recompose()
         self.add_chrome()
         self.query_one("#step-next", Button).disabled = False
-        if self.flow.data.get("card_request") and self._card_action(event.summary.get("card")):
+        if self.flow.data.get("card_request") and self._card_action(event.summary.card):
             self.query_one("#card-action", Button).focus()
         else:
             self.query_one("#step-next", Button).focus()
@@ -193,7 +189,7 @@ class SummaryStep(StepScreen):
     def next(self) -> None:
         from kiosk.procedures.paper import print_document
 
-        summary = self.flow.data.get("summary")
+        summary: DeixalleriaSummary | None = self.flow.data.get("summary")
         if summary is not None:
             print_document(self, summary, self._printed)
 
@@ -205,9 +201,8 @@ class SummaryStep(StepScreen):
     @on(Button.Pressed, "#card-action")
     def _card_action_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        summary = self.flow.data["summary"]
-        card = summary.get("card")
-        self.flow.data["replace_lost"] = bool(card and card.get("status") == "active")
+        summary: DeixalleriaSummary = self.flow.data["summary"]
+        self.flow.data["replace_lost"] = summary.card is not None and summary.card.status == "active"
         for step in (REQUEST, REVIEW, DONE):
             if step not in self.flow.steps:
                 self.flow.steps.append(step)
@@ -248,40 +243,46 @@ class CardReview(ReviewStep):
         )
         yield N_("Delivery"), _(DELIVERY[self.flow.data.get("delivery", "delivery")])
 
-    def submit(self) -> Any:
+    def submit(self) -> CardRequested:
         token = self.token
         delivery = str(self.flow.data.get("delivery", "delivery"))
         replace = bool(self.flow.data.get("replace_lost"))
         key = self.flow.idempotency_key("deixalleria-card", [delivery, replace])
         backend = api.client(self.app)
-        request = api.payload(
-            backend.request_deixalleria_card(token, delivery, idempotency_key=key, replace_lost=replace)
-        )
+        request = backend.request_deixalleria_card(token, delivery, idempotency_key=key, replace_lost=replace)
         # The printed paper is the summary, which now shows the requested card.
-        summary = api.payload(backend.deixalleria_summary(token, language=self.flow.document_language()))
-        return {"request": request, "summary": summary}
+        summary = backend.deixalleria_summary(token, language=self.flow.document_language())
+        return CardRequested(request, summary)
 
-    def result_screen(self, result: Any) -> StepScreen:
-        self.flow.data["summary"] = result["summary"]
-        return CardResult(self.flow, result["summary"], request=result["request"])
+    def result_screen(self, result: CardRequested) -> StepScreen:
+        self.flow.data["summary"] = result.summary
+        return CardResult(self.flow, result.summary, request=result.request)
 
 
-class CardResult(ResultStep):
+@dataclass(frozen=True)
+class CardRequested:
+    """A card request's answer, and the summary (to print) that shows it."""
+
+    request: CardRequestOut
+    summary: DeixalleriaSummary
+
+
+class CardResult(ResultStep[DeixalleriaSummary]):
     STEP = DONE
 
     def __init__(
-        self, flow: Flow, document: dict[str, Any], *, request: dict[str, Any], **kwargs: Any
+        self, flow: Flow, document: DeixalleriaSummary, *, request: CardRequestOut, **kwargs: Any
     ) -> None:
         super().__init__(flow, document, **kwargs)
         self.request = request
 
     def headline(self) -> str:
         return _("Your card has been requested. Card number: {number}").format(
-            number=self.request["card"]["number"]
+            number=self.request.card.number
         )
 
     def rows(self) -> Iterable[tuple[str, str]]:
-        yield N_("Card"), str(self.request["card"]["number"])
-        yield N_("Status"), _(STATUS.get(self.request["card"]["status"], self.request["card"]["status"]))
-        yield N_("Delivery"), _(DELIVERY.get(self.request.get("delivery", ""), ""))
-        yield N_("Date"), api.local_time(self.request.get("requested_at"))
+        yield N_("Card"), self.request.card.number
+        yield N_("Status"), _(STATUS[self.request.card.status])
+        yield N_("Delivery"), _(DELIVERY[self.request.delivery])
+        yield N_("Date"), api.local_time(self.request.requested_at)

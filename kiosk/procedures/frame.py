@@ -20,7 +20,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -30,6 +30,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, ProgressBar, Static, TextArea
 
+from contract.documents import Document
 from kiosk.i18n import N_, _, current_language
 from kiosk.procedures import backend as api
 from kiosk.procedures.validation import Issue, describe
@@ -42,6 +43,9 @@ if TYPE_CHECKING:
     from kiosk.app import KioskApp
 
 log = logging.getLogger(__name__)
+
+#: The document a result screen shows and prints.
+D = TypeVar("D", bound=Document)
 
 
 # ------------------------------------------------------------------------------------------- the flow
@@ -410,16 +414,17 @@ class ReviewStep(StepScreen):
 
 
 # ------------------------------------------------------------------------------------------- result
-class ResultStep(StepScreen):
-    """The outcome, with the print step. Back is gone (it was sent); Done returns to the procedures."""
+class ResultStep(StepScreen, Generic[D]):
+    """The outcome, with the print step. Back is gone (it was sent); Done returns to the procedures.
+    `document` is the document the backend issued, as the client returned it; Print prints it."""
 
     STEP = N_("Done")
     SHOW_BACK = False
     NEXT_LABEL = N_("Print")
 
-    def __init__(self, flow: Flow, document: dict[str, Any], **kwargs: Any) -> None:
+    def __init__(self, flow: Flow, document: D, **kwargs: Any) -> None:
         super().__init__(flow, **kwargs)
-        self.document = document
+        self.document: D = document
         self.printed: str | None = None
 
     def cancel_label(self) -> str:

@@ -13,8 +13,8 @@ from textual.app import ComposeResult
 from textual.message import Message
 from textual.widgets import Button, Static
 
+from contract.v1 import SessionOut
 from kiosk.i18n import N_, _
-from kiosk.procedures import WEAK_TOKEN
 from kiosk.procedures import backend as api
 from kiosk.procedures.frame import FieldSpec, Flow, StepScreen
 from kiosk.procedures.validation import (
@@ -50,7 +50,7 @@ class WeakIdentifyStep(StepScreen):
     NEXT_LABEL = N_("Continue")
 
     class LoggedIn(Message):
-        def __init__(self, login: Any) -> None:
+        def __init__(self, login: SessionOut) -> None:
             super().__init__()
             self.login = login
 
@@ -103,9 +103,8 @@ class WeakIdentifyStep(StepScreen):
         session = self.kiosk.session
         if session is None:
             return
-        token = str(event.login.token)
-        session.token = token
-        session.state[WEAK_TOKEN] = token
+        session.token = event.login.token
+        session.scope = event.login.scope
         if session.identity is None:
             session.identity = event.login.citizen
         # The identification data is not kept once it has served.

@@ -16,6 +16,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Label, RadioButton, RadioSet, Select, Static
 
+from contract.documents import InstanciaReceipt
 from kiosk.i18n import N_, _
 from kiosk.procedures import backend as api
 from kiosk.procedures.attachments import (
@@ -404,7 +405,7 @@ class InstanciaReview(ReviewStep):
         yield N_("Email"), fields["contact"]["email"] or ""
         yield N_("Phone"), fields["contact"]["phone"] or ""
 
-    def submit(self) -> Any:
+    def submit(self) -> InstanciaReceipt:
         fields = fields_of(self.flow)
         attached = attached_of(self.flow)
         token = self.token
@@ -413,29 +414,26 @@ class InstanciaReview(ReviewStep):
             token, fields, [a.copy for a in attached], idempotency_key=key, progress=self.report_progress
         )
 
-    def result_screen(self, result: Any) -> StepScreen:
-        return InstanciaResult(self.flow, api.payload(result))
+    def result_screen(self, result: InstanciaReceipt) -> StepScreen:
+        return InstanciaResult(self.flow, result)
 
 
-class InstanciaResult(ResultStep):
+class InstanciaResult(ResultStep[InstanciaReceipt]):
     STEP = STEPS[5]
 
     def headline(self) -> str:
         return _("Your instància has been registered with number {number}").format(
-            number=self.document["registry_number"]
+            number=self.document.registry_number
         )
 
     def rows(self) -> Iterable[tuple[str, str]]:
         d = self.document
-        yield N_("Registry number"), str(d.get("registry_number", ""))
-        yield N_("Date and time"), api.local_time(d.get("registered_at"))
-        yield N_("Addressed to"), str((d.get("department") or {}).get("name", ""))
-        yield N_("Subject"), str(d.get("subject", ""))
-        files = d.get("attachments") or []
+        yield N_("Registry number"), d.registry_number
+        yield N_("Date and time"), api.local_time(d.registered_at)
+        yield N_("Addressed to"), d.department.name
+        yield N_("Subject"), d.subject
         yield (
             N_("Attachments"),
-            "\n".join(
-                f"{a['name']} ({human_size(int(a['size']))}) SHA-256 {str(a['sha256'])[:16]}…" for a in files
-            )
+            "\n".join(f"{a.name} ({human_size(a.size)}) SHA-256 {a.sha256[:16]}…" for a in d.attachments)
             or _("None"),
         )

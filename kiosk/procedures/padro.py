@@ -6,7 +6,7 @@ it; it prints. Not registered in Mataró: a plain explanation and what to do ins
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -14,6 +14,8 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Button, Label, RadioButton, RadioSet, Static
 
+from contract.documents import Address, PadroDocument
+from contract.v1 import RegistrationOut
 from kiosk.i18n import N_, _
 from kiosk.procedures import backend as api
 from kiosk.procedures.frame import Flow, ResultStep, ReviewStep, StepScreen
@@ -44,12 +46,12 @@ def start(app: KioskApp, kind: str = "volant_individual") -> None:
     app.push_screen(RegistrationStep(flow))
 
 
-def address_line(address: dict[str, Any] | None) -> str:
-    if not address:
+def address_line(address: Address | None) -> str:
+    if address is None:
         return ""
-    street = f"{address.get('street', '')}, {address.get('number', '')}"
-    rest = " ".join(p for p in (address.get("floor", ""), address.get("door", "")) if p)
-    place = f"{address.get('postal_code', '')} {address.get('municipality', '')}".strip()
+    street = f"{address.street}, {address.number}"
+    rest = " ".join(p for p in (address.floor, address.door) if p)
+    place = f"{address.postal_code} {address.municipality}".strip()
     return ", ".join(p for p in (street, rest, place) if p)
 
 
@@ -59,7 +61,7 @@ class RegistrationStep(StepScreen):
     STEP = STEPS[0]
 
     class Loaded(Message):
-        def __init__(self, registration: dict[str, Any]) -> None:
+        def __init__(self, registration: RegistrationOut) -> None:
             super().__init__()
             self.registration = registration
 
@@ -69,11 +71,11 @@ class RegistrationStep(StepScreen):
             self.message = message
 
     def compose_body(self) -> ComposeResult:
-        registration = self.flow.data.get("registration")
+        registration: RegistrationOut | None = self.flow.data.get("registration")
         if registration is None:
             yield Static(_("Looking up your registration in the padró…"), id="registration-loading")
             return
-        if not registration["registered"]:
+        if not registration.registered:
             yield Static(
                 _("You are not registered in Mataró's padró."), classes="headline", id="not-registered"
             )
@@ -89,9 +91,9 @@ class RegistrationStep(StepScreen):
             return
         yield Static(_("You are registered in Mataró's padró:"), classes="intro")
         for label, value in (
-            (_("Address"), address_line(registration.get("address"))),
-            (_("Registered since"), api.local_date(registration.get("registered_since"))),
-            (_("People at this address"), str(registration.get("inhabitants", ""))),
+            (_("Address"), address_line(registration.address)),
+            (_("Registered since"), api.local_date(registration.registered_since)),
+            (_("People at this address"), str(registration.inhabitants)),
         ):
             with Horizontal(classes="review-row"):
                 yield Label(plain(label), classes="review-label")
@@ -110,7 +112,7 @@ class RegistrationStep(StepScreen):
         except api.BackendError as exc:
             self.post_message(self.Failed(api.citizen_message(exc)))
         else:
-            self.post_message(self.Loaded(api.payload(found)))
+            self.post_message(self.Loaded(found))
 
     @on(Loaded)
     async def _loaded(self, event: Loaded) -> None:
@@ -118,7 +120,7 @@ class RegistrationStep(StepScreen):
         await self.recompose()
         self.add_chrome()
         next_button = self.query_one("#step-next", Button)
-        next_button.disabled = not event.registration["registered"]
+        next_button.disabled = not event.registration.registered
         (next_button if not next_button.disabled else self.query_one("#step-cancel", Button)).focus()
 
     @on(Failed)
@@ -127,7 +129,8 @@ class RegistrationStep(StepScreen):
         self.kiosk.show_error(event.message)
 
     def next(self) -> None:
-        if self.flow.data.get("registration", {}).get("registered"):
+        registration: RegistrationOut | None = self.flow.data.get("registration")
+        if registration is not None and registration.registered:
             self.go(DocumentStep(self.flow))
 
 
@@ -163,24 +166,24 @@ class PadroReview(ReviewStep):
     STEP = STEPS[2]
 
     def rows(self) -> Iterable[tuple[str, str]]:
-        registration = self.flow.data.get("registration") or {}
+        registration: RegistrationOut | None = self.flow.data.get("registration")
         yield N_("Document"), _(KIND_NAMES[self.flow.data["kind"]])
         yield N_("Language"), _(LANGUAGES[self.flow.data["language"]])
-        yield N_("Address"), address_line(registration.get("address"))
+        yield N_("Address"), address_line(registration.address if registration else None)
         if self.flow.data["kind"] != "volant_individual":
-            yield N_("People at this address"), str(registration.get("inhabitants", ""))
+            yield N_("People at this address"), str(registration.inhabitants) if registration else ""
 
-    def submit(self) -> Any:
+    def submit(self) -> PadroDocument:
         token = self.token
         kind, language = self.flow.data["kind"], self.flow.data["language"]
         key = self.flow.idempotency_key("padro", [kind, language])
         return api.client(self.app).issue_padro_document(token, kind, language, idempotency_key=key)
 
-    def result_screen(self, result: Any) -> StepScreen:
-        return PadroResult(self.flow, api.payload(result))
+    def result_screen(self, result: PadroDocument) -> StepScreen:
+        return PadroResult(self.flow, result)
 
 
-class PadroResult(ResultStep):
+class PadroResult(ResultStep[PadroDocument]):
     STEP = STEPS[3]
 
     def headline(self) -> str:
@@ -188,9 +191,9 @@ class PadroResult(ResultStep):
 
     def rows(self) -> Iterable[tuple[str, str]]:
         d = self.document
-        yield N_("Document"), _(KIND_NAMES.get(str(d.get("kind")), str(d.get("kind"))))
-        yield N_("Address"), address_line(d.get("address"))
-        if d.get("kind") != "volant_individual":
-            yield N_("People at this address"), str(len(d.get("inhabitants") or []))
-        yield N_("Issued"), api.local_time(d.get("issued_at"))
-        yield N_("Verification code (CSV)"), str(d.get("csv", ""))
+        yield N_("Document"), _(KIND_NAMES[d.kind])
+        yield N_("Address"), address_line(d.address)
+        if d.kind != "volant_individual":
+            yield N_("People at this address"), str(len(d.inhabitants))
+        yield N_("Issued"), api.local_time(d.issued_at)
+        yield N_("Verification code (CSV)"), d.csv

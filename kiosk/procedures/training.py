@@ -21,6 +21,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Button, Static
 
+from contract.v1 import TrainingResetOut
 from eid.errors import EidError
 from eid.testcards.control import TestCardControl, TestCardInfo
 from eid.testcards.vpcd import VPCD_READERS
@@ -29,7 +30,6 @@ from kiosk.backend.client import (
     BackendUnavailable,
     NotAuthorised,
     NotTraining,
-    TrainingReset,
 )
 from kiosk.i18n import _
 from kiosk.procedures.backend import client
@@ -200,7 +200,7 @@ class ResetTrainingButton(Button):
         self.app.push_screen(ResetTrainingScreen())
 
 
-def reset_message(result: TrainingReset) -> str:
+def reset_message(result: TrainingResetOut) -> str:
     """The staff's plain result of a reset."""
     erased = result.erased
     return _(

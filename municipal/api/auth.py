@@ -67,7 +67,10 @@ def create_challenge(ctx: Ctx, kiosk_id: KioskId) -> ChallengeOut:
     with ctx.transaction() as session:
         session.add(challenge)
     return ChallengeOut(
-        challenge_id=challenge.id, nonce=base64.b64encode(nonce).decode(), expires_at=challenge.expires_at
+        # The model reads its nonce from base64, as a kiosk does from the wire.
+        challenge_id=challenge.id,
+        nonce=base64.b64encode(nonce),
+        expires_at=challenge.expires_at,
     )
 
 

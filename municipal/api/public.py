@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from contract import documents
+from contract.documents import DocumentError, document_from_payload
 from contract.errors import ErrorCode, ErrorOut
 from contract.v1 import (
     CatalogueOut,
@@ -31,7 +32,6 @@ from municipal.api.writes import verify_url
 from municipal.context import Context
 from municipal.errors import ApiError
 from municipal.models import Department, IssuedDocument, Procedure, ProcedureText, Topic
-from printing.documents import DocumentError, document_from_payload
 from printing.render import default_renderer
 
 router = APIRouter(prefix="/v1", tags=["public"])

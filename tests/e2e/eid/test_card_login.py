@@ -15,7 +15,7 @@ from eid.testcards.citizens import load_cards
 from eid.testcards.control import TestCardControl
 from kiosk.app import KioskApp
 from kiosk.backend.client import BackendClient, BackendError
-from kiosk.backend.models import Login
+from contract.v1 import SessionOut as Login
 from kiosk.login import LoginScreen
 from kiosk.screens.attract import AttractScreen
 from kiosk.session import EndReason

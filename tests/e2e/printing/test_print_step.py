@@ -9,13 +9,13 @@ from typing import Any
 import cups
 import pytest
 
+from contract.documents import Document, document_from_payload
 from devstack.cups import CupsInfo, FaultQueue
 from kiosk.app import KioskApp
 from kiosk.i18n import set_language
 from kiosk.printstep import PrintScreen
 from kiosk.session import EndReason
 from printing import samples
-from printing.documents import Document, document_from_payload
 from printing.printers import PrintOutcome, PrintStatus
 from tests.fixtures.app import click_shown, make_settings, screen_text, wait_for_text, wait_until
 from tests.unit.printing import pdftools

@@ -118,9 +118,9 @@ async def test_a_lost_reply_then_retry_registers_once(
         await wait_screen(pilot, BustiaReview)
         await press_button(pilot, "#step-next")  # Send again: same idempotency key
         result = await wait_screen(pilot, BustiaResult)
-        await wait_text(pilot, result.document["reference"])
+        await wait_text(pilot, result.document.reference)
     rows = db_rows(backend_server, "select reference from bustia_messages where topic = :t", t=topic)
-    assert [r.reference for r in rows] == [result.document["reference"]]
+    assert [r.reference for r in rows] == [result.document.reference]
 
 
 async def test_backend_down_at_submit_then_back(

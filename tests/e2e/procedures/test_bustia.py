@@ -48,7 +48,7 @@ async def test_anonymous_suggestion_gets_a_reference(
         assert topic in text and "Anònim" in text and "Pas 3 de 4" in text
         await press_button(pilot, "#step-next")
         result = await wait_screen(pilot, BustiaResult)
-        reference = result.document["reference"]
+        reference = result.document.reference
         text = await wait_text(pilot, reference)
         assert "Pas 4 de 4" in text
         del screen

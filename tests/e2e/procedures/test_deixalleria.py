@@ -11,7 +11,7 @@ from devstack.cups import CupsInfo
 from devstack.pcsc import PcscInfo
 from eid.testcards.control import TestCardControl
 from kiosk.app import KioskApp
-from kiosk.procedures import WEAK_TOKEN, has_certificate_login, launch
+from kiosk.procedures import has_certificate_login, launch
 from kiosk.procedures.deixalleria import CardRequestStep, CardResult, CardReview, SummaryStep
 from kiosk.procedures.identify_weak import WeakIdentifyStep
 from tests.e2e.procedures.helpers import (
@@ -54,19 +54,19 @@ async def test_visits_and_bonus_without_a_card(
         screen = await wait_screen(pilot, SummaryStep)
         text = await wait_text(pilot, "Bonificació")
         summary = screen.flow.data["summary"]
-        year = summary["year"]
-        assert summary["visits_this_year"] == 3 and summary["visits_last_year"] == 8
+        year = summary.year
+        assert summary.visits_this_year == 3 and summary.visits_last_year == 8
         assert f"Usos el {year}" in text and f"Usos el {year - 1}" in text
         assert f"Bonificació de la taxa d'escombraries del {year}: 17,50 € (8 usos el {year - 1})" in text
         assert "Amb 1 ús més aquest any arribareu a 12,00 €" in text
-        assert summary["card"]["number"] in text and "Activa" in text
+        assert summary.card.number in text and "Activa" in text
         assert "Pas 2 de 2" in text
         # A weak identification never counts as a certificate login.
-        assert app.session is not None and app.session.token == app.session.state[WEAK_TOKEN]
+        assert app.session is not None and app.session.scope == "deixalleria"
         assert not has_certificate_login(app.session)
         printed = await print_and_continue(pilot, cups_stack)
-    assert summary["card"]["number"] in printed and "17,50" in printed
-    [row] = db_rows(backend_server, "select kind from issued_documents where csv = :c", c=summary["csv"])
+    assert summary.card.number in printed and "17,50" in printed
+    [row] = db_rows(backend_server, "select kind from issued_documents where csv = :c", c=summary.csv)
     assert row.kind == "deixalleria_summary"
 
 
@@ -87,7 +87,7 @@ async def test_request_a_card_to_pick_up(
         assert "L'aniré a buscar a la deixalleria" in screen_text(app)
         await press_button(pilot, "#step-next")
         result = await wait_screen(pilot, CardResult)
-        number = result.request["card"]["number"]
+        number = result.request.card.number
         text = await wait_text(pilot, number)
         assert "Sol·licitada, en camí" in text and "Pas 5 de 5" in text
         printed = await print_and_continue(pilot, cups_stack)
@@ -139,13 +139,13 @@ async def test_visits_and_bonus_after_a_card_login(
         screen = await wait_screen(pilot, SummaryStep)
         text = await wait_text(pilot, "Bonificació")
         summary = screen.flow.data["summary"]
-        assert summary["visits_this_year"] == 3 and summary["visits_last_year"] == 8
+        assert summary.visits_this_year == 3 and summary.visits_last_year == 8
         assert "Pas 1 de 1" in text  # the card identified her: no DNI, birth date and postal code asked
         assert not any(isinstance(s, WeakIdentifyStep) for s in app.screen_stack)
-        assert app.session is not None and app.session.state.get(WEAK_TOKEN) is None
+        assert app.session is not None and app.session.scope == "full"
         printed = await print_and_continue(pilot, cups_stack)
-    assert summary["card"]["number"] in printed and "17,50" in printed
-    [row] = db_rows(card_backend, "select kind from issued_documents where csv = :c", c=summary["csv"])
+    assert summary.card.number in printed and "17,50" in printed
+    [row] = db_rows(card_backend, "select kind from issued_documents where csv = :c", c=summary.csv)
     assert row.kind == "deixalleria_summary"
 
 
@@ -178,7 +178,7 @@ async def test_replace_a_lost_card(tmp_path: Path, backend_server: BackendInfo, 
         assert "Substitució d'una targeta perduda" in screen_text(app)
         await press_button(pilot, "#step-next")
         result = await wait_screen(pilot, CardResult)
-        number = result.request["card"]["number"]
+        number = result.request.card.number
         assert number != who.number
         await wait_text(pilot, number)
         printed = await print_and_continue(pilot, cups_stack)

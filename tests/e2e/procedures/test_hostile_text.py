@@ -281,14 +281,14 @@ async def test_bustia_topic_and_message(
         assert_still_here(app, shots)
         await press_button(pilot, "#step-next")
         result = await wait_screen(pilot, BustiaResult, timeout=20)
-        assert result.document["topic"] == hostile
+        assert result.document.topic == hostile
         assert hostile in shown_values(app)
         await touch_everything(pilot, app, shots)
         assert_still_here(app, shots)
     rows = db_rows(
         backend_server,
         "select text from bustia_messages where reference = :r",
-        r=result.document["reference"],
+        r=result.document.reference,
     )
     assert [r.text for r in rows] == [typed]
 
@@ -401,7 +401,7 @@ async def test_instancia_fields_and_departments(
         await press_button(pilot, "#step-next")
         result = await wait_screen(pilot, InstanciaResult, timeout=30)
         values = shown_values(app)
-        assert result.document["subject"] == subject and subject in values and chosen in values
+        assert result.document.subject == subject and subject in values and chosen in values
         await touch_everything(pilot, app, shots)
         assert_still_here(app, shots)
         assert list(hostile_folder.iterdir()) == []
@@ -532,7 +532,7 @@ async def test_backend_error_messages(tmp_path: Path, shots: Path, refusing_back
         await press_button(pilot, "#step-cancel")
         # Departments refused: the flow ends with the message.
         app.session.token = "not-a-real-token"  # type: ignore[union-attr]
-        app.session.state.pop("weak_token", None)  # type: ignore[union-attr]
+        app.session.scope = "full"  # type: ignore[union-attr]
         assert launch(app, "instancia_generica")
         await wait_screen(pilot, ErrorModal, timeout=20)
         assert shown_values(app, "#error-message") == [message]

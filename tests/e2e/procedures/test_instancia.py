@@ -119,7 +119,7 @@ async def test_instancia_with_a_file_from_the_stick(
         assert subject in text and "foto-fanal.pdf" in text and "Pas 5 de 6" in text
         await press_button(pilot, "#step-next")
         result = await wait_screen(pilot, InstanciaResult, timeout=20)
-        number = result.document["registry_number"]
+        number = result.document.registry_number
         await wait_text(pilot, number)
         assert number.startswith("E/") and "foto-fanal.pdf" in screen_text(app)
         printed = await print_and_continue(pilot, cups_stack)

@@ -45,7 +45,7 @@ async def test_volant_collectiu_with_a_dnie(
         step = await wait_screen(pilot, RegistrationStep, timeout=20)
         text = await wait_text(pilot, "Consteu al padró de Mataró")
         registration = step.flow.data["registration"]
-        assert registration["address"]["street"] in text and "Pas 1 de 4" in text
+        assert registration.address.street in text and "Pas 1 de 4" in text
         assert pending_procedure(app) is None
         await press_button(pilot, "#step-next")
         await wait_screen(pilot, DocumentStep)
@@ -56,16 +56,16 @@ async def test_volant_collectiu_with_a_dnie(
         assert "Volant d'empadronament col·lectiu" in text and "Català" in text
         await press_button(pilot, "#step-next")
         result = await wait_screen(pilot, PadroResult, timeout=20)
-        csv = result.document["csv"]
+        csv = result.document.csv
         await wait_text(pilot, csv)
         assert "S'ha emès el vostre document." in screen_text(app)
-        inhabitants = result.document["inhabitants"]
+        inhabitants = result.document.inhabitants
         assert len(inhabitants) == 4
         printed = await print_and_continue(pilot, cups_stack)
     [row] = db_rows(card_backend, "select kind from issued_documents where csv = :c", c=csv)
     assert row.kind == "volant_collectiu"
     for person in inhabitants:
-        assert person["given_name"] in printed
+        assert person.given_name in printed
     assert csv in printed and "DOCUMENT DE PROVA" in printed
 
 
@@ -113,7 +113,7 @@ async def test_certificat_de_convivencia_in_spanish_after_logging_in_first(
         assert "Certificat de convivència" in text and "Castellà" in text  # the screen stays in Catalan
         await press_button(pilot, "#step-next")
         result = await wait_screen(pilot, PadroResult, timeout=20)
-        csv = result.document["csv"]
+        csv = result.document.csv
         await wait_text(pilot, csv)
         printed = await print_and_continue(pilot, cups_stack)
     [row] = db_rows(card_backend, "select kind from issued_documents where csv = :c", c=csv)

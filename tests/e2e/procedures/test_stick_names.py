@@ -173,5 +173,5 @@ async def test_names_from_the_stick_in_the_instancia(
         assert f"{MARKUP[0]} (" in text and "[a=b=c].pdf (" in text
         await press_button(pilot, "#step-next")
         result = await wait_screen(pilot, InstanciaResult, timeout=20)
-        await wait_text(pilot, result.document["registry_number"])
+        await wait_text(pilot, result.document.registry_number)
         assert app.is_running and MARKUP[0] in screen_text(app)

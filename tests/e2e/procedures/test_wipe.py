@@ -52,7 +52,7 @@ async def test_finish_after_a_suggestion_leaves_nothing(tmp_path: Path, backend_
         await wait_screen(pilot, BustiaReview)
         await press_button(pilot, "#step-next")
         result = await wait_screen(pilot, BustiaResult)
-        reference = result.document["reference"]
+        reference = result.document.reference
         await wait_text(pilot, reference)
         session = app.session
         assert session is not None

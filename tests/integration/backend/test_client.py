@@ -8,10 +8,13 @@ import socket
 import threading
 from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from contract.documents import PadroDocument
+from contract.errors import ErrorCode
 from devstack.backend import BackendInfo
 from kiosk.backend import BackendClient, BackendUnavailable, NotAuthorised, Rejected, SessionExpired
 from kiosk.config import Settings
@@ -63,12 +66,12 @@ def test_certificate_login_and_padro(client: BackendClient, citizens: Citizens) 
     registration = client.registration(login.token)
     assert registration.registered and registration.inhabitants == 4 and registration.address
     doc = client.issue_padro_document(login.token, "volant_collectiu", "ca", "client-volant-1")
-    assert doc.kind == "volant_collectiu" and len(doc.payload["inhabitants"]) == 4
+    assert isinstance(doc, PadroDocument) and doc.kind == "volant_collectiu" and len(doc.inhabitants) == 4
     verified = client.verify(doc.csv)
     assert verified.kind == "volant_collectiu" and verified.csv == doc.csv
     assert len(verified.document["inhabitants"]) == 4
     shown = json.dumps(verified.document)
-    assert not [p["id_number"] for p in doc.payload["inhabitants"] if p["id_number"] in shown]
+    assert not [p.id_number for p in doc.inhabitants if p.id_number and p.id_number in shown]
     client.logout(login.token)
     with pytest.raises(SessionExpired):
         client.registration(login.token)
@@ -79,26 +82,26 @@ def test_login_refusal_is_rejected_with_the_reason(client: BackendClient, citize
     challenge = client.create_challenge()
     with pytest.raises(Rejected) as caught:
         client.login_with_certificate(challenge.challenge_id, citizens.carmen.der, b"\x00" * 256)
-    assert caught.value.code == "signature_invalid" and "signatura" in caught.value.message
+    assert caught.value.code is ErrorCode.SIGNATURE_INVALID and "signatura" in caught.value.message
 
 
 def test_weak_login_deixalleria_and_scope(client: BackendClient) -> None:
     login = client.login_weak("87654321X", date(1958, 11, 2), "08302")
     assert login.scope == "deixalleria"
     summary = client.deixalleria_summary(login.token)
-    assert summary.bonus_amount == "23.00" and summary.card and summary.card.status == "active"
+    assert summary.bonus.amount == Decimal("23.00") and summary.card and summary.card.status == "active"
     with pytest.raises(NotAuthorised):
         client.registration(login.token)
     with pytest.raises(Rejected) as caught:
         client.login_weak("87654321X", date(1958, 11, 3), "08302")
-    assert caught.value.code == "weak_login_failed"
+    assert caught.value.code is ErrorCode.WEAK_LOGIN_FAILED
     with pytest.raises(Rejected):
         client.request_deixalleria_card(login.token, "pickup")  # Jordi already has an active card
 
 
 def test_bustia_and_instancia(client: BackendClient, tokens: dict[str, str], tmp_path: Path) -> None:
     receipt = client.submit_bustia(None, "queixa", "Voreres", "Una vorera trencada.", None, "bustia-client-1")
-    assert receipt.reference.startswith("QS/") and receipt.payload["contact"] is None
+    assert receipt.reference.startswith("QS/") and receipt.contact is None
     pdf = tmp_path / "document.pdf"
     pdf.write_bytes(b"%PDF-1.4\n" + b"x" * 299_994 + b"%%EOF\n")
     seen: list[tuple[int, int]] = []
@@ -116,14 +119,14 @@ def test_bustia_and_instancia(client: BackendClient, tokens: dict[str, str], tmp
     assert seen and seen[-1][0] == seen[-1][1]
     with pytest.raises(Rejected) as caught:
         client.submit_instancia(tokens["jordi"], {**fields, "department": "NOPE"}, [], "instancia-client-2")
-    assert caught.value.code == "department_unknown"
+    assert caught.value.code is ErrorCode.DEPARTMENT_UNKNOWN
 
 
 def test_unknown_kiosk(server: BackendInfo, tokens: dict[str, str]) -> None:
     c = BackendClient(settings_for(server.url, server.kiosk_id, "wrong-key"), language=lambda: "es")
     with pytest.raises(NotAuthorised) as caught:
         c.create_challenge()
-    assert caught.value.code == "kiosk_unauthorised" and "autorizado" in caught.value.message
+    assert caught.value.code is ErrorCode.KIOSK_UNAUTHORISED and "autorizado" in caught.value.message
 
 
 def test_backend_down_is_unavailable() -> None:

@@ -48,8 +48,8 @@ from typing import Any
 import pytest
 from PIL import Image, ImageChops
 
+from contract.documents import document_from_payload
 from printing import samples
-from printing.documents import document_from_payload
 from printing.render import Renderer
 
 GOLDEN = Path(__file__).resolve().parents[2] / "golden"

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from contract.v1 import ChallengeOut as Challenge
 from kiosk.backend.client import BackendUnavailable
-from kiosk.backend.models import Challenge
 from kiosk.login.challenge import EXPIRY_MARGIN_SECONDS, USE_WITHIN_SECONDS, EarlyChallenge
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -32,7 +33,10 @@ class FakeBackend:
             raise BackendUnavailable("unreachable")
         challenge_id = f"c{len(self.issued) + 1}"
         self.issued.append(challenge_id)
-        return Challenge(challenge_id, b"n" * 32, NOW + timedelta(seconds=self.lifetime))
+        nonce = base64.b64encode(b"n" * 32)  # as on the wire
+        return Challenge(
+            challenge_id=challenge_id, nonce=nonce, expires_at=NOW + timedelta(seconds=self.lifetime)
+        )
 
 
 class Clock:

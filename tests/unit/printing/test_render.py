@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
+from contract.documents import document_from_payload
 from printing import samples
-from printing.documents import document_from_payload
 from printing.fonts import SHIPPED
 from printing.render import Renderer, render
 from tests.unit.printing import pdftools
@@ -150,7 +150,7 @@ def test_same_document_same_bytes_even_in_another_process(tmp_path: Path) -> Non
     assert _pdf(payload) == first
     assert Renderer().render(document_from_payload(payload)) == first  # a fresh font cache
     script = (
-        "import sys; from printing import samples; from printing.documents import document_from_payload;"
+        "import sys; from printing import samples; from contract.documents import document_from_payload;"
         "from printing.render import render;"
         "sys.stdout.buffer.write(render(document_from_payload(samples.padro('volant_collectiu', 6))))"
     )
