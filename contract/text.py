@@ -12,6 +12,17 @@ REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 #: What free text may hold of those: line breaks and tabs are text.
 TEXT_BREAKS = frozenset("\n\r\t")
 
+#: A contact phone as a citizen types it: 9 to 15 digits, single spaces between them allowed, an optional
+#: leading + (the kiosk sends it without the spaces).
+PHONE_PATTERN = r"^\+?[0-9](?: ?[0-9]){8,14}$"
+#: A contact email a mail server delivers to: a dot-atom local part (no leading, trailing or double dot)
+#: and a domain of labels with a top-level domain of letters.
+EMAIL_PATTERN = (
+    r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+    r"\.[A-Za-z]{2,24}$"
+)
+
 
 def refused_character(value: str, allowed: frozenset[str] = frozenset()) -> str | None:
     """The first character of `value` in `REFUSED_CATEGORIES` and not `allowed`; None if there is none."""

@@ -27,7 +27,7 @@ from contract.documents import (
     PadroKind,
 )
 from contract.localtime import LocalDateTime
-from contract.text import printable_text
+from contract.text import EMAIL_PATTERN, PHONE_PATTERN, printable_text
 
 Subject = Annotated[str, Field(min_length=1, max_length=limits.SUBJECT_MAX)]
 Topic = Annotated[str, Field(min_length=1, max_length=limits.TOPIC_MAX)]
@@ -156,10 +156,8 @@ class PadroDocumentIn(StrictIn):
 
 
 class ContactIn(StrictIn):
-    email: (
-        Annotated[str, Field(max_length=limits.EMAIL_MAX, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None
-    ) = None
-    phone: Annotated[str, Field(max_length=limits.PHONE_MAX, pattern=r"^\+?[0-9 ]{6,20}$")] | None = None
+    email: Annotated[str, Field(max_length=limits.EMAIL_MAX, pattern=EMAIL_PATTERN)] | None = None
+    phone: Annotated[str, Field(max_length=limits.PHONE_MAX, pattern=PHONE_PATTERN)] | None = None
 
 
 class InstanciaFields(StrictIn):

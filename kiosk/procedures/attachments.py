@@ -5,11 +5,12 @@ copy of each chosen file in the session's temp folder.
   are followed only when their target is a regular file inside the same root, linked folders are not
   entered, and hidden entries are skipped. The picker works with the keys of what `scan` returned, never
   with a path the citizen could type.
-- Each file is checked as the registry (EACAT) and the backend check it: PDF, JPEG or PNG by content (not
-  by name), at most 10 MB, a name of at most 80 characters that the receipt can print; at most 10 files
-  and 100 MB together. A name (of the file or of any folder above it) with a control or invisible format
-  character (ESC, bidi overrides, zero-width characters, undecodable bytes) is refused with a message
-  asking to rename it; it is still listed, shown through `widgets.plain`, so the citizen sees why.
+- Each file is checked as the registry (EACAT) and the backend check it (the contract's rules and limits,
+  `contract.attachments`, `contract.limits`): PDF, JPEG or PNG by content (not by name), at most 10 MB, a
+  name of at most 80 characters, without `..`, that the receipt can print; at most 10 files and 100 MB
+  together. A name (of the file or of any folder above it) with a control or invisible format character
+  (ESC, bidi overrides, zero-width characters, undecodable bytes) is refused with a message asking to
+  rename it; it is still listed, shown through `widgets.plain`, so the citizen sees why.
   Markup-looking characters (`[`, `]`, `@`, `=`) are ordinary characters of a name: they are allowed and
   every screen shows them as they are.
 - A stick is hostile ground: one scan reads at most `SCAN_MAX_ENTRIES` directory entries in all, so a
@@ -39,14 +40,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from contract.attachments import HEAD_BYTES, attachment_name_problem, sniff
+from contract.limits import ATTACHMENT_NAME_MAX as MAX_NAME
+from contract.limits import MAX_FILE_BYTES, MAX_FILES, MB
 from kiosk.i18n import N_
 from kiosk.procedures.validation import PRINTABLE, Issue, is_control, is_emoji
 
-MB = 1024 * 1024
-MAX_FILES = 10
-MAX_FILE_BYTES = 10 * MB
-MAX_TOTAL_BYTES = 100 * MB
-MAX_NAME = 80
+__all__ = ["MAX_FILE_BYTES", "MAX_FILES", "MAX_NAME"]  # the contract's, for the instància's screens
+MAX_TOTAL_BYTES = MAX_FILES * MAX_FILE_BYTES
 #: How deep and how much of a stick is listed: enough for any citizen's folder, bounded for a huge disk.
 SCAN_MAX_DEPTH = 4
 SCAN_MAX_FILES = 400
@@ -54,7 +55,7 @@ SCAN_MAX_FILES = 400
 #: A scan costs about as much as the entries it reads: reading 2,000 takes ~10 ms on a tmpfs, while
 #: listing a folder of 100,000 (all of it read, then sorted) took 0.5 s there and 3-9 s on a USB stick.
 SCAN_MAX_ENTRIES = 2000
-_HEAD = 16
+_HEAD = HEAD_BYTES
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 #: O_NONBLOCK: opening a FIFO (or a device) must not wait for a writer; O_NOCTTY: a terminal device on
 #: the stick must not become the kiosk's controlling terminal. Neither changes how a regular file reads.
@@ -62,23 +63,20 @@ _FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_C
 _SKIPPED = ("System Volume Information", "$RECYCLE.BIN")
 
 
-def sniff(head: bytes) -> str | None:
-    """The media type by content: PDF, JPEG or PNG; None for anything else (a renamed .exe, ...)."""
-    if head.startswith(b"%PDF-"):
-        return "application/pdf"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    return None
-
-
 def check_name(name: str) -> Issue | None:
-    if len(name) > MAX_NAME:
+    """What the backend refuses in a name (`contract.attachments.attachment_name_problem`), told to the
+    citizen; and characters the receipt cannot print."""
+    problem = attachment_name_problem(name)
+    if problem == "length":
         return Issue(N_("Name too long ({length} characters, at most {limit}): rename the file."),
                      {"length": len(name), "limit": MAX_NAME})  # fmt: skip
-    if any(is_control(c) or c in "/\\" for c in name):
+    if problem == "control or invisible character" or any(c in "/\\" for c in name):
         return Issue(N_("The name has invisible characters: rename the file."))
+    if problem == "path":
+        return Issue(N_('The name has two dots in a row (".."), which the registry does not accept: '
+                        "rename the file."))  # fmt: skip
+    if problem is not None:
+        return Issue(N_("The name is only dots and spaces: rename the file."))
     if any(is_emoji(c) or ord(c) not in PRINTABLE for c in name):
         return Issue(N_("The name has characters the receipt cannot print: rename the file."))
     return None
@@ -96,7 +94,7 @@ def check_content(size: int, head: bytes) -> Issue | None:
         return Issue(N_("The file is empty."))
     if size > MAX_FILE_BYTES:
         return _too_big(size)
-    if sniff(head) is None:
+    if sniff(head, whole=False) is None:
         return Issue(N_("Not a PDF, JPEG or PNG file (checked by its content, not its name)."))
     return None
 
@@ -373,7 +371,7 @@ def copy_into(candidate: Candidate, dest_root: Path, slot: int) -> Attached:
     finally:
         os.close(fd)
     problem = check_content(size, head)
-    media_type = sniff(head)
+    media_type = sniff(head, whole=False)
     if problem is not None or media_type is None:
         target.unlink(missing_ok=True)
         raise AttachmentError(problem or Issue(N_("The file is empty.")))

@@ -13,12 +13,11 @@ from textual.containers import Vertical
 from textual.widgets import Checkbox, Label, RadioButton, RadioSet, Static
 
 from contract.documents import BustiaReceipt
+from contract.limits import LONG_TEXT_MAX, TOPIC_MAX
 from kiosk.i18n import N_, _
 from kiosk.procedures import backend as api
 from kiosk.procedures.frame import FieldSpec, Flow, ResultStep, ReviewStep, StepScreen
 from kiosk.procedures.validation import (
-    LONG_TEXT_MAX,
-    TOPIC_MAX,
     check_email,
     check_phone,
     check_text,

@@ -17,6 +17,7 @@ from textual.message import Message
 from textual.widgets import Label, RadioButton, RadioSet, Select, Static
 
 from contract.documents import InstanciaReceipt
+from contract.limits import LONG_TEXT_MAX, SUBJECT_MAX
 from kiosk.i18n import N_, _
 from kiosk.procedures import backend as api
 from kiosk.procedures.attachments import (
@@ -33,8 +34,6 @@ from kiosk.procedures.attachments import (
 )
 from kiosk.procedures.frame import FieldSpec, Flow, ResultStep, ReviewStep, StepScreen
 from kiosk.procedures.validation import (
-    LONG_TEXT_MAX,
-    SUBJECT_MAX,
     Issue,
     check_email,
     check_phone,

@@ -5,7 +5,9 @@ Text fields accept only what the registry can keep and the printed receipt can s
 - emoji are refused, with a message that names them, rather than silently stripped: what the citizen
   sees on the screen must be exactly what is registered and printed;
 - any other character outside the fonts the receipts are printed with is refused and named;
-- the length is counted in characters, as the backend counts it, and shown while typing.
+- the length is counted in characters, as the backend counts it, and shown while typing;
+- the limits, the refused character categories and the email and phone patterns are the contract's
+  (`contract.limits`, `contract.text`): what passes here is what the backend accepts.
 
 Every problem is an `Issue`: a message id (English, translated when shown) and its values. Nothing here
 translates, so the functions can be tested in any language.
@@ -18,6 +20,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
+from contract.limits import EMAIL_MAX, PHONE_MAX
+from contract.text import EMAIL_PATTERN, PHONE_PATTERN, REFUSED_CATEGORIES
 from eid.identity import is_valid_id
 from kiosk.i18n import N_, _
 from printing.fonts.charset import UNICODES
@@ -25,19 +29,8 @@ from printing.fonts.charset import UNICODES
 #: Characters the printed receipts can show (the shipped fonts), plus the line break of long texts.
 PRINTABLE = frozenset(UNICODES)
 
-# Limits of the backend's contract (municipal/schemas.py), in characters.
-SUBJECT_MAX = 200
-TOPIC_MAX = 200
-LONG_TEXT_MAX = 5000
-EMAIL_MAX = 200
-PHONE_MAX = 30
-NAME_OF_FILE_MAX = 80
-
-_EMAIL = re.compile(
-    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}$"
-)
-_PHONE_DIGITS = re.compile(r"^\+?[0-9]{9,15}$")
+_EMAIL = re.compile(EMAIL_PATTERN)
+_PHONE = re.compile(PHONE_PATTERN)
 _POSTAL_CODE = re.compile(r"^[0-5][0-9]{4}$")
 
 
@@ -67,7 +60,7 @@ def is_control(char: str, *, multiline: bool = False) -> bool:
     """Control and invisible format characters (bidi overrides, zero-width spaces, BOM, ...)."""
     if multiline and char == "\n":
         return False
-    return unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
+    return unicodedata.category(char) in REFUSED_CATEGORIES
 
 
 def normalise_text(text: str, *, multiline: bool = False) -> str:
@@ -122,7 +115,7 @@ def check_email(value: str, *, required: bool = False) -> list[Issue]:
     value = value.strip()
     if not value:
         return [Issue(N_("This field is required."))] if required else []
-    if len(value) > EMAIL_MAX or not _EMAIL.match(value) or ".." in value:
+    if len(value) > EMAIL_MAX or not _EMAIL.match(value):
         return [Issue(N_("This is not a valid email address (for example: name@example.cat)."))]
     return []
 
@@ -136,7 +129,7 @@ def check_phone(value: str, *, required: bool = False) -> list[Issue]:
     value = normalise_phone(value)
     if not value:
         return [Issue(N_("This field is required."))] if required else []
-    if len(value) > PHONE_MAX or not _PHONE_DIGITS.match(value):
+    if len(value) > PHONE_MAX or not _PHONE.match(value):
         return [Issue(N_("This is not a valid phone number (9 digits, or + and the country code)."))]
     return []
 

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from contract.attachments import HEAD_BYTES, attachment_name_problem
+from kiosk.i18n import set_language
 from kiosk.procedures import attachments as att
 from kiosk.procedures.attachments import AttachmentError, StickScanner, check_addition, copy_into
-from kiosk.procedures.validation import Issue
+from kiosk.procedures.validation import Issue, describe
 
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -36,12 +38,35 @@ def by_key(candidates: list[att.Candidate]) -> dict[str, att.Candidate]:
     return {c.key: c for c in candidates}
 
 
-def test_sniff_by_content() -> None:
-    assert att.sniff(PDF) == "application/pdf"
-    assert att.sniff(PNG) == "image/png"
-    assert att.sniff(JPEG) == "image/jpeg"
-    assert att.sniff(EXE) is None
-    assert att.sniff(b"") is None
+def test_content_checked_by_the_contracts_sniff() -> None:
+    for content in (PDF, PNG, JPEG):
+        assert att.check_content(len(content), content[:HEAD_BYTES]) is None
+    refused = Issue("Not a PDF, JPEG or PNG file (checked by its content, not its name).")
+    assert att.check_content(len(EXE), EXE[:16]) == refused
+    # Only a real PDF header passes, as the backend checks it (the version, then white space).
+    assert att.check_content(100, b"%PDF-trailing-junk") == refused
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["informe..pdf", "..pdf", "a..b.pdf", ". .", "x" * 81, "tab\tname.pdf", "bar\\foo.pdf", "zw\u200bsp.pdf"],
+)
+def test_names_the_backend_refuses_are_refused_here(name: str) -> None:
+    assert attachment_name_problem(name) is not None
+    assert att.check_name(name) is not None
+
+
+def test_two_dots_in_a_row_told_in_the_citizens_language() -> None:
+    issue = att.check_name("informe..final.pdf")
+    assert issue is not None and ".." in issue.message
+    set_language("ca")
+    try:
+        assert "dos punts seguits" in describe(issue)
+        set_language("es")
+        assert "dos puntos seguidos" in describe(issue)
+    finally:
+        set_language("en")
+    assert att.check_name("informe.final.pdf") is None
 
 
 def test_scan_lists_files_with_reasons(media: Path) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from pydantic import ValidationError
 
+from contract.v1 import ContactIn
 from kiosk.i18n import set_language
 from kiosk.procedures.validation import (
     check_birth_date,
@@ -129,3 +131,40 @@ def test_postal_codes() -> None:
     assert check_postal_code("08301") == []
     assert check_postal_code("8301") != []
     assert check_postal_code("08301a") != []
+
+
+CONTACTS = [
+    ("600112233", True), ("600 11 22 33", True), ("+34 600 112 233", True), ("(93) 741-29-00", True),
+    ("12345", False), ("123456", False), ("6001122334455667", False), ("++34600112233", False),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("typed", "good"), CONTACTS)
+def test_a_phone_the_kiosk_accepts_is_one_the_backend_accepts(typed: str, good: bool) -> None:
+    """The kiosk checks with the contract's pattern and sends the phone normalised: the backend's
+    `ContactIn` accepts exactly what the kiosk lets through (6 digits passed the backend, not the kiosk)."""
+    assert (check_phone(typed) == []) is good
+    sent = normalise_phone(typed)
+    try:
+        ContactIn(phone=sent)
+    except ValidationError:
+        accepted = False
+    else:
+        accepted = True
+    assert accepted is good
+
+
+@pytest.mark.parametrize(
+    ("email", "good"),
+    [("veina@example.org", True), ("a.b+c@mataro.cat", True), ("a..b@x.cat", False), (".a@x.cat", False),
+     ("a@b", False), ("a@b.c", False), ("x@exemple..cat", False)],
+)  # fmt: skip
+def test_an_email_the_kiosk_accepts_is_one_the_backend_accepts(email: str, good: bool) -> None:
+    assert (check_email(email) == []) is good
+    try:
+        ContactIn(email=email)
+    except ValidationError:
+        accepted = False
+    else:
+        accepted = True
+    assert accepted is good
