@@ -28,15 +28,22 @@ def default_url(folder: Path | None = None) -> str:
 
 
 def make_engine(
-    url: str, *, pool_size: int = 20, read_only: bool = False, checkpoint_in_background: bool = False
+    url: str,
+    *,
+    pool_size: int = 20,
+    max_overflow: int | None = None,
+    read_only: bool = False,
+    checkpoint_in_background: bool = False,
 ) -> Engine:
     """`read_only` (SQLite): plain deferred transactions, for reads that must not take the write lock.
-    `checkpoint_in_background` (SQLite): commits never checkpoint; call `start_checkpointer`."""
+    `checkpoint_in_background` (SQLite): commits never checkpoint; call `start_checkpointer`.
+    `max_overflow`: connections opened beyond `pool_size` (-1: any number) rather than waited for; by
+    default none on SQLite, 10 on PostgreSQL."""
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
             pool_size=pool_size,
-            max_overflow=0,
+            max_overflow=0 if max_overflow is None else max_overflow,
             pool_timeout=30,
             connect_args={"check_same_thread": False, "timeout": 30},
         )
@@ -62,7 +69,8 @@ def make_engine(
             connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
+    overflow = 10 if max_overflow is None else max_overflow
+    return create_engine(url, pool_size=pool_size, max_overflow=overflow, pool_pre_ping=True)
 
 
 def start_checkpointer(engine: Engine, every_seconds: float = 1.0) -> threading.Event:

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, Request, Security
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Connection, Table, bindparam, select, update
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
@@ -161,13 +161,14 @@ _TOUCH = (
 
 
 def require_citizen(
-    session: Session, ctx: Context, kiosk_id: str, token: str | None, *, full: bool = True, touch: bool = True
+    connection: Connection, ctx: Context, kiosk_id: str, token: str | None, *, full: bool = True
 ) -> Citizen:
-    """The citizen behind the bearer token (touching the session unless `touch=False`); 401 when absent
-    or expired, 403 when the token is only good for the deixalleria and `full` identification is needed."""
+    """The citizen behind the bearer token, read and not touched (a route touches the session where it
+    writes); 401 when absent or expired, 403 when the token is only good for the deixalleria and `full`
+    identification is needed."""
     if not token:
         raise ApiError(401, ErrorCode.SESSION_REQUIRED, headers={"WWW-Authenticate": "Bearer"})
-    row = session.connection().execute(_SESSION_BY_HASH, {"token_hash": token_hash(token)}).first()
+    row = connection.execute(_SESSION_BY_HASH, {"token_hash": token_hash(token)}).first()
     now = timeutil.now()
     settings = ctx.settings
     if row is None or row.kiosk_id != kiosk_id or row.ended_at is not None:
@@ -179,10 +180,7 @@ def require_citizen(
         raise ApiError(401, ErrorCode.SESSION_EXPIRED, "inactive", headers={"WWW-Authenticate": "Bearer"})
     if full and row.scope != "full":
         raise ApiError(403, ErrorCode.SCOPE_FORBIDDEN)
-    citizen = Citizen(row.id_number, row.given_name, row.surnames, row.scope, row.method, last_seen, token)
-    if touch:
-        touch_session(session, citizen)
-    return citizen
+    return Citizen(row.id_number, row.given_name, row.surnames, row.scope, row.method, last_seen, token)
 
 
 def touch_session(session: Session, citizen: Citizen | None) -> None:
@@ -199,26 +197,42 @@ def touch_session(session: Session, citizen: Citizen | None) -> None:
     )
 
 
-# The citizen of a request, as a dependency. Each reads the session in a read transaction and touches
-# nothing: a route touches it where it writes (`touch_session`, or `Write.transaction` does).
+def _read_citizen(ctx: Context, kiosk_id: str, token: str | None, full: bool) -> Citizen:
+    with ctx.read() as session:
+        return require_citizen(session.connection(), ctx, kiosk_id, token, full=full)
 
 
-def citizen_by_certificate(ctx: Ctx, kiosk_id: KioskId, token: Token) -> Citizen:
+async def read_citizen(ctx: Context, kiosk_id: str, token: str | None, *, full: bool) -> Citizen:
+    """The citizen of a request (see `require_citizen`), read without a trip through the thread pool
+    where that is safe: on SQLite one row by its key is read on the event loop (`Context.read_on_loop`);
+    on PostgreSQL, whose reads wait on the network, in the thread pool."""
+    if not token:  # refused without a read
+        raise ApiError(401, ErrorCode.SESSION_REQUIRED, headers={"WWW-Authenticate": "Bearer"})
+    if ctx.loop_reader is not None:
+        with ctx.read_on_loop() as connection:
+            return require_citizen(connection, ctx, kiosk_id, token, full=full)
+    return await run_in_threadpool(_read_citizen, ctx, kiosk_id, token, full)
+
+
+# The citizen of a request, as a dependency. Each reads the session and touches nothing: a route touches
+# it where it writes (`touch_session`, or `Write.transaction` does). They are async so that the citizen
+# costs no trip through the thread pool of its own (see `read_citizen`).
+
+
+async def citizen_by_certificate(ctx: Ctx, kiosk_id: KioskId, token: Token) -> Citizen:
     """The citizen identified with a certificate: 401 without a valid session, 403 for a weak one."""
-    with ctx.read() as session:
-        return require_citizen(session, ctx, kiosk_id, token, touch=False)
+    return await read_citizen(ctx, kiosk_id, token, full=True)
 
 
-def citizen_any(ctx: Ctx, kiosk_id: KioskId, token: Token) -> Citizen:
+async def citizen_any(ctx: Ctx, kiosk_id: KioskId, token: Token) -> Citizen:
     """The citizen identified either way (certificate, or weak identification for the deixalleria)."""
-    with ctx.read() as session:
-        return require_citizen(session, ctx, kiosk_id, token, full=False, touch=False)
+    return await read_citizen(ctx, kiosk_id, token, full=False)
 
 
-def citizen_or_none(ctx: Ctx, kiosk_id: KioskId, token: Token) -> Citizen | None:
+async def citizen_or_none(ctx: Ctx, kiosk_id: KioskId, token: Token) -> Citizen | None:
     """The citizen if the request has a session (either way), None if it has none; a token that is not
     a valid session is still refused with 401."""
-    return citizen_any(ctx, kiosk_id, token) if token else None
+    return await read_citizen(ctx, kiosk_id, token, full=False) if token else None
 
 
 CitizenByCertificate = Annotated[Citizen, Depends(citizen_by_certificate)]
@@ -274,19 +288,13 @@ class KioskAuthentication:
             )
             if route.endpoint in _CITIZEN_FIRST:
                 scheme, _, token = headers.get("authorization", "").partition(" ")
-                await run_in_threadpool(
-                    _check_citizen, ctx, kiosk_id, token.strip() if scheme.lower() == "bearer" else None
-                )
+                bearer = token.strip() if scheme.lower() == "bearer" else None
+                await read_citizen(ctx, kiosk_id, bearer, full=True)
         except ApiError as refusal:
             await _refuse(scope, send, refusal)
             return
         scope[_SCOPE_KIOSK] = kiosk_id
         await self.app(scope, receive, send)
-
-
-def _check_citizen(ctx: Context, kiosk_id: str, token: str | None) -> None:
-    with ctx.read() as session:
-        require_citizen(session, ctx, kiosk_id, token, touch=False)
 
 
 async def _refuse(scope: Scope, send: Send, refusal: ApiError) -> None:
