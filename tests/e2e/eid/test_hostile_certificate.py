@@ -12,7 +12,6 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -24,10 +23,9 @@ from eid.identity import citizen_from_certificate
 from eid.testcards import extra
 from eid.testcards.control import TestCardControl
 from eid.testcards.pki import make_ca
-from kiosk.app import KioskApp
 from kiosk.login import LoginScreen
-from tests.e2e.eid.conftest import card_settings, flat_text, wait_for_words
-from tests.fixtures.app import screen_text, wait_until
+from tests.e2e.eid.conftest import card_settings
+from tests.harness import drive, make_app
 from widgets.plain import shown
 
 CARD = extra.HOSTILE_NAMES
@@ -48,15 +46,6 @@ def hostile_card(
         yield pcsc_stack, eid_backend, card.name, citizen.full_name, citizen.display_name
 
 
-def where(app: Any, text: str) -> tuple[int, int]:
-    """The screen cell where `text` starts (it must fit on one line)."""
-    for y, strip in enumerate(app.screen._compositor.render_strips()):
-        x = strip.text.find(text)
-        if x >= 0:
-            return x, y
-    raise AssertionError(f"{text!r} is not on one line of the screen:\n{screen_text(app)}")
-
-
 def test_the_card_carries_the_hostile_names() -> None:
     assert CARD.citizen is not None
     creds = extra.credentials(CARD.citizen, make_ca("dnie"))
@@ -75,42 +64,42 @@ async def test_hostile_names_are_shown_literally_and_run_nothing(
     pcsc, server, card, full_name, greeting_name = hostile_card
     assert not SCREENSHOT_DIR.exists()
     settings = card_settings(tmp_path, server, pcsc, language="ca")
-    app = KioskApp(settings)
-    async with app.run_test(size=(110, 40)) as pilot:
-        await pilot.pause(0.3)
+    app = make_app(settings)
+    async with drive(app, size=(110, 40)) as driver:
+        await driver.pause(0.3)
         pcsc.control.insert(card)
         # The holder, literally: every bracket as written, ESC as its visible picture.
         literal = shown(full_name)
         assert "\N{SYMBOL FOR ESCAPE}[2J" in literal
-        await wait_for_words(pilot, app, literal)
+        await driver.wait_for(literal, words=True)
         assert isinstance(app.screen, LoginScreen)
-        assert "\x1b" not in screen_text(app)
+        assert "\x1b" not in driver.text()
 
         # Touch the would-be links: nothing runs.
         for target in ("TOCA", "FOTO"):
-            x, y = where(app, target)
-            await pilot.click(offset=(x + 1, y))
-            await pilot.pause(0.2)
+            x, y = driver.where(target)
+            await driver.click(offset=(x + 1, y))
+            await driver.pause(0.2)
             assert app.is_running and app.return_code is None
             assert isinstance(app.screen, LoginScreen)
         assert not SCREENSHOT_DIR.exists()
 
         # The PIN goes to the backend, which accepts the chain (the trusted test CA issued the card): the
         # greeting shows the given name literally too.
-        await pilot.press(*PIN)
-        await pilot.press("enter")
-        await wait_for_words(pilot, app, f"Hola, {shown(greeting_name)}")
+        await driver.press(*PIN)
+        await driver.press("enter")
+        await driver.wait_for(f"Hola, {shown(greeting_name)}", words=True)
         session = app.session
         assert session is not None and session.token is not None
-        x, y = where(app, "foto")
-        await pilot.click(offset=(x + 1, y))
-        await pilot.pause(0.2)
+        x, y = driver.where("foto")
+        await driver.click(offset=(x + 1, y))
+        await driver.pause(0.2)
         assert app.is_running and app.return_code is None
         assert not SCREENSHOT_DIR.exists()
 
-        await wait_until(pilot, lambda: not isinstance(app.screen, LoginScreen))
+        await driver.wait_for(lambda: not isinstance(app.screen, LoginScreen))
         pcsc.control.remove()
-        await wait_until(pilot, lambda: app.session is None, timeout=3)
-        assert "TOCA AQUI" not in flat_text(app)
+        await driver.wait_for(lambda: app.session is None, timeout=3)
+        assert "TOCA AQUI" not in driver.words()
     assert app.return_code in (None, 0)
     assert not SCREENSHOT_DIR.exists()

@@ -17,14 +17,14 @@ import pytest
 from devstack.backend import BackendInfo
 from devstack.pcsc import PcscInfo
 from eid.testcards.control import TestCardControl
-from eid.token import CardToken, TokenProvider
+from eid.token import CardToken, TokenProvider, open_tokens
 from kiosk.app import KioskApp
 from kiosk.login import LoginScreen
 from kiosk.login import screen as login_screen
 from kiosk.screens.attract import AttractScreen
-from tests.e2e.eid.conftest import card_settings, wait_for_words
+from tests.e2e.eid.conftest import card_settings
 from tests.e2e.eid.test_card_login import assert_nothing_of, type_pin
-from tests.fixtures.app import screen_text, wait_until
+from tests.harness import Driver, drive, make_app
 
 PIN = "Prova2026"
 
@@ -44,14 +44,17 @@ def standby_of(app: KioskApp) -> LoginScreen | None:
 
 @contextlib.asynccontextmanager
 async def kiosk_ready(
-    stack: tuple[PcscInfo, BackendInfo], tmp_path: Path, language: str = "en"
-) -> AsyncIterator[tuple[KioskApp, Any]]:
-    """The kiosk on its attract screen, its login screen built ahead."""
+    stack: tuple[PcscInfo, BackendInfo],
+    tmp_path: Path,
+    language: str = "en",
+    cards: TokenProvider | None = None,
+) -> AsyncIterator[tuple[KioskApp, Driver]]:
+    """The kiosk on its attract screen, its login screen built ahead; reading the cards with `cards`."""
     pcsc, server = stack
-    app = KioskApp(card_settings(tmp_path, server, pcsc, language=language))
-    async with app.run_test(size=(110, 40)) as pilot:
-        await wait_until(pilot, lambda: standby_of(app) is not None, timeout=5)
-        yield app, pilot
+    app = make_app(card_settings(tmp_path, server, pcsc, language=language), cards=cards)
+    async with drive(app, size=(110, 40)) as driver:
+        await driver.wait_for(lambda: standby_of(app) is not None, timeout=5)
+        yield app, driver
 
 
 def standby_text(screen: LoginScreen) -> str:
@@ -72,35 +75,32 @@ class SlowCards:
         return self._inner.find(reader)
 
 
-def slow_down(app: KioskApp, delay: float) -> None:
-    bridge = app.card_bridge
-    assert bridge is not None
-    slow = SlowCards(bridge.tokens(), delay)
-    bridge.tokens = lambda: slow  # type: ignore[method-assign]
+def slow_cards(pcsc: PcscInfo, delay: float) -> SlowCards:
+    return SlowCards(open_tokens(pcsc.pkcs11_module), delay)
 
 
 async def test_screen_built_ahead_holds_nobody_and_serves_one_citizen(
     stack: tuple[PcscInfo, BackendInfo], tmp_path: Path
 ) -> None:
     pcsc = stack[0]
-    async with kiosk_ready(stack, tmp_path, "ca") as (app, pilot):
+    async with kiosk_ready(stack, tmp_path, "ca") as (app, driver):
         first = standby_of(app)
         assert first is not None and first.state == "standby" and first.session is None
         assert isinstance(app.screen, AttractScreen)  # built, not shown
         assert "ESPAÑOLA" not in standby_text(first) and first.query_one("#login-holder").render() == ""
 
         pcsc.control.insert("dnie3-valid")
-        await wait_for_words(pilot, app, "ESPAÑOLA ESPAÑOLA")
+        await driver.wait_for("ESPAÑOLA ESPAÑOLA", words=True)
         shown: Any = app.screen
         assert shown is first and app.card_bridge is not None and app.card_bridge.standby is None
-        await type_pin(pilot, PIN)
-        await wait_for_words(pilot, app, "Hola, Carmen")
+        await type_pin(driver, PIN)
+        await driver.wait_for("Hola, Carmen", words=True)
         pcsc.control.remove()
-        await wait_until(pilot, lambda: app.session is None, timeout=3)
-        assert_nothing_of(app, "dnie3-valid")
+        await driver.wait_for(lambda: app.session is None, timeout=3)
+        assert_nothing_of(driver, "dnie3-valid")
         assert not first.is_attached  # used once, gone with its citizen
 
-        await wait_until(pilot, lambda: standby_of(app) is not None, timeout=5)
+        await driver.wait_for(lambda: standby_of(app) is not None, timeout=5)
         second = standby_of(app)
         assert second is not None and second is not first
         assert second.state == "standby" and "ESPAÑOLA" not in standby_text(second)
@@ -110,30 +110,29 @@ async def test_screen_built_ahead_follows_the_language(
     stack: tuple[PcscInfo, BackendInfo], tmp_path: Path
 ) -> None:
     pcsc = stack[0]
-    async with kiosk_ready(stack, tmp_path, "ca") as (app, pilot):
+    async with kiosk_ready(stack, tmp_path, "ca") as (app, driver):
         await app.change_language("es")
-        await wait_until(pilot, lambda: (s := standby_of(app)) is not None and s.language == "es", timeout=5)
+        await driver.wait_for(lambda: (s := standby_of(app)) is not None and s.language == "es", timeout=5)
         pcsc.control.insert("dnie3-valid")
-        await wait_for_words(pilot, app, "ESPAÑOLA ESPAÑOLA")
-        assert "Identificación con la tarjeta" in screen_text(app)
+        await driver.wait_for("ESPAÑOLA ESPAÑOLA", words=True)
+        assert "Identificación con la tarjeta" in driver.text()
         pcsc.control.remove()
-        await wait_until(pilot, lambda: app.session is None, timeout=3)
+        await driver.wait_for(lambda: app.session is None, timeout=3)
         # The next citizen starts in the kiosk's own language again, and so does the next login screen.
-        await wait_until(pilot, lambda: (s := standby_of(app)) is not None and s.language == "ca", timeout=5)
+        await driver.wait_for(lambda: (s := standby_of(app)) is not None and s.language == "ca", timeout=5)
 
 
 async def test_slow_card_shows_reading_then_the_holder(
     stack: tuple[PcscInfo, BackendInfo], tmp_path: Path
 ) -> None:
     pcsc = stack[0]
-    async with kiosk_ready(stack, tmp_path) as (app, pilot):
-        slow_down(app, 1.0)
+    async with kiosk_ready(stack, tmp_path, cards=slow_cards(pcsc, 1.0)) as (app, driver):
         pcsc.control.insert("dnie3-valid")
-        await wait_for_words(pilot, app, "Reading your card", timeout=5)
-        assert isinstance(app.screen, LoginScreen) and "ESPAÑOLA" not in screen_text(app)
-        await wait_for_words(pilot, app, "ESPAÑOLA ESPAÑOLA")
+        await driver.wait_for("Reading your card", timeout=5, words=True)
+        assert isinstance(app.screen, LoginScreen) and "ESPAÑOLA" not in driver.text()
+        await driver.wait_for("ESPAÑOLA ESPAÑOLA", words=True)
         pcsc.control.remove()
-        await wait_until(pilot, lambda: app.session is None, timeout=3)
+        await driver.wait_for(lambda: app.session is None, timeout=3)
 
 
 async def test_card_out_before_the_screen_built_ahead_was_shown(
@@ -141,18 +140,17 @@ async def test_card_out_before_the_screen_built_ahead_was_shown(
 ) -> None:
     pcsc = stack[0]
     monkeypatch.setattr(login_screen, "READING_SHOWN_AFTER_SECONDS", 30.0)
-    async with kiosk_ready(stack, tmp_path) as (app, pilot):
+    async with kiosk_ready(stack, tmp_path, cards=slow_cards(pcsc, 2.0)) as (app, driver):
         screen = standby_of(app)
         assert screen is not None
-        slow_down(app, 2.0)
         pcsc.control.insert("dnie3-valid")
-        await wait_until(pilot, lambda: screen.state == "reading", timeout=5)
+        await driver.wait_for(lambda: screen.state == "reading", timeout=5)
         assert isinstance(app.screen, AttractScreen)  # still reading, not shown yet
         pcsc.control.remove()
-        await wait_until(pilot, lambda: app.session is None, timeout=3)
-        await wait_until(pilot, lambda: not screen.is_attached, timeout=3)
-        await pilot.pause(2.5)  # the read finishes after the card left: nothing may be shown
-        assert_nothing_of(app, "dnie3-valid")
+        await driver.wait_for(lambda: app.session is None, timeout=3)
+        await driver.wait_for(lambda: not screen.is_attached, timeout=3)
+        await driver.pause(2.5)  # the read finishes after the card left: nothing may be shown
+        assert_nothing_of(driver, "dnie3-valid")
         assert screen not in app.screen_stack
 
 
@@ -167,14 +165,10 @@ async def test_unexpected_error_while_reading_says_so_and_does_not_hang(
     stack: tuple[PcscInfo, BackendInfo], tmp_path: Path
 ) -> None:
     pcsc = stack[0]
-    async with kiosk_ready(stack, tmp_path) as (app, pilot):
-        bridge = app.card_bridge
-        assert bridge is not None
-        broken = BrokenCards()
-        bridge.tokens = lambda: broken  # type: ignore[method-assign]
+    async with kiosk_ready(stack, tmp_path, cards=BrokenCards()) as (app, driver):
         pcsc.control.insert("dnie3-valid")
-        await wait_for_words(pilot, app, "The kiosk could not complete this step")
-        assert "Take your card out of the reader" in screen_text(app)
-        assert "driver exploded" not in screen_text(app)
+        await driver.wait_for("The kiosk could not complete this step", words=True)
+        assert "Take your card out of the reader" in driver.text()
+        assert "driver exploded" not in driver.text()
         pcsc.control.remove()
-        await wait_until(pilot, lambda: app.session is None, timeout=3)
+        await driver.wait_for(lambda: app.session is None, timeout=3)

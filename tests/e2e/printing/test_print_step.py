@@ -17,7 +17,8 @@ from kiosk.printstep import PrintScreen
 from kiosk.session import EndReason
 from printing import samples
 from printing.printers import PrintOutcome, PrintStatus
-from tests.fixtures.app import click_shown, make_settings, screen_text, wait_for_text, wait_until
+from tests.fixtures.app import make_settings
+from tests.harness import Driver, drive, make_app
 from tests.unit.printing import pdftools
 
 CSV = "PADR7KQ2M9XA4TPRZ3WD"
@@ -42,10 +43,10 @@ def _document() -> Document:
 
 def _cups_app(tmp_path: Path, stack: CupsInfo, queue: str, timeout: float = 20, **kiosk: Any) -> KioskApp:
     printer = {"kind": "cups", "name": queue, "cups_server": stack.server, "timeout_seconds": timeout}
-    return KioskApp(_settings(tmp_path, printer, **kiosk))
+    return make_app(_settings(tmp_path, printer, **kiosk))
 
 
-async def _push(app: KioskApp, pilot: Any) -> list[PrintOutcome]:
+async def _push(app: KioskApp, driver: Driver) -> list[PrintOutcome]:
     # A session without the home screen: its catalogue call (no backend here) must not interfere.
     app.begin_session()
     outcomes: list[PrintOutcome] = []
@@ -54,16 +55,16 @@ async def _push(app: KioskApp, pilot: Any) -> list[PrintOutcome]:
         outcomes.append(outcome)
 
     app.push_screen(PrintScreen(_document(), "Volant d'empadronament col·lectiu"), record)
-    await pilot.pause()
+    await driver.pause()
     return outcomes
 
 
 async def test_folder_printer_prints_and_says_where_to_collect(tmp_path: Path) -> None:
     settings = _settings(tmp_path, {"collect_hint": "a la impressora de la dreta"})
-    app = KioskApp(settings)
-    async with app.run_test(size=SIZE) as pilot:
-        outcomes = await _push(app, pilot)
-        text = await wait_for_text(pilot, app, "S'ha imprès el document")
+    app = make_app(settings)
+    async with drive(app, size=SIZE) as driver:
+        outcomes = await _push(app, driver)
+        text = await driver.wait_for("S'ha imprès el document")
         assert "Recolliu-lo: a la impressora de la dreta" in text
         assert app.session is not None
         temp_dir = app.session.temp_dir
@@ -72,24 +73,24 @@ async def test_folder_printer_prints_and_says_where_to_collect(tmp_path: Path) -
         assert printed.read_bytes() == kept.read_bytes()
         # The kiosk is in training mode (config.toml's demo default): the paper says so.
         assert "DOCUMENT DE PROVA" in pdftools.text(printed)
-        await click_shown(pilot, "#print-done")
-        await wait_until(pilot, lambda: bool(outcomes))
+        await driver.click("#print-done")
+        await driver.wait_for(lambda: bool(outcomes))
         assert outcomes[0].printed and outcomes[0].status is PrintStatus.PRINTED
         app.end_session(EndReason.FINISHED)
-        await pilot.pause()
+        await driver.pause()
         assert not temp_dir.exists()
 
 
 async def test_cups_file_queue_prints(tmp_path: Path, cups_file_queue: CupsInfo) -> None:
     cups_stack = cups_file_queue
     app = _cups_app(tmp_path, cups_stack, cups_stack.file_queue, mode="production")
-    async with app.run_test(size=SIZE) as pilot:
-        outcomes = await _push(app, pilot)
-        await wait_for_text(pilot, app, "S'ha imprès el document")
-        assert "Recolliu-lo a la impressora d'aquest punt" in screen_text(app)
-        await wait_until(pilot, lambda: app.focused is not None and app.focused.id == "print-done")
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: bool(outcomes))
+    async with drive(app, size=SIZE) as driver:
+        outcomes = await _push(app, driver)
+        await driver.wait_for("S'ha imprès el document")
+        assert "Recolliu-lo a la impressora d'aquest punt" in driver.text()
+        await driver.wait_for(lambda: app.focused is not None and app.focused.id == "print-done")
+        await driver.press("enter")
+        await driver.wait_for(lambda: bool(outcomes))
     assert outcomes[0].printed
     assert "Marcel·lí Ollé Güell" in pdftools.text(cups_stack.file_output)
     assert "DOCUMENT DE PROVA" not in pdftools.text(cups_stack.file_output)
@@ -108,15 +109,15 @@ async def test_a_fault_is_shown_then_clears_and_the_document_prints(
 ) -> None:
     fault_queue.set(behaviour)
     app = _cups_app(tmp_path, cups_stack, fault_queue.name)
-    async with app.run_test(size=SIZE) as pilot:
-        outcomes = await _push(app, pilot)
-        text = await wait_for_text(pilot, app, waiting)
+    async with drive(app, size=SIZE) as driver:
+        outcomes = await _push(app, driver)
+        text = await driver.wait_for(waiting)
         assert "S'imprimirà tan bon punt s'hagi resolt" in text
         assert app.screen.query_one("#print-cancel").display
         fault_queue.set("ok")
-        await wait_for_text(pilot, app, "S'ha imprès el document")
-        await click_shown(pilot, "#print-done")
-        await wait_until(pilot, lambda: bool(outcomes))
+        await driver.wait_for("S'ha imprès el document")
+        await driver.click("#print-done")
+        await driver.wait_for(lambda: bool(outcomes))
     assert outcomes[0].printed
 
 
@@ -126,9 +127,9 @@ async def test_stopped_queue_offers_try_again_and_the_csv(
     fault_queue.set("stop")
     app = _cups_app(tmp_path, cups_stack, fault_queue.name)
     with caplog.at_level(logging.INFO):
-        async with app.run_test(size=SIZE) as pilot:
-            outcomes = await _push(app, pilot)
-            text = await wait_for_text(pilot, app, "La impressora està aturada")
+        async with drive(app, size=SIZE) as driver:
+            outcomes = await _push(app, driver)
+            text = await driver.wait_for("La impressora està aturada")
             assert CSV in text and f"/v1/verify/{CSV}" in text.replace("\n", "")
             assert (
                 app.screen.query_one("#print-retry").display and app.screen.query_one("#print-skip").display
@@ -136,10 +137,10 @@ async def test_stopped_queue_offers_try_again_and_the_csv(
             # Staff restart the printer; the citizen tries again.
             fault_queue.set("ok")
             cups.Connection(host=cups_stack.server).enablePrinter(fault_queue.name)
-            await click_shown(pilot, "#print-retry")
-            await wait_for_text(pilot, app, "S'ha imprès el document")
-            await click_shown(pilot, "#print-done")
-            await wait_until(pilot, lambda: bool(outcomes))
+            await driver.click("#print-retry")
+            await driver.wait_for("S'ha imprès el document")
+            await driver.click("#print-done")
+            await driver.wait_for(lambda: bool(outcomes))
     assert outcomes[0].printed
     staff = [r.getMessage() for r in caplog.records if r.name == "kiosk.printstep.screen"]
     assert any("not printed, queue-stopped" in line and fault_queue.name in line for line in staff)
@@ -158,14 +159,14 @@ async def test_stopped_queue_offers_try_again_and_the_csv(
 )
 async def test_cups_down_in_each_language(tmp_path: Path, language: str, message: str) -> None:
     printer = {"kind": "cups", "name": "Kiosk_Printer", "cups_server": str(tmp_path / "no-cupsd.sock")}
-    app = KioskApp(_settings(tmp_path, printer))
-    async with app.run_test(size=SIZE) as pilot:
+    app = make_app(_settings(tmp_path, printer))
+    async with drive(app, size=SIZE) as driver:
         set_language(language)
-        outcomes = await _push(app, pilot)
-        text = await wait_for_text(pilot, app, message)
+        outcomes = await _push(app, driver)
+        text = await driver.wait_for(message)
         assert CSV in text
-        await click_shown(pilot, "#print-skip")
-        await wait_until(pilot, lambda: bool(outcomes))
+        await driver.click("#print-skip")
+        await driver.wait_for(lambda: bool(outcomes))
     assert outcomes[0].status is PrintStatus.CUPS_UNREACHABLE
 
 
@@ -174,14 +175,14 @@ async def test_aborted_and_timed_out_jobs(
 ) -> None:
     fault_queue.set("fail")
     app = _cups_app(tmp_path, cups_stack, fault_queue.name, timeout=1.0)
-    async with app.run_test(size=SIZE) as pilot:
-        outcomes = await _push(app, pilot)
-        await wait_for_text(pilot, app, "La impressora no ha pogut imprimir el document.")
+    async with drive(app, size=SIZE) as driver:
+        outcomes = await _push(app, driver)
+        await driver.wait_for("La impressora no ha pogut imprimir el document.")
         fault_queue.set("hang")
-        await click_shown(pilot, "#print-retry")
-        await wait_for_text(pilot, app, "La impressora ha trigat massa")
-        await pilot.press("escape")
-        await wait_until(pilot, lambda: bool(outcomes))
+        await driver.click("#print-retry")
+        await driver.wait_for("La impressora ha trigat massa")
+        await driver.press("escape")
+        await driver.wait_for(lambda: bool(outcomes))
     assert outcomes[0].status is PrintStatus.TIMED_OUT
 
 
@@ -190,13 +191,13 @@ async def test_citizen_cancels_while_out_of_paper(
 ) -> None:
     fault_queue.set("media-empty")
     app = _cups_app(tmp_path, cups_stack, fault_queue.name)
-    async with app.run_test(size=SIZE) as pilot:
-        outcomes = await _push(app, pilot)
-        await wait_for_text(pilot, app, "sense paper")
-        await click_shown(pilot, "#print-cancel")
-        await wait_for_text(pilot, app, "Torna-ho a provar")
-        await click_shown(pilot, "#print-skip")
-        await wait_until(pilot, lambda: bool(outcomes))
+    async with drive(app, size=SIZE) as driver:
+        outcomes = await _push(app, driver)
+        await driver.wait_for("sense paper")
+        await driver.click("#print-cancel")
+        await driver.wait_for("Torna-ho a provar")
+        await driver.click("#print-skip")
+        await driver.wait_for(lambda: bool(outcomes))
     assert outcomes[0].status is PrintStatus.ABORTED and outcomes[0].job_id is not None
     state = cups.Connection(host=cups_stack.server).getJobAttributes(outcomes[0].job_id)["job-state"]
     assert state == 7  # cancelled: it will not print later for someone else
@@ -207,17 +208,17 @@ async def test_card_removed_while_printing_cancels_the_job(
 ) -> None:
     fault_queue.set("media-empty")
     app = _cups_app(tmp_path, cups_stack, fault_queue.name)
-    async with app.run_test(size=SIZE) as pilot:
-        await _push(app, pilot)
-        await wait_for_text(pilot, app, "sense paper")
+    async with drive(app, size=SIZE) as driver:
+        await _push(app, driver)
+        await driver.wait_for("sense paper")
         screen = app.screen
         assert isinstance(screen, PrintScreen)
         session = app.session
         assert session is not None
         temp_dir = session.temp_dir
         app.end_session(EndReason.CARD_REMOVED)
-        await wait_until(pilot, lambda: screen.outcome is not None or not screen.is_attached)
-        await wait_until(pilot, lambda: not any(w.is_running for w in app.workers))
+        await driver.wait_for(lambda: screen.outcome is not None or not screen.is_attached)
+        await driver.wait_for(lambda: not any(w.is_running for w in app.workers))
         assert not temp_dir.exists()
     conn = cups.Connection(host=cups_stack.server)
     jobs = [conn.getJobAttributes(j) for j in conn.getJobs(which_jobs="all")]

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from devstack.backend import BackendInfo
+from kiosk.app import KioskApp
 from kiosk.procedures import launch
 from kiosk.procedures.bustia import BustiaResult, BustiaReview, ContactStep, MessageStep
 from kiosk.screens.error import ErrorModal
@@ -17,16 +18,9 @@ from tests.e2e.procedures.helpers import (
     SIZE,
     db_rows,
     kiosk_app,
-    paste,
-    press_button,
-    text_of,
-    type_text,
-    wait_for,
-    wait_screen,
-    wait_text,
 )
 from tests.e2e.procedures.proxy import LossyProxy
-from tests.fixtures.app import screen_text
+from tests.harness import Driver, drive
 
 
 @pytest.fixture
@@ -40,62 +34,62 @@ async def test_text_fields_refuse_what_cannot_be_registered(
     tmp_path: Path, backend_server: BackendInfo
 ) -> None:
     app = kiosk_app(tmp_path, backend_server)
-    async with app.run_test(size=SIZE) as pilot:
+    async with drive(app, size=SIZE) as driver:
         app.start_visit()
-        await pilot.pause()
+        await driver.pause()
         launch(app, "bustia")
-        await wait_screen(pilot, MessageStep)
-        await paste(pilot, "#f-topic", "Gràcies 😀👍")
-        assert "Els emojis no es poden registrar" in text_of(app, "#e-topic")
-        await paste(pilot, "#f-text", "Text amb \x1b[31mcolors\x1b[0m i un \u202eRLO")
-        assert "Conté caràcters de control o invisibles" in text_of(app, "#e-text")
-        await press_button(pilot, "#step-next")
+        await driver.wait_screen(MessageStep)
+        await driver.paste("Gràcies 😀👍", into="#f-topic")
+        assert "Els emojis no es poden registrar" in driver.text_of("#e-topic")
+        await driver.paste("Text amb \x1b[31mcolors\x1b[0m i un \u202eRLO", into="#f-text")
+        assert "Conté caràcters de control o invisibles" in driver.text_of("#e-text")
+        await driver.click("#step-next")
         assert isinstance(app.screen, MessageStep)  # refused: nothing moves on
         # Too long: the counter shows it while typing, and Next is refused.
-        app.screen.query_one("#f-topic").clear()  # type: ignore[attr-defined]
-        await paste(pilot, "#f-topic", "x" * 201)
-        await wait_text(pilot, "201 / 200")
-        assert "Massa llarg: 201 caràcters, com a màxim 200." in text_of(app, "#e-topic")
-        app.screen.query_one("#f-text").clear()  # type: ignore[attr-defined]
-        await paste(pilot, "#f-text", "Un text correcte, en català: l·l, ç, à.")
-        await press_button(pilot, "#step-next")
+        await driver.clear("#f-topic")
+        await driver.paste("x" * 201, into="#f-topic")
+        await driver.wait_for("201 / 200")
+        assert "Massa llarg: 201 caràcters, com a màxim 200." in driver.text_of("#e-topic")
+        await driver.clear("#f-text")
+        await driver.paste("Un text correcte, en català: l·l, ç, à.", into="#f-text")
+        await driver.click("#step-next")
         assert isinstance(app.screen, MessageStep)
-        app.screen.query_one("#f-topic").clear()  # type: ignore[attr-defined]
-        await type_text(pilot, "#f-topic", "Tema correcte")
-        assert text_of(app, "#e-topic") == ""
-        await press_button(pilot, "#step-next")
-        await wait_screen(pilot, ContactStep)
-        await type_text(pilot, "#f-email", "nom@")
-        await type_text(pilot, "#f-phone", "12345")
-        await press_button(pilot, "#step-next")
+        await driver.clear("#f-topic")
+        await driver.type("Tema correcte", into="#f-topic")
+        assert driver.text_of("#e-topic") == ""
+        await driver.click("#step-next")
+        await driver.wait_screen(ContactStep)
+        await driver.type("nom@", into="#f-email")
+        await driver.type("12345", into="#f-phone")
+        await driver.click("#step-next")
         assert isinstance(app.screen, ContactStep)
-        assert "No és una adreça de correu vàlida" in text_of(app, "#e-email")
-        assert "No és un telèfon vàlid" in text_of(app, "#e-phone")
-        app.screen.query_one("#f-email").clear()  # type: ignore[attr-defined]
-        app.screen.query_one("#f-phone").clear()  # type: ignore[attr-defined]
-        await type_text(pilot, "#f-email", "nom@exemple.cat")
-        await press_button(pilot, "#step-next")
+        assert "No és una adreça de correu vàlida" in driver.text_of("#e-email")
+        assert "No és un telèfon vàlid" in driver.text_of("#e-phone")
+        await driver.clear("#f-email")
+        await driver.clear("#f-phone")
+        await driver.type("nom@exemple.cat", into="#f-email")
+        await driver.click("#step-next")
         # A contact needs the consent ticked.
         assert isinstance(app.screen, ContactStep)
-        assert "marqueu la casella de consentiment" in " ".join(screen_text(app).split())
-        await press_button(pilot, "#consent")
-        await press_button(pilot, "#step-next")
-        await wait_screen(pilot, BustiaReview)
-        assert "nom@exemple.cat" in screen_text(app)
+        assert "marqueu la casella de consentiment" in " ".join(driver.text().split())
+        await driver.click("#consent")
+        await driver.click("#step-next")
+        await driver.wait_screen(BustiaReview)
+        assert "nom@exemple.cat" in driver.text()
 
 
-async def _to_review(app: object, pilot: object, topic: str) -> None:
-    app.start_visit()  # type: ignore[attr-defined]
-    await pilot.pause()  # type: ignore[attr-defined]
-    launch(app, "bustia")  # type: ignore[arg-type]
-    await wait_screen(pilot, MessageStep)  # type: ignore[arg-type]
-    await type_text(pilot, "#f-topic", topic)  # type: ignore[arg-type]
-    await paste(pilot, "#f-text", "Queixa de prova.")  # type: ignore[arg-type]
-    await press_button(pilot, "#kind-queixa")  # type: ignore[arg-type]
-    await press_button(pilot, "#step-next")  # type: ignore[arg-type]
-    await wait_screen(pilot, ContactStep)  # type: ignore[arg-type]
-    await press_button(pilot, "#step-next")  # type: ignore[arg-type]
-    await wait_screen(pilot, BustiaReview)  # type: ignore[arg-type]
+async def _to_review(app: KioskApp, driver: Driver, topic: str) -> None:
+    app.start_visit()
+    await driver.pause()
+    launch(app, "bustia")
+    await driver.wait_screen(MessageStep)
+    await driver.type(topic, into="#f-topic")
+    await driver.paste("Queixa de prova.", into="#f-text")
+    await driver.click("#kind-queixa")
+    await driver.click("#step-next")
+    await driver.wait_screen(ContactStep)
+    await driver.click("#step-next")
+    await driver.wait_screen(BustiaReview)
 
 
 async def test_a_lost_reply_then_retry_registers_once(
@@ -103,22 +97,22 @@ async def test_a_lost_reply_then_retry_registers_once(
 ) -> None:
     app = kiosk_app(tmp_path, backend_server, backend={"url": proxy.url})
     topic = f"Resposta perduda {uuid.uuid4().hex[:6]}"
-    async with app.run_test(size=SIZE) as pilot:
-        await _to_review(app, pilot, topic)
+    async with drive(app, size=SIZE) as driver:
+        await _to_review(app, driver, topic)
         proxy.cut_idle_connections()
         proxy.drop_next_reply.set()
-        await press_button(pilot, "#step-next")
-        await wait_screen(pilot, ErrorModal)
+        await driver.click("#step-next")
+        await driver.wait_screen(ErrorModal)
         assert proxy.dropped == 1
-        text = " ".join(screen_text(app).split())
+        text = " ".join(driver.text().split())
         assert "El servei de l'Ajuntament no ha respost" in text and "no es registrarà dues vegades" in text
         # The backend did register it: the kiosk just never heard.
         assert len(db_rows(backend_server, "select 1 from bustia_messages where topic = :t", t=topic)) == 1
-        await press_button(pilot, "#error-ok")
-        await wait_screen(pilot, BustiaReview)
-        await press_button(pilot, "#step-next")  # Send again: same idempotency key
-        result = await wait_screen(pilot, BustiaResult)
-        await wait_text(pilot, result.document.reference)
+        await driver.click("#error-ok")
+        await driver.wait_screen(BustiaReview)
+        await driver.click("#step-next")  # Send again: same idempotency key
+        result = await driver.wait_screen(BustiaResult)
+        await driver.wait_for(result.document.reference)
     rows = db_rows(backend_server, "select reference from bustia_messages where topic = :t", t=topic)
     assert [r.reference for r in rows] == [result.document.reference]
 
@@ -128,17 +122,17 @@ async def test_backend_down_at_submit_then_back(
 ) -> None:
     app = kiosk_app(tmp_path, backend_server, backend={"url": proxy.url})
     topic = f"Servei caigut {uuid.uuid4().hex[:6]}"
-    async with app.run_test(size=SIZE) as pilot:
-        await _to_review(app, pilot, topic)
+    async with drive(app, size=SIZE) as driver:
+        await _to_review(app, driver, topic)
         proxy.set_down(True)  # the backend cannot be reached
-        await press_button(pilot, "#step-next")
-        await wait_screen(pilot, ErrorModal)
+        await driver.click("#step-next")
+        await driver.wait_screen(ErrorModal)
         assert not db_rows(backend_server, "select 1 from bustia_messages where topic = :t", t=topic)
-        await press_button(pilot, "#error-ok")
-        await wait_screen(pilot, BustiaReview)
+        await driver.click("#error-ok")
+        await driver.wait_screen(BustiaReview)
         assert isinstance(app.screen, BustiaReview) and app.screen.flow.data["topic"] == topic
         proxy.set_down(False)  # back
-        await press_button(pilot, "#step-next")
-        await wait_screen(pilot, BustiaResult)
-        await wait_for(pilot, lambda: "Número de referència" in screen_text(app), "the reference")
+        await driver.click("#step-next")
+        await driver.wait_screen(BustiaResult)
+        await driver.wait_for(lambda: "Número de referència" in driver.text(), what="the reference")
     assert len(db_rows(backend_server, "select 1 from bustia_messages where topic = :t", t=topic)) == 1

@@ -13,14 +13,9 @@ from tests.e2e.procedures.helpers import (
     SIZE,
     db_rows,
     kiosk_app,
-    paste,
-    press_button,
     print_and_continue,
-    type_text,
-    wait_screen,
-    wait_text,
 )
-from tests.fixtures.app import screen_text
+from tests.harness import drive
 
 
 async def test_anonymous_suggestion_gets_a_reference(
@@ -28,32 +23,32 @@ async def test_anonymous_suggestion_gets_a_reference(
 ) -> None:
     app = kiosk_app(tmp_path, backend_server, cups_stack)
     topic = f"Fanals {uuid.uuid4().hex[:6]}"
-    async with app.run_test(size=SIZE) as pilot:
+    async with drive(app, size=SIZE) as driver:
         app.start_visit()
-        await pilot.pause()
+        await driver.pause()
         assert launch(app, "bustia")
-        screen = await wait_screen(pilot, MessageStep)
-        text = screen_text(app)
+        screen = await driver.wait_screen(MessageStep)
+        text = driver.text()
         assert "Pas 1 de 4" in text and "Bústia de queixes i suggeriments" in text
-        await press_button(pilot, "#kind-suggeriment")
-        await type_text(pilot, "#f-topic", topic)
-        assert f"{len(topic)} / 200" in screen_text(app)
-        await paste(pilot, "#f-text", "Caldria més llum al carrer d'en Pau.\nGràcies!")
-        await press_button(pilot, "#step-next")
-        await wait_screen(pilot, ContactStep)
-        assert "Pas 2 de 4" in screen_text(app)
-        await press_button(pilot, "#step-next")
-        await wait_screen(pilot, BustiaReview)
-        text = screen_text(app)
+        await driver.click("#kind-suggeriment")
+        await driver.type(topic, into="#f-topic")
+        assert f"{len(topic)} / 200" in driver.text()
+        await driver.paste("Caldria més llum al carrer d'en Pau.\nGràcies!", into="#f-text")
+        await driver.click("#step-next")
+        await driver.wait_screen(ContactStep)
+        assert "Pas 2 de 4" in driver.text()
+        await driver.click("#step-next")
+        await driver.wait_screen(BustiaReview)
+        text = driver.text()
         assert topic in text and "Anònim" in text and "Pas 3 de 4" in text
-        await press_button(pilot, "#step-next")
-        result = await wait_screen(pilot, BustiaResult)
+        await driver.click("#step-next")
+        result = await driver.wait_screen(BustiaResult)
         reference = result.document.reference
-        text = await wait_text(pilot, reference)
+        text = await driver.wait_for(reference)
         assert "Pas 4 de 4" in text
         del screen
-        printed = await print_and_continue(pilot, cups_stack)
-        assert "Imprès. Recolliu el paper" in screen_text(app)
+        printed = await print_and_continue(driver, cups_stack)
+        assert "Imprès. Recolliu el paper" in driver.text()
     rows = db_rows(
         backend_server, "select reference, kind, contact_email from bustia_messages where topic = :t", t=topic
     )
@@ -67,18 +62,18 @@ async def test_languages_and_a_language_change_keeps_what_was_typed(
     from kiosk.i18n import set_language
 
     app = kiosk_app(tmp_path, backend_server)
-    async with app.run_test(size=SIZE) as pilot:
+    async with drive(app, size=SIZE) as driver:
         app.start_visit()
-        await pilot.pause()
+        await driver.pause()
         set_language("es")
         launch(app, "bustia")
-        await wait_screen(pilot, MessageStep)
-        text = screen_text(app)
+        await driver.wait_screen(MessageStep)
+        text = driver.text()
         assert "Paso 1 de 4" in text and "Buzón de quejas y sugerencias" in text and "Siguiente" in text
-        await type_text(pilot, "#f-topic", "Parque infantil")
+        await driver.type("Parque infantil", into="#f-topic")
         await app.change_language("en")
-        await pilot.pause()
-        text = screen_text(app)
+        await driver.pause()
+        text = driver.text()
         assert "Step 1 of 4" in text and "Complaints and suggestions box" in text
-        assert app.screen.query_one("#f-topic").value == "Parque infantil"  # type: ignore[attr-defined]
+        assert driver.value("#f-topic") == "Parque infantil"
         assert "15 / 200" in text

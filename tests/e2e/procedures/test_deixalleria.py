@@ -20,39 +20,34 @@ from tests.e2e.procedures.helpers import (
     card_login,
     db_rows,
     kiosk_app,
-    press_button,
     print_and_continue,
-    text_of,
-    type_text,
-    wait_screen,
-    wait_text,
 )
-from tests.fixtures.app import screen_text
+from tests.harness import Driver, drive
 
 CARMEN = ("12345678Z", "15/04/1980", "08301")  # dnie3-valid: 8 visits last year, 3 this year
 NO_CARD = ("56789012B", "28/02/1950", "08303")  # pin-last-try: registered, no deixalleria card
 
 
-async def identify(app: KioskApp, pilot: object, who: tuple[str, str, str], code: str) -> None:
+async def identify(app: KioskApp, driver: Driver, who: tuple[str, str, str], code: str) -> None:
     app.start_visit()
-    await pilot.pause()  # type: ignore[attr-defined]
+    await driver.pause()
     assert launch(app, code)
-    await wait_screen(pilot, WeakIdentifyStep)  # type: ignore[arg-type]
-    assert "Pas 1 de 2" in screen_text(app)
-    await type_text(pilot, "#f-weak_id_number", who[0])  # type: ignore[arg-type]
-    await type_text(pilot, "#f-weak_birth_date", who[1])  # type: ignore[arg-type]
-    await type_text(pilot, "#f-weak_postal_code", who[2])  # type: ignore[arg-type]
-    await press_button(pilot, "#step-next")  # type: ignore[arg-type]
+    await driver.wait_screen(WeakIdentifyStep)
+    assert "Pas 1 de 2" in driver.text()
+    await driver.type(who[0], into="#f-weak_id_number")
+    await driver.type(who[1], into="#f-weak_birth_date")
+    await driver.type(who[2], into="#f-weak_postal_code")
+    await driver.click("#step-next")
 
 
 async def test_visits_and_bonus_without_a_card(
     tmp_path: Path, backend_server: BackendInfo, cups_stack: CupsInfo
 ) -> None:
     app = kiosk_app(tmp_path, backend_server, cups_stack)
-    async with app.run_test(size=SIZE) as pilot:
-        await identify(app, pilot, CARMEN, "deixalleria_consulta")
-        screen = await wait_screen(pilot, SummaryStep)
-        text = await wait_text(pilot, "Bonificació")
+    async with drive(app, size=SIZE) as driver:
+        await identify(app, driver, CARMEN, "deixalleria_consulta")
+        screen = await driver.wait_screen(SummaryStep)
+        text = await driver.wait_for("Bonificació")
         summary = screen.flow.data["summary"]
         year = summary.year
         assert summary.visits_this_year == 3 and summary.visits_last_year == 8
@@ -64,7 +59,7 @@ async def test_visits_and_bonus_without_a_card(
         # A weak identification never counts as a certificate login.
         assert app.session is not None and app.session.scope == "deixalleria"
         assert not has_certificate_login(app.session)
-        printed = await print_and_continue(pilot, cups_stack)
+        printed = await print_and_continue(driver, cups_stack)
     assert summary.card.number in printed and "17,50" in printed
     [row] = db_rows(backend_server, "select kind from issued_documents where csv = :c", c=summary.csv)
     assert row.kind == "deixalleria_summary"
@@ -74,23 +69,23 @@ async def test_request_a_card_to_pick_up(
     tmp_path: Path, backend_server: BackendInfo, cups_stack: CupsInfo
 ) -> None:
     app = kiosk_app(tmp_path, backend_server, cups_stack)
-    async with app.run_test(size=SIZE) as pilot:
-        await identify(app, pilot, NO_CARD, "deixalleria_targeta")
-        await wait_screen(pilot, SummaryStep)
-        await wait_text(pilot, "Encara no teniu targeta de la deixalleria.")
-        await press_button(pilot, "#card-action")
-        await wait_screen(pilot, CardRequestStep)
-        assert "Pas 3 de 5" in screen_text(app)
-        await press_button(pilot, "#delivery-pickup")
-        await press_button(pilot, "#step-next")
-        await wait_screen(pilot, CardReview)
-        assert "L'aniré a buscar a la deixalleria" in screen_text(app)
-        await press_button(pilot, "#step-next")
-        result = await wait_screen(pilot, CardResult)
+    async with drive(app, size=SIZE) as driver:
+        await identify(app, driver, NO_CARD, "deixalleria_targeta")
+        await driver.wait_screen(SummaryStep)
+        await driver.wait_for("Encara no teniu targeta de la deixalleria.")
+        await driver.click("#card-action")
+        await driver.wait_screen(CardRequestStep)
+        assert "Pas 3 de 5" in driver.text()
+        await driver.click("#delivery-pickup")
+        await driver.click("#step-next")
+        await driver.wait_screen(CardReview)
+        assert "L'aniré a buscar a la deixalleria" in driver.text()
+        await driver.click("#step-next")
+        result = await driver.wait_screen(CardResult)
         number = result.request.card.number
-        text = await wait_text(pilot, number)
+        text = await driver.wait_for(number)
         assert "Sol·licitada, en camí" in text and "Pas 5 de 5" in text
-        printed = await print_and_continue(pilot, cups_stack)
+        printed = await print_and_continue(driver, cups_stack)
     rows = db_rows(
         backend_server,
         "select number, status, delivery from deixalleria_cards where id_number = :i",
@@ -102,9 +97,9 @@ async def test_request_a_card_to_pick_up(
 
 async def test_wrong_details_are_refused_plainly(tmp_path: Path, backend_server: BackendInfo) -> None:
     app = kiosk_app(tmp_path, backend_server)
-    async with app.run_test(size=SIZE) as pilot:
-        await identify(app, pilot, ("12345678Z", "16/04/1980", "08301"), "deixalleria_consulta")
-        await wait_text(pilot, "Les dades no coincideixen amb les del padró.")
+    async with drive(app, size=SIZE) as driver:
+        await identify(app, driver, ("12345678Z", "16/04/1980", "08301"), "deixalleria_consulta")
+        await driver.wait_for("Les dades no coincideixen amb les del padró.")
         assert isinstance(app.screen, WeakIdentifyStep)
         assert app.session is not None and app.session.token is None
 
@@ -113,12 +108,12 @@ async def test_invalid_id_number_is_caught_before_sending(
     tmp_path: Path, backend_server: BackendInfo
 ) -> None:
     app = kiosk_app(tmp_path, backend_server)
-    async with app.run_test(size=SIZE) as pilot:
-        await identify(app, pilot, ("12345678A", "31/02/1980", "8301"), "deixalleria_consulta")
-        assert "No és un DNI o NIE vàlid" in text_of(app, "#e-weak_id_number")
-        assert "Escriviu la data com a dia/mes/any" in text_of(app, "#e-weak_birth_date")
-        assert "El codi postal té 5 xifres" in text_of(app, "#e-weak_postal_code")
-        assert "No és un DNI o NIE vàlid" in screen_text(app)
+    async with drive(app, size=SIZE) as driver:
+        await identify(app, driver, ("12345678A", "31/02/1980", "8301"), "deixalleria_consulta")
+        assert "No és un DNI o NIE vàlid" in driver.text_of("#e-weak_id_number")
+        assert "Escriviu la data com a dia/mes/any" in driver.text_of("#e-weak_birth_date")
+        assert "El codi postal té 5 xifres" in driver.text_of("#e-weak_postal_code")
+        assert "No és un DNI o NIE vàlid" in driver.text()
         assert isinstance(app.screen, WeakIdentifyStep)
 
 
@@ -130,20 +125,20 @@ async def test_visits_and_bonus_after_a_card_login(
     cups_stack: CupsInfo,
 ) -> None:
     app = card_app(tmp_path, card_backend, pcsc_stack, cups_stack)
-    async with app.run_test(size=SIZE) as pilot:
+    async with drive(app, size=SIZE) as driver:
         app.start_visit()
-        await pilot.pause()
-        await card_login(pilot, pcsc_stack)  # dnie3-valid: Carmen
+        await driver.pause()
+        await card_login(driver, pcsc_stack)  # dnie3-valid: Carmen
         assert has_certificate_login(app.session)
         assert launch(app, "deixalleria_consulta")
-        screen = await wait_screen(pilot, SummaryStep)
-        text = await wait_text(pilot, "Bonificació")
+        screen = await driver.wait_screen(SummaryStep)
+        text = await driver.wait_for("Bonificació")
         summary = screen.flow.data["summary"]
         assert summary.visits_this_year == 3 and summary.visits_last_year == 8
         assert "Pas 1 de 1" in text  # the card identified her: no DNI, birth date and postal code asked
         assert not any(isinstance(s, WeakIdentifyStep) for s in app.screen_stack)
         assert app.session is not None and app.session.scope == "full"
-        printed = await print_and_continue(pilot, cups_stack)
+        printed = await print_and_continue(driver, cups_stack)
     assert summary.card.number in printed and "17,50" in printed
     [row] = db_rows(card_backend, "select kind from issued_documents where csv = :c", c=summary.csv)
     assert row.kind == "deixalleria_summary"
@@ -163,25 +158,25 @@ async def test_replace_a_lost_card(tmp_path: Path, backend_server: BackendInfo, 
     )
     born = who.birth_date if isinstance(who.birth_date, date) else date.fromisoformat(str(who.birth_date))
     app = kiosk_app(tmp_path, backend_server, cups_stack)
-    async with app.run_test(size=SIZE) as pilot:
+    async with drive(app, size=SIZE) as driver:
         await identify(
-            app, pilot, (who.id_number, f"{born:%d/%m/%Y}", who.postal_code), "deixalleria_consulta"
+            app, driver, (who.id_number, f"{born:%d/%m/%Y}", who.postal_code), "deixalleria_consulta"
         )
-        await wait_screen(pilot, SummaryStep)
-        await wait_text(pilot, "Heu perdut la targeta? Demaneu-ne una altra")
-        assert who.number in screen_text(app)
-        await press_button(pilot, "#card-action")
-        await wait_screen(pilot, CardRequestStep)
-        assert "La targeta actual s'anul·larà com a perduda" in " ".join(screen_text(app).split())
-        await press_button(pilot, "#step-next")  # posted to the padró address, the default
-        await wait_screen(pilot, CardReview)
-        assert "Substitució d'una targeta perduda" in screen_text(app)
-        await press_button(pilot, "#step-next")
-        result = await wait_screen(pilot, CardResult)
+        await driver.wait_screen(SummaryStep)
+        await driver.wait_for("Heu perdut la targeta? Demaneu-ne una altra")
+        assert who.number in driver.text()
+        await driver.click("#card-action")
+        await driver.wait_screen(CardRequestStep)
+        assert "La targeta actual s'anul·larà com a perduda" in " ".join(driver.text().split())
+        await driver.click("#step-next")  # posted to the padró address, the default
+        await driver.wait_screen(CardReview)
+        assert "Substitució d'una targeta perduda" in driver.text()
+        await driver.click("#step-next")
+        result = await driver.wait_screen(CardResult)
         number = result.request.card.number
         assert number != who.number
-        await wait_text(pilot, number)
-        printed = await print_and_continue(pilot, cups_stack)
+        await driver.wait_for(number)
+        printed = await print_and_continue(driver, cups_stack)
     cards = db_rows(
         backend_server,
         "select number, status, delivery from deixalleria_cards where id_number = :i order by requested_at",

@@ -20,8 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rich.cells import cell_len
-from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static, TextArea
 
 from devstack import backend
@@ -51,13 +49,8 @@ from tests.e2e.procedures.helpers import (
     card_login,
     db_rows,
     kiosk_app,
-    paste,
-    press_button,
-    type_text,
-    wait_for,
-    wait_screen,
 )
-from tests.fixtures.app import screen_text
+from tests.harness import Driver, drive
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -101,22 +94,20 @@ def shown_values(app: KioskApp, selector: str = ".review-value") -> list[str]:
     return [str(w.content) for w in app.screen.query(selector).results(Static)]
 
 
-async def touch_text(pilot: Pilot[Any], visible: str) -> bool:
+async def touch_text(driver: Driver, visible: str) -> bool:
     """Touch the screen where `visible` is drawn (on its second cell); False if it is not drawn."""
-    strips = pilot.app.screen._compositor.render_strips()
-    for y, strip in enumerate(strips):
-        x = strip.text.find(visible)
-        if x >= 0:
-            await pilot.click(offset=(cell_len(strip.text[:x]) + 1, y))
-            await pilot.pause(0.2)
-            return True
-    return False
+    if visible not in driver.text():
+        return False
+    x, y = driver.where(visible)
+    await driver.click(offset=(x + 1, y))
+    await driver.pause(0.2)
+    return True
 
 
-async def touch_everything(pilot: Pilot[Any], app: KioskApp, shots: Path) -> None:
+async def touch_everything(driver: Driver, app: KioskApp, shots: Path) -> None:
     """Touch each hostile text where it shows; the kiosk still runs and wrote nothing."""
     for visible in (QUIT_SHOWS, SHOT_SHOWS):
-        await touch_text(pilot, visible)
+        await touch_text(driver, visible)
         assert app.is_running and app.return_code is None, f"touching {visible!r} ended the kiosk"
     assert list(shots.iterdir()) == [], "a touch wrote a file"
 
@@ -261,29 +252,29 @@ async def test_bustia_topic_and_message(
         which
     ]
     app = kiosk_app(tmp_path, backend_server, cups_stack)
-    async with app.run_test(size=SIZE) as pilot:
+    async with drive(app, size=SIZE) as driver:
         app.start_visit()
-        await pilot.pause()
+        await driver.pause()
         assert launch(app, "bustia")
-        await wait_screen(pilot, MessageStep)
-        await type_text(pilot, "#f-topic", hostile)
-        await paste(pilot, "#f-text", f"{hostile}\n{hostile}")
+        await driver.wait_screen(MessageStep)
+        await driver.type(hostile, into="#f-topic")
+        await driver.paste(f"{hostile}\n{hostile}", into="#f-text")
         typed = app.screen.query_one("#f-text", TextArea).text.strip()
-        await press_button(pilot, "#step-next")
-        await wait_screen(pilot, ContactStep)
-        await press_button(pilot, "#step-next")
-        await wait_screen(pilot, BustiaReview)
+        await driver.click("#step-next")
+        await driver.wait_screen(ContactStep)
+        await driver.click("#step-next")
+        await driver.wait_screen(BustiaReview)
         values = shown_values(app)
         assert hostile in values and typed in values and f"{hostile}\n{hostile}" in typed
         if len(hostile) < 40:
-            assert hostile in screen_text(app)
-        await touch_everything(pilot, app, shots)
+            assert hostile in driver.text()
+        await touch_everything(driver, app, shots)
         assert_still_here(app, shots)
-        await press_button(pilot, "#step-next")
-        result = await wait_screen(pilot, BustiaResult, timeout=20)
+        await driver.click("#step-next")
+        result = await driver.wait_screen(BustiaResult, timeout=20)
         assert result.document.topic == hostile
         assert hostile in shown_values(app)
-        await touch_everything(pilot, app, shots)
+        await touch_everything(driver, app, shots)
         assert_still_here(app, shots)
     rows = db_rows(
         backend_server,
@@ -296,46 +287,46 @@ async def test_bustia_topic_and_message(
 async def test_contact_fields(tmp_path: Path, shots: Path, backend_server: BackendInfo) -> None:
     hostile = all_of(shots)
     app = kiosk_app(tmp_path, backend_server)
-    async with app.run_test(size=SIZE) as pilot:
+    async with drive(app, size=SIZE) as driver:
         app.start_visit()
-        await pilot.pause()
+        await driver.pause()
         assert launch(app, "bustia")
-        await wait_screen(pilot, MessageStep)
-        await type_text(pilot, "#f-topic", "Fanals")
-        await paste(pilot, "#f-text", "Més llum, si us plau.")
-        await press_button(pilot, "#step-next")
-        await wait_screen(pilot, ContactStep)
-        await type_text(pilot, "#f-email", hostile)
-        await type_text(pilot, "#f-phone", hostile)
-        await press_button(pilot, "#step-next")
-        await pilot.pause()
+        await driver.wait_screen(MessageStep)
+        await driver.type("Fanals", into="#f-topic")
+        await driver.paste("Més llum, si us plau.", into="#f-text")
+        await driver.click("#step-next")
+        await driver.wait_screen(ContactStep)
+        await driver.type(hostile, into="#f-email")
+        await driver.type(hostile, into="#f-phone")
+        await driver.click("#step-next")
+        await driver.pause()
         assert isinstance(app.screen, ContactStep)  # refused: not an email, not a phone number
         assert app.screen.query_one("#f-email", Input).value == hostile
         assert app.screen.query_one("#f-phone", Input).value == hostile
         assert shown_values(app, "#e-email")[0] and shown_values(app, "#e-phone")[0]
-        await touch_everything(pilot, app, shots)
+        await touch_everything(driver, app, shots)
         assert_still_here(app, shots)
 
 
 async def test_weak_identification_fields(tmp_path: Path, shots: Path, backend_server: BackendInfo) -> None:
     hostile = all_of(shots)
     app = kiosk_app(tmp_path, backend_server)
-    async with app.run_test(size=SIZE) as pilot:
+    async with drive(app, size=SIZE) as driver:
         app.start_visit()
-        await pilot.pause()
+        await driver.pause()
         assert launch(app, "deixalleria_consulta")
-        await wait_screen(pilot, WeakIdentifyStep)
+        await driver.wait_screen(WeakIdentifyStep)
         for field in ("#f-weak_id_number", "#f-weak_birth_date", "#f-weak_postal_code"):
             app.screen.query_one(field).focus()
-            await pilot.pause()
-            await pilot.press(*hostile)
-            await pilot.pause()
+            await driver.pause()
+            await driver.press(*hostile)
+            await driver.pause()
         # What each field lets through of it (letters, digits and a few signs), never a bracket.
         values = [app.screen.query_one(f, Input).value for f in ("#f-weak_id_number", "#f-weak_birth_date")]
         assert values[0] and not any(c in "".join(values) for c in "[]@=(',)")
-        await press_button(pilot, "#step-next")
-        await wait_for(pilot, lambda: any(shown_values(app, "#e-weak_id_number")), "the field's error")
-        await touch_everything(pilot, app, shots)
+        await driver.click("#step-next")
+        await driver.wait_for(lambda: any(shown_values(app, "#e-weak_id_number")), what="the field's error")
+        await touch_everything(driver, app, shots)
         assert_still_here(app, shots)
 
 
@@ -353,56 +344,56 @@ async def test_instancia_fields_and_departments(
     subject = f"{QUIT} {CLOSE_ALL}"
     exposo = f"{screenshot(shots)}\n{MISMATCH}"
     solicito = f"{CLOSE_ALL}\n{QUIT}"
-    async with app.run_test(size=SIZE) as pilot:
+    async with drive(app, size=SIZE) as driver:
         app.start_visit()
-        await pilot.pause()
+        await driver.pause()
         assert launch(app, "instancia_generica")
-        await wait_screen(pilot, InsertCardScreen)
-        await card_login(pilot, pcsc_stack)
-        await wait_screen(pilot, SubjectStep, timeout=20)
-        await type_text(pilot, "#f-subject", subject)
-        await wait_for(pilot, lambda: bool(flow_data(app).get("departments")), "the departments")
+        await driver.wait_screen(InsertCardScreen)
+        await card_login(driver, pcsc_stack)
+        await driver.wait_screen(SubjectStep, timeout=20)
+        await driver.type(subject, into="#f-subject")
+        await driver.wait_for(lambda: bool(flow_data(app).get("departments")), what="the departments")
         departments = dict(flow_data(app)["departments"])
         assert QUIT in departments.values() and CLOSE_ALL in departments.values()
         app.screen.query_one("#department").focus()
-        await pilot.press("enter")
-        await pilot.pause(0.3)
+        await driver.press("enter")
+        await driver.pause(0.3)
         # The list of departments is open: every name is shown as written.
-        assert QUIT in screen_text(app) and MISMATCH in screen_text(app)
-        await touch_everything(pilot, app, hostile_folder)
+        assert QUIT in driver.text() and MISMATCH in driver.text()
+        await touch_everything(driver, app, hostile_folder)
         if app.screen.query_one("#department", Select).expanded:  # a touch may have chosen one
-            await pilot.press("escape")
-            await pilot.pause()
+            await driver.press("escape")
+            await driver.pause()
         assert isinstance(app.screen, SubjectStep)
         app.screen.query_one("#department").focus()
-        await pilot.press("enter", "down", "down", "enter")
-        await wait_for(pilot, lambda: bool(flow_data(app).get("department")), "a department chosen")
+        await driver.press("enter", "down", "down", "enter")
+        await driver.wait_for(lambda: bool(flow_data(app).get("department")), what="a department chosen")
         chosen = departments[flow_data(app)["department"]]
         assert chosen in (QUIT, screenshot(hostile_folder), CLOSE_ALL, MISMATCH)
-        await touch_everything(pilot, app, hostile_folder)
-        await press_button(pilot, "#step-next")
-        await wait_screen(pilot, RequestStep)
-        await paste(pilot, "#f-exposo", exposo)
-        await paste(pilot, "#f-solicito", solicito)
+        await touch_everything(driver, app, hostile_folder)
+        await driver.click("#step-next")
+        await driver.wait_screen(RequestStep)
+        await driver.paste(exposo, into="#f-exposo")
+        await driver.paste(solicito, into="#f-solicito")
         # What the fields hold (the pasted text, whole; the review shows it as it is).
         exposo = app.screen.query_one("#f-exposo", TextArea).text.strip()
         solicito = app.screen.query_one("#f-solicito", TextArea).text.strip()
-        await press_button(pilot, "#step-next")
-        await wait_screen(pilot, AttachmentsStep)
-        await press_button(pilot, "#step-next")
-        await wait_screen(pilot, InstanciaContact)
-        await press_button(pilot, "#step-next")
-        await wait_screen(pilot, InstanciaReview)
+        await driver.click("#step-next")
+        await driver.wait_screen(AttachmentsStep)
+        await driver.click("#step-next")
+        await driver.wait_screen(InstanciaContact)
+        await driver.click("#step-next")
+        await driver.wait_screen(InstanciaReview)
         values = shown_values(app)
         assert subject in values and exposo in values and solicito in values and chosen in values
-        assert subject in screen_text(app)
-        await touch_everything(pilot, app, shots)
+        assert subject in driver.text()
+        await touch_everything(driver, app, shots)
         assert_still_here(app, shots)
-        await press_button(pilot, "#step-next")
-        result = await wait_screen(pilot, InstanciaResult, timeout=30)
+        await driver.click("#step-next")
+        result = await driver.wait_screen(InstanciaResult, timeout=30)
         values = shown_values(app)
         assert result.document.subject == subject and subject in values and chosen in values
-        await touch_everything(pilot, app, shots)
+        await touch_everything(driver, app, shots)
         assert_still_here(app, shots)
         assert list(hostile_folder.iterdir()) == []
 
@@ -413,26 +404,26 @@ async def test_catalogue_titles_topics_and_details(
 ) -> None:
     server, _ = hostile_backend
     app = kiosk_app(tmp_path, server)
-    async with app.run_test(size=SIZE) as pilot:
+    async with drive(app, size=SIZE) as driver:
         app.start_visit()
-        await wait_screen(pilot, CatalogueScreen)
-        await wait_for(pilot, lambda: bool(app.screen.query(".procedure")), "the catalogue")
-        await pilot.pause()
-        text = screen_text(app)
+        await driver.wait_screen(CatalogueScreen)
+        await driver.wait_for(lambda: bool(app.screen.query(".procedure")), what="the catalogue")
+        await driver.pause()
+        text = driver.text()
         assert f"▶ {QUIT}" in text and CLOSE_ALL in text and f"Llicència {MISMATCH}" in text
         # The procedure button whose title is markup: touched, it shows its detail, nothing more.
-        await touch_text(pilot, QUIT_SHOWS)
-        await wait_for(pilot, lambda: bool(app.screen.query("#catalogue-start")), "the detail")
-        assert QUIT in shown_values(app, ".detail-title") or QUIT in screen_text(app)
-        await touch_everything(pilot, app, hostile_folder)
-        await touch_text(pilot, f"Llicència {MISMATCH}")
-        await wait_for(pilot, lambda: bool(app.screen.query(".detail-heading")), "the other detail")
-        text = screen_text(app)
+        await touch_text(driver, QUIT_SHOWS)
+        await driver.wait_for(lambda: bool(app.screen.query("#catalogue-start")), what="the detail")
+        assert QUIT in shown_values(app, ".detail-title") or QUIT in driver.text()
+        await touch_everything(driver, app, hostile_folder)
+        await touch_text(driver, f"Llicència {MISMATCH}")
+        await driver.wait_for(lambda: bool(app.screen.query(".detail-heading")), what="the other detail")
+        text = driver.text()
         assert f"• {CLOSE_ALL}" in text and f"• {QUIT}" in text and MISMATCH in text
         assert screenshot(hostile_folder) in [
             str(w.content) for w in app.screen.query("#catalogue-detail Static").results(Static)
         ]
-        await touch_everything(pilot, app, hostile_folder)
+        await touch_everything(driver, app, hostile_folder)
         assert app.is_running and list(hostile_folder.iterdir()) == []
 
 
@@ -446,27 +437,27 @@ async def test_padro_address(
 ) -> None:
     server, _ = hostile_backend
     app = card_app(tmp_path, server, pcsc_stack, cups_stack)
-    async with app.run_test(size=SIZE) as pilot:
+    async with drive(app, size=SIZE) as driver:
         app.start_visit()
-        await pilot.pause()
+        await driver.pause()
         assert launch(app, "volant_individual")
-        await wait_screen(pilot, InsertCardScreen)
-        await card_login(pilot, pcsc_stack)
-        await wait_screen(pilot, RegistrationStep, timeout=20)
-        await wait_for(pilot, lambda: bool(flow_data(app).get("registration")), "the registration")
-        await pilot.pause()
-        assert QUIT in screen_text(app)
-        await touch_everything(pilot, app, shots)
-        await press_button(pilot, "#step-next")
-        await wait_screen(pilot, DocumentStep)
-        await press_button(pilot, "#step-next")
-        await wait_screen(pilot, PadroReview)
+        await driver.wait_screen(InsertCardScreen)
+        await card_login(driver, pcsc_stack)
+        await driver.wait_screen(RegistrationStep, timeout=20)
+        await driver.wait_for(lambda: bool(flow_data(app).get("registration")), what="the registration")
+        await driver.pause()
+        assert QUIT in driver.text()
+        await touch_everything(driver, app, shots)
+        await driver.click("#step-next")
+        await driver.wait_screen(DocumentStep)
+        await driver.click("#step-next")
+        await driver.wait_screen(PadroReview)
         assert any(v.startswith(QUIT) for v in shown_values(app))
-        await touch_everything(pilot, app, shots)
-        await press_button(pilot, "#step-next")
-        await wait_screen(pilot, PadroResult, timeout=30)
+        await touch_everything(driver, app, shots)
+        await driver.click("#step-next")
+        await driver.wait_screen(PadroResult, timeout=30)
         assert any(v.startswith(QUIT) for v in shown_values(app))
-        await touch_everything(pilot, app, shots)
+        await touch_everything(driver, app, shots)
         assert_still_here(app, shots)
 
 
@@ -475,66 +466,67 @@ async def test_deixalleria_centres(
 ) -> None:
     server, _ = hostile_backend
     app = kiosk_app(tmp_path, server)
-    async with app.run_test(size=SIZE) as pilot:
+    async with drive(app, size=SIZE) as driver:
         app.start_visit()
-        await pilot.pause()
+        await driver.pause()
         assert launch(app, "deixalleria_consulta")
-        await wait_screen(pilot, WeakIdentifyStep)
+        await driver.wait_screen(WeakIdentifyStep)
         for field, value in zip(
             ("#f-weak_id_number", "#f-weak_birth_date", "#f-weak_postal_code"), CARMEN, strict=True
         ):
-            await type_text(pilot, field, value)
-        await press_button(pilot, "#step-next")
-        await wait_screen(pilot, SummaryStep, timeout=20)
-        await wait_for(pilot, lambda: bool(app.screen.query(".visit")), "the visits")
+            await driver.type(value, into=field)
+        await driver.click("#step-next")
+        await driver.wait_screen(SummaryStep, timeout=20)
+        await driver.wait_for(lambda: bool(app.screen.query(".visit")), what="the visits")
         visits = shown_values(app, ".visit")
         assert visits and all(f"{QUIT} {CLOSE_ALL}" in v for v in visits)
-        await touch_everything(pilot, app, shots)
+        await touch_everything(driver, app, shots)
         assert_still_here(app, shots)
 
 
 async def test_backend_error_messages(tmp_path: Path, shots: Path, refusing_backend: BackendInfo) -> None:
     message = _RefusingHandler.message
     app = kiosk_app(tmp_path, refusing_backend)
-    async with app.run_test(size=SIZE) as pilot:
+    async with drive(app, size=SIZE) as driver:
         # A refused submission: the backend's message in the error modal.
         app.start_visit()
-        await pilot.pause()
+        await driver.pause()
         assert launch(app, "bustia")
-        await wait_screen(pilot, MessageStep)
-        await type_text(pilot, "#f-topic", "Fanals")
-        await paste(pilot, "#f-text", "Més llum.")
-        await press_button(pilot, "#step-next")
-        await wait_screen(pilot, ContactStep)
-        await press_button(pilot, "#step-next")
-        await wait_screen(pilot, BustiaReview)
-        await press_button(pilot, "#step-next")
-        await wait_screen(pilot, ErrorModal, timeout=20)
+        await driver.wait_screen(MessageStep)
+        await driver.type("Fanals", into="#f-topic")
+        await driver.paste("Més llum.", into="#f-text")
+        await driver.click("#step-next")
+        await driver.wait_screen(ContactStep)
+        await driver.click("#step-next")
+        await driver.wait_screen(BustiaReview)
+        await driver.click("#step-next")
+        await driver.wait_screen(ErrorModal, timeout=20)
         assert shown_values(app, "#error-message") == [message]
-        assert message in screen_text(app)
-        await touch_everything(pilot, app, shots)
+        assert message in driver.text()
+        await touch_everything(driver, app, shots)
         assert_still_here(app, shots)
-        await press_button(pilot, "#error-ok")
-        await wait_screen(pilot, BustiaReview)
-        await press_button(pilot, "#step-cancel")
+        await driver.click("#error-ok")
+        await driver.wait_screen(BustiaReview)
+        await driver.click("#step-cancel")
         # A refused weak identification: the message under the fields.
         assert launch(app, "deixalleria_consulta")
-        await wait_screen(pilot, WeakIdentifyStep)
+        await driver.wait_screen(WeakIdentifyStep)
         for field, value in zip(
             ("#f-weak_id_number", "#f-weak_birth_date", "#f-weak_postal_code"), CARMEN, strict=True
         ):
-            await type_text(pilot, field, value)
-        await press_button(pilot, "#step-next")
-        await wait_for(pilot, lambda: shown_values(app, "#weak-status") == [message], "the refusal")
-        assert message in screen_text(app)
-        await touch_everything(pilot, app, shots)
+            await driver.type(value, into=field)
+        await driver.click("#step-next")
+        await driver.wait_for(lambda: shown_values(app, "#weak-status") == [message], what="the refusal")
+        assert message in driver.text()
+        await touch_everything(driver, app, shots)
         assert_still_here(app, shots)
-        await press_button(pilot, "#step-cancel")
+        await driver.click("#step-cancel")
         # Departments refused: the flow ends with the message.
-        app.session.token = "not-a-real-token"  # type: ignore[union-attr]
-        app.session.scope = "full"  # type: ignore[union-attr]
+        assert app.session is not None
+        app.session.token = "not-a-real-token"
+        app.session.scope = "full"
         assert launch(app, "instancia_generica")
-        await wait_screen(pilot, ErrorModal, timeout=20)
+        await driver.wait_screen(ErrorModal, timeout=20)
         assert shown_values(app, "#error-message") == [message]
-        await touch_everything(pilot, app, shots)
+        await touch_everything(driver, app, shots)
         assert_still_here(app, shots)

@@ -28,16 +28,9 @@ from tests.e2e.procedures.helpers import (
     card_app,
     card_login,
     db_rows,
-    paste,
-    press_button,
     print_and_continue,
-    text_of,
-    type_text,
-    wait_for,
-    wait_screen,
-    wait_text,
 )
-from tests.fixtures.app import screen_text
+from tests.harness import Driver, drive
 from widgets.file_picker import FilePicker
 
 PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -45,44 +38,44 @@ PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
 EXE = b"MZ\x90\x00\x03\x00\x00\x00" + bytes(128)
 
 
-async def toggle(pilot: Any, key: str) -> None:
+async def toggle(driver: Driver, key: str) -> None:
     """Choose (or take back) a file in the picker with the keyboard, as a citizen would."""
-    picker = pilot.app.screen.query_one(FilePicker)
-    await wait_for(pilot, lambda: key in [e.key for e in picker.entries], f"{key} in the picker")
+    picker = driver.app.screen.query_one(FilePicker)
+    await driver.wait_for(lambda: key in [e.key for e in picker.entries], what=f"{key} in the picker")
     picker.focus()
     picker.highlighted = [e.key for e in picker.entries].index(key)
-    await pilot.pause()
-    await pilot.press("enter")
-    await pilot.pause()
+    await driver.pause()
+    await driver.press("enter")
+    await driver.pause()
 
 
-def entry(pilot: Any, key: str) -> Any:
-    picker = pilot.app.screen.query_one(FilePicker)
+def entry(driver: Driver, key: str) -> Any:
+    picker = driver.app.screen.query_one(FilePicker)
     return next(e for e in picker.entries if e.key == key)
 
 
-async def fill_until_attachments(pilot: Any, pcsc: PcscInfo, subject: str) -> None:
-    app = pilot.app
+async def fill_until_attachments(driver: Driver, pcsc: PcscInfo, subject: str) -> None:
+    app = driver.app
     app.start_visit()
-    await pilot.pause()
+    await driver.pause()
     assert launch(app, "instancia_generica")
-    await wait_screen(pilot, InsertCardScreen)
-    await card_login(pilot, pcsc)
-    await wait_screen(pilot, SubjectStep, timeout=20)
-    await type_text(pilot, "#f-subject", subject)
-    await wait_for(pilot, lambda: bool(app.screen.flow.data.get("departments")), "the departments")
+    await driver.wait_screen(InsertCardScreen)
+    await card_login(driver, pcsc)
+    step = await driver.wait_screen(SubjectStep, timeout=20)
+    await driver.type(subject, into="#f-subject")
+    await driver.wait_for(lambda: bool(step.flow.data.get("departments")), what="the departments")
     app.screen.query_one("#department").focus()
-    await pilot.press("enter", "down", "down", "enter")
-    await wait_for(pilot, lambda: bool(app.screen.flow.data.get("department")), "a department chosen")
-    await press_button(pilot, "#step-next")
-    await wait_screen(pilot, RequestStep)
-    assert "Pas 2 de 6" in screen_text(app)
-    await paste(
-        pilot, "#f-exposo", "Que el fanal del carrer d'en Pau, 12, no funciona des de fa dues setmanes."
+    await driver.press("enter", "down", "down", "enter")
+    await driver.wait_for(lambda: bool(step.flow.data.get("department")), what="a department chosen")
+    await driver.click("#step-next")
+    await driver.wait_screen(RequestStep)
+    assert "Pas 2 de 6" in driver.text()
+    await driver.paste(
+        "Que el fanal del carrer d'en Pau, 12, no funciona des de fa dues setmanes.", into="#f-exposo"
     )
-    await paste(pilot, "#f-solicito", "Que el reparin.")
-    await press_button(pilot, "#step-next")
-    await wait_screen(pilot, AttachmentsStep)
+    await driver.paste("Que el reparin.", into="#f-solicito")
+    await driver.click("#step-next")
+    await driver.wait_screen(AttachmentsStep)
 
 
 async def test_instancia_with_a_file_from_the_stick(
@@ -96,33 +89,35 @@ async def test_instancia_with_a_file_from_the_stick(
     media.mkdir()
     app = card_app(tmp_path, card_backend, pcsc_stack, cups_stack, mount_roots=[media])
     subject = f"Fanal espatllat {uuid.uuid4().hex[:6]}"
-    async with app.run_test(size=SIZE) as pilot:
-        await fill_until_attachments(pilot, pcsc_stack, subject)
-        await wait_text(pilot, "No s'ha trobat cap llapis USB")
+    async with drive(app, size=SIZE) as driver:
+        await fill_until_attachments(driver, pcsc_stack, subject)
+        await driver.wait_for("No s'ha trobat cap llapis USB")
         # The stick is plugged in after the screen opened.
         stick = media / "USB_DISK"
         stick.mkdir()
         (stick / "foto-fanal.pdf").write_bytes(PDF)
         (stick / "factura.pdf").write_bytes(EXE)  # a renamed .exe posing as a PDF
-        await toggle(pilot, "USB_DISK/foto-fanal.pdf")
-        await wait_for(pilot, lambda: entry(pilot, "USB_DISK/foto-fanal.pdf").chosen, "the file attached")
-        assert entry(pilot, "USB_DISK/factura.pdf").refused
-        assert "No és un fitxer PDF, JPEG ni PNG" in entry(pilot, "USB_DISK/factura.pdf").note
-        await toggle(pilot, "USB_DISK/factura.pdf")
-        assert not entry(pilot, "USB_DISK/factura.pdf").chosen
-        assert "Adjunts: 1 de 10 fitxers" in text_of(app, "#attach-summary")
-        await press_button(pilot, "#step-next")
-        await wait_screen(pilot, ContactStep)
-        await press_button(pilot, "#step-next")
-        await wait_screen(pilot, InstanciaReview)
-        text = screen_text(app)
+        await toggle(driver, "USB_DISK/foto-fanal.pdf")
+        await driver.wait_for(
+            lambda: entry(driver, "USB_DISK/foto-fanal.pdf").chosen, what="the file attached"
+        )
+        assert entry(driver, "USB_DISK/factura.pdf").refused
+        assert "No és un fitxer PDF, JPEG ni PNG" in entry(driver, "USB_DISK/factura.pdf").note
+        await toggle(driver, "USB_DISK/factura.pdf")
+        assert not entry(driver, "USB_DISK/factura.pdf").chosen
+        assert "Adjunts: 1 de 10 fitxers" in driver.text_of("#attach-summary")
+        await driver.click("#step-next")
+        await driver.wait_screen(ContactStep)
+        await driver.click("#step-next")
+        await driver.wait_screen(InstanciaReview)
+        text = driver.text()
         assert subject in text and "foto-fanal.pdf" in text and "Pas 5 de 6" in text
-        await press_button(pilot, "#step-next")
-        result = await wait_screen(pilot, InstanciaResult, timeout=20)
+        await driver.click("#step-next")
+        result = await driver.wait_screen(InstanciaResult, timeout=20)
         number = result.document.registry_number
-        await wait_text(pilot, number)
-        assert number.startswith("E/") and "foto-fanal.pdf" in screen_text(app)
-        printed = await print_and_continue(pilot, cups_stack)
+        await driver.wait_for(number)
+        assert number.startswith("E/") and "foto-fanal.pdf" in driver.text()
+        printed = await print_and_continue(driver, cups_stack)
     [row] = db_rows(
         card_backend, "select id, registry_number from instancies where registry_number = :n", n=number
     )
@@ -147,38 +142,36 @@ async def test_attachment_limits_and_a_stick_pulled_out(
     (stick / ("n" * 90 + ".pdf")).write_bytes(PDF)
     (stick / "foto.png").write_bytes(PNG)
     app = card_app(tmp_path, card_backend, pcsc_stack, mount_roots=[media])
-    async with app.run_test(size=SIZE) as pilot:
-        await fill_until_attachments(pilot, pcsc_stack, "Prova de límits")
-        assert "Massa gran" in entry(pilot, "STICK/gran.pdf").note
-        assert "Nom massa llarg" in entry(pilot, "STICK/" + "n" * 90 + ".pdf").note
+    async with drive(app, size=SIZE) as driver:
+        await fill_until_attachments(driver, pcsc_stack, "Prova de límits")
+        assert "Massa gran" in entry(driver, "STICK/gran.pdf").note
+        assert "Nom massa llarg" in entry(driver, "STICK/" + "n" * 90 + ".pdf").note
         for n in range(10):
-            await toggle(pilot, f"STICK/doc{n:02d}.pdf")
-        await wait_for(
-            pilot,
-            lambda: "Adjunts: 10 de 10 fitxers" in text_of(app, "#attach-summary"),
-            "ten files attached",
+            await toggle(driver, f"STICK/doc{n:02d}.pdf")
+        await driver.wait_for(
+            lambda: "Adjunts: 10 de 10 fitxers" in driver.text_of("#attach-summary"),
+            what="ten files attached",
         )
-        await toggle(pilot, "STICK/doc10.pdf")  # the eleventh
-        assert entry(pilot, "STICK/doc10.pdf").note == "Es poden adjuntar 10 fitxers com a màxim."
-        assert not entry(pilot, "STICK/doc10.pdf").chosen
+        await toggle(driver, "STICK/doc10.pdf")  # the eleventh
+        assert entry(driver, "STICK/doc10.pdf").note == "Es poden adjuntar 10 fitxers com a màxim."
+        assert not entry(driver, "STICK/doc10.pdf").chosen
         # Pulling the stick out keeps what was attached (private copies), and the list notices.
         import shutil
 
         shutil.rmtree(stick)
         picker = app.screen.query_one(FilePicker)
-        await wait_for(
-            pilot, lambda: "STICK/foto.png" not in [e.key for e in picker.entries], "the stick gone"
+        await driver.wait_for(
+            lambda: "STICK/foto.png" not in [e.key for e in picker.entries], what="the stick gone"
         )
-        assert "Adjunts: 10 de 10 fitxers" in text_of(app, "#attach-summary")
+        assert "Adjunts: 10 de 10 fitxers" in driver.text_of("#attach-summary")
         session = app.session
         assert session is not None
         copies = sorted(p.name for p in (session.temp_dir / "attachments").rglob("*.pdf"))
         assert copies == [f"doc{n:02d}.pdf" for n in range(10)]
         # Taking one back removes its copy.
-        await toggle(pilot, "STICK/doc00.pdf")
-        await wait_for(
-            pilot,
-            lambda: "Adjunts: 9 de 10 fitxers" in text_of(app, "#attach-summary"),
-            "nine files attached",
+        await toggle(driver, "STICK/doc00.pdf")
+        await driver.wait_for(
+            lambda: "Adjunts: 9 de 10 fitxers" in driver.text_of("#attach-summary"),
+            what="nine files attached",
         )
         assert not list((session.temp_dir / "attachments").rglob("doc00.pdf"))

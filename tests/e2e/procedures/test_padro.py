@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.widgets import RadioButton
+
 from devstack.backend import BackendInfo
 from devstack.cups import CupsInfo
 from devstack.pcsc import PcscInfo
@@ -16,12 +18,9 @@ from tests.e2e.procedures.helpers import (
     card_app,
     card_login,
     db_rows,
-    press_button,
     print_and_continue,
-    wait_screen,
-    wait_text,
 )
-from tests.fixtures.app import screen_text
+from tests.harness import drive
 
 HOUSEHOLD = ("CARMEN", "ESPAÑOLA")
 
@@ -34,34 +33,34 @@ async def test_volant_collectiu_with_a_dnie(
     cups_stack: CupsInfo,
 ) -> None:
     app = card_app(tmp_path, card_backend, pcsc_stack, cups_stack)
-    async with app.run_test(size=SIZE) as pilot:
+    async with drive(app, size=SIZE) as driver:
         app.start_visit()
-        await pilot.pause()
+        await driver.pause()
         assert launch(app, "volant_collectiu")
-        await wait_screen(pilot, InsertCardScreen)
-        assert "Introduïu la targeta al lector" in " ".join(screen_text(app).split())
+        await driver.wait_screen(InsertCardScreen)
+        assert "Introduïu la targeta al lector" in " ".join(driver.text().split())
         assert pending_procedure(app) == "volant_collectiu"
-        await card_login(pilot, pcsc_stack)
-        step = await wait_screen(pilot, RegistrationStep, timeout=20)
-        text = await wait_text(pilot, "Consteu al padró de Mataró")
+        await card_login(driver, pcsc_stack)
+        step = await driver.wait_screen(RegistrationStep, timeout=20)
+        text = await driver.wait_for("Consteu al padró de Mataró")
         registration = step.flow.data["registration"]
         assert registration.address.street in text and "Pas 1 de 4" in text
         assert pending_procedure(app) is None
-        await press_button(pilot, "#step-next")
-        await wait_screen(pilot, DocumentStep)
-        assert app.screen.query_one("#kind-volant_collectiu").value  # type: ignore[attr-defined]
-        await press_button(pilot, "#step-next")
-        await wait_screen(pilot, PadroReview)
-        text = screen_text(app)
+        await driver.click("#step-next")
+        await driver.wait_screen(DocumentStep)
+        assert app.screen.query_one("#kind-volant_collectiu", RadioButton).value
+        await driver.click("#step-next")
+        await driver.wait_screen(PadroReview)
+        text = driver.text()
         assert "Volant d'empadronament col·lectiu" in text and "Català" in text
-        await press_button(pilot, "#step-next")
-        result = await wait_screen(pilot, PadroResult, timeout=20)
+        await driver.click("#step-next")
+        result = await driver.wait_screen(PadroResult, timeout=20)
         csv = result.document.csv
-        await wait_text(pilot, csv)
-        assert "S'ha emès el vostre document." in screen_text(app)
+        await driver.wait_for(csv)
+        assert "S'ha emès el vostre document." in driver.text()
         inhabitants = result.document.inhabitants
         assert len(inhabitants) == 4
-        printed = await print_and_continue(pilot, cups_stack)
+        printed = await print_and_continue(driver, cups_stack)
     [row] = db_rows(card_backend, "select kind from issued_documents where csv = :c", c=csv)
     assert row.kind == "volant_collectiu"
     for person in inhabitants:
@@ -76,14 +75,14 @@ async def test_certificat_for_someone_not_registered(
     card_backend: BackendInfo,
 ) -> None:
     app = card_app(tmp_path, card_backend, pcsc_stack)
-    async with app.run_test(size=SIZE) as pilot:
+    async with drive(app, size=SIZE) as driver:
         app.start_visit()
-        await pilot.pause()
+        await driver.pause()
         launch(app, "certificat_convivencia")
-        await wait_screen(pilot, InsertCardScreen)
-        await card_login(pilot, pcsc_stack, "not-registered")
-        await wait_screen(pilot, RegistrationStep, timeout=20)
-        text = await wait_text(pilot, "No consteu al padró de Mataró.")
+        await driver.wait_screen(InsertCardScreen)
+        await card_login(driver, pcsc_stack, "not-registered")
+        await driver.wait_screen(RegistrationStep, timeout=20)
+        text = await driver.wait_for("No consteu al padró de Mataró.")
         assert "empadroneu-vos a l'OAC" in " ".join(text.split())
         assert app.screen.query_one("#step-next").disabled
 
@@ -96,26 +95,26 @@ async def test_certificat_de_convivencia_in_spanish_after_logging_in_first(
     cups_stack: CupsInfo,
 ) -> None:
     app = card_app(tmp_path, card_backend, pcsc_stack, cups_stack)
-    async with app.run_test(size=SIZE) as pilot:
+    async with drive(app, size=SIZE) as driver:
         app.start_visit()
-        await pilot.pause()
-        await card_login(pilot, pcsc_stack)  # the card first, then the procedure: nothing is asked again
+        await driver.pause()
+        await card_login(driver, pcsc_stack)  # the card first, then the procedure: nothing is asked again
         assert launch(app, "certificat_convivencia")
-        await wait_screen(pilot, RegistrationStep, timeout=20)
-        await wait_text(pilot, "Consteu al padró de Mataró")
-        await press_button(pilot, "#step-next")
-        await wait_screen(pilot, DocumentStep)
-        assert app.screen.query_one("#kind-certificat_convivencia").value  # type: ignore[attr-defined]
-        await press_button(pilot, "#language-es")
-        await press_button(pilot, "#step-next")
-        await wait_screen(pilot, PadroReview)
-        text = screen_text(app)
+        await driver.wait_screen(RegistrationStep, timeout=20)
+        await driver.wait_for("Consteu al padró de Mataró")
+        await driver.click("#step-next")
+        await driver.wait_screen(DocumentStep)
+        assert app.screen.query_one("#kind-certificat_convivencia", RadioButton).value
+        await driver.click("#language-es")
+        await driver.click("#step-next")
+        await driver.wait_screen(PadroReview)
+        text = driver.text()
         assert "Certificat de convivència" in text and "Castellà" in text  # the screen stays in Catalan
-        await press_button(pilot, "#step-next")
-        result = await wait_screen(pilot, PadroResult, timeout=20)
+        await driver.click("#step-next")
+        result = await driver.wait_screen(PadroResult, timeout=20)
         csv = result.document.csv
-        await wait_text(pilot, csv)
-        printed = await print_and_continue(pilot, cups_stack)
+        await driver.wait_for(csv)
+        printed = await print_and_continue(driver, cups_stack)
     [row] = db_rows(card_backend, "select kind from issued_documents where csv = :c", c=csv)
     assert row.kind == "certificat_convivencia"
     assert "Certificado de convivencia" in printed and "El Ayuntamiento de Mataró CERTIFICA" in printed

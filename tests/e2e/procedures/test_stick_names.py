@@ -18,16 +18,16 @@ import sys
 import termios
 import time
 from pathlib import Path
-from typing import Any
 
 from devstack.backend import BackendInfo
 from devstack.pcsc import PcscInfo
 from eid.testcards.control import TestCardControl
 from kiosk.procedures.attachments import SCAN_MAX_ENTRIES
 from kiosk.procedures.instancia import ContactStep, InstanciaResult, InstanciaReview
-from tests.e2e.procedures.helpers import card_app, press_button, wait_for, wait_screen, wait_text
+from tests.e2e.procedures.helpers import card_app
 from tests.e2e.procedures.test_instancia import entry, fill_until_attachments
-from tests.fixtures.app import ROOT, screen_text
+from tests.fixtures.app import ROOT
+from tests.harness import Driver, drive
 from widgets.file_picker import FilePicker
 
 PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -42,16 +42,16 @@ ESCAPED_FOLDER = ("\x1b[31mvermell", "␛[31mvermell")
 MARKUP = ("[@click=app.quit]TOCA AQUI.pdf", "[a=b=c].pdf")
 
 
-async def toggle(pilot: Any, key: str) -> None:
+async def toggle(driver: Driver, key: str) -> None:
     """Choose (or take back) a file with the keyboard; its option is found by its id (a notice may
     stand above the entries)."""
-    picker = pilot.app.screen.query_one(FilePicker)
-    await wait_for(pilot, lambda: key in [e.key for e in picker.entries], f"{key} in the picker")
+    picker = driver.app.screen.query_one(FilePicker)
+    await driver.wait_for(lambda: key in [e.key for e in picker.entries], what=f"{key} in the picker")
     picker.focus()
     picker.highlighted = picker.get_option_index(key)
-    await pilot.pause()
-    await pilot.press("enter")
-    await pilot.pause()
+    await driver.pause()
+    await driver.press("enter")
+    await driver.pause()
 
 
 def make_stick(media: Path) -> Path:
@@ -145,33 +145,35 @@ async def test_names_from_the_stick_in_the_instancia(
     for n in range(SCAN_MAX_ENTRIES + 10):
         (crowded / "PLE" / f"n{n:05d}.txt").touch()
     app = card_app(tmp_path, card_backend, pcsc_stack, mount_roots=[media, crowded])
-    async with app.run_test(size=(100, 40)) as pilot:
-        await fill_until_attachments(pilot, pcsc_stack, "Noms estranys")
+    async with drive(app, size=(100, 40)) as driver:
+        await fill_until_attachments(driver, pcsc_stack, "Noms estranys")
         picker = app.screen.query_one(FilePicker)
-        await wait_for(pilot, lambda: "USB/[a=b=c].pdf" in [e.key for e in picker.entries], "the stick")
-        await wait_for(pilot, lambda: picker.notice != "", "the notice of a cut listing")
+        await driver.wait_for(lambda: "USB/[a=b=c].pdf" in [e.key for e in picker.entries], what="the stick")
+        await driver.wait_for(lambda: picker.notice != "", what="the notice of a cut listing")
         assert "Hi ha massa fitxers al llapis USB: només se'n mostren els" in picker.notice
         for raw in ESCAPES:
-            assert "caràcters invisibles" in entry(pilot, f"USB/{raw}").note
-        assert "nom de la carpeta" in entry(pilot, f"USB/{ESCAPED_FOLDER[0]}/dins.pdf").note
-        assert "\x1b" not in screen_text(app) and "\u202e" not in screen_text(app)
+            assert "caràcters invisibles" in entry(driver, f"USB/{raw}").note
+        assert "nom de la carpeta" in entry(driver, f"USB/{ESCAPED_FOLDER[0]}/dins.pdf").note
+        assert "\x1b" not in driver.text() and "\u202e" not in driver.text()
         drawn = [str(picker.get_option_at_index(i).prompt) for i in range(picker.option_count)]
         assert any("USB/[a=b=c]/[a=b=c].pdf" in d for d in drawn)
         assert any(f"USB/{ESCAPED_FOLDER[1]}/dins.pdf" in d for d in drawn)
         assert not any("\x1b" in d for d in drawn)
-        await toggle(pilot, f"USB/{MARKUP[0]}")
-        await toggle(pilot, "USB/[a=b=c]/[a=b=c].pdf")
-        await wait_for(pilot, lambda: entry(pilot, f"USB/{MARKUP[0]}").chosen, "the first file attached")
-        await wait_for(pilot, lambda: entry(pilot, "USB/[a=b=c]/[a=b=c].pdf").chosen, "the second one")
-        await toggle(pilot, f"USB/{next(iter(ESCAPES))}")  # refused: never attached
-        assert not entry(pilot, f"USB/{next(iter(ESCAPES))}").chosen
-        await press_button(pilot, "#step-next")
-        await wait_screen(pilot, ContactStep)
-        await press_button(pilot, "#step-next")
-        await wait_screen(pilot, InstanciaReview)
-        text = screen_text(app)
+        await toggle(driver, f"USB/{MARKUP[0]}")
+        await toggle(driver, "USB/[a=b=c]/[a=b=c].pdf")
+        await driver.wait_for(
+            lambda: entry(driver, f"USB/{MARKUP[0]}").chosen, what="the first file attached"
+        )
+        await driver.wait_for(lambda: entry(driver, "USB/[a=b=c]/[a=b=c].pdf").chosen, what="the second one")
+        await toggle(driver, f"USB/{next(iter(ESCAPES))}")  # refused: never attached
+        assert not entry(driver, f"USB/{next(iter(ESCAPES))}").chosen
+        await driver.click("#step-next")
+        await driver.wait_screen(ContactStep)
+        await driver.click("#step-next")
+        await driver.wait_screen(InstanciaReview)
+        text = driver.text()
         assert f"{MARKUP[0]} (" in text and "[a=b=c].pdf (" in text
-        await press_button(pilot, "#step-next")
-        result = await wait_screen(pilot, InstanciaResult, timeout=20)
-        await wait_text(pilot, result.document.registry_number)
-        assert app.is_running and MARKUP[0] in screen_text(app)
+        await driver.click("#step-next")
+        result = await driver.wait_screen(InstanciaResult, timeout=20)
+        await driver.wait_for(result.document.registry_number)
+        assert app.is_running and MARKUP[0] in driver.text()

@@ -15,11 +15,8 @@ from tests.e2e.procedures.helpers import (
     SIZE,
     card_app,
     kiosk_app,
-    press_button,
-    wait_for,
-    wait_screen,
-    wait_text,
 )
+from tests.harness import drive
 
 
 def test_reader_index() -> None:
@@ -30,7 +27,7 @@ def test_reader_index() -> None:
 
 async def test_no_test_cards_outside_training(tmp_path: Path, backend_server: BackendInfo) -> None:
     app = kiosk_app(tmp_path, backend_server, kiosk={"mode": "production"})
-    async with app.run_test(size=SIZE):
+    async with drive(app, size=SIZE):
         assert training_buttons(app) == []
 
 
@@ -38,17 +35,21 @@ async def test_staff_insert_and_remove_a_test_card(
     tmp_path: Path, pcsc_stack: PcscInfo, testcards: TestCardControl, card_backend: BackendInfo
 ) -> None:
     app = card_app(tmp_path, card_backend, pcsc_stack)
-    async with app.run_test(size=SIZE) as pilot:
+    async with drive(app, size=SIZE) as driver:
         button, _reset = training_buttons(app)
         app.push_screen(TestCardsScreen())
-        await wait_for(pilot, lambda: bool(app.screen.query("#insert-aoc-valid")), "the list of test cards")
-        await wait_text(pilot, "dnie3-valid")
-        await press_button(pilot, "#insert-aoc-valid")
-        await wait_screen(pilot, LoginScreen, timeout=20)
+        await driver.wait_for(
+            lambda: bool(app.screen.query("#insert-aoc-valid")), what="the list of test cards"
+        )
+        await driver.wait_for("dnie3-valid")
+        await driver.click("#insert-aoc-valid")
+        await driver.wait_screen(LoginScreen, timeout=20)
         reader = pcsc_stack.readers[READER_INDEX]
         assert testcards.inserted() == {reader: "aoc-valid"}
         app.push_screen(TestCardsScreen())
-        await wait_for(pilot, lambda: bool(app.screen.query("#testcards-remove")), "the test cards screen")
-        await press_button(pilot, "#testcards-remove")
-        await wait_for(pilot, lambda: testcards.inserted() == {}, "the card removed")
+        await driver.wait_for(
+            lambda: bool(app.screen.query("#testcards-remove")), what="the test cards screen"
+        )
+        await driver.click("#testcards-remove")
+        await driver.wait_for(lambda: testcards.inserted() == {}, what="the card removed")
         del button

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import requests
-from textual.pilot import Pilot
 
 from devstack import backend
 from devstack.backend import BackendInfo
@@ -22,12 +20,9 @@ from tests.e2e.procedures.helpers import (
     SIZE,
     db_rows,
     kiosk_app,
-    press_button,
-    text_of,
-    wait_for,
-    wait_screen,
 )
 from tests.fixtures.app import STAFF_PIN
+from tests.harness import Driver, drive
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -64,44 +59,46 @@ def bustia_messages(server: BackendInfo) -> int:
     return int(db_rows(server, "SELECT count(*) FROM bustia_messages")[0][0])
 
 
-async def open_reset(pilot: Pilot[Any]) -> ResetTrainingScreen:
+async def open_reset(driver: Driver) -> ResetTrainingScreen:
     """Staff access with the PIN, then the staff menu's reset button."""
-    await pilot.press("ctrl+f12")
-    await pilot.pause()
-    await pilot.press(*STAFF_PIN, "enter")
-    await wait_screen(pilot, StaffMenu, timeout=20)
-    await press_button(pilot, "#staff-training-reset")
-    screen: ResetTrainingScreen = await wait_screen(pilot, ResetTrainingScreen)
+    await driver.press("ctrl+f12")
+    await driver.pause()
+    await driver.press(*STAFF_PIN, "enter")
+    await driver.wait_screen(StaffMenu, timeout=20)
+    await driver.click("#staff-training-reset")
+    screen: ResetTrainingScreen = await driver.wait_screen(ResetTrainingScreen)
     return screen
 
 
-def status(pilot: Pilot[Any]) -> str:
-    return text_of(pilot.app, "#training-reset-status")
+def status(driver: Driver) -> str:
+    return driver.text_of("#training-reset-status")
 
 
 async def test_staff_resets_the_training_data(tmp_path: Path, training_backend: BackendInfo) -> None:
     send_bustia(training_backend)
     before = db_rows(training_backend, "SELECT count(*) FROM people")[0][0]
     app = kiosk_app(tmp_path, training_backend)
-    async with app.run_test(size=SIZE) as pilot:
-        await open_reset(pilot)
-        warning = text_of(app, "#training-reset-warning")
+    async with drive(app, size=SIZE) as driver:
+        await open_reset(driver)
+        warning = driver.text_of("#training-reset-warning")
         assert warning.startswith("Això esborra tot el que s'ha fet en aquesta sessió de formació")
         # Cancel first: nothing is erased.
-        await press_button(pilot, "#training-reset-close")
-        await wait_screen(pilot, StaffMenu)
+        await driver.click("#training-reset-close")
+        await driver.wait_screen(StaffMenu)
         assert bustia_messages(training_backend) == 1
-        await press_button(pilot, "#staff-training-reset")
-        await wait_screen(pilot, ResetTrainingScreen)
-        await press_button(pilot, "#training-reset-confirm")
-        await wait_for(pilot, lambda: "S'han restablert les dades de formació" in status(pilot), "the result")
-        assert "1 missatges de la bústia" in status(pilot)
+        await driver.click("#staff-training-reset")
+        await driver.wait_screen(ResetTrainingScreen)
+        await driver.click("#training-reset-confirm")
+        await driver.wait_for(
+            lambda: "S'han restablert les dades de formació" in status(driver), what="the result"
+        )
+        assert "1 missatges de la bústia" in status(driver)
         assert bustia_messages(training_backend) == 0
         assert db_rows(training_backend, "SELECT count(*) FROM people")[0][0] == before
         # The numbering starts again: the next message is the year's first.
         assert send_bustia(training_backend).endswith("/000001")
-        await press_button(pilot, "#training-reset-close")
-        await wait_screen(pilot, StaffMenu)
+        await driver.click("#training-reset-close")
+        await driver.wait_screen(StaffMenu)
 
 
 async def test_reset_against_a_production_backend_erases_nothing(
@@ -110,10 +107,10 @@ async def test_reset_against_a_production_backend_erases_nothing(
     send_bustia(production_backend)
     app = kiosk_app(tmp_path, production_backend)
     assert app.settings.training
-    async with app.run_test(size=SIZE) as pilot:
-        await open_reset(pilot)
-        await press_button(pilot, "#training-reset-confirm")
-        await wait_for(pilot, lambda: "no està en mode de formació" in status(pilot), "the refusal")
-        assert status(pilot) == "El servidor no està en mode de formació: no s'ha esborrat res."
+    async with drive(app, size=SIZE) as driver:
+        await open_reset(driver)
+        await driver.click("#training-reset-confirm")
+        await driver.wait_for(lambda: "no està en mode de formació" in status(driver), what="the refusal")
+        assert status(driver) == "El servidor no està en mode de formació: no s'ha esborrat res."
         assert bustia_messages(production_backend) == 1
         assert not app.screen.query_one("#training-reset-confirm").disabled

@@ -22,56 +22,52 @@ from tests.e2e.procedures.helpers import (
     READER_INDEX,
     SIZE,
     kiosk_app,
-    paste,
-    press_button,
-    type_text,
-    wait_for,
-    wait_screen,
-    wait_text,
 )
 from tests.e2e.procedures.test_instancia import PDF, fill_until_attachments, toggle
-from tests.fixtures.app import screen_text
+from tests.harness import drive
 
 
 async def test_finish_after_a_suggestion_leaves_nothing(tmp_path: Path, backend_server: BackendInfo) -> None:
     app = kiosk_app(tmp_path, backend_server)
     topic = f"Soroll {uuid.uuid4().hex[:6]}"
     email = f"veina-{uuid.uuid4().hex[:6]}@exemple.cat"
-    async with app.run_test(size=SIZE) as pilot:
+    async with drive(app, size=SIZE) as driver:
         app.start_visit()
-        await pilot.pause()
+        await driver.pause()
         launch(app, "bustia")
-        await wait_screen(pilot, MessageStep)
-        await type_text(pilot, "#f-topic", topic)
-        await paste(pilot, "#f-text", "Hi ha molt soroll a la nit.")
-        await press_button(pilot, "#step-next")
-        await wait_screen(pilot, ContactStep)
-        await type_text(pilot, "#f-email", email)
-        await press_button(pilot, "#consent")
-        await press_button(pilot, "#step-next")
-        await wait_screen(pilot, BustiaReview)
-        await press_button(pilot, "#step-next")
-        result = await wait_screen(pilot, BustiaResult)
+        await driver.wait_screen(MessageStep)
+        await driver.type(topic, into="#f-topic")
+        await driver.paste("Hi ha molt soroll a la nit.", into="#f-text")
+        await driver.click("#step-next")
+        await driver.wait_screen(ContactStep)
+        await driver.type(email, into="#f-email")
+        await driver.click("#consent")
+        await driver.click("#step-next")
+        await driver.wait_screen(BustiaReview)
+        await driver.click("#step-next")
+        result = await driver.wait_screen(BustiaResult)
         reference = result.document.reference
-        await wait_text(pilot, reference)
+        await driver.wait_for(reference)
         session = app.session
         assert session is not None
         temp_dir = session.temp_dir
         (temp_dir / "marker").write_text("citizen data")
-        await press_button(pilot, "#finish")
-        await wait_screen(pilot, GoodbyeScreen)
-        await wait_for(pilot, lambda: isinstance(app.screen, AttractScreen), "the attract screen", timeout=15)
+        await driver.click("#finish")
+        await driver.wait_screen(GoodbyeScreen)
+        await driver.wait_for(
+            lambda: isinstance(app.screen, AttractScreen), timeout=15, what="the attract screen"
+        )
         traces = (topic, email, reference)
-        assert not any(t in screen_text(app) for t in traces)
+        assert not any(t in driver.text() for t in traces)
         assert app.session is None and session.ended is EndReason.FINISHED and session.state == {}
         assert not temp_dir.exists() and not list((tmp_path / "sessions").iterdir())
         # The next citizen starts the same procedure from a clean form.
         app.start_visit()
-        await pilot.pause()
+        await driver.pause()
         launch(app, "bustia")
-        step = await wait_screen(pilot, MessageStep)
+        step = await driver.wait_screen(MessageStep)
         assert step.flow.data == {"kind": "suggeriment"}
-        assert not any(t in screen_text(app) for t in traces)
+        assert not any(t in driver.text() for t in traces)
 
 
 async def test_card_pulled_during_an_instancia(
@@ -84,19 +80,21 @@ async def test_card_pulled_during_an_instancia(
     (media / "STICK" / "contracte.pdf").write_bytes(PDF)
     app = card_app(tmp_path, card_backend, pcsc_stack, mount_roots=[media])
     subject = f"Assumpte privat {uuid.uuid4().hex[:6]}"
-    async with app.run_test(size=SIZE) as pilot:
-        await fill_until_attachments(pilot, pcsc_stack, subject)
-        await toggle(pilot, "STICK/contracte.pdf")
+    async with drive(app, size=SIZE) as driver:
+        await fill_until_attachments(driver, pcsc_stack, subject)
+        await toggle(driver, "STICK/contracte.pdf")
         session = app.session
         assert session is not None and session.token is not None
         token = session.token
         copies = session.temp_dir / "attachments"
-        await wait_for(pilot, lambda: bool(list(copies.rglob("contracte.pdf"))), "the private copy")
+        await driver.wait_for(lambda: bool(list(copies.rglob("contracte.pdf"))), what="the private copy")
         assert isinstance(app.screen, AttachmentsStep)
         testcards.remove(READER_INDEX)
-        await wait_for(pilot, lambda: isinstance(app.screen, AttractScreen), "the attract screen", timeout=20)
+        await driver.wait_for(
+            lambda: isinstance(app.screen, AttractScreen), timeout=20, what="the attract screen"
+        )
         assert session.ended is EndReason.CARD_REMOVED and app.session is None
-        shown = screen_text(app)
+        shown = driver.text()
         for trace in (subject, "CARMEN", "ESPAÑOLA", "12345678Z", "contracte.pdf", "Carmen"):
             assert trace not in shown
         assert not copies.exists() and not list((tmp_path / "sessions").iterdir())
@@ -109,12 +107,12 @@ async def test_card_pulled_during_an_instancia(
             except SessionExpired:
                 break
             assert time.monotonic() < deadline, "the backend session is still alive"
-            await pilot.pause(0.2)
+            await driver.pause(0.2)
         # The next citizen: no certificate login carried over. (The popped screens finish unmounting
         # first: an immediate start_visit() meets the old CatalogueScreen's id, reported to the lead.)
-        await pilot.pause(0.5)
+        await driver.pause(0.5)
         app.start_visit()
-        await pilot.pause()
+        await driver.pause()
         launch(app, "instancia_generica")
-        await wait_screen(pilot, InsertCardScreen)
-        assert subject not in screen_text(app)
+        await driver.wait_screen(InsertCardScreen)
+        assert subject not in driver.text()

@@ -28,7 +28,6 @@ from typing import Any
 import pytest
 from textual import on
 from textual.app import ComposeResult
-from textual.pilot import Pilot
 from textual.widgets import Button, Static
 
 from devstack.backend import BackendInfo
@@ -41,7 +40,8 @@ from kiosk.screens.attract import AttractScreen
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.error import ErrorModal
 from kiosk.session import EndReason
-from tests.fixtures.app import make_settings, wait_for_text, wait_until
+from tests.fixtures.app import make_settings
+from tests.harness import Driver, drive, make_app
 
 #: What the failing handler's exception says: citizen data, which must reach neither screen nor log.
 SECRET = "CARMEN ESPAÑOLA 12345678Z"
@@ -68,15 +68,15 @@ class ProcedureStep(KioskScreen):
 
 
 @asynccontextmanager
-async def crashing(app: KioskApp) -> AsyncIterator[Pilot[None]]:
-    """`app.run_test()` for an app that meets a `Boom`. Textual's harness raises the crash when the app
+async def crashing(app: KioskApp) -> AsyncIterator[Driver]:
+    """`drive(app)` for an app that meets a `Boom`. Textual's harness raises the crash when the app
     closes, over any failure of the test's own block: that failure is raised instead."""
     failure: Exception | None = None
     crashed = False
     try:
-        async with app.run_test(size=(100, 30)) as pilot:
+        async with drive(app, size=(100, 30)) as driver:
             try:
-                yield pilot
+                yield driver
             except Exception as exc:
                 failure = exc
     except Boom:
@@ -102,17 +102,17 @@ def token_alive(settings: Settings, token: str) -> bool:
     return True
 
 
-async def wait_revoked(pilot: Any, settings: Settings, token: str) -> None:
+async def wait_revoked(driver: Driver, settings: Settings, token: str) -> None:
     deadline = time.monotonic() + 10
     while token_alive(settings, token):
         assert time.monotonic() < deadline, "the backend session was not revoked"
-        await pilot.pause(0.1)
+        await driver.pause(0.1)
 
 
-async def visit_with_token(app: KioskApp, pilot: Any, settings: Settings) -> tuple[Path, str]:
+async def visit_with_token(app: KioskApp, driver: Driver, settings: Settings) -> tuple[Path, str]:
     """A visit identified by a real backend token, with a document in the session's temp folder."""
     app.start_visit()
-    await pilot.pause()
+    await driver.pause()
     session = app.session
     assert session is not None
     session.token = BackendClient(settings).login_weak(*WEAK).token
@@ -126,26 +126,26 @@ async def test_crash_in_a_procedure_step_ends_the_session_and_the_kiosk_goes_on(
 ) -> None:
     caplog.set_level(logging.INFO)
     settings = backend_settings(tmp_path, backend_server)
-    app = KioskApp(settings, watch_cards=False)
-    async with crashing(app) as pilot:
-        temp, token = await visit_with_token(app, pilot, settings)
+    app = make_app(settings, watch_cards=False)
+    async with crashing(app) as driver:
+        temp, token = await visit_with_token(app, driver, settings)
         session = app.session
         await app.push_screen(ProcedureStep())
-        await wait_for_text(pilot, app, SECRET)
-        await pilot.click("#next")
-        shown = await wait_for_text(pilot, app, ERROR_TEXT)
+        await driver.wait_for(SECRET)
+        await driver.click("#next")
+        shown = await driver.wait_for(ERROR_TEXT)
         assert isinstance(app.screen, ErrorModal)
         for trace in ("Traceback", "Boom", SECRET, "citizen"):
             assert trace not in shown
         assert session is not None and session.ended is EndReason.ERROR
         assert app.session is None and not temp.exists()
-        await wait_revoked(pilot, settings, token)
+        await wait_revoked(driver, settings, token)
         assert app.is_running
 
-        await pilot.click("#error-ok")
-        await wait_until(pilot, lambda: isinstance(app.screen, AttractScreen))
-        await pilot.click("#start")  # the next citizen
-        await wait_for_text(pilot, app, "Acabar i sortir")
+        await driver.click("#error-ok")
+        await driver.wait_for(lambda: isinstance(app.screen, AttractScreen))
+        await driver.click("#start")  # the next citizen
+        await driver.wait_for("Acabar i sortir")
         assert app.session is not None and app.session is not session
     assert app.return_code in (None, 0)
     logged = "\n".join(r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR)
@@ -156,7 +156,7 @@ async def test_crash_in_a_procedure_step_ends_the_session_and_the_kiosk_goes_on(
 async def test_crash_in_an_app_handler_leaves_the_app_answering(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    app = KioskApp(make_settings(tmp_path), watch_cards=False)
+    app = make_app(make_settings(tmp_path), watch_cards=False)
     launched: list[str] = []
 
     def launch(_app: Any, code: str) -> bool:
@@ -167,18 +167,18 @@ async def test_crash_in_an_app_handler_leaves_the_app_answering(
         return True
 
     monkeypatch.setattr("kiosk.procedures.launch", launch)
-    async with crashing(app) as pilot:
+    async with crashing(app) as driver:
         app.start_visit()
-        await pilot.pause()
+        await driver.pause()
         app.screen.post_message(CatalogueScreen.ProcedureChosen(procedure_code="bustia"))
-        await wait_for_text(pilot, app, ERROR_TEXT)
+        await driver.wait_for(ERROR_TEXT)
         assert app.session is None
-        await pilot.click("#error-ok")
-        await wait_until(pilot, lambda: isinstance(app.screen, AttractScreen))
-        await pilot.click("#start")
-        await wait_for_text(pilot, app, "Acabar i sortir")
+        await driver.click("#error-ok")
+        await driver.wait_for(lambda: isinstance(app.screen, AttractScreen))
+        await driver.click("#start")
+        await driver.wait_for("Acabar i sortir")
         app.screen.post_message(CatalogueScreen.ProcedureChosen(procedure_code="bustia"))
-        await wait_until(pilot, lambda: launched == ["bustia", "bustia"])  # the app still handles it
+        await driver.wait_for(lambda: launched == ["bustia", "bustia"])  # the app still handles it
         assert app.is_running
 
 
@@ -187,7 +187,7 @@ async def test_crash_in_the_attract_screen_exits_wiped(
 ) -> None:
     # Its message loop stops for good and Textual cannot replace the bottom screen: the kiosk exits (for its
     # supervisor to start it again), wiped, with no traceback.
-    app = KioskApp(make_settings(tmp_path), watch_cards=False)
+    app = make_app(make_settings(tmp_path), watch_cards=False)
 
     def home_screen(self: KioskApp) -> Any:
         assert self.session is not None
@@ -195,8 +195,9 @@ async def test_crash_in_the_attract_screen_exits_wiped(
         raise Boom(SECRET)
 
     monkeypatch.setattr(KioskApp, "home_screen", home_screen)
-    async with crashing(app) as pilot:
-        await pilot.click("#start")  # the attract screen's handler fails
+    async with crashing(app) as driver:
+        # Pilot's own click, which waits for nothing after it: the attract screen's handler fails.
+        await driver.pilot.click("#start")
         # Not Pilot's pauses: they wait for the failed screen, which answers nothing any more.
         deadline = time.monotonic() + 10
         while app.is_running:
@@ -209,43 +210,43 @@ async def test_crash_in_the_attract_screen_exits_wiped(
 
 async def test_failed_worker_ends_the_session(backend_server: BackendInfo, tmp_path: Path) -> None:
     settings = backend_settings(tmp_path, backend_server)
-    app = KioskApp(settings, watch_cards=False)
-    async with app.run_test(size=(100, 30)) as pilot:
-        temp, token = await visit_with_token(app, pilot, settings)
+    app = make_app(settings, watch_cards=False)
+    async with drive(app, size=(100, 30)) as driver:
+        temp, token = await visit_with_token(app, driver, settings)
 
         def fail() -> None:
             raise Boom(SECRET)
 
         app.run_worker(fail, thread=True, exit_on_error=False, name="failing")
-        shown = await wait_for_text(pilot, app, ERROR_TEXT)
+        shown = await driver.wait_for(ERROR_TEXT)
         assert SECRET not in shown and "Traceback" not in shown
         assert app.session is None and not temp.exists()
-        await wait_revoked(pilot, settings, token)
+        await wait_revoked(driver, settings, token)
 
 
 async def test_worker_with_exit_on_error_does_not_close_the_kiosk(tmp_path: Path) -> None:
-    app = KioskApp(make_settings(tmp_path), watch_cards=False)
-    async with crashing(app) as pilot:
+    app = make_app(make_settings(tmp_path), watch_cards=False)
+    async with crashing(app) as driver:
         app.start_visit()
 
         def fail() -> None:
             raise Boom(SECRET)
 
         app.run_worker(fail, thread=True, exit_on_error=True)
-        await wait_for_text(pilot, app, ERROR_TEXT)
+        await driver.wait_for(ERROR_TEXT)
         assert app.is_running and app.session is None
 
 
 async def test_too_many_crashes_exit_wiped_without_a_traceback(tmp_path: Path) -> None:
-    app = KioskApp(make_settings(tmp_path), watch_cards=False)
-    async with crashing(app) as pilot:
+    app = make_app(make_settings(tmp_path), watch_cards=False)
+    async with crashing(app) as driver:
         app.start_visit()
         assert app.session is not None
         temp = app.session.temp_dir
         for _ in range(crash.MAX_CRASHES + 1):
             app.call_later(lambda: (_ for _ in ()).throw(Boom(SECRET)))
-            await pilot.pause(0.1)
-        await wait_until(pilot, lambda: not app.is_running)
+            await driver.pause(0.1)
+        await driver.wait_for(lambda: not app.is_running)
     assert app.return_code == 1
     assert not temp.exists()
 
@@ -253,15 +254,15 @@ async def test_too_many_crashes_exit_wiped_without_a_traceback(tmp_path: Path) -
 @pytest.mark.parametrize("how", ["exit", "shutdown"])
 async def test_every_exit_wipes_the_session(how: str, backend_server: BackendInfo, tmp_path: Path) -> None:
     settings = backend_settings(tmp_path, backend_server)
-    app = KioskApp(settings, watch_cards=False)
-    async with app.run_test(size=(100, 30)) as pilot:
-        temp, token = await visit_with_token(app, pilot, settings)
+    app = make_app(settings, watch_cards=False)
+    async with drive(app, size=(100, 30)) as driver:
+        temp, token = await visit_with_token(app, driver, settings)
         session = app.session
         if how == "exit":
             app.exit()
         else:
             app.shutdown()
-        await pilot.pause()
+        await driver.pause()
     assert session is not None and session.ended is not None
     assert not temp.exists()
     assert not token_alive(settings, token)

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Static
 
-from kiosk.app import KioskApp
 from kiosk.screens.attract import AttractScreen
 from kiosk.screens.staff import StaffMenu, StaffPinModal
-from tests.fixtures.app import STAFF_PIN, make_settings, wait_until
+from tests.fixtures.app import STAFF_PIN, make_settings
+from tests.harness import drive, make_app
 
 REFUSED = [
     "app.quit",
@@ -45,13 +45,13 @@ async def test_app_actions_a_citizen_must_never_reach_are_refused(
     caplog.set_level(logging.WARNING, logger="kiosk.app")
     folder = tmp_path / "shots"
     folder.mkdir()
-    app = KioskApp(make_settings(tmp_path), watch_cards=False)
-    async with app.run_test(size=(100, 30)) as pilot:
+    app = make_app(make_settings(tmp_path), watch_cards=False)
+    async with drive(app, size=(100, 30)) as driver:
         app.start_visit()
-        await pilot.pause()
+        await driver.pause()
         stack = list(app.screen_stack)
         assert not await app.run_action(action.format(folder=folder))
-        await pilot.pause()
+        await driver.pause()
         assert app.is_running and app.return_code is None
         assert app.screen_stack == stack and app.session is not None
         assert not app._notifications
@@ -64,10 +64,10 @@ async def test_app_actions_a_citizen_must_never_reach_are_refused(
 async def test_markup_that_slipped_through_does_nothing_when_touched(tmp_path: Path) -> None:
     folder = tmp_path / "shots"
     folder.mkdir()
-    app = KioskApp(make_settings(tmp_path), watch_cards=False)
-    async with app.run_test(size=(100, 30)) as pilot:
+    app = make_app(make_settings(tmp_path), watch_cards=False)
+    async with drive(app, size=(100, 30)) as driver:
         app.start_visit()
-        await pilot.pause()
+        await driver.pause()
         screen = app.screen
         for markup in (
             "[@click=app.quit]TOCA AQUI[/]",
@@ -77,50 +77,50 @@ async def test_markup_that_slipped_through_does_nothing_when_touched(tmp_path: P
         ):
             # A Static given a str parses it as markup: the way a missed sink would show it.
             await screen.mount(Static(markup, id="slipped"))
-            await pilot.pause()
-            await pilot.click("#slipped", offset=(1, 0))
-            await pilot.pause()
+            await driver.pause()
+            await driver.click("#slipped", offset=(1, 0))
+            await driver.pause()
             assert app.is_running and app.screen is screen, markup
             await screen.query_one("#slipped").remove()
     assert list(folder.iterdir()) == []
 
 
 async def test_a_modal_cannot_be_answered_from_markup(tmp_path: Path) -> None:
-    app = KioskApp(make_settings(tmp_path), watch_cards=False)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("ctrl+f12")
-        await pilot.pause()
+    app = make_app(make_settings(tmp_path), watch_cards=False)
+    async with drive(app, size=(100, 30)) as driver:
+        await driver.press("ctrl+f12")
+        await driver.pause()
         modal = app.screen
         assert isinstance(modal, StaffPinModal)
         await modal.mount(Static("[@click=screen.dismiss(True)]ENTRA[/]", id="slipped"))
-        await pilot.pause()
-        await pilot.click("#slipped", offset=(1, 0))
-        await pilot.pause()
+        await driver.pause()
+        await driver.click("#slipped", offset=(1, 0))
+        await driver.pause()
         assert app.screen is modal and not isinstance(app.screen, StaffMenu)
 
 
 async def test_the_kiosk_own_actions_still_run(tmp_path: Path) -> None:
-    app = KioskApp(make_settings(tmp_path), watch_cards=False)
-    async with app.run_test(size=(100, 30)) as pilot:
+    app = make_app(make_settings(tmp_path), watch_cards=False)
+    async with drive(app, size=(100, 30)) as driver:
         assert isinstance(app.screen, AttractScreen)
         first = app.focused
-        await pilot.press("tab")  # app.focus_next
-        await pilot.pause()
+        await driver.press("tab")  # app.focus_next
+        await driver.pause()
         assert app.focused is not first
-        await pilot.press("ctrl+f12")  # app.staff
-        await pilot.pause()
+        await driver.press("ctrl+f12")  # app.staff
+        await driver.pause()
         assert isinstance(app.screen, StaffPinModal)
-        await wait_until(pilot, lambda: not app.screen.query_one("#staff-pin", Input).disabled)
-        await pilot.press(*STAFF_PIN, "enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, StaffMenu))
-        await pilot.press("escape")  # the staff menu's own action_back
-        await pilot.pause()
+        await driver.wait_for(lambda: not app.screen.query_one("#staff-pin", Input).disabled)
+        await driver.press(*STAFF_PIN, "enter")
+        await driver.wait_for(lambda: isinstance(app.screen, StaffMenu))
+        await driver.press("escape")  # the staff menu's own action_back
+        await driver.pause()
         assert isinstance(app.screen, AttractScreen)
-        await pilot.press("ctrl+f12")
-        await pilot.pause()
-        await wait_until(pilot, lambda: not app.screen.query_one("#staff-pin", Input).disabled)
-        await pilot.press(*STAFF_PIN, "enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, StaffMenu))
-        await pilot.click("#staff-exit")  # the staff exit: KioskApp.shutdown(), no action needed
-        await pilot.pause()
+        await driver.press("ctrl+f12")
+        await driver.pause()
+        await driver.wait_for(lambda: not app.screen.query_one("#staff-pin", Input).disabled)
+        await driver.press(*STAFF_PIN, "enter")
+        await driver.wait_for(lambda: isinstance(app.screen, StaffMenu))
+        await driver.click("#staff-exit")  # the staff exit: KioskApp.shutdown(), no action needed
+        await driver.pause()
     assert not app.is_running

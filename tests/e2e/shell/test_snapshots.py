@@ -10,28 +10,29 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.pilot import Pilot
 
-from kiosk.app import KioskApp
 from kiosk.screens.idle import IdleWarning
 from tests.fixtures.app import make_settings
+from tests.harness import Driver, make_app
 
 SIZES = [(80, 24), (120, 40)]
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
 def test_attract_screen(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
-    assert snap_compare(KioskApp(make_settings(tmp_path), watch_cards=False), terminal_size=size)
+    assert snap_compare(make_app(make_settings(tmp_path), watch_cards=False), terminal_size=size)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
 def test_idle_warning(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
-    app = KioskApp(
+    app = make_app(
         make_settings(tmp_path, ui={"idle_warning_seconds": 600, "idle_wipe_seconds": 30}), watch_cards=False
     )
 
-    async def show_warning(pilot: Any) -> None:
+    async def show_warning(pilot: Pilot[None]) -> None:  # snap_compare hands a Pilot
         app.begin_session()
         app.push_screen(IdleWarning(30))
-        await pilot.pause()
+        await Driver(pilot).pause()
 
     assert snap_compare(app, terminal_size=size, run_before=show_warning)

@@ -14,7 +14,8 @@ from textual.widgets import Input
 from kiosk.app import KioskApp
 from kiosk.screens.attract import AttractScreen
 from kiosk.screens.staff import StaffMenu, StaffPinModal
-from tests.fixtures.app import STAFF_PIN, make_settings, screen_text, wait_for_text, wait_until
+from tests.fixtures.app import STAFF_PIN, make_settings
+from tests.harness import drive, make_app
 
 WRONG = "00000000"
 
@@ -32,23 +33,23 @@ async def test_guesses_across_modals_are_limited_by_the_accumulated_wait(
 ) -> None:
     caplog.set_level(logging.INFO)
     base = 0.5
-    app = KioskApp(make_settings(tmp_path, staff={"wrong_pin_delay_seconds": base}), watch_cards=False)
-    async with app.run_test(size=(100, 30)) as pilot:
+    app = make_app(make_settings(tmp_path, staff={"wrong_pin_delay_seconds": base}), watch_cards=False)
+    async with drive(app, size=(100, 30)) as driver:
         started = time.monotonic()
         rounds = 0
         while time.monotonic() - started < 5.0:
             # A fresh modal every time, as fast as a person at the keyboard could.
-            await pilot.press("escape")
+            await driver.press("escape")
             if rounds % 2:
-                await pilot.press("f12", "f12", "f12")
+                await driver.press("f12", "f12", "f12")
             else:
-                await pilot.press("ctrl+f12")
-            await wait_until(pilot, lambda: isinstance(app.screen, StaffPinModal))
-            await pilot.press("1", "enter")  # one key: a wrong PIN as fast as it can be typed
-            await wait_for_text(pilot, app, "PIN incorrecte")
+                await driver.press("ctrl+f12")
+            await driver.wait_for(lambda: isinstance(app.screen, StaffPinModal))
+            await driver.press("1", "enter")  # one key: a wrong PIN as fast as it can be typed
+            await driver.wait_for("PIN incorrecte")
             rounds += 1
         elapsed = time.monotonic() - started
-        await pilot.pause(0.3)  # a check still under way reports its failure
+        await driver.pause(0.3)  # a check still under way reports its failure
         guesses = _wrong_pins(caplog)
         # Guess n comes only after the waits of the n-1 before it: base * (2**(n-1) - 1) seconds.
         allowed = 1 + math.floor(math.log2(elapsed / base + 1))
@@ -56,10 +57,10 @@ async def test_guesses_across_modals_are_limited_by_the_accumulated_wait(
         assert 3 <= guesses <= allowed, (guesses, allowed, rounds, elapsed)
         assert rounds > guesses  # most of the fresh modals checked nothing
         # The right PIN still opens the menu once the wait is over.
-        await pilot.press("escape", "ctrl+f12")
-        await wait_until(pilot, lambda: isinstance(app.screen, StaffPinModal) and not _field(app).disabled)
-        await pilot.press(*STAFF_PIN, "enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, StaffMenu))
+        await driver.press("escape", "ctrl+f12")
+        await driver.wait_for(lambda: isinstance(app.screen, StaffPinModal) and not _field(app).disabled)
+        await driver.press(*STAFF_PIN, "enter")
+        await driver.wait_for(lambda: isinstance(app.screen, StaffMenu))
     assert WRONG not in caplog.text and STAFF_PIN not in caplog.text
 
 
@@ -67,27 +68,27 @@ async def test_a_reopened_modal_refuses_input_until_the_wait_is_over(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO)
-    app = KioskApp(make_settings(tmp_path, staff={"wrong_pin_delay_seconds": 1.5}), watch_cards=False)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("ctrl+f12")
-        await wait_until(pilot, lambda: isinstance(app.screen, StaffPinModal))
+    app = make_app(make_settings(tmp_path, staff={"wrong_pin_delay_seconds": 1.5}), watch_cards=False)
+    async with drive(app, size=(100, 30)) as driver:
+        await driver.press("ctrl+f12")
+        await driver.wait_for(lambda: isinstance(app.screen, StaffPinModal))
         typed_at = time.monotonic()  # the wait starts a little later, when the check ends
-        await pilot.press(*WRONG, "enter")
-        await wait_for_text(pilot, app, "PIN incorrecte")
-        await pilot.press("escape")
-        await wait_until(pilot, lambda: isinstance(app.screen, AttractScreen))
-        await pilot.press("ctrl+f12")
-        await wait_until(pilot, lambda: isinstance(app.screen, StaffPinModal))
+        await driver.press(*WRONG, "enter")
+        await driver.wait_for("PIN incorrecte")
+        await driver.press("escape")
+        await driver.wait_for(lambda: isinstance(app.screen, AttractScreen))
+        await driver.press("ctrl+f12")
+        await driver.wait_for(lambda: isinstance(app.screen, StaffPinModal))
         # The new modal shows the wait, its field disabled: the right PIN typed now is not even checked.
         assert _field(app).disabled
-        assert "PIN incorrecte" in screen_text(app)
-        await pilot.press(*STAFF_PIN, "enter")
-        await pilot.pause(0.2)
+        assert "PIN incorrecte" in driver.text()
+        await driver.press(*STAFF_PIN, "enter")
+        await driver.pause(0.2)
         assert isinstance(app.screen, StaffPinModal) and _wrong_pins(caplog) == 1
         assert "staff access granted" not in caplog.text
-        await wait_until(pilot, lambda: not _field(app).disabled)
+        await driver.wait_for(lambda: not _field(app).disabled)
         assert time.monotonic() - typed_at >= 1.5
         assert app.screen.focused is _field(app)
-        await pilot.press(*STAFF_PIN, "enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, StaffMenu))
+        await driver.press(*STAFF_PIN, "enter")
+        await driver.wait_for(lambda: isinstance(app.screen, StaffMenu))
     assert "staff access granted" in caplog.text and STAFF_PIN not in caplog.text
