@@ -135,7 +135,11 @@ async def _app(hand: _Hand, info: Any, server: Any, tmp: Path) -> list[float]:
     from textual import events
 
     from kiosk.app import KioskApp, freeze_startup_heap
-    from tests.fixtures.app import make_settings, screen_text
+    from tests.fixtures.app import make_settings
+    from tests.harness import svg_text
+
+    def screen_text(app: KioskApp) -> str:
+        return svg_text(app.export_screenshot(), *app.size)
 
     settings = make_settings(
         tmp,

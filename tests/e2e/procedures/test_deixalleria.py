@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from textual.widgets import Static
+
 from devstack.backend import BackendInfo
 from devstack.cups import CupsInfo
 from devstack.pcsc import PcscInfo
@@ -164,7 +166,9 @@ async def test_replace_a_lost_card(tmp_path: Path, backend_server: BackendInfo, 
         )
         await driver.wait_screen(SummaryStep)
         await driver.wait_for("Heu perdut la targeta? Demaneu-ne una altra")
-        assert who.number in driver.text()
+        # The card's row may be scrolled above the fold once the focus reaches the button below the visits.
+        shown = [str(value.content) for value in driver.screen.query(".review-value").results(Static)]
+        assert any(who.number in value for value in shown)
         await driver.click("#card-action")
         await driver.wait_screen(CardRequestStep)
         assert "La targeta actual s'anul·larà com a perduda" in " ".join(driver.text().split())
