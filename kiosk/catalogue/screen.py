@@ -73,11 +73,7 @@ class CatalogueScreen(KioskScreen):
     # --- loading -----------------------------------------------------------------------------------
 
     def _client(self) -> BackendClient:
-        client = getattr(self.app, "backend", None)
-        if client is None:
-            client = BackendClient(self.kiosk.settings)
-            self.app.backend = client  # type: ignore[attr-defined]
-        return client
+        return self.kiosk.backend
 
     @work(
         thread=True, exclusive=True, exit_on_error=False, group="catalogue", description="Loading catalogue"
