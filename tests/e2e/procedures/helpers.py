@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import create_engine, text
-from textual.pilot import Pilot
-from textual.screen import Screen
 
 from devstack.backend import BackendInfo
 from devstack.cups import CupsInfo
@@ -17,7 +14,6 @@ from kiosk.app import KioskApp
 from tests.fixtures.app import make_settings
 from tests.harness import Driver, make_app
 
-S = TypeVar("S", bound=Screen[Any])
 SIZE = (80, 24)
 #: A reader name no reader has.
 NO_READER = "no-reader-for-this-test"
@@ -119,32 +115,3 @@ def card_app(
     return kiosk_app(
         tmp_path, server, cups, eid={"pkcs11_module": str(pcsc.pkcs11_module), "readers": [reader]}
     )
-
-
-# ------------------------------------------------------------------ for code handed a bare Pilot
-# snap_compare's `run_before` gets a Pilot: these wrap it in the one Driver (tests.harness), whose waits
-# they are. New code takes a Driver (`Driver(pilot)`) and calls its methods.
-async def wait_for(
-    pilot: Pilot[Any], predicate: Callable[[], object], what: str, timeout: float = 15.0
-) -> None:
-    await Driver(pilot).wait_for(predicate, timeout, what=what)
-
-
-async def wait_text(pilot: Pilot[Any], expected: str, timeout: float = 15.0) -> str:
-    return await Driver(pilot).wait_for(expected, timeout)
-
-
-async def wait_screen(pilot: Pilot[Any], kind: type[S], timeout: float = 15.0) -> S:
-    return await Driver(pilot).wait_screen(kind, timeout)
-
-
-async def type_text(pilot: Pilot[Any], selector: str, value: str) -> None:
-    await Driver(pilot).type(value, into=selector)
-
-
-async def paste(pilot: Pilot[Any], selector: str, value: str) -> None:
-    await Driver(pilot).paste(value, into=selector)
-
-
-async def press_button(pilot: Pilot[Any], selector: str) -> None:
-    await Driver(pilot).click(selector)

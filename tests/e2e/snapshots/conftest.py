@@ -45,6 +45,7 @@ from kiosk.backend.client import BackendClient
 from printing.printers import Printer, PrintOutcome, PrintProgress, PrintStatus
 from tests.fixtures.app import make_settings
 from tests.fixtures.backend import DNIE_AUTH_POLICY, TestCA
+from tests.harness import Driver, make_app
 
 HERE = Path(__file__).parent
 #: The backend's clock for every golden screen (a Monday morning in Mataró, 10:00 local time).
@@ -63,7 +64,7 @@ NO_READER = "no-reader-for-the-snapshots"
 
 # ------------------------------------------------------------------------------------------- shots
 class Shots:
-    """The golden screens of one test: `await shots.take(pilot, "name")` shoots the current screen at
+    """The golden screens of one test: `await shots.take(driver, "name")` shoots the current screen at
     every size of `SIZES`; `shots.check()` (at the end) fails listing every screen that changed."""
 
     def __init__(self, snapshot: SnapshotAssertion) -> None:
@@ -71,8 +72,8 @@ class Shots:
         self.changed: list[str] = []
         self.taken: list[str] = []
 
-    async def take(self, pilot: Pilot[Any], name: str) -> None:
-        app = pilot.app
+    async def take(self, driver: Driver, name: str) -> None:
+        pilot, app = driver.pilot, driver.app
         for width, height in SIZES:
             await pilot.resize_terminal(width, height)
             await settle(pilot)
@@ -192,7 +193,7 @@ def snapshot_app(
         **overrides,
     )  # fmt: skip
     settings = settings.model_copy(update={"source": SHOWN_CONFIG})
-    return KioskApp(
+    return make_app(
         settings,
         watch_cards=False,
         backend=BackendClient(settings),

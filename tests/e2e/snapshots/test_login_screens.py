@@ -2,7 +2,7 @@
 PIN locked, expired certificate, untrusted and revoked certificates, unsupported card, contactless
 reading and finalised DNIe, and the greeting.
 
-The login screen reads the card through the card provider the app is given (`KioskApp(cards=...)`):
+The login screen reads the card through the card provider the app is given (`make_app(settings, cards=...)`):
 here `FakeCards`, whose certificates have fixed dates (the test cards' are made relative to the day the
 stack was provisioned, so their "valid until" and expiry dates change from day to day). The signature
 and the certificate chain are checked by the pinned backend for real: untrusted, revoked and accepted
@@ -21,7 +21,6 @@ from eid.atr import parse_atr
 from eid.errors import PinLocked, WrongPin
 from kiosk.login import CardBridge
 from kiosk.login.screen import LoginScreen
-from tests.e2e.procedures.helpers import wait_for
 from tests.e2e.snapshots.conftest import (
     REVOKED_SERIAL,
     FakeCards,
@@ -31,7 +30,7 @@ from tests.e2e.snapshots.conftest import (
     certificate,
     snapshot_app,
 )
-from tests.harness import Driver
+from tests.harness import Driver, drive
 
 DNIE3 = parse_atr("3B 7F 96 00 00 00 6A 44 4E 49 65 20 01 01 55 04 21 03 90 00")
 FINALISED = parse_atr("3B 7F 96 00 00 00 6A 44 4E 49 65 00 01 01 55 04 21 0F 65 81")
@@ -40,72 +39,71 @@ READER = "Virtual PCD 00 00"
 PIN = "Prova2026"
 
 
-async def insert(pilot: Any, cards: FakeCards, atr: bytes = DNIE3) -> LoginScreen:
+async def insert(driver: Driver, cards: FakeCards, atr: bytes = DNIE3) -> LoginScreen:
     """A card goes in: the login screen starts on it (as the bridge does when the watcher reports it)."""
-    app = pilot.app
+    app = driver.app
     app.cards = cards
     app.begin_session()
     screen = LoginScreen(CardBridge(app, start_watcher=False), READER, atr)
     await app.push_screen(screen)
-    await pilot.pause()
+    await driver.pause()
     return screen
 
 
-async def remove(pilot: Any) -> None:
+async def remove(driver: Driver) -> None:
     """The card comes out: the session ends and every screen above the attract screen goes."""
     from kiosk.session import EndReason
 
-    pilot.app.end_session(EndReason.CARD_REMOVED)
-    await wait_for(pilot, lambda: len(pilot.app.screen_stack) == 1, "the attract screen")
+    driver.app.end_session(EndReason.CARD_REMOVED)
+    await driver.wait_for(lambda: len(driver.app.screen_stack) == 1, what="the attract screen")
 
 
-async def said(pilot: Any, phrase: str, where: str = "#login-error") -> None:
+async def said(driver: Driver, phrase: str, where: str = "#login-error") -> None:
     """Wait until the login screen's `where` says `phrase` (read from the widget: no wrapping)."""
-    await wait_for(
-        pilot,
-        lambda: isinstance(pilot.app.screen, LoginScreen) and phrase in Driver(pilot).text_of(where),
-        repr(phrase),
+    await driver.wait_for(
+        lambda: isinstance(driver.app.screen, LoginScreen) and phrase in driver.text_of(where),
+        what=repr(phrase),
     )
 
 
-async def pin(pilot: Any, value: str) -> None:
-    await wait_for(pilot, lambda: pilot.app.screen.query_one("PinPad").display, "the PIN pad")
-    await pilot.press(*value, "enter")
+async def pin(driver: Driver, value: str) -> None:
+    await driver.wait_for(lambda: driver.app.screen.query_one("PinPad").display, what="the PIN pad")
+    await driver.press(*value, "enter")
 
 
 async def test_login_states(tmp_path: Path, server: BackendInfo, snapshot_pki: Pki, shots: Shots) -> None:
     der, key = certificate(snapshot_pki.trusted)
     app = snapshot_app(tmp_path, server)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with drive(app, size=(80, 24)) as driver:
         # Reading: the card takes its time.
         ready = threading.Event()
         answers: dict[str, Any] = {PIN: "ok", "11111111": WrongPin(2), "22222222": WrongPin(1)}
-        await insert(pilot, FakeCards(FakeCardToken(der, key, answers), ready))
-        await said(pilot, "S'està llegint la targeta", "#login-status")
-        await shots.take(pilot, "reading")
+        await insert(driver, FakeCards(FakeCardToken(der, key, answers), ready))
+        await said(driver, "S'està llegint la targeta", "#login-status")
+        await shots.take(driver, "reading")
         ready.set()
-        await wait_for(pilot, lambda: app.screen.query_one("PinPad").display, "the PIN pad")
-        await shots.take(pilot, "pin-pad")
-        await pilot.press(*"1234")
-        await shots.take(pilot, "pin-pad-typing")
-        await pilot.press("backspace", "backspace", "backspace", "backspace")
-        await pin(pilot, "11111111")
-        await said(pilot, "Us queden 2 intents")
-        await shots.take(pilot, "wrong-pin-2-tries-left")
-        await pin(pilot, "22222222")
-        await said(pilot, "un sol intent")
-        await shots.take(pilot, "wrong-pin-last-try")
-        await pin(pilot, PIN)
-        await said(pilot, "Hola,", "#login-title")
-        await shots.take(pilot, "greeting")
-        await remove(pilot)
+        await driver.wait_for(lambda: app.screen.query_one("PinPad").display, what="the PIN pad")
+        await shots.take(driver, "pin-pad")
+        await driver.press(*"1234")
+        await shots.take(driver, "pin-pad-typing")
+        await driver.press("backspace", "backspace", "backspace", "backspace")
+        await pin(driver, "11111111")
+        await said(driver, "Us queden 2 intents")
+        await shots.take(driver, "wrong-pin-2-tries-left")
+        await pin(driver, "22222222")
+        await said(driver, "un sol intent")
+        await shots.take(driver, "wrong-pin-last-try")
+        await pin(driver, PIN)
+        await said(driver, "Hola,", "#login-title")
+        await shots.take(driver, "greeting")
+        await remove(driver)
 
         # The PIN is locked.
-        await insert(pilot, FakeCards(FakeCardToken(der, key, {PIN: PinLocked()})))
-        await pin(pilot, PIN)
-        await said(pilot, "bloquejat")
-        await shots.take(pilot, "locked")
-        await remove(pilot)
+        await insert(driver, FakeCards(FakeCardToken(der, key, {PIN: PinLocked()})))
+        await pin(driver, PIN)
+        await said(driver, "bloquejat")
+        await shots.take(driver, "locked")
+        await remove(driver)
 
         # Expired: said before any PIN.
         old, old_key = certificate(
@@ -114,38 +112,38 @@ async def test_login_states(tmp_path: Path, server: BackendInfo, snapshot_pki: P
             not_after=dt.datetime(2025, 1, 10, tzinfo=dt.UTC),
             serial=0x5A9B0000000000000000000000000200,
         )
-        await insert(pilot, FakeCards(FakeCardToken(old, old_key, {PIN: "ok"})))
-        await said(pilot, "10/01/2025")
-        await shots.take(pilot, "expired")
-        await remove(pilot)
+        await insert(driver, FakeCards(FakeCardToken(old, old_key, {PIN: "ok"})))
+        await said(driver, "10/01/2025")
+        await shots.take(driver, "expired")
+        await remove(driver)
 
         # Untrusted (a CA the city does not recognise) and revoked: the backend's answers.
         stranger, stranger_key = certificate(
             snapshot_pki.untrusted, serial=0x5A9B0000000000000000000000000300
         )
-        await insert(pilot, FakeCards(FakeCardToken(stranger, stranger_key, {PIN: "ok"})))
-        await pin(pilot, PIN)
-        await said(pilot, "no l'ha emès")
-        await shots.take(pilot, "untrusted")
-        await remove(pilot)
+        await insert(driver, FakeCards(FakeCardToken(stranger, stranger_key, {PIN: "ok"})))
+        await pin(driver, PIN)
+        await said(driver, "no l'ha emès")
+        await shots.take(driver, "untrusted")
+        await remove(driver)
         revoked, revoked_key = certificate(snapshot_pki.trusted, serial=REVOKED_SERIAL)
-        await insert(pilot, FakeCards(FakeCardToken(revoked, revoked_key, {PIN: "ok"})))
-        await pin(pilot, PIN)
-        await said(pilot, "revocat")
-        await shots.take(pilot, "revoked")
-        await remove(pilot)
+        await insert(driver, FakeCards(FakeCardToken(revoked, revoked_key, {PIN: "ok"})))
+        await pin(driver, PIN)
+        await said(driver, "revocat")
+        await shots.take(driver, "revoked")
+        await remove(driver)
 
         # A card with no certificate the kiosk can use; a DNIe read through its antenna; a finalised DNIe.
-        await insert(pilot, FakeCards(None))
-        await said(pilot, "no serveix per identificar")
-        await shots.take(pilot, "unsupported")
-        await remove(pilot)
-        await insert(pilot, FakeCards(None), CONTACTLESS)
-        await said(pilot, "antena")
-        await shots.take(pilot, "contactless")
-        await remove(pilot)
-        await insert(pilot, FakeCards(None), FINALISED)
-        await said(pilot, "desactivat")
-        await shots.take(pilot, "finalised")
-        await remove(pilot)
+        await insert(driver, FakeCards(None))
+        await said(driver, "no serveix per identificar")
+        await shots.take(driver, "unsupported")
+        await remove(driver)
+        await insert(driver, FakeCards(None), CONTACTLESS)
+        await said(driver, "antena")
+        await shots.take(driver, "contactless")
+        await remove(driver)
+        await insert(driver, FakeCards(None), FINALISED)
+        await said(driver, "desactivat")
+        await shots.take(driver, "finalised")
+        await remove(driver)
     shots.check()

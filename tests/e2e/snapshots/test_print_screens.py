@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Any
 
 from devstack.backend import BackendInfo
 from kiosk.printstep import PrintScreen
 from kiosk.procedures import launch
 from kiosk.procedures.bustia import BustiaResult, BustiaReview, ContactStep, MessageStep
 from printing.printers import PrintProgress, PrintStatus
-from tests.e2e.procedures.helpers import paste, press_button, type_text, wait_for, wait_screen, wait_text
 from tests.e2e.snapshots.conftest import Shots, StatePrinter, snapshot_app
+from tests.harness import Driver, drive
 
 
-def showing(pilot: Any, *button_ids: str) -> bool:
-    screen = pilot.app.screen
+def showing(driver: Driver, *button_ids: str) -> bool:
+    screen = driver.app.screen
     if not isinstance(screen, PrintScreen):
         return False
     shown = {b.id for b in screen.query("#print-buttons Button") if b.display}
@@ -33,64 +32,64 @@ async def test_print_step_states(tmp_path: Path, server: BackendInfo, shots: Sho
     release = threading.Event()
     printer = StatePrinter(progress=(PrintProgress("printing"),), release=release)
     app = snapshot_app(tmp_path, server, printer=printer)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with drive(app, size=(80, 24)) as driver:
         # A bústia receipt: the quickest document to get (no identification).
         app.start_visit()
-        await pilot.pause()
+        await driver.pause()
         assert launch(app, "bustia")
-        await wait_screen(pilot, MessageStep)
-        await press_button(pilot, "#kind-suggeriment")
-        await type_text(pilot, "#f-topic", "Fanals")
-        await paste(pilot, "#f-text", "Caldria més llum al carrer d'en Pau.")
-        await press_button(pilot, "#step-next")
-        await wait_screen(pilot, ContactStep)
-        await press_button(pilot, "#step-next")
-        await wait_screen(pilot, BustiaReview)
-        await press_button(pilot, "#step-next")
-        result = await wait_screen(pilot, BustiaResult)
-        await wait_text(pilot, result.document.reference)
+        await driver.wait_screen(MessageStep)
+        await driver.click("#kind-suggeriment")
+        await driver.type("Fanals", into="#f-topic")
+        await driver.paste("Caldria més llum al carrer d'en Pau.", into="#f-text")
+        await driver.click("#step-next")
+        await driver.wait_screen(ContactStep)
+        await driver.click("#step-next")
+        await driver.wait_screen(BustiaReview)
+        await driver.click("#step-next")
+        result = await driver.wait_screen(BustiaResult)
+        await driver.wait_for(result.document.reference)
 
         # Printing, then printed.
-        await press_button(pilot, "#step-next")
-        await wait_screen(pilot, PrintScreen)
-        await wait_text(pilot, "S'està imprimint…")
-        await shots.take(pilot, "printing")
+        await driver.click("#step-next")
+        await driver.wait_screen(PrintScreen)
+        await driver.wait_for("S'està imprimint…")
+        await shots.take(driver, "printing")
         release.set()
-        await wait_for(pilot, lambda: showing(pilot, "print-done"), "printed")
-        await shots.take(pilot, "printed")
-        await press_button(pilot, "#print-done")
-        await wait_for(pilot, lambda: app.screen is result, "the result again")
+        await driver.wait_for(lambda: showing(driver, "print-done"), what="printed")
+        await shots.take(driver, "printed")
+        await driver.click("#print-done")
+        await driver.wait_for(lambda: app.screen is result, what="the result again")
 
         # Out of paper: the job is held, then it ends without printing.
         release.clear()
         printer.progress = (PrintProgress("held", fault=PrintStatus.OUT_OF_PAPER),)
         printer.outcome = PrintStatus.OUT_OF_PAPER
-        await press_button(pilot, "#step-next")
-        await wait_screen(pilot, PrintScreen)
-        await wait_for(pilot, lambda: showing(pilot, "print-cancel"), "the held job")
-        await shots.take(pilot, "out-of-paper-held")
+        await driver.click("#step-next")
+        await driver.wait_screen(PrintScreen)
+        await driver.wait_for(lambda: showing(driver, "print-cancel"), what="the held job")
+        await shots.take(driver, "out-of-paper-held")
         release.set()
-        await wait_for(pilot, lambda: showing(pilot, "print-retry", "print-skip"), "not printed")
-        await shots.take(pilot, "out-of-paper-not-printed")
+        await driver.wait_for(lambda: showing(driver, "print-retry", "print-skip"), what="not printed")
+        await shots.take(driver, "out-of-paper-not-printed")
 
         # Try again: the queue has been stopped.
         printer.progress = ()
         printer.outcome = PrintStatus.QUEUE_STOPPED
-        await press_button(pilot, "#print-retry")
-        await wait_for(
-            pilot, lambda: printer.jobs == 3 and showing(pilot, "print-retry", "print-skip"), "stopped"
+        await driver.click("#print-retry")
+        await driver.wait_for(
+            lambda: printer.jobs == 3 and showing(driver, "print-retry", "print-skip"), what="stopped"
         )
-        await wait_text(pilot, "està aturada")
-        await shots.take(pilot, "queue-stopped")
+        await driver.wait_for("està aturada")
+        await shots.take(driver, "queue-stopped")
 
         # Try again: cupsd does not answer.
         printer.outcome = PrintStatus.CUPS_UNREACHABLE
-        await press_button(pilot, "#print-retry")
-        await wait_for(
-            pilot, lambda: printer.jobs == 4 and showing(pilot, "print-retry", "print-skip"), "CUPS down"
+        await driver.click("#print-retry")
+        await driver.wait_for(
+            lambda: printer.jobs == 4 and showing(driver, "print-retry", "print-skip"), what="CUPS down"
         )
-        await shots.take(pilot, "cups-down")
-        await press_button(pilot, "#print-skip")
-        await wait_for(pilot, lambda: app.screen is result, "the result again")
-        await shots.take(pilot, "result-not-printed")
+        await shots.take(driver, "cups-down")
+        await driver.click("#print-skip")
+        await driver.wait_for(lambda: app.screen is result, what="the result again")
+        await shots.take(driver, "result-not-printed")
     shots.check()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import base64
 from pathlib import Path
-from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
@@ -33,8 +32,8 @@ from kiosk.procedures.instancia import (
 )
 from kiosk.procedures.instancia import ContactStep as InstanciaContact
 from kiosk.procedures.padro import DocumentStep, PadroResult, PadroReview, RegistrationStep
-from tests.e2e.procedures.helpers import paste, press_button, type_text, wait_for, wait_screen, wait_text
 from tests.e2e.snapshots.conftest import Pki, Shots, certificate, snapshot_app
+from tests.harness import Driver, drive
 
 SIZE = (80, 24)
 CARMEN = ("12345678Z", "15/04/1980", "08301")  # in the demo padró, with a deixalleria card
@@ -56,55 +55,55 @@ async def certificate_login(app: KioskApp, pki: Pki) -> None:
     assert base64.b64encode(der)  # the certificate is the one a card would carry
 
 
-async def start(app: KioskApp, pilot: Any, code: str) -> None:
+async def start(app: KioskApp, driver: Driver, code: str) -> None:
     app.start_visit()
-    await pilot.pause()
+    await driver.pause()
     assert launch(app, code)
 
 
-async def print_it(pilot: Any, shots: Shots, name: str) -> None:
+async def print_it(driver: Driver, shots: Shots, name: str) -> None:
     """Print from the result screen: shoot the printed modal, continue, shoot the result again."""
-    result = pilot.app.screen
-    await press_button(pilot, "#step-next")
-    await wait_screen(pilot, PrintScreen)
+    result = driver.app.screen
+    await driver.click("#step-next")
+    await driver.wait_screen(PrintScreen)
 
     def ended() -> bool:
-        done = pilot.app.screen.query("#print-done")
+        done = driver.app.screen.query("#print-done")
         return bool(done) and bool(done.first().display)
 
-    await wait_for(pilot, ended, "the print to end")
-    await shots.take(pilot, f"{name}-printed")
-    await press_button(pilot, "#print-done")
-    await wait_for(pilot, lambda: pilot.app.screen is result, "the result screen again")
-    await shots.take(pilot, f"{name}-after-print")
+    await driver.wait_for(ended, what="the print to end")
+    await shots.take(driver, f"{name}-printed")
+    await driver.click("#print-done")
+    await driver.wait_for(lambda: driver.app.screen is result, what="the result screen again")
+    await shots.take(driver, f"{name}-after-print")
 
 
 async def test_padro_volant_individual(
     tmp_path: Path, server: BackendInfo, snapshot_pki: Pki, shots: Shots
 ) -> None:
     app = snapshot_app(tmp_path, server)
-    async with app.run_test(size=SIZE) as pilot:
-        await start(app, pilot, "volant_individual")
-        await wait_screen(pilot, InsertCardScreen)
-        await shots.take(pilot, "insert-card")
+    async with drive(app, size=SIZE) as driver:
+        await start(app, driver, "volant_individual")
+        await driver.wait_screen(InsertCardScreen)
+        await shots.take(driver, "insert-card")
         await certificate_login(app, snapshot_pki)
         from kiosk.procedures import resume_pending
 
         assert resume_pending(app)
-        await wait_screen(pilot, RegistrationStep)
-        await wait_text(pilot, "Consteu al padró de Mataró")
-        await shots.take(pilot, "1-registration")
-        await press_button(pilot, "#step-next")
-        await wait_screen(pilot, DocumentStep)
-        await shots.take(pilot, "2-document")
-        await press_button(pilot, "#step-next")
-        await wait_screen(pilot, PadroReview)
-        await shots.take(pilot, "3-review")
-        await press_button(pilot, "#step-next")
-        result = await wait_screen(pilot, PadroResult)
-        await wait_text(pilot, result.document.csv)
-        await shots.take(pilot, "4-result")
-        await print_it(pilot, shots, "4-result")
+        await driver.wait_screen(RegistrationStep)
+        await driver.wait_for("Consteu al padró de Mataró")
+        await shots.take(driver, "1-registration")
+        await driver.click("#step-next")
+        await driver.wait_screen(DocumentStep)
+        await shots.take(driver, "2-document")
+        await driver.click("#step-next")
+        await driver.wait_screen(PadroReview)
+        await shots.take(driver, "3-review")
+        await driver.click("#step-next")
+        result = await driver.wait_screen(PadroResult)
+        await driver.wait_for(result.document.csv)
+        await shots.take(driver, "4-result")
+        await print_it(driver, shots, "4-result")
     shots.check()
 
 
@@ -113,24 +112,24 @@ async def test_padro_volant_collectiu_and_certificat(
 ) -> None:
     """The other two padró documents: the same steps, another choice, another result."""
     app = snapshot_app(tmp_path, server)
-    async with app.run_test(size=SIZE) as pilot:
+    async with drive(app, size=SIZE) as driver:
         await certificate_login(app, snapshot_pki)
         for code in ("volant_collectiu", "certificat_convivencia"):
-            await start(app, pilot, code)
-            await wait_screen(pilot, RegistrationStep)
-            await wait_text(pilot, "Consteu al padró de Mataró")
-            await press_button(pilot, "#step-next")
-            await wait_screen(pilot, DocumentStep)
-            await shots.take(pilot, f"{code}-2-document")
-            await press_button(pilot, "#step-next")
-            await wait_screen(pilot, PadroReview)
-            await shots.take(pilot, f"{code}-3-review")
-            await press_button(pilot, "#step-next")
-            result = await wait_screen(pilot, PadroResult)
-            await wait_text(pilot, result.document.csv)
-            await shots.take(pilot, f"{code}-4-result")
-            await press_button(pilot, "#step-cancel")  # "Other procedures"
-            await wait_for(pilot, lambda: not isinstance(app.screen, PadroResult), "the catalogue")
+            await start(app, driver, code)
+            await driver.wait_screen(RegistrationStep)
+            await driver.wait_for("Consteu al padró de Mataró")
+            await driver.click("#step-next")
+            await driver.wait_screen(DocumentStep)
+            await shots.take(driver, f"{code}-2-document")
+            await driver.click("#step-next")
+            await driver.wait_screen(PadroReview)
+            await shots.take(driver, f"{code}-3-review")
+            await driver.click("#step-next")
+            result = await driver.wait_screen(PadroResult)
+            await driver.wait_for(result.document.csv)
+            await shots.take(driver, f"{code}-4-result")
+            await driver.click("#step-cancel")  # "Other procedures"
+            await driver.wait_for(lambda: not isinstance(app.screen, PadroResult), what="the catalogue")
     shots.check()
 
 
@@ -138,102 +137,102 @@ async def test_instancia(tmp_path: Path, server: BackendInfo, snapshot_pki: Pki,
     media = tmp_path / "media"
     media.mkdir()
     app = snapshot_app(tmp_path, server)
-    async with app.run_test(size=SIZE) as pilot:
+    async with drive(app, size=SIZE) as driver:
         await certificate_login(app, snapshot_pki)
-        await start(app, pilot, "instancia_generica")
-        subject = await wait_screen(pilot, SubjectStep)
-        await wait_for(pilot, lambda: bool(subject.flow.data.get("departments")), "the departments")
-        await shots.take(pilot, "1-subject-empty")
-        await type_text(pilot, "#f-subject", "Fanal espatllat al carrer d'en Pau")
+        await start(app, driver, "instancia_generica")
+        subject = await driver.wait_screen(SubjectStep)
+        await driver.wait_for(lambda: bool(subject.flow.data.get("departments")), what="the departments")
+        await shots.take(driver, "1-subject-empty")
+        await driver.type("Fanal espatllat al carrer d'en Pau", into="#f-subject")
         app.screen.query_one("#department").focus()
-        await pilot.press("enter", "down", "down", "enter")
-        await wait_for(pilot, lambda: bool(subject.flow.data.get("department")), "a department chosen")
-        await shots.take(pilot, "1-subject")
-        await press_button(pilot, "#step-next")
-        await wait_screen(pilot, RequestStep)
-        await paste(
-            pilot, "#f-exposo", "Que el fanal del carrer d'en Pau, 12, no funciona des de fa dues setmanes."
+        await driver.press("enter", "down", "down", "enter")
+        await driver.wait_for(lambda: bool(subject.flow.data.get("department")), what="a department chosen")
+        await shots.take(driver, "1-subject")
+        await driver.click("#step-next")
+        await driver.wait_screen(RequestStep)
+        await driver.paste(
+            "Que el fanal del carrer d'en Pau, 12, no funciona des de fa dues setmanes.", into="#f-exposo"
         )
-        await paste(pilot, "#f-solicito", "Que el reparin.")
-        await shots.take(pilot, "2-request")
-        await press_button(pilot, "#step-next")
-        await wait_screen(pilot, AttachmentsStep)
-        await wait_text(pilot, "No s'ha trobat cap llapis USB")
-        await shots.take(pilot, "3-attachments-no-stick")
-        await press_button(pilot, "#step-next")
-        await wait_screen(pilot, InstanciaContact)
-        await shots.take(pilot, "4-contact")
-        await press_button(pilot, "#step-next")
-        await wait_screen(pilot, InstanciaReview)
-        await shots.take(pilot, "5-review")
-        await press_button(pilot, "#step-next")
-        result = await wait_screen(pilot, InstanciaResult)
-        await wait_text(pilot, result.document.registry_number)
-        await shots.take(pilot, "6-result")
+        await driver.paste("Que el reparin.", into="#f-solicito")
+        await shots.take(driver, "2-request")
+        await driver.click("#step-next")
+        await driver.wait_screen(AttachmentsStep)
+        await driver.wait_for("No s'ha trobat cap llapis USB")
+        await shots.take(driver, "3-attachments-no-stick")
+        await driver.click("#step-next")
+        await driver.wait_screen(InstanciaContact)
+        await shots.take(driver, "4-contact")
+        await driver.click("#step-next")
+        await driver.wait_screen(InstanciaReview)
+        await shots.take(driver, "5-review")
+        await driver.click("#step-next")
+        result = await driver.wait_screen(InstanciaResult)
+        await driver.wait_for(result.document.registry_number)
+        await shots.take(driver, "6-result")
     shots.check()
 
 
 async def test_bustia(tmp_path: Path, server: BackendInfo, shots: Shots) -> None:
     app = snapshot_app(tmp_path, server)
-    async with app.run_test(size=SIZE) as pilot:
-        await start(app, pilot, "bustia")
-        await wait_screen(pilot, MessageStep)
-        await shots.take(pilot, "1-message-empty")
-        await press_button(pilot, "#kind-suggeriment")
-        await type_text(pilot, "#f-topic", "Fanals")
-        await paste(pilot, "#f-text", "Caldria més llum al carrer d'en Pau.\nGràcies!")
-        await shots.take(pilot, "1-message")
-        await press_button(pilot, "#step-next")
-        await wait_screen(pilot, BustiaContact)
-        await shots.take(pilot, "2-contact")
-        await press_button(pilot, "#step-next")
-        await wait_screen(pilot, BustiaReview)
-        await shots.take(pilot, "3-review")
-        await press_button(pilot, "#step-next")
-        result = await wait_screen(pilot, BustiaResult)
-        await wait_text(pilot, result.document.reference)
-        await shots.take(pilot, "4-result")
+    async with drive(app, size=SIZE) as driver:
+        await start(app, driver, "bustia")
+        await driver.wait_screen(MessageStep)
+        await shots.take(driver, "1-message-empty")
+        await driver.click("#kind-suggeriment")
+        await driver.type("Fanals", into="#f-topic")
+        await driver.paste("Caldria més llum al carrer d'en Pau.\nGràcies!", into="#f-text")
+        await shots.take(driver, "1-message")
+        await driver.click("#step-next")
+        await driver.wait_screen(BustiaContact)
+        await shots.take(driver, "2-contact")
+        await driver.click("#step-next")
+        await driver.wait_screen(BustiaReview)
+        await shots.take(driver, "3-review")
+        await driver.click("#step-next")
+        result = await driver.wait_screen(BustiaResult)
+        await driver.wait_for(result.document.reference)
+        await shots.take(driver, "4-result")
     shots.check()
 
 
-async def identify(pilot: Any, shots: Shots, who: tuple[str, str, str], name: str) -> None:
-    await wait_screen(pilot, WeakIdentifyStep)
-    await shots.take(pilot, f"{name}-1-identify-empty")
-    await type_text(pilot, "#f-weak_id_number", who[0])
-    await type_text(pilot, "#f-weak_birth_date", who[1])
-    await type_text(pilot, "#f-weak_postal_code", who[2])
-    await shots.take(pilot, f"{name}-1-identify")
-    await press_button(pilot, "#step-next")
+async def identify(driver: Driver, shots: Shots, who: tuple[str, str, str], name: str) -> None:
+    await driver.wait_screen(WeakIdentifyStep)
+    await shots.take(driver, f"{name}-1-identify-empty")
+    await driver.type(who[0], into="#f-weak_id_number")
+    await driver.type(who[1], into="#f-weak_birth_date")
+    await driver.type(who[2], into="#f-weak_postal_code")
+    await shots.take(driver, f"{name}-1-identify")
+    await driver.click("#step-next")
 
 
 async def test_deixalleria_consulta(tmp_path: Path, server: BackendInfo, shots: Shots) -> None:
     app = snapshot_app(tmp_path, server)
-    async with app.run_test(size=SIZE) as pilot:
-        await start(app, pilot, "deixalleria_consulta")
-        await identify(pilot, shots, CARMEN, "consulta")
-        await wait_screen(pilot, SummaryStep)
-        await wait_text(pilot, "Bonificació")
-        await shots.take(pilot, "consulta-2-summary")
+    async with drive(app, size=SIZE) as driver:
+        await start(app, driver, "deixalleria_consulta")
+        await identify(driver, shots, CARMEN, "consulta")
+        await driver.wait_screen(SummaryStep)
+        await driver.wait_for("Bonificació")
+        await shots.take(driver, "consulta-2-summary")
     shots.check()
 
 
 async def test_deixalleria_targeta(tmp_path: Path, server: BackendInfo, shots: Shots) -> None:
     app = snapshot_app(tmp_path, server)
-    async with app.run_test(size=SIZE) as pilot:
-        await start(app, pilot, "deixalleria_targeta")
-        await identify(pilot, shots, NO_CARD, "targeta")
-        await wait_screen(pilot, SummaryStep)
-        await wait_text(pilot, "Encara no teniu targeta de la deixalleria.")
-        await shots.take(pilot, "targeta-2-summary")
-        await press_button(pilot, "#card-action")
-        await wait_screen(pilot, CardRequestStep)
-        await shots.take(pilot, "targeta-3-request")
-        await press_button(pilot, "#delivery-pickup")
-        await press_button(pilot, "#step-next")
-        await wait_screen(pilot, CardReview)
-        await shots.take(pilot, "targeta-4-review")
-        await press_button(pilot, "#step-next")
-        result = await wait_screen(pilot, CardResult)
-        await wait_text(pilot, result.request.card.number)
-        await shots.take(pilot, "targeta-5-result")
+    async with drive(app, size=SIZE) as driver:
+        await start(app, driver, "deixalleria_targeta")
+        await identify(driver, shots, NO_CARD, "targeta")
+        await driver.wait_screen(SummaryStep)
+        await driver.wait_for("Encara no teniu targeta de la deixalleria.")
+        await shots.take(driver, "targeta-2-summary")
+        await driver.click("#card-action")
+        await driver.wait_screen(CardRequestStep)
+        await shots.take(driver, "targeta-3-request")
+        await driver.click("#delivery-pickup")
+        await driver.click("#step-next")
+        await driver.wait_screen(CardReview)
+        await shots.take(driver, "targeta-4-review")
+        await driver.click("#step-next")
+        result = await driver.wait_screen(CardResult)
+        await driver.wait_for(result.request.card.number)
+        await shots.take(driver, "targeta-5-result")
     shots.check()
