@@ -10,7 +10,7 @@ from fontTools.ttLib import TTFont
 
 from printing.fonts import LICENCE, SHIPPED, printable
 from printing.fonts.charset import UNICODES
-from printing.texts import format_amount, format_size, keys, text
+from printing.texts import PHRASES, format_amount, format_size, keys, load_phrases, text
 
 
 @pytest.mark.parametrize(
@@ -39,6 +39,31 @@ def test_every_phrase_exists_in_both_languages_and_differs_where_it_should() -> 
     assert text("copy_note", "ca") == "Còpia en paper d'un document electrònic"
     assert text("copy_note", "es") == "Copia en papel de un documento electrónico"
     assert text("page", "ca", page=2, pages=3) == "Pàgina 2 de 3"
+
+
+def test_the_phrases_are_read_from_the_table_beside_the_module() -> None:
+    table = load_phrases(PHRASES)
+    assert sorted(table) == keys()
+    assert table["page"] == {"ca": "Pàgina {page} de {pages}", "es": "Página {page} de {pages}"}
+    # A phrase written over several lines is one line on paper, its words joined by one space.
+    assert text("volant_note", "ca").startswith("Aquest volant té caràcter informatiu: no és un certificat. ")
+    assert "\n" not in text("volant_note", "ca") and "  " not in text("volant_note", "es")
+
+
+@pytest.mark.parametrize(
+    ("phrase", "refused"),
+    [
+        ('ca = "Pàgina {page}"', "needs a ca and an es phrase"),
+        ('ca = "Pàgina {page}"\nes = "Página {page}"\nen = "Page {page}"', "needs a ca and an es phrase"),
+        ('ca = "Pàgina {page}"\nes = " "', "empty phrase"),
+        ('ca = "Pàgina {page}"\nes = "Página {pagina}"', "other {placeholders}"),
+    ],
+)
+def test_a_phrase_table_with_a_gap_is_refused(tmp_path: Path, phrase: str, refused: str) -> None:
+    path = tmp_path / "texts.toml"
+    path.write_text(f'[office]\nca = "Oficina"\nes = "Oficina"\n\n[page]\n{phrase}\n')
+    with pytest.raises(ValueError, match=refused):
+        load_phrases(path)
 
 
 def test_shipped_fonts_carry_every_character_we_print() -> None:
