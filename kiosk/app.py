@@ -24,6 +24,7 @@ from textual.worker import Worker, WorkerState
 
 from eid.token import TokenProvider
 from kiosk import crash, procedures
+from kiosk.health import Watchdog
 from kiosk.backend.client import BackendClient
 from kiosk.catalogue import CatalogueScreen
 from kiosk.config import Settings
@@ -109,6 +110,8 @@ class KioskApp(App[None], inherit_bindings=False):
         self._crashes = crash.CrashCounter()
         #: Wrong staff PINs and the wait they impose, for every PIN modal (closing one skips no wait).
         self.staff_lock = StaffLock(settings.staff.wrong_pin_delay_seconds)
+        #: systemd's READY=1 and watchdog pings from this event loop (nothing unless under systemd).
+        self.watchdog = Watchdog()
         set_language(settings.ui.default_language)
 
     def printer(self) -> Printer:
@@ -131,8 +134,10 @@ class KioskApp(App[None], inherit_bindings=False):
         self.set_interval(0.5, self._check_idle, name="idle")
         if self._watch_cards:
             self.card_bridge = install_card_watcher(self)
+        self.watchdog.start(self)
 
     def on_unmount(self) -> None:
+        self.watchdog.stop()
         self._wipe_at_exit()  # every way out (staff, a crash, a signal) comes through here
         if self.card_bridge is not None:
             self.card_bridge.stop()

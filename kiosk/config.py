@@ -122,9 +122,17 @@ class AttachmentsSection(_Section):
 
 class LoggingSection(_Section):
     file: Path | None = None
-    """Rotating log file; empty = stderr only (journald picks stderr up)."""
+    """Rotating log file, besides the journal; empty = none. Under systemd the kiosk logs to the journal
+    (`journalctl -t ovac-kiosk`); elsewhere to stderr when it is not the kiosk's own terminal."""
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     """Log level. No level ever logs a PIN or a citizen's data."""
+
+
+class HealthSection(_Section):
+    heartbeat_seconds: PositiveSeconds = 60
+    """Seconds between heartbeats to the backend (reader, card stack, printer, disk; no citizen data)."""
+    heartbeat: bool = True
+    """Send heartbeats (`GET /v1/kiosks/status` shows staff the kiosks that stopped sending them)."""
 
 
 class Settings(_Section):
@@ -136,6 +144,7 @@ class Settings(_Section):
     printer: PrinterSection = PrinterSection()
     attachments: AttachmentsSection = AttachmentsSection()
     logging: LoggingSection = LoggingSection()
+    health: HealthSection = HealthSection()
     source: Path | None = Field(default=None, exclude=True)
     """The file these settings came from (not a key of the file)."""
 

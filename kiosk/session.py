@@ -4,11 +4,17 @@ A session ends (card removed, "Finish", inactivity, staff) with `wipe()`: the te
 every listener is told (the app pops its screens and clears widgets, the backend client revokes the
 token, the card layer forgets the card) and the object forgets everything it held. Nothing of one
 citizen may ever reach the next.
+
+A process that dies (SIGKILL, a power cut, the watchdog) cannot wipe: its folder stays. Each folder's
+name carries the process id that made it (`ovac-session-<pid>-<session id>-...`), and `remove_leftovers()`,
+run at start before the first screen, deletes those of processes that no longer run (never those of a
+kiosk still running beside this one, e.g. in tests sharing the system's temp folder).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import tempfile
 import uuid
@@ -21,6 +27,9 @@ from typing import Any
 from contract.v1 import Scope
 
 log = logging.getLogger(__name__)
+
+#: Every session folder's name starts with this, then the process id, then the session id.
+PREFIX = "ovac-session-"
 
 
 class EndReason(Enum):
@@ -65,7 +74,8 @@ class CitizenSession:
         if self._temp_dir is None:
             if self.temp_root is not None:
                 self.temp_root.mkdir(parents=True, exist_ok=True, mode=0o700)
-            self._temp_dir = Path(tempfile.mkdtemp(prefix=f"ovac-{self.id}-", dir=self.temp_root))
+            prefix = f"{PREFIX}{os.getpid()}-{self.id}-"
+            self._temp_dir = Path(tempfile.mkdtemp(prefix=prefix, dir=self.temp_root))
         return self._temp_dir
 
     @property
@@ -95,3 +105,56 @@ class CitizenSession:
         self.state.clear()
         self._listeners.clear()
         log.info("session %s ended: %s", self.id, reason.value)
+
+
+def _started_at(pid: int) -> float | None:
+    """When process `pid` started (epoch seconds), from /proc; None if unknown."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        ticks = int(stat.rsplit(")", 1)[1].split()[19])
+        lines = Path("/proc/stat").read_text().splitlines()
+        boot = next(float(line.split()[1]) for line in lines if line.startswith("btime"))
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+    return boot + ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _made_by_running_process(pid: int, folder: Path) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: it runs
+        pass
+    # The id may have been given to a new process since: one that started after the folder last changed
+    # cannot have made it.
+    started = _started_at(pid)
+    try:
+        changed = folder.stat().st_mtime
+    except OSError:
+        return False
+    return started is None or started <= changed + 1.0
+
+
+def remove_leftovers(temp_root: Path | None) -> list[Path]:
+    """Delete the session folders under `temp_root` (None: the system's temp folder) left by kiosk
+    processes that no longer run; returns what was deleted. This process's own are kept."""
+    root = Path(tempfile.gettempdir()) if temp_root is None else temp_root
+    removed: list[Path] = []
+    try:
+        candidates = list(root.glob(f"{PREFIX}*"))
+    except OSError:
+        return removed
+    for folder in candidates:
+        pid_text = folder.name[len(PREFIX) :].split("-", 1)[0]
+        if not pid_text.isdigit() or not folder.is_dir() or folder.is_symlink():
+            continue
+        pid = int(pid_text)
+        if pid == os.getpid() or _made_by_running_process(pid, folder):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        if not folder.exists():
+            removed.append(folder)
+    if removed:
+        log.warning("deleted %d session folder(s) left by a kiosk that stopped without wiping", len(removed))
+    return removed

@@ -34,6 +34,7 @@ from contract.documents import (
     PadroDocument,
 )
 from contract.errors import ErrorCode, ErrorOut
+from contract.kiosks import HeartbeatIn, KioskStartedOut
 from contract.v1 import (
     CardRequestOut,
     CatalogueOut,
@@ -480,3 +481,13 @@ class BackendClient:
                 raise NotTraining(exc.code, exc.message) from None
             raise
         return _read(TrainingResetOut, body, "training reset")
+
+    # --- the kiosk's own health (kiosk.health) ------------------------------------------------------
+
+    def heartbeat(self, beat: HeartbeatIn) -> None:
+        """Tell the backend how this kiosk is (no citizen data); not retried: the next beat is the retry."""
+        self._request("POST", "/v1/kiosks/heartbeat", json_body=beat.model_dump(mode="json"))
+
+    def kiosk_started(self) -> KioskStartedOut:
+        """This kiosk (re)started: the backend ends every citizen session the kiosk still had open."""
+        return _read(KioskStartedOut, self._request("POST", "/v1/kiosks/started"), "kiosk started")
