@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -46,24 +48,58 @@ def _cups_app(tmp_path: Path, stack: CupsInfo, queue: str, timeout: float = 20, 
     return make_app(_settings(tmp_path, printer, **kiosk))
 
 
-async def _push(app: KioskApp, driver: Driver) -> list[PrintOutcome]:
-    # A session without the home screen: its catalogue call (no backend here) must not interfere.
-    app.begin_session()
-    outcomes: list[PrintOutcome] = []
+@asynccontextmanager
+async def _at_print_step(
+    app: KioskApp, language: str | None = None
+) -> AsyncIterator[tuple[Driver, list[PrintOutcome]]]:
+    """The app showing the print step of a padró volant; `outcomes` gets what the step ended with."""
+    async with drive(app, size=SIZE) as driver:
+        if language is not None:
+            set_language(language)
+        # A session without the home screen: its catalogue call (no backend here) must not interfere.
+        app.begin_session()
+        outcomes: list[PrintOutcome] = []
+        app.push_screen(
+            PrintScreen(_document(), "Volant d'empadronament col·lectiu"), lambda o: outcomes.append(o)
+        )
+        await driver.pause()
+        yield driver, outcomes
 
-    def record(outcome: Any) -> None:
-        outcomes.append(outcome)
 
-    app.push_screen(PrintScreen(_document(), "Volant d'empadronament col·lectiu"), record)
-    await driver.pause()
-    return outcomes
+async def _leave(
+    driver: Driver, outcomes: list[PrintOutcome], button: str = "", key: str = ""
+) -> PrintOutcome:
+    """Leave the print step with `button` (or `key`): what the step returned with."""
+    if key:
+        await driver.press(key)
+    else:
+        await driver.click(button)
+    await driver.wait_for(lambda: bool(outcomes), what="the print step to end")
+    return outcomes[0]
+
+
+def _fault_app(
+    tmp_path: Path, stack: CupsInfo, fault_queue: FaultQueue, behaviour: str, timeout: float = 20
+) -> KioskApp:
+    """The app printing to the fault queue, which starts with `behaviour` (FaultQueue.set)."""
+    fault_queue.set(behaviour)
+    return _cups_app(tmp_path, stack, fault_queue.name, timeout)
+
+
+@asynccontextmanager
+async def _held_out_of_paper(
+    tmp_path: Path, stack: CupsInfo, fault_queue: FaultQueue
+) -> AsyncIterator[tuple[Driver, list[PrintOutcome]]]:
+    """The print step with its job held: the fault queue's printer is out of paper."""
+    async with _at_print_step(_fault_app(tmp_path, stack, fault_queue, "media-empty")) as (driver, outcomes):
+        await driver.wait_for("sense paper")
+        yield driver, outcomes
 
 
 async def test_folder_printer_prints_and_says_where_to_collect(tmp_path: Path) -> None:
     settings = _settings(tmp_path, {"collect_hint": "a la impressora de la dreta"})
     app = make_app(settings)
-    async with drive(app, size=SIZE) as driver:
-        outcomes = await _push(app, driver)
+    async with _at_print_step(app) as (driver, outcomes):
         text = await driver.wait_for("S'ha imprès el document")
         assert "Recolliu-lo: a la impressora de la dreta" in text
         assert app.session is not None
@@ -73,9 +109,8 @@ async def test_folder_printer_prints_and_says_where_to_collect(tmp_path: Path) -
         assert printed.read_bytes() == kept.read_bytes()
         # The kiosk is in training mode (config.toml's demo default): the paper says so.
         assert "DOCUMENT DE PROVA" in pdftools.text(printed)
-        await driver.click("#print-done")
-        await driver.wait_for(lambda: bool(outcomes))
-        assert outcomes[0].printed and outcomes[0].status is PrintStatus.PRINTED
+        outcome = await _leave(driver, outcomes, "#print-done")
+        assert outcome.printed and outcome.status is PrintStatus.PRINTED
         app.end_session(EndReason.FINISHED)
         await driver.pause()
         assert not temp_dir.exists()
@@ -84,14 +119,12 @@ async def test_folder_printer_prints_and_says_where_to_collect(tmp_path: Path) -
 async def test_cups_file_queue_prints(tmp_path: Path, cups_file_queue: CupsInfo) -> None:
     cups_stack = cups_file_queue
     app = _cups_app(tmp_path, cups_stack, cups_stack.file_queue, mode="production")
-    async with drive(app, size=SIZE) as driver:
-        outcomes = await _push(app, driver)
+    async with _at_print_step(app) as (driver, outcomes):
         await driver.wait_for("S'ha imprès el document")
         assert "Recolliu-lo a la impressora d'aquest punt" in driver.text()
         await driver.wait_for(lambda: app.focused is not None and app.focused.id == "print-done")
-        await driver.press("enter")
-        await driver.wait_for(lambda: bool(outcomes))
-    assert outcomes[0].printed
+        outcome = await _leave(driver, outcomes, key="enter")
+    assert outcome.printed
     assert "Marcel·lí Ollé Güell" in pdftools.text(cups_stack.file_output)
     assert "DOCUMENT DE PROVA" not in pdftools.text(cups_stack.file_output)
 
@@ -107,28 +140,23 @@ async def test_cups_file_queue_prints(tmp_path: Path, cups_file_queue: CupsInfo)
 async def test_a_fault_is_shown_then_clears_and_the_document_prints(
     tmp_path: Path, cups_stack: CupsInfo, fault_queue: FaultQueue, behaviour: str, waiting: str
 ) -> None:
-    fault_queue.set(behaviour)
-    app = _cups_app(tmp_path, cups_stack, fault_queue.name)
-    async with drive(app, size=SIZE) as driver:
-        outcomes = await _push(app, driver)
+    app = _fault_app(tmp_path, cups_stack, fault_queue, behaviour)
+    async with _at_print_step(app) as (driver, outcomes):
         text = await driver.wait_for(waiting)
         assert "S'imprimirà tan bon punt s'hagi resolt" in text
         assert app.screen.query_one("#print-cancel").display
         fault_queue.set("ok")
         await driver.wait_for("S'ha imprès el document")
-        await driver.click("#print-done")
-        await driver.wait_for(lambda: bool(outcomes))
-    assert outcomes[0].printed
+        outcome = await _leave(driver, outcomes, "#print-done")
+    assert outcome.printed
 
 
 async def test_stopped_queue_offers_try_again_and_the_csv(
     tmp_path: Path, cups_stack: CupsInfo, fault_queue: FaultQueue, caplog: pytest.LogCaptureFixture
 ) -> None:
-    fault_queue.set("stop")
-    app = _cups_app(tmp_path, cups_stack, fault_queue.name)
+    app = _fault_app(tmp_path, cups_stack, fault_queue, "stop")
     with caplog.at_level(logging.INFO):
-        async with drive(app, size=SIZE) as driver:
-            outcomes = await _push(app, driver)
+        async with _at_print_step(app) as (driver, outcomes):
             text = await driver.wait_for("La impressora està aturada")
             assert CSV in text and f"/v1/verify/{CSV}" in text.replace("\n", "")
             assert (
@@ -139,9 +167,8 @@ async def test_stopped_queue_offers_try_again_and_the_csv(
             cups.Connection(host=cups_stack.server).enablePrinter(fault_queue.name)
             await driver.click("#print-retry")
             await driver.wait_for("S'ha imprès el document")
-            await driver.click("#print-done")
-            await driver.wait_for(lambda: bool(outcomes))
-    assert outcomes[0].printed
+            outcome = await _leave(driver, outcomes, "#print-done")
+    assert outcome.printed
     staff = [r.getMessage() for r in caplog.records if r.name == "kiosk.printstep.screen"]
     assert any("not printed, queue-stopped" in line and fault_queue.name in line for line in staff)
     logged = caplog.text
@@ -160,57 +187,43 @@ async def test_stopped_queue_offers_try_again_and_the_csv(
 async def test_cups_down_in_each_language(tmp_path: Path, language: str, message: str) -> None:
     printer = {"kind": "cups", "name": "Kiosk_Printer", "cups_server": str(tmp_path / "no-cupsd.sock")}
     app = make_app(_settings(tmp_path, printer))
-    async with drive(app, size=SIZE) as driver:
-        set_language(language)
-        outcomes = await _push(app, driver)
+    async with _at_print_step(app, language) as (driver, outcomes):
         text = await driver.wait_for(message)
         assert CSV in text
-        await driver.click("#print-skip")
-        await driver.wait_for(lambda: bool(outcomes))
-    assert outcomes[0].status is PrintStatus.CUPS_UNREACHABLE
+        outcome = await _leave(driver, outcomes, "#print-skip")
+    assert outcome.status is PrintStatus.CUPS_UNREACHABLE
 
 
 async def test_aborted_and_timed_out_jobs(
     tmp_path: Path, cups_stack: CupsInfo, fault_queue: FaultQueue
 ) -> None:
-    fault_queue.set("fail")
-    app = _cups_app(tmp_path, cups_stack, fault_queue.name, timeout=1.0)
-    async with drive(app, size=SIZE) as driver:
-        outcomes = await _push(app, driver)
+    app = _fault_app(tmp_path, cups_stack, fault_queue, "fail", timeout=1.0)
+    async with _at_print_step(app) as (driver, outcomes):
         await driver.wait_for("La impressora no ha pogut imprimir el document.")
         fault_queue.set("hang")
         await driver.click("#print-retry")
         await driver.wait_for("La impressora ha trigat massa")
-        await driver.press("escape")
-        await driver.wait_for(lambda: bool(outcomes))
-    assert outcomes[0].status is PrintStatus.TIMED_OUT
+        outcome = await _leave(driver, outcomes, key="escape")
+    assert outcome.status is PrintStatus.TIMED_OUT
 
 
 async def test_citizen_cancels_while_out_of_paper(
     tmp_path: Path, cups_stack: CupsInfo, fault_queue: FaultQueue
 ) -> None:
-    fault_queue.set("media-empty")
-    app = _cups_app(tmp_path, cups_stack, fault_queue.name)
-    async with drive(app, size=SIZE) as driver:
-        outcomes = await _push(app, driver)
-        await driver.wait_for("sense paper")
+    async with _held_out_of_paper(tmp_path, cups_stack, fault_queue) as (driver, outcomes):
         await driver.click("#print-cancel")
         await driver.wait_for("Torna-ho a provar")
-        await driver.click("#print-skip")
-        await driver.wait_for(lambda: bool(outcomes))
-    assert outcomes[0].status is PrintStatus.ABORTED and outcomes[0].job_id is not None
-    state = cups.Connection(host=cups_stack.server).getJobAttributes(outcomes[0].job_id)["job-state"]
+        outcome = await _leave(driver, outcomes, "#print-skip")
+    assert outcome.status is PrintStatus.ABORTED and outcome.job_id is not None
+    state = cups.Connection(host=cups_stack.server).getJobAttributes(outcome.job_id)["job-state"]
     assert state == 7  # cancelled: it will not print later for someone else
 
 
 async def test_card_removed_while_printing_cancels_the_job(
     tmp_path: Path, cups_stack: CupsInfo, fault_queue: FaultQueue
 ) -> None:
-    fault_queue.set("media-empty")
-    app = _cups_app(tmp_path, cups_stack, fault_queue.name)
-    async with drive(app, size=SIZE) as driver:
-        await _push(app, driver)
-        await driver.wait_for("sense paper")
+    async with _held_out_of_paper(tmp_path, cups_stack, fault_queue) as (driver, _):
+        app = driver.app
         screen = app.screen
         assert isinstance(screen, PrintScreen)
         session = app.session

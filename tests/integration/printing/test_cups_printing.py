@@ -6,6 +6,7 @@ import os
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import cups
@@ -15,6 +16,13 @@ from devstack import cups as cups_devstack
 from devstack.cups import CupsInfo, FaultQueue
 from printing.printers import CupsPrinter, PrintOutcome, PrintProgress, PrintStatus
 from tests.unit.printing import pdftools
+
+#: What the fault queue is told to do -> the fault the printer reports while it lasts.
+FAULTS = [
+    ("media-empty", PrintStatus.OUT_OF_PAPER),
+    ("media-jam", PrintStatus.PAPER_JAM),
+    ("offline", PrintStatus.OFFLINE),
+]
 
 
 def _printer(stack: CupsInfo, queue: str, timeout: float = 20.0) -> CupsPrinter:
@@ -144,21 +152,14 @@ def _submit_in_thread(
     return thread, result
 
 
-def _wait_for(condition: object, seconds: float = 15.0) -> None:
+def _wait_for(condition: Callable[[], bool], seconds: float = 15.0) -> None:
     deadline = time.monotonic() + seconds
-    while not condition():  # type: ignore[operator]
+    while not condition():
         assert time.monotonic() < deadline, "timed out waiting"
         time.sleep(0.02)
 
 
-@pytest.mark.parametrize(
-    ("behaviour", "fault"),
-    [
-        ("media-empty", PrintStatus.OUT_OF_PAPER),
-        ("media-jam", PrintStatus.PAPER_JAM),
-        ("offline", PrintStatus.OFFLINE),
-    ],
-)
+@pytest.mark.parametrize(("behaviour", "fault"), FAULTS)
 def test_a_fault_that_clears_lets_the_job_complete(
     cups_stack: CupsInfo, fault_queue: FaultQueue, sample_pdf: Path, behaviour: str, fault: PrintStatus
 ) -> None:
@@ -176,14 +177,7 @@ def test_a_fault_that_clears_lets_the_job_complete(
     assert seen[-1].fault is None or outcome.printed
 
 
-@pytest.mark.parametrize(
-    ("behaviour", "fault"),
-    [
-        ("media-empty", PrintStatus.OUT_OF_PAPER),
-        ("media-jam", PrintStatus.PAPER_JAM),
-        ("offline", PrintStatus.OFFLINE),
-    ],
-)
+@pytest.mark.parametrize(("behaviour", "fault"), FAULTS)
 def test_a_fault_that_lasts_ends_as_that_fault_and_the_job_is_cancelled(
     cups_stack: CupsInfo, fault_queue: FaultQueue, sample_pdf: Path, behaviour: str, fault: PrintStatus
 ) -> None:
