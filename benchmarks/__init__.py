@@ -7,6 +7,9 @@ both and their ratio. A target, when a figure has one, is printed beside it as m
 
 from __future__ import annotations
 
+import statistics
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -25,3 +28,13 @@ class Figure:
     @property
     def ratio(self) -> float:
         return self.value / self.reference if self.reference else float("inf")
+
+
+def median_ms(action: Callable[[], object], runs: int) -> float:
+    """The median wall time of `runs` calls of `action`, in milliseconds."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000

@@ -10,24 +10,13 @@
 
 from __future__ import annotations
 
-import statistics
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks import Figure
+from benchmarks import Figure, median_ms
 
 DEBIAN_FONTS = Path("/usr/share/fonts/truetype/dejavu")
-
-
-def _median_ms(action: Callable[[], object], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times) * 1000
 
 
 def rendering() -> Figure:
@@ -42,8 +31,8 @@ def rendering() -> Figure:
     )
     cached.render(document)  # warm: fonts parsed, modules imported
     naive.render(document)
-    value = _median_ms(lambda: cached.render(document), 50)
-    reference = _median_ms(lambda: naive.render(document), 50)
+    value = median_ms(lambda: cached.render(document), 50)
+    reference = median_ms(lambda: naive.render(document), 50)
     return Figure(
         name="render volant col·lectiu (6 people, QR), warm, median of 50",
         value=value,
@@ -82,8 +71,8 @@ def cups_jobs() -> Figure:
 
         ours()
         bare()
-        value = _median_ms(ours, 10)
-        reference = _median_ms(bare, 10)
+        value = median_ms(ours, 10)
+        reference = median_ms(bare, 10)
     return Figure(
         name="submit -> completed, file: queue (CupsPrinter), median of 10",
         value=value,
