@@ -41,6 +41,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from devstack.ports import free_port
+
 CUPSD = Path("/usr/sbin/cupsd")
 SYSTEM_SERVERBIN = Path("/usr/lib/cups")
 GENERIC_PDF_PPD = Path("/usr/share/ppd/cupsfilters/Generic-PDF_Printer-PDF.ppd")
@@ -97,12 +99,6 @@ class CupsError(RuntimeError):
 
 #: IPP job-state values (RFC 8011 5.3.7).
 _JOB_STOPPED, _JOB_CANCELED, _JOB_ABORTED, _JOB_COMPLETED = 6, 7, 8, 9
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -322,7 +318,7 @@ def running(*, with_pdf_queue: bool = True, parent: Path | None = None) -> Itera
         control = root / "faults"
         control.mkdir()
         socket_path = root / "cups.sock"
-        port = _free_port()
+        port = free_port()
         serverbin = _serverbin(root, control)
         conf, files_conf = _write_config(root, socket_path, port, serverbin)
         log = root / "log" / "error_log"

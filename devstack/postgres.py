@@ -14,13 +14,14 @@ import os
 import pwd
 import secrets
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from devstack.ports import free_port
 
 SYSTEM_USER = "postgres"
 SUPERUSER = "ovac"
@@ -32,12 +33,6 @@ def bin_dir() -> Path:
     if not found:
         raise FileNotFoundError("PostgreSQL is not installed (Debian package `postgresql`)")
     return found[-1].parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -98,7 +93,7 @@ def running(*, durable: bool = False, max_connections: int = 200) -> Iterator[Po
             check=True, user=user, capture_output=True, cwd=tmp,
         )  # fmt: skip
         pwfile.unlink()
-        port = _free_port()
+        port = free_port()
         settings = ["-c", "listen_addresses=127.0.0.1", "-c", f"max_connections={max_connections}"]
         if not durable:
             settings += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
