@@ -44,13 +44,12 @@ class FilePicker(OptionList):
     }
     """
 
+    @dataclass
     class Toggled(Message):
         """The citizen chose, or took back, the entry `key`."""
 
-        def __init__(self, picker: FilePicker, key: str) -> None:
-            super().__init__()
-            self.picker = picker
-            self.key = key
+        picker: FilePicker
+        key: str
 
         @property
         def control(self) -> FilePicker:

@@ -126,13 +126,12 @@ class PinKeys(Widget):
     PinKeys > .pin-keys--ok-disabled { background: $success-darken-2; color: $text-muted; }
     """
 
+    @dataclass
     class Pressed(Message):
         """A key was clicked or touched."""
 
-        def __init__(self, keys: PinKeys, key: Key) -> None:
-            super().__init__()
-            self.keys = keys
-            self.key = key
+        keys: PinKeys
+        key: Key
 
         @property
         def control(self) -> PinKeys:
@@ -286,22 +285,20 @@ class PinPad(Widget):
     PinPad #pin-hint { width: 100%; content-align: center middle; color: $text-muted; margin-bottom: 1; }
     """
 
+    @dataclass
     class Submitted(Message):
         """The PIN the citizen typed. Handle it at once and drop it: never store, log or show it."""
 
-        def __init__(self, pin: str) -> None:
-            super().__init__()
-            self.pin = pin
+        pin: str
 
         def __repr__(self) -> str:
             return "PinPad.Submitted(pin=<hidden>)"
 
+    @dataclass
     class Changed(Message):
         """How many characters are typed (never which)."""
 
-        def __init__(self, length: int) -> None:
-            super().__init__()
-            self.length = length
+        length: int
 
     #: How many characters are typed (never which).
     length: var[int] = var(0)
