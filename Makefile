@@ -12,9 +12,10 @@ APT_PACKAGES := python3 python3-venv python3-dev build-essential pkg-config \
 	pcscd libpcsclite-dev swig vsmartcard-vpcd pcsc-tools \
 	softhsm2 opensc \
 	cups-daemon cups-client cups-filters printer-driver-cups-pdf libcups2-dev poppler-utils zbar-tools \
-	postgresql tmux gettext fonts-dejavu-core
+	postgresql tmux gettext fonts-dejavu-core \
+	systemd cage foot sway grim wtype xinit xterm matchbox-window-manager udiskie
 
-.PHONY: help deps venv i18n i18n-extract test lint bench demo check-config clean
+.PHONY: help deps venv i18n i18n-extract test lint bench demo check-config clean install-kiosk
 
 help:
 	@echo "make demo   - install what is missing and start the kiosk on the demo stack (training mode)"
@@ -65,6 +66,11 @@ demo: venv i18n
 
 check-config: venv
 	$(VENV)/bin/kiosk --check-config config.toml
+
+# Install this checkout as the kiosk of this computer (Debian 12, as root): see docs/deployment.md.
+# Extra options: make install-kiosk KIOSK_SETUP_ARGS="--touch --printer-uri usb://..."
+install-kiosk: venv
+	$(VENV)/bin/kiosk-setup $(KIOSK_SETUP_ARGS)
 
 clean:
 	rm -rf $(VENV) .stack build *.egg-info
