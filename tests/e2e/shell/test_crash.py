@@ -12,13 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import shutil
-import subprocess
 import sys
 import textwrap
 import time
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
@@ -41,6 +38,7 @@ from kiosk.screens.base import KioskScreen
 from kiosk.screens.error import ErrorModal
 from kiosk.session import EndReason
 from tests.fixtures.app import make_settings
+from tests.fixtures.tmux import TmuxPane
 from tests.harness import Driver, drive, make_app
 
 #: What the failing handler's exception says: citizen data, which must reach neither screen nor log.
@@ -327,49 +325,6 @@ FAILING_KIOSK = textwrap.dedent(
 )
 
 
-class Pane:
-    """A tmux pane running `command`, every byte it writes also kept in `raw`."""
-
-    def __init__(self, command: str, raw: Path, size: tuple[int, int] = (100, 30)) -> None:
-        self.name = f"ovac-{uuid.uuid4().hex[:8]}"
-        self.socket = f"ovac-test-{self.name}"
-        self.raw = raw
-        self._tmux("new-session", "-d", "-s", self.name, "-x", str(size[0]), "-y", str(size[1]), command)
-        self._tmux("set-option", "-t", self.name, "remain-on-exit", "on")
-        self._tmux("pipe-pane", "-t", self.name, "-o", f"cat >> {raw}")
-
-    def _tmux(self, *args: str) -> str:
-        done = subprocess.run(
-            ["tmux", "-L", self.socket, *args],
-            capture_output=True,
-            text=True,
-            timeout=20,
-            env=os.environ.copy(),
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"tmux {args[0]} failed: {done.stderr.strip()}")
-        return done.stdout
-
-    def screen(self) -> str:
-        return self._tmux("capture-pane", "-p", "-t", self.name)
-
-    def send(self, *keys: str) -> None:
-        self._tmux("send-keys", "-t", self.name, *keys)
-
-    def wait_for(self, text: str, timeout: float = 30.0) -> str:
-        deadline = time.monotonic() + timeout
-        screen = ""
-        while time.monotonic() < deadline:
-            screen = self.screen()
-            if text in " ".join(screen.split()):
-                return screen
-            time.sleep(0.2)
-        raise AssertionError(f"{text!r} did not appear; the terminal shows:\n{screen}")
-
-    def close(self) -> None:
-        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=20)
-
-
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is installed by `make test`")
 def test_terminal_shows_no_traceback(tmp_path: Path) -> None:
     settings = make_settings(tmp_path, eid={"readers": ["OVAC crash test: no reader"]})
@@ -378,9 +333,8 @@ def test_terminal_shows_no_traceback(tmp_path: Path) -> None:
     script.write_text(FAILING_KIOSK.format(secret=SECRET))
     log_file, raw = tmp_path / "kiosk.log", tmp_path / "pane.raw"
     root = Path(__file__).resolve().parents[3]
-    pane = Pane(
-        f"cd {root} && env TERM=xterm-256color {sys.executable} {script} {settings.source} {log_file}", raw
-    )
+    command = f"cd {root} && env TERM=xterm-256color {sys.executable} {script} {settings.source} {log_file}"
+    pane = TmuxPane(command, raw=raw)
     try:
         pane.wait_for("Introduïu la targeta")
         pane.send("Enter")  # "Començar"
