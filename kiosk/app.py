@@ -153,7 +153,7 @@ class KioskApp(App[None], inherit_bindings=False):
 
     @on(CatalogueScreen.ProcedureChosen)
     def _procedure_chosen(self, event: CatalogueScreen.ProcedureChosen) -> None:
-        if not procedures.launch(self, event.procedure_code):
+        if not procedures.launch(self, event.procedure_code, needs_certificate=event.needs_certificate):
             self.show_error(_("This procedure cannot be done at this kiosk yet. Please ask at the counter."))
 
     def start_visit(self) -> None:

@@ -50,9 +50,11 @@ class CatalogueScreen(KioskScreen):
 
     @dataclass
     class ProcedureChosen(Message):
-        """The citizen chose a procedure that this kiosk completes (the app starts its flow)."""
+        """The citizen chose a procedure that this kiosk completes (the app starts its flow); whether it
+        needs a certificate login is the catalogue's word (asked for the card when not said)."""
 
         procedure_code: str
+        needs_certificate: bool = True
 
     def __init__(self) -> None:
         super().__init__()
@@ -189,4 +191,4 @@ class CatalogueScreen(KioskScreen):
     def _start(self, event: Button.Pressed) -> None:
         event.stop()
         if self.selected is not None and self.selected.completable_here:
-            self.post_message(self.ProcedureChosen(self.selected.code))
+            self.post_message(self.ProcedureChosen(self.selected.code, self.selected.needs_certificate))

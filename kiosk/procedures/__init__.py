@@ -1,53 +1,56 @@
 """The procedure flows the citizen completes at the kiosk (i18n domain "procedures").
 
-The app starts one with `launch(app, procedure_code)` (codes of the backend's catalogue whose procedure
-is completable here). A procedure that needs a certificate, started without a certificate login, waits:
-it is remembered in `session.state["pending_procedure"]` and a screen asks for the card; once the login
-flow has given the session its token, the app calls `resume_pending(app)` and the procedure starts.
+Each procedure module registers one `Procedure` (kiosk.procedures.flow) as its `SPEC`: the catalogue
+codes it completes, its title, its steps, its submission and its printable document. The app starts one
+with `launch(app, code, needs_certificate=...)`, as the backend's catalogue says. A procedure that needs
+a certificate, started without a certificate login, waits: it is remembered in
+`session.state["pending_procedure"]` and a screen asks for the card; once the login flow has given the
+session its token, the app calls `resume_pending(app)` and the procedure starts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+import importlib
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from kiosk.app import KioskApp
+    from kiosk.procedures.flow import Procedure
     from kiosk.session import CitizenSession
 
 PENDING = "pending_procedure"
 
-#: Procedures that need a certificate (or DNIe) login.
-NEEDS_CERTIFICATE = frozenset(
-    {"volant_individual", "volant_collectiu", "certificat_convivencia", "instancia_generica"}
-)
+#: The modules that register a procedure (imported when a procedure is first started: the kiosk's first
+#: screens need none of them, and it starts faster).
+MODULES = ("padro", "bustia", "deixalleria", "instancia")
 
 
-def _start(app: KioskApp, procedure_code: str) -> None:
-    # Each flow's module is imported when it is first used (the app starts faster).
-    import importlib
-
-    module_name, start_kwargs = _FLOWS[procedure_code]
-    module = importlib.import_module(f"kiosk.procedures.{module_name}")
-    starter: Callable[..., None] = module.start
-    starter(app, **start_kwargs)
-
-
-_FLOWS: dict[str, tuple[str, dict[str, object]]] = {
-    "volant_individual": ("padro", {"kind": "volant_individual"}),
-    "volant_collectiu": ("padro", {"kind": "volant_collectiu"}),
-    "certificat_convivencia": ("padro", {"kind": "certificat_convivencia"}),
+#: Compatibility, until every procedure registers a `Procedure`: the codes of those still started by their
+#: module's `start(app, **kwargs)` on the old frame (kiosk.procedures.legacy).
+_LEGACY: dict[str, tuple[str, dict[str, object]]] = {
     "instancia_generica": ("instancia", {}),
     "bustia": ("bustia", {}),
     "deixalleria_consulta": ("deixalleria", {"card_request": False}),
     "deixalleria_targeta": ("deixalleria", {"card_request": True}),
 }
-PROCEDURE_CODES = frozenset(_FLOWS)
 
 
-def can_launch(procedure_code: str) -> bool:
-    """Whether the kiosk has a flow for this catalogue code."""
-    return procedure_code in PROCEDURE_CODES
+@cache
+def procedures() -> dict[str, Procedure[Any, Any]]:
+    """Every registered procedure, by catalogue code."""
+    found: dict[str, Procedure[Any, Any]] = {}
+    for name in MODULES:
+        module = importlib.import_module(f"kiosk.procedures.{name}")
+        if hasattr(module, "SPEC"):
+            spec: Procedure[Any, Any] = module.SPEC
+            found.update(dict.fromkeys(spec.codes, spec))
+    return found
+
+
+def completed_here() -> frozenset[str]:
+    """The catalogue codes the kiosk has a procedure for."""
+    return frozenset(procedures()) | frozenset(_LEGACY)
 
 
 def has_certificate_login(session: CitizenSession | None) -> bool:
@@ -57,21 +60,29 @@ def has_certificate_login(session: CitizenSession | None) -> bool:
     return bool(session and session.token and session.scope == "full")
 
 
-def launch(app: KioskApp, procedure_code: str) -> bool:
-    """Start the procedure's flow on top of the current screen; False for an unknown code.
+def _start(app: KioskApp, code: str, session: CitizenSession) -> None:
+    if code in _LEGACY:
+        module, kwargs = _LEGACY[code]
+        importlib.import_module(f"kiosk.procedures.{module}").start(app, **kwargs)
+        return
+    procedures()[code].run(app, code, session)
 
-    A procedure that needs a certificate and finds none asks for the card and waits (see
-    `resume_pending`)."""
-    if procedure_code not in PROCEDURE_CODES:
+
+def launch(app: KioskApp, procedure_code: str, *, needs_certificate: bool) -> bool:
+    """Start the procedure's flow on top of the current screen; False for a code no procedure completes.
+
+    A procedure that needs a certificate (as the catalogue says) and finds none asks for the card and
+    waits (see `resume_pending`)."""
+    if procedure_code not in completed_here():
         return False
     session = app.begin_session()
-    if procedure_code in NEEDS_CERTIFICATE and not has_certificate_login(session):
-        from kiosk.procedures.identify import InsertCardScreen
+    if needs_certificate and not has_certificate_login(session):
+        from kiosk.procedures.identify import InsertCardScreen  # it imports PENDING from here
 
         session.state[PENDING] = procedure_code
         app.push_screen(InsertCardScreen(procedure_code))
         return True
-    _start(app, procedure_code)
+    _start(app, procedure_code, session)
     return True
 
 
@@ -79,7 +90,7 @@ def resume_pending(app: KioskApp) -> bool:
     """Call after a certificate login: start the procedure that was waiting for it, if any.
 
     Removes the "insert your card" screen; returns whether a procedure was started."""
-    from kiosk.procedures.identify import InsertCardScreen
+    from kiosk.procedures.identify import InsertCardScreen  # it imports PENDING from here
 
     session = app.session
     if session is None:
@@ -89,7 +100,7 @@ def resume_pending(app: KioskApp) -> bool:
     code = session.state.pop(PENDING, None)
     if code is None or not has_certificate_login(session):
         return False
-    _start(app, code)
+    _start(app, code, session)
     return True
 
 

@@ -16,7 +16,7 @@ from contract.documents import BustiaReceipt
 from contract.limits import LONG_TEXT_MAX, TOPIC_MAX
 from kiosk.i18n import N_, _
 from kiosk.procedures import backend as api
-from kiosk.procedures.frame import FieldSpec, Flow, ResultStep, ReviewStep, StepScreen
+from kiosk.procedures.legacy import FieldSpec, Flow, ResultStep, ReviewStep, StepScreen
 from kiosk.procedures.validation import (
     check_email,
     check_phone,

@@ -22,9 +22,9 @@ from contract.documents import Card, DeixalleriaSummary
 from contract.v1 import CardRequestOut
 from kiosk.i18n import N_, _, ngettext
 from kiosk.procedures import backend as api
-from kiosk.procedures.frame import Flow, ResultStep, ReviewStep, StepScreen
 from kiosk.procedures.identify_weak import STEP as IDENTIFY
 from kiosk.procedures.identify_weak import WeakIdentifyStep
+from kiosk.procedures.legacy import Flow, ResultStep, ReviewStep, StepScreen
 from widgets.plain import plain
 
 if TYPE_CHECKING:

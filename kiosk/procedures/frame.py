@@ -1,12 +1,12 @@
 """The frame every procedure shares: one screen per step with the procedure's title, a step indicator
-("Pas 2 de 4"), the step's fields, and Back / Cancel / Next; a review screen before anything is sent;
-a result screen with the print step.
+("Pas 2 de 4"), the step's fields, and Back / Cancel / Next; a loading step; a review screen before
+anything is sent; a result screen with the print step.
 
-A `Flow` is one run of a procedure. It holds what the citizen entered (so that a language change, which
-recomposes every screen, or going Back loses nothing), the screen depth the flow started at (Cancel
-returns there), and the idempotency key of each submission (a retry after a network failure reuses
-it, so the backend never registers twice; changing the data makes a new one). A flow's data lives in
-the screens and the flow only, never outside the session; the session's wipe removes the screens.
+A step declares its fields (`FIELDS`: text fields, choices, pick-lists, checkboxes) and its cross-field
+`RULES`; the frame composes them from the flow's state, writes every change back through `Flow.update`,
+checks them when Next is pressed (each problem next to its field) and then shows the next step of the
+procedure's list. Steps write no `next()`; a step whose Next does something else (send, print, log in)
+overrides `proceed()`.
 
 Blocking backend calls run in thread workers (`@work(thread=True, exclusive=True, exit_on_error=False)`)
 that catch the backend's typed errors and answer with a message; nothing blocks the event loop.
@@ -14,139 +14,109 @@ that catch the backend's typed errors and answer with a message; nothing blocks 
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, cast
 
+from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Button, Input, Label, ProgressBar, Static, TextArea
+from textual.widgets import (
+    Button,
+    Checkbox,
+    Input,
+    Label,
+    ProgressBar,
+    RadioButton,
+    RadioSet,
+    Select,
+    Static,
+    TextArea,
+)
 
 from contract.documents import Document
-from kiosk.i18n import N_, _, current_language
+from kiosk.i18n import N_, _
 from kiosk.procedures import backend as api
+from kiosk.procedures.fields import (
+    Choice,
+    Field,
+    FieldError,
+    FieldSpec,
+    PickList,
+    Rule,
+    Tick,
+    live_issues,
+)
+from kiosk.procedures.flow import Flow, R, S, Submission
+from kiosk.procedures.paper import print_document
 from kiosk.procedures.validation import Issue, describe
 from kiosk.screens.base import KioskScreen
 from widgets.char_counter import CharCounter
-from widgets.plain import plain
+from widgets.plain import plain, shown
 from widgets.step_indicator import StepIndicator
 
 if TYPE_CHECKING:
-    from kiosk.app import KioskApp
+    from kiosk.backend.client import BackendClient
 
 log = logging.getLogger(__name__)
 
-#: The document a result screen shows and prints.
-D = TypeVar("D", bound=Document)
+__all__ = [
+    "Choice",
+    "FieldSpec",
+    "Flow",
+    "LoadingStep",
+    "PickList",
+    "ResultStep",
+    "ReviewStep",
+    "Rule",
+    "StepScreen",
+    "Tick",
+]
 
 
-# ------------------------------------------------------------------------------------------- the flow
-class Flow:
-    """One run of a procedure at the kiosk."""
-
-    def __init__(self, app: KioskApp, code: str, title: str, steps: Iterable[str]):
-        self.app = app
-        self.code = code
-        self.title = title
-        """Message id of the procedure's title (translated when shown)."""
-        self.steps = list(steps)
-        """Message ids of the step names, in order."""
-        self.data: dict[str, Any] = {}
-        self.base_depth = len(app.screen_stack)
-        self._keys: dict[str, tuple[str, str]] = {}
-        self._closers: list[Callable[[], None]] = []
-
-    def step_number(self, step: str) -> int:
-        return self.steps.index(step) + 1
-
-    def idempotency_key(self, what: str, body: Any) -> str:
-        """The same key for the same submission (a retry), a new one when the data changed."""
-        fingerprint = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
-        known = self._keys.get(what)
-        if known is None or known[0] != fingerprint:
-            known = (fingerprint, uuid.uuid4().hex)
-            self._keys[what] = known
-        return known[1]
-
-    def on_close(self, closer: Callable[[], None]) -> None:
-        """Run `closer` when the flow ends (cancelled, finished, or the session wiped)."""
-        self._closers.append(closer)
-
-    def close(self) -> None:
-        for closer in self._closers:
-            try:
-                closer()
-            except Exception:
-                log.exception("procedure clean-up failed")
-        self._closers.clear()
-        self.data.clear()
-
-    def unwind(self) -> None:
-        """Remove every screen of this flow (back to where it started)."""
-        while len(self.app.screen_stack) > max(self.base_depth, 1):
-            self.app.pop_screen()
-
-    def cancel(self) -> None:
-        self.unwind()
-        self.close()
-
-    def document_language(self) -> str:
-        """Receipts are printed in Catalan, or in Spanish when the citizen uses the kiosk in Spanish."""
-        return "es" if current_language() == "es" else "ca"
-
-
-# ------------------------------------------------------------------------------------------- fields
-@dataclass(frozen=True)
-class FieldSpec:
-    """A text field of a step: where its value lives in `flow.data`, its label, and its checks."""
-
-    name: str
-    label: str
-    check: Callable[[str], list[Issue]]
-    max_length: int | None = None
-    multiline: bool = False
-    placeholder: str = ""
-    hint: str = ""
-    password: bool = False
-    restrict: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-class FieldError(Static):
-    DEFAULT_CSS = """
-    FieldError { color: $error; text-style: bold; height: auto; width: 1fr; }
-    """
-
-
-def live_issues(spec: FieldSpec, value: str) -> list[Issue]:
-    """What to show while typing: everything but "required" (that one waits for Next)."""
-    return [i for i in spec.check(value) if i.message != N_("This field is required.")]
-
-
-# ------------------------------------------------------------------------------------------- screens
-class StepScreen(KioskScreen):
-    """One step of a procedure. Subclasses set STEP (a step name of the flow) and compose_body()."""
+# ------------------------------------------------------------------------------------------- steps
+class StepScreen(KioskScreen, Generic[S]):
+    """One step of a procedure. Subclasses set STEP (the step's name), FIELDS and RULES, and compose_body()
+    when the step shows more than its fields."""
 
     CSS_PATH = "procedures.tcss"
     STEP: ClassVar[str] = ""
     NEXT_LABEL: ClassVar[str] = N_("Next")
     SHOW_BACK: ClassVar[bool] = True
     SHOW_NEXT: ClassVar[bool] = True
-    FIELDS: ClassVar[tuple[FieldSpec, ...]] = ()
+    FIELDS: ClassVar[tuple[Field, ...]] = ()
+    RULES: ClassVar[tuple[Rule, ...]] = ()
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", show=False)]
 
-    def __init__(self, flow: Flow, **kwargs: Any) -> None:
+    @dataclass
+    class Fetched(Message):
+        """A value the step asked the backend for (`fetch`), for the state attribute `name`."""
+
+        name: str
+        value: object
+
+    @dataclass
+    class FetchFailed(Message):
+        message: str
+
+    def __init__(self, flow: Flow[S], **kwargs: Any) -> None:
         super().__init__(classes="procedure-step", **kwargs)
         self.flow = flow
+
+    @classmethod
+    def applies(cls, state: Any) -> bool:
+        """Whether this step is part of the run with this state (counted by the indicator, shown by Next)."""
+        return True
+
+    @property
+    def state(self) -> S:
+        return self.flow.state
 
     @property
     def token(self) -> str:
@@ -156,12 +126,13 @@ class StepScreen(KioskScreen):
 
     # --- layout
     def compose(self) -> ComposeResult:
+        steps = self.flow.steps()
         with Vertical(id="step-frame"):
             yield Static(plain(_(self.flow.title)), id="step-title")
-            if self.STEP in self.flow.steps:
+            if type(self) in steps:
                 yield StepIndicator(
-                    self.flow.step_number(self.STEP),
-                    len(self.flow.steps),
+                    self.flow.step_number(type(self)),
+                    len(steps),
                     _(self.STEP),
                     template=_("Step {step} of {total}"),
                     id="step-indicator",
@@ -181,34 +152,62 @@ class StepScreen(KioskScreen):
     def cancel_label(self) -> str:
         return _("Cancel")
 
-    def compose_fields(self, specs: Iterable[FieldSpec]) -> ComposeResult:
-        for spec in specs:
-            value = str(self.flow.data.get(spec.name, ""))
-            with Vertical(classes="field", id=f"field-{spec.name}"):
-                yield Label(plain(_(spec.label)), classes="field-label")
-                if spec.hint:
-                    yield Static(plain(_(spec.hint)), classes="field-hint")
-                if spec.multiline:
-                    area = TextArea(value, id=f"f-{spec.name}", soft_wrap=True, classes="field-input")
-                    area.show_line_numbers = False
-                    yield area
-                else:
-                    yield Input(
-                        value,
-                        placeholder=_(spec.placeholder) if spec.placeholder else "",
-                        id=f"f-{spec.name}",
-                        password=spec.password,
-                        restrict=spec.restrict,
-                        classes="field-input",
-                    )
-                with Horizontal(classes="field-status"):
-                    yield FieldError("", id=f"e-{spec.name}")
-                    if spec.max_length is not None:
-                        yield CharCounter(spec.max_length, len(value), id=f"c-{spec.name}")
+    def compose_fields(self, fields: Iterable[Field]) -> ComposeResult:
+        for spec in fields:
+            yield from self.compose_field(spec)
+
+    def compose_field(self, spec: Field) -> ComposeResult:
+        value = getattr(self.state, spec.name)
+        if isinstance(spec, FieldSpec):
+            yield from self._compose_text(spec, str(value))
+        elif isinstance(spec, Choice):
+            yield Label(plain(_(spec.label)), classes="field-label")
+            with RadioSet(id=spec.name, classes="choice"):
+                for code, label in spec.options.items():
+                    yield RadioButton(plain(_(label)), value=value == code, id=f"{spec.name}-{code}")
+        elif isinstance(spec, PickList):
+            options: tuple[tuple[str, str], ...] = getattr(self.state, spec.options)
+            yield Label(plain(_(spec.label)), classes="field-label")
+            yield Select(
+                [(Text(shown(name)), code) for code, name in options],
+                prompt=_(spec.prompt) if options else _(spec.loading_prompt),
+                value=Select.NULL if value is None else value,
+                id=spec.name,
+                classes="choice",
+            )
+            yield Static("", id=f"{spec.name}-error", classes="field-error")
+        else:
+            yield Checkbox(plain(_(spec.label)), value=bool(value), id=spec.name)
+
+    def _compose_text(self, spec: FieldSpec, value: str) -> ComposeResult:
+        with Vertical(classes="field", id=f"field-{spec.name}"):
+            yield Label(plain(_(spec.label)), classes="field-label")
+            if spec.hint:
+                yield Static(plain(_(spec.hint)), classes="field-hint")
+            if spec.multiline:
+                area = TextArea(value, id=f"f-{spec.name}", soft_wrap=True, classes="field-input")
+                area.show_line_numbers = False
+                yield area
+            else:
+                yield Input(
+                    value,
+                    placeholder=_(spec.placeholder) if spec.placeholder else "",
+                    id=f"f-{spec.name}",
+                    password=spec.password,
+                    restrict=spec.restrict,
+                    classes="field-input",
+                )
+            with Horizontal(classes="field-status"):
+                yield FieldError("", id=f"e-{spec.name}")
+                if spec.max_length is not None:
+                    yield CharCounter(spec.max_length, len(value), id=f"c-{spec.name}")
 
     def on_mount(self) -> None:
         super().on_mount()
         self.call_after_refresh(self.focus_first)
+        for spec in self.FIELDS:
+            if isinstance(spec, PickList) and not getattr(self.state, spec.options):
+                self.fetch(spec.options, _options_of(spec, self.flow.document_language()))
 
     def focus_first(self) -> None:
         for widget in self.query(".field-input, RadioSet, Checkbox, FilePicker, .choice"):
@@ -221,37 +220,84 @@ class StepScreen(KioskScreen):
                 found.first().focus()
                 return
 
-    # --- fields
-    def _spec(self, widget_id: str | None) -> FieldSpec | None:
-        if not widget_id or not widget_id.startswith("f-"):
-            return None
-        name = widget_id[2:]
-        return next((s for s in self.all_fields() if s.name == name), None)
+    # --- loading from the backend (one worker for every step)
+    def fetch(self, name: str, load: Callable[[BackendClient], object]) -> None:
+        """Ask the backend (in a thread) for the value of the state attribute `name`; `fetched()` follows.
+        A failure ends the procedure with the reason."""
+        self._fetch(name, load)
 
-    def all_fields(self) -> tuple[FieldSpec, ...]:
-        return self.FIELDS
+    @work(thread=True, exclusive=True, exit_on_error=False, group="procedure-load", description="Loading")
+    def _fetch(self, name: str, load: Callable[[BackendClient], object]) -> None:
+        try:
+            value = load(self.kiosk.backend)
+        except api.BackendError as exc:
+            self.post_message(self.FetchFailed(api.citizen_message(exc)))
+        else:
+            self.post_message(self.Fetched(name, value))
+
+    @on(Fetched)
+    async def _fetched(self, event: Fetched) -> None:
+        self.flow.update(**{event.name: event.value})
+        await self.fetched(event.name)
+
+    async def fetched(self, name: str) -> None:
+        """Hook: the state attribute `name` came from the backend."""
+        for spec in self.FIELDS:
+            if isinstance(spec, PickList) and spec.options == name:
+                options: tuple[tuple[str, str], ...] = getattr(self.state, name)
+                select: Select[str] = self.query_one(f"#{spec.name}", Select)
+                select.prompt = _(spec.prompt)
+                select.set_options([(Text(shown(label)), code) for code, label in options])
+
+    @on(FetchFailed)
+    def _fetch_failed(self, event: FetchFailed) -> None:
+        self.flow.cancel()
+        self.kiosk.show_error(event.message)
+
+    # --- fields
+    def _field(self, widget_id: str | None) -> Field | None:
+        name = widget_id.removeprefix("f-") if widget_id else None
+        return next((s for s in self.FIELDS if s.name == name), None)
 
     @on(Input.Changed)
     def _input_changed(self, event: Input.Changed) -> None:
-        spec = self._spec(event.input.id)
-        if spec is not None:
-            self._changed(spec, event.value)
+        self._typed(event.input.id, event.value)
 
     @on(TextArea.Changed)
     def _area_changed(self, event: TextArea.Changed) -> None:
-        spec = self._spec(event.text_area.id)
-        if spec is not None:
-            self._changed(spec, event.text_area.text)
+        self._typed(event.text_area.id, event.text_area.text)
 
-    def _changed(self, spec: FieldSpec, value: str) -> None:
-        self.flow.data[spec.name] = value
+    def _typed(self, widget_id: str | None, value: str) -> None:
+        spec = self._field(widget_id)
+        if not isinstance(spec, FieldSpec) or not (widget_id or "").startswith("f-"):
+            return
+        self.flow.update(**{spec.name: value})
         for counter in self.query(f"#c-{spec.name}").results(CharCounter):
             counter.count = len(value.strip())
         self._show_issues(spec, live_issues(spec, value))
-        self.field_changed(spec, value)
 
-    def field_changed(self, spec: FieldSpec, value: str) -> None:
-        """Hook: a field's value changed."""
+    @on(RadioSet.Changed)
+    def _chosen(self, event: RadioSet.Changed) -> None:
+        spec = self._field(event.radio_set.id)
+        if isinstance(spec, Choice) and 0 <= event.index < len(spec.options):
+            self._set(spec.name, list(spec.options)[event.index])
+
+    @on(Checkbox.Changed)
+    def _ticked(self, event: Checkbox.Changed) -> None:
+        spec = self._field(event.checkbox.id)
+        if isinstance(spec, Tick):
+            self._set(spec.name, event.value)
+
+    @on(Select.Changed)
+    def _picked(self, event: Select.Changed) -> None:
+        spec = self._field(event.select.id)
+        if isinstance(spec, PickList):
+            self._set(spec.name, None if event.value is Select.NULL else event.value)
+
+    def _set(self, name: str, value: object) -> None:
+        self.flow.update(**{name: value})
+        if value:
+            self._show_issue(name, None)
 
     def _show_issues(self, spec: FieldSpec, issues: list[Issue]) -> None:
         for error in self.query(f"#e-{spec.name}").results(FieldError):
@@ -259,19 +305,24 @@ class StepScreen(KioskScreen):
         for box in self.query(f"#field-{spec.name}"):
             box.set_class(bool(issues), "-invalid")
 
+    def _show_issue(self, name: str, issue: Issue | None) -> None:
+        for error in self.query(f"#{name}-error").results(Static):
+            error.update(plain(describe(issue)) if issue else "")
+
     @on(Input.Submitted)
     def _input_submitted(self, event: Input.Submitted) -> None:
         # Enter in a one-line field moves on, like Tab.
         event.stop()
         self.focus_next()
 
-    def validate_fields(self, specs: Iterable[FieldSpec] | None = None) -> bool:
-        """Check every field, show each problem next to its field, focus the first one; True = all good."""
+    def validate(self) -> bool:
+        """Check every field, show each problem next to its field, focus the first one; True = all good.
+        Text fields first; then the pick-lists that must be chosen and the rules, one at a time."""
         first: Widget | None = None
-        for spec in specs if specs is not None else self.all_fields():
-            if not self.query(f"#f-{spec.name}"):
+        for spec in self.FIELDS:
+            if not isinstance(spec, FieldSpec) or not self.query(f"#f-{spec.name}"):
                 continue
-            issues = spec.check(str(self.flow.data.get(spec.name, "")))
+            issues = spec.check(str(getattr(self.state, spec.name)))
             self._show_issues(spec, issues)
             if issues and first is None:
                 first = self.query_one(f"#f-{spec.name}")
@@ -279,6 +330,14 @@ class StepScreen(KioskScreen):
             first.focus()
             first.scroll_visible()
             return False
+        chosen = [_chosen_rule(s) for s in self.FIELDS if isinstance(s, PickList) and s.required]
+        for rule in (*chosen, *self.RULES):
+            issue = rule.check(self.state)
+            if issue is not None:
+                self._show_issue(rule.field, issue)
+                target = rule.focus or rule.field
+                self.query_one(f"#f-{target}" if self.query(f"#f-{target}") else f"#{target}").focus()
+                return False
         return True
 
     # --- navigation
@@ -298,18 +357,21 @@ class StepScreen(KioskScreen):
         self.next()
 
     def action_back(self) -> None:
-        if not self.SHOW_BACK:
-            return
-        if len(self.app.screen_stack) - 1 <= self.flow.base_depth:
-            self.flow.cancel()  # Back on the first step leaves the procedure
-        else:
-            self.app.pop_screen()
+        if self.SHOW_BACK:
+            self.flow.back(self)
 
     def next(self) -> None:
-        """Next pressed: check this step and push the following one."""
+        """Next pressed (or Ctrl+Enter): nothing while Next is disabled; the checks; then `proceed()`."""
+        found = self.query("#step-next").results(Button)
+        button = next(found, None)
+        if button is not None and button.disabled:
+            return
+        if self.validate():
+            self.proceed()
 
-    def go(self, screen: StepScreen) -> None:
-        self.app.push_screen(screen)
+    def proceed(self) -> None:
+        """The step passed its checks: the next step of the procedure."""
+        self.flow.next(self)
 
     def on_key(self, event: events.Key) -> None:
         # Ctrl+Enter (or F2) sends the step from anywhere, including from inside a multi-line field.
@@ -318,63 +380,124 @@ class StepScreen(KioskScreen):
             self.next()
 
 
+def _options_of(spec: PickList, language: str) -> Callable[[BackendClient], object]:
+    def load(backend: BackendClient) -> object:
+        return tuple(spec.load(backend, language))
+
+    return load
+
+
+def _chosen_rule(spec: PickList) -> Rule:
+    """A pick-list that must be chosen, as a rule."""
+    required = spec.required or ""
+
+    def check(state: Any) -> Issue | None:
+        return Issue(required) if getattr(state, spec.name) is None else None
+
+    return Rule(spec.name, check)
+
+
+# ------------------------------------------------------------------------------------------- loading
+class LoadingStep(StepScreen[S]):
+    """A step that shows what the backend answers (`load()`, into the state attribute LOADS): a waiting
+    line until it comes, Next disabled; then the step is composed again with it (`compose_loaded`)."""
+
+    LOADS: ClassVar[str] = ""
+    LOADING: ClassVar[str] = N_("Loading…")
+
+    def load(self, backend: BackendClient, token: str, language: str) -> object:
+        """Blocking (runs in a thread worker): the value, from the backend."""
+        raise NotImplementedError
+
+    def compose_loaded(self, value: Any) -> ComposeResult:
+        yield from ()
+
+    def loaded(self, value: Any) -> None:
+        """Hook, after the loaded step was composed: enable Next and focus it."""
+        self.query_one("#step-next", Button).disabled = False
+        self.query_one("#step-next", Button).focus()
+
+    def compose_body(self) -> ComposeResult:
+        value = getattr(self.state, self.LOADS)
+        if value is None:
+            yield Static(_(self.LOADING), id=f"{self.LOADS}-loading")
+        else:
+            yield from self.compose_loaded(value)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        if getattr(self.state, self.LOADS) is None:
+            self.query_one("#step-next", Button).disabled = True
+            token, language = self.token, self.flow.document_language()
+            self.fetch(self.LOADS, lambda backend: self.load(backend, token, language))
+
+    async def fetched(self, name: str) -> None:
+        await self.recompose()
+        self.add_chrome()
+        self.loaded(getattr(self.state, name))
+
+
 # ------------------------------------------------------------------------------------------- review
-class ReviewStep(StepScreen):
-    """What will be sent, row by row; "Send" runs `submit()` in a worker. A failure shows its reason and
-    keeps everything; "Send" again retries with the same idempotency key."""
+def compose_rows(rows: Iterable[tuple[str, str]]) -> ComposeResult:
+    """(label message id, value) pairs, label and value side by side; a value is shown as plain text."""
+    for label, value in rows:
+        with Horizontal(classes="review-row"):
+            yield Label(plain(_(label)), classes="review-label")
+            yield Static(plain(value or "—", lines=True), classes="review-value")
+
+
+class ReviewStep(StepScreen[S]):
+    """What will be sent, row by row; "Send" runs the procedure's `submit` in a worker. A failure shows its
+    reason and keeps everything; "Send" again retries with the same idempotency key."""
 
     STEP = N_("Review")
     NEXT_LABEL = N_("Send")
 
+    @dataclass
     class Sent(Message):
-        def __init__(self, result: Any) -> None:
-            super().__init__()
-            self.result = result
+        result: object
 
+    @dataclass
     class Failed(Message):
-        def __init__(self, message: str, *, end_flow: bool = False) -> None:
-            super().__init__()
-            self.message = message
-            self.end_flow = end_flow
+        message: str
+        end_flow: bool = False
 
+    @dataclass
     class Progress(Message):
-        def __init__(self, done: int, total: int) -> None:
-            super().__init__()
-            self.done = done
-            self.total = total
+        done: int
+        total: int
 
     def rows(self) -> Iterable[tuple[str, str]]:
-        """(label message id, value) pairs shown for review; a value is shown as plain text (`plain`)."""
+        """(label message id, value) pairs shown for review."""
         return ()
-
-    def submit(self) -> Any:
-        """Blocking: send to the backend (runs in a thread worker). Raise the client's errors."""
-        raise NotImplementedError
-
-    def result_screen(self, result: Any) -> StepScreen:
-        raise NotImplementedError
 
     def compose_body(self) -> ComposeResult:
         yield Static(_("Please check the details. Nothing has been sent yet."), classes="intro")
-        for label, value in self.rows():
-            with Horizontal(classes="review-row"):
-                yield Label(plain(_(label)), classes="review-label")
-                yield Static(plain(value or "—", lines=True), classes="review-value")
+        yield from compose_rows(self.rows())
         yield Static("", id="send-status")
         yield ProgressBar(total=100, show_eta=False, id="send-progress", classes="hidden")
 
-    def next(self) -> None:
-        button = self.query_one("#step-next", Button)
-        if button.disabled:
-            return
-        button.disabled = True
+    def proceed(self) -> None:
+        self.query_one("#step-next", Button).disabled = True
         self.query_one("#send-status", Static).update(_("Sending…"))
-        self._send()
+        session = self.kiosk.session
+        self._send(
+            Submission(
+                state=self.state,
+                backend=self.kiosk.backend,
+                token=session.token if session is not None else None,
+                language=self.flow.document_language(),
+                key=lambda body: self.flow.idempotency_key(self.flow.code, body),
+                progress=self.report_progress,
+            )
+        )
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="procedure-submit", description="Sending")
-    def _send(self) -> None:
+    def _send(self, submission: Submission[S]) -> None:
+        submit = self.flow.procedure.submit
+        assert submit is not None, f"{self.flow.code}: a review step without a submission"
         try:
-            result = self.submit()
+            result = submit(submission)
         except api.BackendError as exc:
             self.post_message(self.Failed(api.citizen_message(exc), end_flow=api.ends_flow(exc)))
         except Exception:
@@ -388,7 +511,7 @@ class ReviewStep(StepScreen):
             self.post_message(self.Sent(result))
 
     def report_progress(self, done: int, total: int) -> None:
-        """Thread-safe: called by the upload while it runs."""
+        """Thread-safe: called by an upload while it runs."""
         self.post_message(self.Progress(done, total))
 
     @on(Progress)
@@ -399,9 +522,7 @@ class ReviewStep(StepScreen):
 
     @on(Sent)
     def _sent(self, event: Sent) -> None:
-        screen = self.result_screen(event.result)
-        self.flow.unwind()
-        self.app.push_screen(screen)
+        self.flow.result(self, event.result)
 
     @on(Failed)
     def _failed(self, event: Failed) -> None:
@@ -414,17 +535,20 @@ class ReviewStep(StepScreen):
 
 
 # ------------------------------------------------------------------------------------------- result
-class ResultStep(StepScreen, Generic[D]):
-    """The outcome, with the print step. Back is gone (it was sent); Done returns to the procedures.
-    `document` is the document the backend issued, as the client returned it; Print prints it."""
+class ResultStep(StepScreen[S], Generic[S, R]):
+    """The outcome, with the print step. Back is gone (it was sent); "Other procedures" returns to the
+    procedures. `result` is what the submission answered, `document` the printable document in it (the
+    procedure's `document`, or the answer itself); Print prints it."""
 
     STEP = N_("Done")
     SHOW_BACK = False
     NEXT_LABEL = N_("Print")
 
-    def __init__(self, flow: Flow, document: D, **kwargs: Any) -> None:
+    def __init__(self, flow: Flow[S], *, result: R, **kwargs: Any) -> None:
         super().__init__(flow, **kwargs)
-        self.document: D = document
+        self.result: R = result
+        pick = flow.procedure.document
+        self.document: Document = pick(result) if pick is not None else cast(Document, result)
         self.printed: str | None = None
 
     def cancel_label(self) -> str:
@@ -438,10 +562,7 @@ class ResultStep(StepScreen, Generic[D]):
 
     def compose_body(self) -> ComposeResult:
         yield Static(plain(self.headline()), id="result-headline")
-        for label, value in self.rows():
-            with Horizontal(classes="review-row"):
-                yield Label(plain(_(label)), classes="review-label")
-                yield Static(plain(value or "—", lines=True), classes="review-value")
+        yield from compose_rows(self.rows())
         yield Static(plain(self._print_status()), id="print-status")
 
     def _print_status(self) -> str:
@@ -452,16 +573,10 @@ class ResultStep(StepScreen, Generic[D]):
     def focus_first(self) -> None:
         self.query_one("#step-next", Button).focus()
 
-    def next(self) -> None:
-        from kiosk.procedures.paper import print_document
-
+    def proceed(self) -> None:
         print_document(self, self.document, self._printed)
 
     def _printed(self, outcome: str) -> None:
         self.printed = outcome
         for status in self.query("#print-status").results(Static):
             status.update(plain(outcome))
-
-
-def review_pairs(data: dict[str, Any], labels: dict[str, str]) -> list[tuple[str, str]]:
-    return [(label, str(data.get(name, "")).strip()) for name, label in labels.items()]

@@ -16,7 +16,7 @@ from textual.widgets import Button, Static
 from contract.v1 import SessionOut
 from kiosk.i18n import N_, _
 from kiosk.procedures import backend as api
-from kiosk.procedures.frame import FieldSpec, Flow, StepScreen
+from kiosk.procedures.legacy import FieldSpec, Flow, StepScreen
 from kiosk.procedures.validation import (
     check_birth_date,
     check_id_number,

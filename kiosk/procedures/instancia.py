@@ -32,7 +32,7 @@ from kiosk.procedures.attachments import (
     discard,
     human_size,
 )
-from kiosk.procedures.frame import FieldSpec, Flow, ResultStep, ReviewStep, StepScreen
+from kiosk.procedures.legacy import FieldSpec, Flow, ResultStep, ReviewStep, StepScreen
 from kiosk.procedures.validation import (
     Issue,
     check_email,

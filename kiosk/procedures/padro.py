@@ -6,26 +6,21 @@ it; it prints. Not registered in Mataró: a plain explanation and what to do ins
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
-from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Horizontal
-from textual.message import Message
-from textual.widgets import Button, Label, RadioButton, RadioSet, Static
+from textual.widgets import Button, Static
 
 from contract.documents import Address, PadroDocument
 from contract.v1 import RegistrationOut
+from kiosk.backend.client import BackendClient
 from kiosk.i18n import N_, _
 from kiosk.procedures import backend as api
-from kiosk.procedures.frame import Flow, ResultStep, ReviewStep, StepScreen
-from widgets.plain import plain
+from kiosk.procedures.fields import Choice
+from kiosk.procedures.flow import Procedure, Submission
+from kiosk.procedures.frame import LoadingStep, ResultStep, ReviewStep, StepScreen, compose_rows
+from kiosk.session import CitizenSession
 
-if TYPE_CHECKING:
-    from kiosk.app import KioskApp
-
-TITLE = N_("Padró documents")
-STEPS = (N_("Your registration"), N_("Document"), N_("Review"), N_("Done"))
 KINDS = {
     "volant_individual": N_("Volant d'empadronament, individual (only you)"),
     "volant_collectiu": N_("Volant d'empadronament, col·lectiu (everyone at your address)"),
@@ -39,11 +34,11 @@ KIND_NAMES = {
 LANGUAGES = {"ca": N_("Catalan"), "es": N_("Spanish")}
 
 
-def start(app: KioskApp, kind: str = "volant_individual") -> None:
-    flow = Flow(app, kind, TITLE, STEPS)
-    flow.data["kind"] = kind
-    flow.data["language"] = "ca"
-    app.push_screen(RegistrationStep(flow))
+@dataclass(frozen=True)
+class PadroState:
+    kind: str
+    language: str = "ca"
+    registration: RegistrationOut | None = None
 
 
 def address_line(address: Address | None) -> str:
@@ -55,26 +50,17 @@ def address_line(address: Address | None) -> str:
     return ", ".join(p for p in (street, rest, place) if p)
 
 
-class RegistrationStep(StepScreen):
+class RegistrationStep(LoadingStep[PadroState]):
     """Where the citizen is registered; or why no document can be issued here."""
 
-    STEP = STEPS[0]
+    STEP = N_("Your registration")
+    LOADS = "registration"
+    LOADING = N_("Looking up your registration in the padró…")
 
-    class Loaded(Message):
-        def __init__(self, registration: RegistrationOut) -> None:
-            super().__init__()
-            self.registration = registration
+    def load(self, backend: BackendClient, token: str, language: str) -> RegistrationOut:
+        return backend.registration(token)
 
-    class Failed(Message):
-        def __init__(self, message: str) -> None:
-            super().__init__()
-            self.message = message
-
-    def compose_body(self) -> ComposeResult:
-        registration: RegistrationOut | None = self.flow.data.get("registration")
-        if registration is None:
-            yield Static(_("Looking up your registration in the padró…"), id="registration-loading")
-            return
+    def compose_loaded(self, registration: RegistrationOut) -> ComposeResult:
         if not registration.registered:
             yield Static(
                 _("You are not registered in Mataró's padró."), classes="headline", id="not-registered"
@@ -90,110 +76,75 @@ class RegistrationStep(StepScreen):
             )
             return
         yield Static(_("You are registered in Mataró's padró:"), classes="intro")
-        for label, value in (
-            (_("Address"), address_line(registration.address)),
-            (_("Registered since"), api.local_date(registration.registered_since)),
-            (_("People at this address"), str(registration.inhabitants)),
-        ):
-            with Horizontal(classes="review-row"):
-                yield Label(plain(label), classes="review-label")
-                yield Static(plain(value), classes="review-value")
+        yield from compose_rows(
+            (
+                (N_("Address"), address_line(registration.address)),
+                (N_("Registered since"), api.local_date(registration.registered_since)),
+                (N_("People at this address"), str(registration.inhabitants)),
+            )
+        )
 
-    def on_mount(self) -> None:
-        super().on_mount()
-        if self.flow.data.get("registration") is None:
-            self.query_one("#step-next", Button).disabled = True
-            self._load()
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="padro", description="Registration")
-    def _load(self) -> None:
-        try:
-            found = api.client(self.app).registration(self.token)
-        except api.BackendError as exc:
-            self.post_message(self.Failed(api.citizen_message(exc)))
-        else:
-            self.post_message(self.Loaded(found))
-
-    @on(Loaded)
-    async def _loaded(self, event: Loaded) -> None:
-        self.flow.data["registration"] = event.registration
-        await self.recompose()
-        self.add_chrome()
+    def loaded(self, registration: RegistrationOut) -> None:
         next_button = self.query_one("#step-next", Button)
-        next_button.disabled = not event.registration.registered
+        next_button.disabled = not registration.registered
         (next_button if not next_button.disabled else self.query_one("#step-cancel", Button)).focus()
 
-    @on(Failed)
-    def _failed(self, event: Failed) -> None:
-        self.flow.cancel()
-        self.kiosk.show_error(event.message)
 
-    def next(self) -> None:
-        registration: RegistrationOut | None = self.flow.data.get("registration")
-        if registration is not None and registration.registered:
-            self.go(DocumentStep(self.flow))
-
-
-class DocumentStep(StepScreen):
-    STEP = STEPS[1]
+class DocumentStep(StepScreen[PadroState]):
+    STEP = N_("Document")
+    FIELDS = (
+        Choice("kind", N_("Which document do you need?"), KINDS),
+        Choice("language", N_("Language of the document"), LANGUAGES),
+    )
 
     def compose_body(self) -> ComposeResult:
-        yield Label(_("Which document do you need?"), classes="field-label")
-        with RadioSet(id="kind", classes="choice"):
-            for code, label in KINDS.items():
-                yield RadioButton(plain(_(label)), value=self.flow.data["kind"] == code, id=f"kind-{code}")
-        yield Label(_("Language of the document"), classes="field-label")
-        with RadioSet(id="language", classes="choice"):
-            for code, label in LANGUAGES.items():
-                yield RadioButton(
-                    plain(_(label)), value=self.flow.data["language"] == code, id=f"language-{code}"
-                )
+        yield from super().compose_body()
         yield Static(
             _("A volant informs; a certificate certifies. Offices usually accept them for three months."),
             classes="hint",
         )
 
-    @on(RadioSet.Changed)
-    def _chosen(self, event: RadioSet.Changed) -> None:
-        if event.pressed.id and event.radio_set.id in ("kind", "language"):
-            self.flow.data[event.radio_set.id] = event.pressed.id.removeprefix(f"{event.radio_set.id}-")
 
-    def next(self) -> None:
-        self.go(PadroReview(self.flow))
-
-
-class PadroReview(ReviewStep):
-    STEP = STEPS[2]
-
+class PadroReview(ReviewStep[PadroState]):
     def rows(self) -> Iterable[tuple[str, str]]:
-        registration: RegistrationOut | None = self.flow.data.get("registration")
-        yield N_("Document"), _(KIND_NAMES[self.flow.data["kind"]])
-        yield N_("Language"), _(LANGUAGES[self.flow.data["language"]])
+        state = self.state
+        registration = state.registration
+        yield N_("Document"), _(KIND_NAMES[state.kind])
+        yield N_("Language"), _(LANGUAGES[state.language])
         yield N_("Address"), address_line(registration.address if registration else None)
-        if self.flow.data["kind"] != "volant_individual":
+        if state.kind != "volant_individual":
             yield N_("People at this address"), str(registration.inhabitants) if registration else ""
 
-    def submit(self) -> PadroDocument:
-        token = self.token
-        kind, language = self.flow.data["kind"], self.flow.data["language"]
-        key = self.flow.idempotency_key("padro", [kind, language])
-        return api.client(self.app).issue_padro_document(token, kind, language, idempotency_key=key)
 
-    def result_screen(self, result: PadroDocument) -> StepScreen:
-        return PadroResult(self.flow, result)
+def submit(s: Submission[PadroState]) -> PadroDocument:
+    kind, language = s.state.kind, s.state.language
+    return s.backend.issue_padro_document(
+        s.token or "", kind, language, idempotency_key=s.key([kind, language])
+    )
 
 
-class PadroResult(ResultStep[PadroDocument]):
-    STEP = STEPS[3]
-
+class PadroResult(ResultStep[PadroState, PadroDocument]):
     def headline(self) -> str:
         return _("Your document has been issued.")
 
     def rows(self) -> Iterable[tuple[str, str]]:
-        d = self.document
+        d = self.result
         yield N_("Document"), _(KIND_NAMES[d.kind])
         yield N_("Address"), address_line(d.address)
         if d.kind != "volant_individual":
             yield N_("People at this address"), str(len(d.inhabitants))
         yield N_("Issued"), api.local_time(d.issued_at)
         yield N_("Verification code (CSV)"), d.csv
+
+
+def _start(code: str, session: CitizenSession) -> PadroState:
+    return PadroState(kind=code)
+
+
+SPEC = Procedure(
+    codes=tuple(KINDS),
+    title=N_("Padró documents"),
+    steps=(RegistrationStep, DocumentStep, PadroReview, PadroResult),
+    start=_start,
+    submit=submit,
+)

@@ -10,13 +10,22 @@ from sqlalchemy import create_engine, text
 from devstack.backend import BackendInfo
 from devstack.cups import CupsInfo
 from devstack.pcsc import PcscInfo
+from kiosk import procedures
 from kiosk.app import KioskApp
+from municipal.catalogue_data import PROCEDURES
 from tests.fixtures.app import make_settings
 from tests.harness import Driver, make_app
 
 SIZE = (80, 24)
 #: A reader name no reader has.
 NO_READER = "no-reader-for-this-test"
+#: The codes the reference catalogue marks as needing a certificate login.
+CERTIFICATE_CODES = frozenset(code for code, _topic, certificate, *_ in PROCEDURES if certificate)
+
+
+def launch(app: KioskApp, code: str) -> bool:
+    """Start a procedure as the catalogue screen does, with the reference catalogue's needs_certificate."""
+    return procedures.launch(app, code, needs_certificate=code in CERTIFICATE_CODES)
 
 
 def kiosk_app(

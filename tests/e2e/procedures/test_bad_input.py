@@ -11,13 +11,13 @@ import pytest
 
 from devstack.backend import BackendInfo
 from kiosk.app import KioskApp
-from kiosk.procedures import launch
 from kiosk.procedures.bustia import BustiaResult, BustiaReview, ContactStep, MessageStep
 from kiosk.screens.error import ErrorModal
 from tests.e2e.procedures.helpers import (
     SIZE,
     db_rows,
     kiosk_app,
+    launch,
 )
 from tests.e2e.procedures.proxy import LossyProxy
 from tests.harness import Driver, drive

@@ -7,12 +7,12 @@ from pathlib import Path
 
 from devstack.backend import BackendInfo
 from devstack.cups import CupsInfo
-from kiosk.procedures import launch
 from kiosk.procedures.bustia import BustiaResult, BustiaReview, ContactStep, MessageStep
 from tests.e2e.procedures.helpers import (
     SIZE,
     db_rows,
     kiosk_app,
+    launch,
     print_and_continue,
 )
 from tests.harness import drive

@@ -13,7 +13,7 @@ from devstack.cups import CupsInfo
 from devstack.pcsc import PcscInfo
 from eid.testcards.control import TestCardControl
 from kiosk.app import KioskApp
-from kiosk.procedures import has_certificate_login, launch
+from kiosk.procedures import has_certificate_login
 from kiosk.procedures.deixalleria import CardRequestStep, CardResult, CardReview, SummaryStep
 from kiosk.procedures.identify_weak import WeakIdentifyStep
 from tests.e2e.procedures.helpers import (
@@ -22,6 +22,7 @@ from tests.e2e.procedures.helpers import (
     card_login,
     db_rows,
     kiosk_app,
+    launch,
     print_and_continue,
 )
 from tests.harness import Driver, drive

@@ -29,7 +29,6 @@ from devstack.pcsc import PcscInfo
 from eid.testcards.control import TestCardControl
 from kiosk.app import KioskApp
 from kiosk.catalogue import CatalogueScreen
-from kiosk.procedures import launch
 from kiosk.procedures.bustia import BustiaResult, BustiaReview, ContactStep, MessageStep
 from kiosk.procedures.deixalleria import SummaryStep
 from kiosk.procedures.identify import InsertCardScreen
@@ -49,6 +48,7 @@ from tests.e2e.procedures.helpers import (
     card_login,
     db_rows,
     kiosk_app,
+    launch,
 )
 from tests.harness import Driver, drive
 
@@ -443,8 +443,8 @@ async def test_padro_address(
         assert launch(app, "volant_individual")
         await driver.wait_screen(InsertCardScreen)
         await card_login(driver, pcsc_stack)
-        await driver.wait_screen(RegistrationStep, timeout=20)
-        await driver.wait_for(lambda: bool(flow_data(app).get("registration")), what="the registration")
+        step = await driver.wait_screen(RegistrationStep, timeout=20)
+        await driver.wait_for(lambda: step.state.registration is not None, what="the registration")
         await driver.pause()
         assert QUIT in driver.text()
         await touch_everything(driver, app, shots)

@@ -27,6 +27,7 @@ from tests.e2e.procedures.helpers import (
     SIZE,
     card_app,
     card_login,
+    launch,
     db_rows,
     print_and_continue,
 )

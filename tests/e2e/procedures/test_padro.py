@@ -18,6 +18,7 @@ from tests.e2e.procedures.helpers import (
     card_app,
     card_login,
     db_rows,
+    launch,
     print_and_continue,
 )
 from tests.harness import drive
@@ -43,7 +44,8 @@ async def test_volant_collectiu_with_a_dnie(
         await card_login(driver, pcsc_stack)
         step = await driver.wait_screen(RegistrationStep, timeout=20)
         text = await driver.wait_for("Consteu al padró de Mataró")
-        registration = step.flow.data["registration"]
+        registration = step.state.registration
+        assert registration is not None and registration.address is not None
         assert registration.address.street in text and "Pas 1 de 4" in text
         assert pending_procedure(app) is None
         await driver.click("#step-next")
@@ -58,7 +60,7 @@ async def test_volant_collectiu_with_a_dnie(
         csv = result.document.csv
         await driver.wait_for(csv)
         assert "S'ha emès el vostre document." in driver.text()
-        inhabitants = result.document.inhabitants
+        inhabitants = result.result.inhabitants
         assert len(inhabitants) == 4
         printed = await print_and_continue(driver, cups_stack)
     [row] = db_rows(card_backend, "select kind from issued_documents where csv = :c", c=csv)

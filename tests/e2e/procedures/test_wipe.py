@@ -11,7 +11,6 @@ from devstack.backend import BackendInfo
 from devstack.pcsc import PcscInfo
 from eid.testcards.control import TestCardControl
 from kiosk.backend.client import BackendClient, SessionExpired
-from kiosk.procedures import launch
 from kiosk.procedures.bustia import BustiaResult, BustiaReview, ContactStep, MessageStep
 from kiosk.procedures.identify import InsertCardScreen
 from kiosk.procedures.instancia import AttachmentsStep
@@ -22,6 +21,7 @@ from tests.e2e.procedures.helpers import (
     READER_INDEX,
     SIZE,
     kiosk_app,
+    launch,
 )
 from tests.e2e.procedures.test_instancia import PDF, fill_until_attachments, toggle
 from tests.harness import drive

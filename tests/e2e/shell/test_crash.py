@@ -157,7 +157,7 @@ async def test_crash_in_an_app_handler_leaves_the_app_answering(
     app = make_app(make_settings(tmp_path), watch_cards=False)
     launched: list[str] = []
 
-    def launch(_app: Any, code: str) -> bool:
+    def launch(_app: Any, code: str, **_kwargs: object) -> bool:
         if not launched:
             launched.append(code)
             raise Boom(SECRET)
