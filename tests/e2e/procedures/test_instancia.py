@@ -12,7 +12,6 @@ from devstack.backend import BackendInfo
 from devstack.cups import CupsInfo
 from devstack.pcsc import PcscInfo
 from eid.testcards.control import TestCardControl
-from kiosk.procedures import launch
 from kiosk.procedures.attachments import MAX_FILE_BYTES
 from kiosk.procedures.identify import InsertCardScreen
 from kiosk.procedures.instancia import (
@@ -27,8 +26,8 @@ from tests.e2e.procedures.helpers import (
     SIZE,
     card_app,
     card_login,
-    launch,
     db_rows,
+    launch,
     print_and_continue,
 )
 from tests.harness import Driver, drive

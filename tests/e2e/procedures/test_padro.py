@@ -10,7 +10,7 @@ from devstack.backend import BackendInfo
 from devstack.cups import CupsInfo
 from devstack.pcsc import PcscInfo
 from eid.testcards.control import TestCardControl
-from kiosk.procedures import launch, pending_procedure
+from kiosk.procedures import pending_procedure
 from kiosk.procedures.identify import InsertCardScreen
 from kiosk.procedures.padro import DocumentStep, PadroResult, PadroReview, RegistrationStep
 from tests.e2e.procedures.helpers import (
