@@ -21,19 +21,18 @@ import contextlib
 import datetime as dt
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.x509.oid import NameOID
 from pytest_textual_snapshot import SVGImageExtension  # type: ignore[import-untyped]
 from syrupy.assertion import SnapshotAssertion
 from textual.pilot import Pilot
+from textual.screen import Screen
 
 import municipal.timeutil
 from devstack import backend
@@ -44,7 +43,7 @@ from kiosk.app import KioskApp
 from kiosk.backend.client import BackendClient
 from printing.printers import Printer, PrintOutcome, PrintProgress, PrintStatus
 from tests.fixtures.app import make_settings
-from tests.fixtures.backend import DNIE_AUTH_POLICY, TestCA
+from tests.fixtures.backend import TestCA
 from tests.harness import Driver, make_app
 
 HERE = Path(__file__).parent
@@ -60,6 +59,8 @@ KIOSK_KEY = "snapshot-kiosk-key-not-secret-0001"
 SHOWN_CONFIG = Path("/etc/ovac/config.toml")
 #: A reader name no reader has: the snapshot apps never watch the machine's readers.
 NO_READER = "no-reader-for-the-snapshots"
+
+S = TypeVar("S", bound=Screen[Any])
 
 
 # ------------------------------------------------------------------------------------------- shots
@@ -82,6 +83,20 @@ class Shots:
             self.taken.append(shot)
             if not self._snapshot(name=shot) == svg:
                 self.changed.append(shot)
+
+    async def next(
+        self, driver: Driver, step: type[S], name: str = "", *, showing: str | Callable[[S], str] = ""
+    ) -> S:
+        """Touch Next and wait for the screen `step` and the text it is `showing` (or that
+        `showing(screen)` gives); then shoot it as `name`, if named."""
+        await driver.click("#step-next")
+        screen = await driver.wait_screen(step)
+        text = showing(screen) if callable(showing) else showing
+        if text:
+            await driver.wait_for(text)
+        if name:
+            await self.take(driver, name)
+        return screen
 
     def check(self) -> None:
         assert not self.changed, f"golden screens that changed: {self.changed}"
@@ -265,35 +280,17 @@ def certificate(
     serial: int = 0x5A9B0000000000000000000000000100,
 ) -> tuple[bytes, rsa.RSAPrivateKey]:
     """A DNIe-shaped authentication certificate with fixed dates (DER) and its key."""
-    key = _key(f"{id_number}-{serial}")
-    subject = x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "ES"),
-            x509.NameAttribute(NameOID.SERIAL_NUMBER, id_number),
-            x509.NameAttribute(NameOID.SURNAME, surnames.split()[0]),
-            x509.NameAttribute(NameOID.GIVEN_NAME, given_name),
-            x509.NameAttribute(NameOID.COMMON_NAME, f"{surnames}, {given_name} (AUTENTICACIÓN)"),
-        ]
+    surname1, _, surname2 = surnames.partition(" ")
+    issued = ca.issue(
+        id_number,
+        given_name,
+        surname1,
+        surname2,
+        valid=(not_before, not_after),
+        serial=serial,
+        key=_key(f"{id_number}-{serial}"),
     )
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(ca.name)
-        .public_key(key.public_key())
-        .serial_number(serial)
-        .not_valid_before(not_before)
-        .not_valid_after(not_after)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(True, False, False, False, False, False, False, False, False), critical=True
-        )
-        .add_extension(
-            x509.CertificatePolicies([x509.PolicyInformation(x509.ObjectIdentifier(DNIE_AUTH_POLICY), None)]),
-            critical=False,
-        )
-        .sign(ca.key, hashes.SHA256())
-    )
-    return cert.public_bytes(serialization.Encoding.DER), key
+    return issued.der, issued.key
 
 
 class FakeCardToken(CardToken):
