@@ -8,8 +8,8 @@ another test run or the demo; a pcscd nobody here started is never stopped. It p
 starts the test-card daemon (which dies with the process that started it, so that a killed test run
 leaves no card in a reader; one left by an older run is stopped at the next start), and sets
 SOFTHSM2_CONF and OVAC_TESTCARDS_DIR in this process's
-environment for its duration (children inherit them; `PcscInfo.env` has them too), so the kiosk with
-`[eid] pkcs11_module = /usr/lib/softhsm/libsofthsm2.so` finds the cards' tokens.
+environment for its duration (children inherit them; `PcscInfo.env` has them too), so a training kiosk
+with `[eid] cards = "test"` and `pkcs11_module = /usr/lib/softhsm/libsofthsm2.so` finds the cards' tokens.
 
 `python -m devstack.pcsc [ROOT]` runs the stack in the foreground until Ctrl+C (for a trainer's shell).
 """
@@ -33,10 +33,10 @@ from typing import Any
 
 from eid.errors import PcscUnavailable
 from eid.pcsc import list_readers
-from eid.testcards.control import ANNOUNCE_FILE, TestCardControl
-from eid.testcards.daemon import CONTROL_SOCKET
-from eid.testcards.provision import SOFTHSM_MODULE, Provisioned, provision
-from eid.testcards.vpcd import VPCD_PORTS, VPCD_READERS
+from testcards.control import TestCardControl
+from testcards.provision import SOFTHSM_MODULE, Provisioned, provision
+from testcards.tokens import ANNOUNCE_FILE, CONTROL_SOCKET
+from testcards.vpcd import VPCD_PORTS, VPCD_READERS
 
 PCSCD_SOCKET = Path("/run/pcscd/pcscd.comm")
 PCSCD_PIDFILE = Path("/run/pcscd/pcscd.pid")
@@ -54,7 +54,7 @@ _DAEMON_LAUNCHER = (
     "ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)\n"
     "if os.getppid() != int(sys.argv[1]):\n"
     "    sys.exit('the process that started the test-card daemon is gone')\n"
-    "from eid.testcards.daemon import main\n"
+    "from testcards.daemon import main\n"
     "sys.exit(main(sys.argv[2:]))\n"
 )
 

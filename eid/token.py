@@ -1,12 +1,14 @@
 """PKCS#11 token access: read the authentication certificate, log in, sign one challenge, log out.
 
 The module path comes from the kiosk's config: OpenSC's `opensc-pkcs11.so` on a real kiosk (one slot per
-reader, slot description = reader name), SoftHSM2 for the virtual test cards. The layer is narrow on
-purpose: `TokenProvider.find(reader) -> CardToken`, `CardToken.authentication_certificate()` and
-`CardToken.sign_challenge(pin, challenge)`. PKCS#11 errors become the typed errors of `eid.errors`; the
-tries left after a wrong PIN come from the token flags (COUNT_LOW / FINAL_TRY / LOCKED), which a real
-card updates only after a failure. The test-card layer (`eid.testcards.tokens`) subclasses `CardToken`
-to report those flags from SoftHSM2, which does not count tries.
+reader, slot description = reader name). The layer is narrow on purpose: `TokenProvider.find(reader) ->
+CardToken`, `CardToken.authentication_certificate()` and `CardToken.sign_challenge(pin, challenge)`.
+PKCS#11 errors become the typed errors of `eid.errors`; the tries left after a wrong PIN come from the
+token flags (COUNT_LOW / FINAL_TRY / LOCKED), which a real card updates only after a failure.
+
+This module knows nothing of the virtual test cards: they are a `TokenProvider` of their own (the
+top-level `testcards` package, over SoftHSM2), which the kiosk's composition root (`kiosk.cli`) picks
+from the config in training mode only.
 
 The PIN is an argument of one call and nothing else: never stored, never logged.
 """
@@ -15,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -36,10 +37,12 @@ AUTH_CERT_LABEL = "CertAutenticacion"
 #: A DNIe allows three tries: COUNT_LOW without FINAL_TRY then means two are left.
 DNIE_MAX_TRIES = 3
 
-#: PKCS#11 libraries are not assumed to be thread-safe (we initialise them without locking callbacks).
-_LOCK = threading.RLock()
+#: PKCS#11 libraries are not assumed to be thread-safe (we initialise them without locking callbacks):
+#: every call into one, by any token provider, holds this lock.
+PKCS11_LOCK = threading.RLock()
 
-_GONE = (
+#: What python-pkcs11 raises when the card (or its reader) left during a call.
+CARD_GONE = (
     p11.TokenNotPresent,
     p11.DeviceRemoved,
     p11.SessionHandleInvalid,
@@ -124,7 +127,7 @@ class CardToken:
             raise WrongPin(tries) from None
         except p11.PinLocked:
             raise PinLocked() from None
-        except _GONE:
+        except CARD_GONE:
             raise CardRemoved("the card left the reader during a PKCS#11 call") from None
         except p11.NoSuchKey:
             raise UnsupportedCard("no private key matches the authentication certificate") from None
@@ -141,10 +144,10 @@ class CardToken:
         template: dict[Attribute, Any] = {Attribute.CLASS: ObjectClass.CERTIFICATE}
         if label is not None:
             template[Attribute.LABEL] = label
-        with _LOCK, self._errors():
+        with PKCS11_LOCK, self._errors():
             self._check_present()
             session = self._token.open()
-        with _LOCK, self._errors(), session:
+        with PKCS11_LOCK, self._errors(), session:
             for obj in session.get_objects(template):
                 found.append(
                     CardCertificate(
@@ -172,7 +175,7 @@ class CardToken:
 
         Raises WrongPin / PinLocked / CardRemoved / UnsupportedCard. Never retries a PIN by itself.
         """
-        with _LOCK, self._errors():
+        with PKCS11_LOCK, self._errors():
             self._check_present()
             session = self._open_user_session(pin)
             try:
@@ -196,84 +199,59 @@ class CardToken:
 
 
 class TokenProvider(Protocol):
+    """Where the kiosk finds the card in a reader: `Pkcs11Tokens` (real cards) or the test cards'."""
+
     def find(self, reader: str) -> CardToken:
         """The token of the card in `reader`. Raises TokenNotFound (or CardRemoved)."""
         ...
 
 
 class Pkcs11Tokens:
-    """Tokens of one PKCS#11 module (loaded once per process)."""
+    """Tokens of one PKCS#11 module, loaded at the first use (`load()`), once per process."""
 
     def __init__(self, module: Path) -> None:
-        if not module.exists():
-            raise TokenNotFound(f"PKCS#11 module {module} does not exist")
-        with _LOCK:
-            # python-pkcs11 keeps one loaded, initialised library per path for the whole process: C_Initialize
-            # (slow with OpenSC, which looks at every reader) runs once, not per card.
-            self._lib = pkcs11.lib(str(module))
         self.module = module
-        self._slot_by_label: dict[str, Any] = {}
+        self._lib: Any = None
 
-    def _present_tokens(self) -> list[Any]:
+    def load(self) -> Any:
+        """The loaded, initialised library (blocking: C_Initialize is slow with OpenSC, which looks at
+        every reader; python-pkcs11 keeps one per path for the whole process, so it runs once)."""
+        with PKCS11_LOCK:
+            if self._lib is None:
+                if not self.module.exists():
+                    raise TokenNotFound(f"PKCS#11 module {self.module} does not exist")
+                self._lib = pkcs11.lib(str(self.module))
+            return self._lib
+
+    def present_tokens(self) -> list[Any]:
+        """The python-pkcs11 tokens of every slot with a token in it (a card that leaves meanwhile is
+        skipped)."""
         tokens = []
-        for slot in self._lib.get_slots(token_present=True):
-            try:
-                tokens.append(slot.get_token())
-            except _GONE:
-                continue
+        with PKCS11_LOCK:
+            for slot in self.load().get_slots(token_present=True):
+                try:
+                    tokens.append(slot.get_token())
+                except CARD_GONE:
+                    continue
         return tokens
 
     def find(self, reader: str) -> CardToken:
         """OpenSC: the slot whose description is the reader's name (the PIN1 token on a DNIe 4.0)."""
-        with _LOCK:
+        with PKCS11_LOCK:
             try:
                 matches = [
-                    t for t in self._present_tokens() if str(t.slot.slot_description).startswith(reader)
+                    t for t in self.present_tokens() if str(t.slot.slot_description).startswith(reader)
                 ]
-            except _GONE:
+            except CARD_GONE:
                 raise CardRemoved("the card left the reader while its token was being looked up") from None
         if not matches:
             raise TokenNotFound("no PKCS#11 token for the card in this reader")
         matches.sort(key=lambda t: "PIN1" not in str(t.label))
         return CardToken(matches[0])
 
-    def find_by_label(self, label: str, token_class: type[CardToken] = CardToken, **kwargs: Any) -> CardToken:
-        with _LOCK:
-            # The slot that held this label last time, checked with one C_GetTokenInfo: looking through
-            # every slot of a store with many tokens costs a few calls per token.
-            slot = self._slot_by_label.get(label)
-            if slot is not None:
-                try:
-                    token = slot.get_token()
-                except p11.PKCS11Error:
-                    token = None
-                if token is not None and token.label == label:
-                    return token_class(token, **kwargs)
-                self._slot_by_label.pop(label, None)
-            for attempt in range(2):
-                for token in self._present_tokens():
-                    if token.label == label:
-                        self._slot_by_label[label] = token.slot
-                        return token_class(token, **kwargs)
-                if attempt == 0:
-                    # SoftHSM2 reads its token store at C_Initialize: look again after a restart of
-                    # the library, for tokens created since (slot ids may change with it).
-                    self._slot_by_label.clear()
-                    self._lib.reinitialize()
-        raise TokenNotFound("no PKCS#11 token with that label")
 
-
-def open_tokens(module: Path, *, testcards_dir: Path | None = None) -> TokenProvider:
-    """The token provider for the configured module; with the virtual test cards when they are running.
-
-    The test cards are on when `testcards_dir` is given or `$OVAC_TESTCARDS_DIR` is set (devstack.pcsc
-    sets it together with SOFTHSM2_CONF); a production kiosk sets neither.
-    """
-    if testcards_dir is None and (env := os.environ.get("OVAC_TESTCARDS_DIR")):
-        testcards_dir = Path(env)
-    inner = Pkcs11Tokens(module)
-    if testcards_dir is None:
-        return inner
-    from eid.testcards.tokens import TestCardTokens
-
-    return TestCardTokens(inner, testcards_dir)
+def open_tokens(module: Path) -> Pkcs11Tokens:
+    """The citizens' cards through the PKCS#11 module `module`, loaded now (blocking)."""
+    tokens = Pkcs11Tokens(module)
+    tokens.load()
+    return tokens

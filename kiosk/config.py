@@ -6,7 +6,8 @@ raises `ConfigError` with one plain sentence naming the file, the key and the pr
 `load_for_kiosk()` (what `kiosk` and `kiosk --check-config` use) also refuses, in `mode = "production"`,
 what is only safe in a demo or a workshop: the published demo secrets, plain http to another computer, the
 folder printer and the virtual test cards (`production_problems`). The tests build production-looking
-settings with `load()`, so that the shell can be tested in either mode.
+settings with `load()`, so that the shell can be tested in either mode; the card provider itself
+(`kiosk.cli.card_provider`) refuses the test cards outside training whatever loaded the settings.
 """
 
 from __future__ import annotations
@@ -85,8 +86,13 @@ class BackendSection(_Section):
 
 
 class EidSection(_Section):
+    cards: Literal["pkcs11", "test"] = "pkcs11"
+    """`pkcs11`: the citizens' cards through `pkcs11_module`; `test`: the virtual test cards (training)."""
     pkcs11_module: Path = Path("/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so")
     """PKCS#11 module: OpenSC's `opensc-pkcs11.so` on a real kiosk, SoftHSM2 for test cards."""
+    testcards_dir: Path | None = None
+    """The running test cards' folder (cards = "test"); empty = $OVAC_TESTCARDS_DIR, else the one the
+    demo announces."""
     readers: tuple[str, ...] = ()
     """Names (or name prefixes) of the readers to watch; empty = every reader PC/SC reports."""
 
@@ -237,7 +243,7 @@ PUBLISHED_STAFF_PINS = ("24681357", "13572468")
 DEMO_PIN_HASH = "scrypt$16384$8$1$GJjqXCdOCTyzsOveWlXt1A==$fpciC/MuqgeglrAKV/byggtiNsCpcrOlZs9bSSQDYNA="
 #: The `[backend] kiosk_key` of the project's config.toml, which the demo backend registers.
 DEMO_KIOSK_KEY = "demo-kiosk-key-not-secret"
-#: Set by devstack for the virtual test cards (eid.token.open_tokens turns them on when it is set).
+#: Set by devstack to the running test cards' folder (read only for `[eid] cards = "test"`, in training).
 TESTCARDS_ENV = "OVAC_TESTCARDS_DIR"
 
 
@@ -294,10 +300,16 @@ def production_problems(settings: Settings, environ: Mapping[str, str] | None = 
             f"[eid] pkcs11_module is SoftHSM2, the virtual test cards' module {where}: use OpenSC's "
             "opensc-pkcs11.so"
         )
+    if settings.eid.cards == "test":
+        problems.append(
+            f'[eid] cards is "test", the virtual test cards {where}: a kiosk for citizens reads their '
+            'own cards; use cards = "pkcs11" (test cards are for training)'
+        )
     if env.get(TESTCARDS_ENV):
         problems.append(
-            f'[kiosk] mode is "production" but the environment sets {TESTCARDS_ENV}, which turns the '
-            "virtual test cards on: unset it (test cards are for training)"
+            f'[kiosk] mode is "production" but the environment sets {TESTCARDS_ENV}, the test cards\' '
+            "folder: this kiosk was started from a test or demo stack; unset it (test cards are for "
+            "training)"
         )
     return problems
 

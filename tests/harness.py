@@ -32,6 +32,7 @@ from textual.widgets import Input, Static, TextArea
 from eid.token import TokenProvider
 from kiosk.app import KioskApp
 from kiosk.backend.client import BackendClient
+from kiosk.cli import card_provider
 from kiosk.config import Settings
 from printing.printers import Printer
 
@@ -50,7 +51,10 @@ def make_app(
     cards: TokenProvider | None = None,
     watch_cards: bool = True,
 ) -> KioskApp:
-    """The kiosk with its collaborators (those not given are the ones `settings` describes)."""
+    """The kiosk with its collaborators (those not given are the ones `settings` describes; the cards as
+    the `kiosk` command picks them: `kiosk.cli.card_provider`)."""
+    if cards is None:
+        cards = card_provider(settings)
     return KioskApp(settings, watch_cards=watch_cards, backend=backend, printer=printer, cards=cards)
 
 

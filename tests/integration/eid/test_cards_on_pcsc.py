@@ -7,19 +7,12 @@ import time
 import pytest
 
 from devstack.pcsc import PcscInfo
+from eid import pcsc
 from eid.atr import CardKind
-from eid.pcsc import (
-    CardInserted,
-    CardRemoved,
-    PcscWatcher,
-    ReaderAdded,
-    ReaderRemoved,
-    ServiceBack,
-    ServiceLost,
-)
-from eid.testcards.citizens import load_cards
-from eid.testcards.control import TestCardControl, TestCardError
-from eid.testcards.vpcd import VPCD_READERS
+from eid.pcsc import CardInserted, CardRemoved, PcscWatcher
+from testcards.citizens import load_cards
+from testcards.control import TestCardControl, TestCardError
+from testcards.vpcd import VPCD_READERS
 from tests.fixtures.pcsc import EventLog
 
 READER0, READER1 = VPCD_READERS
@@ -40,15 +33,14 @@ def test_insert_and_remove_each_test_card(
 ) -> None:
     _, log = card_events
     assert testcards.insert(name) == READER0
-    inserted = log.wait_for(lambda e: isinstance(e, CardInserted))
-    assert isinstance(inserted, CardInserted)
+    inserted = log.next(CardInserted)
     assert inserted.reader == READER0
     assert inserted.atr == CARDS[name].atr
     assert inserted.kind is EXPECTED_KIND[CARDS[name].kind]
     assert testcards.inserted() == {READER0: name}
     started = time.monotonic()
     testcards.remove()
-    assert log.wait_for(lambda e: isinstance(e, CardRemoved)) == CardRemoved(READER0)
+    assert log.next(CardRemoved) == CardRemoved(READER0)
     assert time.monotonic() - started < 1.0  # the session must be wiped within a second of a removal
     assert testcards.inserted() == {}
 
@@ -57,18 +49,18 @@ def test_two_readers_at_once(testcards: TestCardControl, card_events: tuple[Pcsc
     watcher, log = card_events
     testcards.insert("dnie3-valid", reader=0)
     testcards.insert("contactless", reader=1)
-    first = log.wait_for(lambda e: isinstance(e, CardInserted))
-    second = log.wait_for(lambda e: isinstance(e, CardInserted))
+    first = log.next(CardInserted)
+    second = log.next(CardInserted)
     assert {first, second} == {
         CardInserted(READER0, CARDS["dnie3-valid"].atr),
         CardInserted(READER1, CARDS["contactless"].atr),
     }
     assert set(watcher.cards) == {READER0, READER1}
     testcards.remove(reader=1)
-    assert log.wait_for(lambda e: isinstance(e, CardRemoved)) == CardRemoved(READER1)
+    assert log.next(CardRemoved) == CardRemoved(READER1)
     assert watcher.cards == {READER0: CARDS["dnie3-valid"].atr}
     testcards.remove(reader=0)
-    assert log.wait_for(lambda e: isinstance(e, CardRemoved)) == CardRemoved(READER0)
+    assert log.next(CardRemoved) == CardRemoved(READER0)
 
 
 def test_replacing_a_card_reports_removal_then_insertion(
@@ -76,12 +68,10 @@ def test_replacing_a_card_reports_removal_then_insertion(
 ) -> None:
     _, log = card_events
     testcards.insert("dnie2-valid")
-    log.wait_for(lambda e: isinstance(e, CardInserted))
+    log.next(CardInserted)
     testcards.insert("aoc-valid")  # same reader: the daemon takes the first card out
-    assert log.wait_for(lambda e: isinstance(e, CardRemoved)) == CardRemoved(READER0)
-    assert log.wait_for(lambda e: isinstance(e, CardInserted)) == CardInserted(
-        READER0, CARDS["aoc-valid"].atr
-    )
+    assert log.next(CardRemoved) == CardRemoved(READER0)
+    assert log.next(CardInserted) == CardInserted(READER0, CARDS["aoc-valid"].atr)
 
 
 def test_readers_and_a_present_card_are_reported_at_start(testcards: TestCardControl) -> None:
@@ -91,8 +81,8 @@ def test_readers_and_a_present_card_are_reported_at_start(testcards: TestCardCon
     watcher = PcscWatcher(log)
     watcher.start()
     try:
-        assert log.wait_for(lambda e: isinstance(e, ReaderAdded) and e.reader == READER0)
-        assert log.wait_for(lambda e: isinstance(e, CardInserted)).reader == READER0  # type: ignore[union-attr]
+        assert log.next(pcsc.ReaderAdded, where=lambda e: e.reader == READER0)
+        assert log.next(CardInserted).reader == READER0
     finally:
         watcher.stop()
 
@@ -105,7 +95,7 @@ def test_only_the_configured_readers_are_watched(testcards: TestCardControl) -> 
         assert watcher.ready.wait(5)
         testcards.insert("dnie3-valid", reader=0)
         testcards.insert("dnie2-valid", reader=1)
-        assert log.wait_for(lambda e: isinstance(e, CardInserted)).reader == READER1  # type: ignore[union-attr]
+        assert log.next(CardInserted).reader == READER1
         assert all(getattr(e, "reader", READER1) == READER1 for e in log.drain())
     finally:
         watcher.stop()
@@ -127,16 +117,16 @@ def test_pcscd_restart_mid_session(
     pcsc_stack.stop_pcscd()
     try:
         log.wait_for(lambda e: e == CardRemoved(READER0))
-        log.wait_for(lambda e: isinstance(e, ServiceLost))
-        removed = [e for e in log.drain() if isinstance(e, ReaderRemoved)]
+        log.next(pcsc.ServiceLost)
+        removed = [e for e in log.drain() if isinstance(e, pcsc.ReaderRemoved)]
         assert {e.reader for e in removed} >= {READER0, READER1}
         assert watcher.cards == {}
     finally:
         pcsc_stack.start_pcscd()
-    log.wait_for(lambda e: isinstance(e, ServiceBack), timeout=10)
-    log.wait_for(lambda e: isinstance(e, ReaderAdded) and e.reader == READER0)
+    log.next(pcsc.ServiceBack, timeout=10)
+    log.next(pcsc.ReaderAdded, where=lambda e: e.reader == READER0)
     # the card stayed in the reader: it is reported again once pcscd is back
-    back = log.wait_for(lambda e: isinstance(e, CardInserted), timeout=10)
+    back = log.next(CardInserted, timeout=10)
     assert back == CardInserted(READER0, CARDS["dnie3-valid"].atr)
     testcards.remove()
-    assert log.wait_for(lambda e: isinstance(e, CardRemoved)) == CardRemoved(READER0)
+    assert log.next(CardRemoved) == CardRemoved(READER0)

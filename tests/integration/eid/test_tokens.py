@@ -1,6 +1,9 @@
-"""PKCS#11 on the test cards: SoftHSM2's real C_Login / C_Sign behind the reader → token lookup."""
+"""PKCS#11 on the test cards: SoftHSM2's real C_Login / C_Sign behind the test cards' provider (reader →
+inserted card → token), through eid's `CardToken` as for a real card."""
 
 from __future__ import annotations
+
+import os
 
 import pytest
 from cryptography.hazmat.primitives import hashes
@@ -10,10 +13,18 @@ from pkcs11 import TokenFlag
 from devstack.pcsc import PcscInfo
 from eid.errors import CardRemoved, PinLocked, TokenNotFound, WrongPin
 from eid.identity import Validity, citizen_from_certificate
-from eid.testcards.citizens import load_cards
-from eid.testcards.control import TestCardControl
-from eid.testcards.vpcd import VPCD_READERS
-from eid.token import AUTH_CERT_LABEL, TokenProvider, open_tokens, tries_from_flags
+from eid.token import (
+    AUTH_CERT_LABEL,
+    CardCertificate,
+    CardToken,
+    TokenProvider,
+    open_tokens,
+    tries_from_flags,
+)
+from testcards.citizens import load_cards
+from testcards.control import TestCardControl
+from testcards.tokens import TestCardTokens
+from testcards.vpcd import VPCD_READERS
 
 READER0 = VPCD_READERS[0]
 CARDS = load_cards()
@@ -23,7 +34,16 @@ NONCE = b"\x01\x02nonce-from-the-backend\xff"
 
 @pytest.fixture
 def tokens(pcsc_stack: PcscInfo) -> TokenProvider:
-    return open_tokens(pcsc_stack.pkcs11_module)
+    return TestCardTokens(pcsc_stack.pkcs11_module, pcsc_stack.root)
+
+
+def _insert(
+    name: str, testcards: TestCardControl, tokens: TokenProvider
+) -> tuple[CardToken, CardCertificate]:
+    """Insert test card `name` into reader 0: its token and authentication certificate."""
+    testcards.insert(name)
+    token = tokens.find(READER0)
+    return token, token.authentication_certificate()
 
 
 def _verify(der: bytes, signature: bytes) -> None:
@@ -56,9 +76,7 @@ def test_certificate_read_without_pin_names_the_holder(
 def test_login_and_sign_with_the_authentication_key(
     name: str, testcards: TestCardControl, tokens: TokenProvider
 ) -> None:
-    testcards.insert(name)
-    token = tokens.find(READER0)
-    cert = token.authentication_certificate()
+    token, cert = _insert(name, testcards, tokens)
     citizen = CARDS[name].citizen
     assert citizen is not None
     signature = token.sign_challenge(citizen.pin, NONCE, cert)
@@ -66,9 +84,7 @@ def test_login_and_sign_with_the_authentication_key(
 
 
 def test_wrong_pin_reports_tries_left_then_locks(testcards: TestCardControl, tokens: TokenProvider) -> None:
-    testcards.insert("dnie3-valid")
-    token = tokens.find(READER0)
-    cert = token.authentication_certificate()
+    token, cert = _insert("dnie3-valid", testcards, tokens)
     with pytest.raises(WrongPin) as first:
         token.sign_challenge("Wrong0000", NONCE, cert)
     assert first.value.tries_left == 2 and not first.value.final_try
@@ -82,9 +98,7 @@ def test_wrong_pin_reports_tries_left_then_locks(testcards: TestCardControl, tok
 
 
 def test_a_right_pin_resets_the_counter(testcards: TestCardControl, tokens: TokenProvider) -> None:
-    testcards.insert("dnie2-valid")
-    token = tokens.find(READER0)
-    cert = token.authentication_certificate()
+    token, cert = _insert("dnie2-valid", testcards, tokens)
     with pytest.raises(WrongPin):
         token.sign_challenge("Wrong0000", NONCE, cert)
     _verify(cert.der, token.sign_challenge("Prova2026", NONCE, cert))
@@ -94,24 +108,18 @@ def test_a_right_pin_resets_the_counter(testcards: TestCardControl, tokens: Toke
 
 
 def test_pin_at_its_last_try(testcards: TestCardControl, tokens: TokenProvider) -> None:
-    testcards.insert("pin-last-try")
-    token = tokens.find(READER0)
-    cert = token.authentication_certificate()
+    token, cert = _insert("pin-last-try", testcards, tokens)
     with pytest.raises(PinLocked):
         token.sign_challenge("Wrong0000", NONCE, cert)
 
 
 def test_pin_at_its_last_try_accepts_the_right_pin(testcards: TestCardControl, tokens: TokenProvider) -> None:
-    testcards.insert("pin-last-try")
-    token = tokens.find(READER0)
-    cert = token.authentication_certificate()
+    token, cert = _insert("pin-last-try", testcards, tokens)
     _verify(cert.der, token.sign_challenge("Prova2026", NONCE, cert))
 
 
 def test_locked_pin(testcards: TestCardControl, tokens: TokenProvider) -> None:
-    testcards.insert("pin-locked")
-    token = tokens.find(READER0)
-    cert = token.authentication_certificate()  # certificates stay readable on a locked card
+    token, cert = _insert("pin-locked", testcards, tokens)  # certificates stay readable on a locked card
     with pytest.raises(PinLocked):
         token.sign_challenge("Prova2026", NONCE, cert)
 
@@ -129,12 +137,23 @@ def test_empty_reader_has_no_token(testcards: TestCardControl, tokens: TokenProv
 
 
 def test_card_pulled_before_signing(testcards: TestCardControl, tokens: TokenProvider) -> None:
-    testcards.insert("dnie3-valid")
-    token = tokens.find(READER0)
-    cert = token.authentication_certificate()
+    token, cert = _insert("dnie3-valid", testcards, tokens)
     testcards.remove()
     with pytest.raises(CardRemoved):
         token.sign_challenge("Prova2026", NONCE, cert)
+
+
+def test_eid_reads_no_test_card_whatever_the_environment(
+    pcsc_stack: PcscInfo, testcards: TestCardControl, tokens: TokenProvider
+) -> None:
+    """The stack sets OVAC_TESTCARDS_DIR and SOFTHSM2_CONF in this process, and a test card is in the
+    reader: eid's own provider still looks for a slot named after the reader (as OpenSC names them), and
+    finds none; only the test cards' provider, chosen by the config, maps the reader to its token."""
+    assert os.environ.get("OVAC_TESTCARDS_DIR") == str(pcsc_stack.root)
+    testcards.insert("dnie3-valid")
+    assert tokens.find(READER0).authentication_certificate()
+    with pytest.raises(TokenNotFound):
+        open_tokens(pcsc_stack.pkcs11_module).find(READER0)
 
 
 def test_tries_from_flags() -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from textual import events, on
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
@@ -26,6 +29,19 @@ class PadApp(App[None]):
         self.submitted.append(message.pin)
 
 
+@asynccontextmanager
+async def _pad() -> AsyncIterator[tuple[PadApp, Pilot[None]]]:
+    """The pad on its own in an app of 100x40, running headless."""
+    app = PadApp()
+    async with app.run_test(size=(100, 40)) as pilot:
+        yield app, pilot
+
+
+def _label_row(keys: PinKeys, name: str) -> int:
+    """The line the label of key `name` is drawn on (the middle one of the key's three)."""
+    return keys.key_named(name).y + 1
+
+
 def _dots(app: PadApp) -> str:
     return str(app.query_one("#pin-dots", Static).render())
 
@@ -41,8 +57,7 @@ def _key_text(keys: PinKeys) -> list[str]:
 
 
 async def test_typing_masks_and_submits() -> None:
-    app = PadApp()
-    async with app.run_test(size=(100, 40)) as pilot:
+    async with _pad() as (app, pilot):
         await pilot.press(*"Ab3", "enter")  # too short: nothing is submitted
         assert app.submitted == []
         await pilot.press(*"de5!6-78", "backspace", "8", "enter")  # '!' and '-' are refused
@@ -54,8 +69,7 @@ async def test_typing_masks_and_submits() -> None:
 
 
 async def test_maximum_length_and_on_screen_keys() -> None:
-    app = PadApp()
-    async with app.run_test(size=(100, 40)) as pilot:
+    async with _pad() as (app, pilot):
         for _ in range(MAX_LENGTH + 3):
             await _click_key(pilot, "7")  # as fast as Pilot clicks: none may be lost
         pad = app.query_one(PinPad)
@@ -73,8 +87,7 @@ async def test_maximum_length_and_on_screen_keys() -> None:
 
 
 async def test_paste_is_refused() -> None:
-    app = PadApp()
-    async with app.run_test(size=(100, 40)) as pilot:
+    async with _pad() as (app, pilot):
         pad = app.query_one(PinPad)
         pad.post_message(events.Paste("Prova2026"))
         await pilot.pause()
@@ -83,10 +96,9 @@ async def test_paste_is_refused() -> None:
 
 
 async def test_ok_key_looks_disabled_until_the_pin_is_long_enough() -> None:
-    app = PadApp()
-    async with app.run_test(size=(100, 40)) as pilot:
+    async with _pad() as (app, pilot):
         keys = app.query_one(PinKeys)
-        ok_row = keys.key_named("ok").y + 1
+        ok_row = _label_row(keys, "ok")
         disabled = keys.render_line(ok_row)
         assert not keys.ok_enabled
         await pilot.press(*"1234567")
@@ -104,8 +116,7 @@ async def test_ok_key_looks_disabled_until_the_pin_is_long_enough() -> None:
 
 
 async def test_every_key_is_drawn_where_it_is_clicked() -> None:
-    app = PadApp()
-    async with app.run_test(size=(100, 40)) as pilot:
+    async with _pad() as (app, pilot):
         keys = app.query_one(PinKeys)
         pad = app.query_one(PinPad)
         for layout, chars in (("digits", "1234567890"), ("lower", "abcdefghijklmnopqrstuvwxyz")):
@@ -130,10 +141,9 @@ async def test_every_key_is_drawn_where_it_is_clicked() -> None:
 
 
 async def test_the_key_under_the_pointer_is_highlighted() -> None:
-    app = PadApp()
-    async with app.run_test(size=(100, 40)) as pilot:
+    async with _pad() as (app, pilot):
         keys = app.query_one(PinKeys)
-        row = keys.key_named("5").y + 1
+        row = _label_row(keys, "5")
         plain = keys.render_line(row)
         await pilot.hover(keys, offset=keys.key_offset("5"))
         await pilot.pause()

@@ -1,6 +1,6 @@
 """The test-card daemon: holds the virtual cards' vpcd connections so that an insert outlives the command.
 
-`python -m eid.testcards.daemon ROOT` serves a unix socket `ROOT/control.sock` (mode 0600): one JSON
+`python -m testcards.daemon ROOT` serves a unix socket `ROOT/control.sock` (mode 0600): one JSON
 request per connection, one JSON answer. Requests: `{"cmd": "list"}`, `{"cmd": "insert", "card": NAME,
 "reader": 0}`, `{"cmd": "remove", "reader": 0 | null}`, `{"cmd": "ping"}`. Before a card connects, the
 reader → card mapping is written to `ROOT/inserted.json` (the test token layer reads it); after it
@@ -22,11 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from eid.atr import parse_atr
-from eid.testcards.tokens import INSERTED_FILE
-from eid.testcards.vpcd import VPCD_PORTS, VPCD_READERS, VirtualCard
+from testcards.tokens import CONTROL_SOCKET, INSERTED_FILE
+from testcards.vpcd import VPCD_PORTS, VPCD_READERS, VirtualCard
 
 log = logging.getLogger(__name__)
-CONTROL_SOCKET = "control.sock"
 #: Seconds between a card leaving a virtual reader and the next one going in (pcscd polls vpcd).
 SWAP_PAUSE = 0.6
 
@@ -48,7 +47,7 @@ class Daemon:
 
     def insert(self, card: str, reader: int = 0) -> dict[str, Any]:
         if card not in self.manifest:
-            # A test may have added a card of its own since the daemon started (`eid.testcards.extra`).
+            # A test may have added a card of its own since the daemon started (`testcards.extra`).
             self.manifest = json.loads((self.root / "cards.json").read_text())
         if card not in self.manifest:
             return {"ok": False, "error": f"unknown test card {card!r}", "cards": sorted(self.manifest)}
@@ -123,7 +122,7 @@ class Daemon:
                 with conn:
                     conn.settimeout(10)
                     try:
-                        request = json.loads(_read_line(conn))
+                        request = json.loads(read_line(conn))
                         answer = self.handle(request)
                     except (ValueError, OSError) as exc:
                         answer = {"ok": False, "error": str(exc)}
@@ -139,14 +138,15 @@ class Daemon:
         self._stop.set()
 
 
-def _read_line(conn: socket.socket) -> str:
+def read_line(conn: socket.socket) -> bytes:
+    """One request or answer of the control socket: the bytes up to a newline (or the peer's close)."""
     data = b""
     while not data.endswith(b"\n"):
-        chunk = conn.recv(4096)
+        chunk = conn.recv(65536)
         if not chunk:
             break
         data += chunk
-    return data.decode()
+    return data
 
 
 def main(argv: list[str]) -> int:

@@ -6,7 +6,7 @@ Layout of the folder (`Provisioned.root`), which nothing else on the machine use
     tokens/              SoftHSM2's token store
     ca/                  trust anchors for the demo backend: the trusted test CAs' PEMs only
     ca-keys/             the trusted test CAs' private keys (0600), so a test can issue a card of its
-                         own later (`eid.testcards.extra`)
+                         own later (`testcards.extra`)
     untrusted/           the impostor CA that signed the `untrusted` card (never in ca/)
     revoked_serials.txt  hex serial numbers of the revoked cards' certificates, one per line
     crls/                each trusted test CA's revocation list (DER), listing the revoked cards'
@@ -33,8 +33,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from eid.atr import format_atr
-from eid.testcards.citizens import TestCard, load_cards
-from eid.testcards.pki import Ca, CardCredentials, credentials_for, make_ca
+from testcards.citizens import TestCard, load_cards
+from testcards.pki import Ca, CardCredentials, credentials_for, make_ca
+from testcards.tokens import ENV_TESTCARDS_DIR, PinCounter
 
 SOFTHSM_MODULE = Path("/usr/lib/softhsm/libsofthsm2.so")
 SO_PIN = "ovac-test-so-pin"
@@ -45,37 +46,29 @@ TRIES_BY_STATE = {"ok": MAX_TRIES, "last-try": 1, "locked": 0}
 DNIE_LABELS = ("CertAutenticacion", "KprivAutenticacion", "CertFirmaDigital", "KprivFirmaDigital")
 #: AOC/T-CAT cards use other labels: the login must find the authentication certificate by key usage.
 AOC_LABELS = ("Autenticacio", "Autenticacio", "Signatura", "Signatura")
-ENV_TESTCARDS_DIR = "OVAC_TESTCARDS_DIR"
+
+
+class _Under:
+    """A path in the provisioned folder, as an attribute of `Provisioned`: `ca_dir = _Under("ca")`."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, owner: Provisioned, kind: type[Provisioned] | None = None) -> Path:
+        return owner.root / self.name
 
 
 @dataclass(frozen=True)
 class Provisioned:
     root: Path
 
-    @property
-    def softhsm2_conf(self) -> Path:
-        return self.root / "softhsm2.conf"
-
-    @property
-    def ca_dir(self) -> Path:
-        return self.root / "ca"
-
-    @property
-    def untrusted_dir(self) -> Path:
-        return self.root / "untrusted"
-
-    @property
-    def revoked_serials(self) -> Path:
-        return self.root / "revoked_serials.txt"
-
-    @property
-    def crl_dir(self) -> Path:
-        """The trusted test CAs' CRLs, for the backend's `--crls`."""
-        return self.root / "crls"
-
-    @property
-    def manifest(self) -> Path:
-        return self.root / "cards.json"
+    softhsm2_conf = _Under("softhsm2.conf")
+    ca_dir = _Under("ca")
+    untrusted_dir = _Under("untrusted")
+    revoked_serials = _Under("revoked_serials.txt")
+    #: The trusted test CAs' CRLs, for the backend's `--crls`.
+    crl_dir = _Under("crls")
+    manifest = _Under("cards.json")
 
     def ca_key_path(self, kind: str) -> Path:
         """The private key of the trusted test CA `kind` ("dnie" or "aoc"), PEM."""
@@ -217,8 +210,6 @@ def provision(root: Path, cards: Iterable[str] | None = None) -> Provisioned:
         listed = [c.serial_number for c in revoked if c.issuer == ca.cert.subject]
         (out.crl_dir / f"ovac-test-{kind}-ca.crl").write_bytes(ca.crl(listed))
     out.manifest.write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
-    from eid.testcards.tokens import PinCounter
-
     PinCounter(root).reset(
         {e["token_label"]: TRIES_BY_STATE[e["pin_state"]] for e in manifest.values() if "token_label" in e}
     )

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from eid.errors import EidError
-from eid.testcards.control import TestCardControl
+from testcards.control import TestCardControl
 
 
 def main(argv: list[str]) -> int:

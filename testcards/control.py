@@ -9,18 +9,14 @@ from __future__ import annotations
 
 import builtins
 import json
-import os
 import socket
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from eid.errors import EidError
-from eid.testcards.daemon import CONTROL_SOCKET
-from eid.testcards.provision import ENV_TESTCARDS_DIR
-
-#: Where a running demo announces its test cards' folder (a one-line file holding the path).
-ANNOUNCE_FILE = Path("/run/ovac-kiosk/testcards.current")
+from testcards.daemon import read_line
+from testcards.tokens import CONTROL_SOCKET, find_root
 
 
 class TestCardsNotRunning(EidError):
@@ -43,16 +39,6 @@ class TestCardInfo:
     inserted_in: str | None
 
 
-def find_root() -> Path | None:
-    if env := os.environ.get(ENV_TESTCARDS_DIR):
-        return Path(env)
-    try:
-        announced = Path(ANNOUNCE_FILE.read_text().strip())
-    except OSError:
-        return None
-    return announced if (announced / CONTROL_SOCKET).exists() else None
-
-
 class TestCardControl:
     __test__ = False
 
@@ -68,12 +54,7 @@ class TestCardControl:
                 sock.settimeout(timeout)
                 sock.connect(str(self.root / CONTROL_SOCKET))
                 sock.sendall(json.dumps(request).encode() + b"\n")
-                data = b""
-                while not data.endswith(b"\n"):
-                    chunk = sock.recv(65536)
-                    if not chunk:
-                        break
-                    data += chunk
+                data = read_line(sock)
         except OSError as exc:
             raise TestCardsNotRunning(
                 f"the test-card daemon does not answer ({exc.strerror or exc})"

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from eid.testcards.citizens import TestCitizen
+from testcards.citizens import TestCitizen
 
 #: DNIe certificate policies (Policía Nacional CPS): authentication and signature.
 DNIE_AUTH_POLICY = x509.ObjectIdentifier("2.16.724.1.2.2.2.4")

@@ -30,10 +30,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from eid.atr import format_atr
-from eid.testcards.citizens import TestCard, TestCitizen
-from eid.testcards.pki import DNIE_AUTH_POLICY, DNIE_SIGN_POLICY, Ca, CardCredentials, issue, new_key
-from eid.testcards.provision import SO_PIN, TRIES_BY_STATE, Provisioned, _load_into_token, _run
-from eid.testcards.tokens import PinCounter
+from testcards.citizens import TestCard, TestCitizen
+from testcards.pki import DNIE_AUTH_POLICY, DNIE_SIGN_POLICY, Ca, CardCredentials, issue, new_key
+from testcards.provision import SO_PIN, TRIES_BY_STATE, Provisioned, _load_into_token, _run
+from testcards.tokens import PinCounter
 
 #: Markup a home-made card may carry in its names: touched, an action link would quit the kiosk or write a
 #: screenshot over a file; an unbalanced or lone closing tag makes Textual raise `MarkupError`.
