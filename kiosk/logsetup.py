@@ -157,7 +157,8 @@ def setup(
 ) -> list[logging.Handler]:
     """Log to the journal when running under systemd (`journal=None`: `under_service_manager()` and the
     socket exists), to `file` (rotating) if given, and to stderr only when the journal is not used and
-    stderr is not a terminal (where log lines would be drawn over the screen). Returns the handlers."""
+    stderr is not a terminal (where log lines would be drawn over the screen); with none of these, a
+    NullHandler, so that logging's last resort never writes on the terminal. Returns the handlers."""
     root = logging.getLogger()
     root.setLevel(level)
     for handler in list(root.handlers):
@@ -177,6 +178,10 @@ def setup(
     if file is not None:
         file.parent.mkdir(parents=True, exist_ok=True)
         handlers.append(logging.handlers.RotatingFileHandler(file, maxBytes=1 << 20, backupCount=5))
+    if not handlers:
+        # Somewhere to go, even nowhere: with no handler at all, logging's last resort writes warnings to
+        # stderr, the citizen's screen.
+        handlers.append(logging.NullHandler())
     for handler in handlers:
         if handler.formatter is None:
             handler.setFormatter(logging.Formatter(FORMAT))

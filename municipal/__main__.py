@@ -1,4 +1,4 @@
-"""`python -m municipal serve|seed|add-kiosk|migrate|openapi`: run and manage the reference backend."""
+"""`python -m municipal serve|seed|add-kiosk|add-staff|migrate|openapi`: run and manage the backend."""
 
 from __future__ import annotations
 
@@ -46,6 +46,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         training=args.training,
         public_base_url=args.public_base_url or "",
         id_key_file=args.id_key_file,
+        kiosk_stale_seconds=args.kiosk_stale_seconds,
     ).for_serving()
     engine = database.make_engine(settings.database_url, pool_size=1)
     database.migrate(engine)  # once, here, before any worker starts
@@ -107,6 +108,19 @@ def cmd_add_kiosk(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_add_staff(args: argparse.Namespace) -> int:
+    from municipal import database
+    from municipal.api.kiosks import register_staff
+
+    key = args.key or os.environ.get("MUNICIPAL_STAFF_KEY") or secrets.token_urlsafe(32)
+    engine = database.make_engine(_database(args), pool_size=1)
+    database.migrate(engine)
+    register_staff(engine, args.id, key)
+    if not (args.key or os.environ.get("MUNICIPAL_STAFF_KEY")):
+        print(key)  # shown once: only its hash is stored
+    return 0
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     from municipal import database
 
@@ -144,6 +158,12 @@ def main(argv: list[str] | None = None) -> int:
         default=os.environ.get("MUNICIPAL_ID_KEY_FILE") or None,
         help="secret key of the ID-number hashes (else $MUNICIPAL_ID_KEY_FILE, else one made up per run)",
     )
+    serve.add_argument(
+        "--kiosk-stale-seconds",
+        type=int,
+        default=int(os.environ.get("MUNICIPAL_KIOSK_STALE_SECONDS") or 180),
+        help="a kiosk without a heartbeat for this long shows as stale (else $MUNICIPAL_KIOSK_STALE_SECONDS)",
+    )
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--seed-demo", action="store_true", help="load the demo data into an empty database")
     serve.add_argument("--access-log", action="store_true")
@@ -163,6 +183,12 @@ def main(argv: list[str] | None = None) -> int:
     kiosk.add_argument("--name", default="")
     kiosk.add_argument("--database", help=db_help)
     kiosk.set_defaults(func=cmd_add_kiosk)
+
+    staff = sub.add_parser("add-staff", help="register a staff credential (or give it a new key)")
+    staff.add_argument("--id", required=True)
+    staff.add_argument("--key", help="its secret (else $MUNICIPAL_STAFF_KEY, else a new one is printed)")
+    staff.add_argument("--database", help=db_help)
+    staff.set_defaults(func=cmd_add_staff)
 
     migrate = sub.add_parser("migrate", help="bring the schema to the current version")
     migrate.add_argument("--database", help=db_help)

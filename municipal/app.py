@@ -10,7 +10,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 
 from municipal import __version__, errors, ids
-from municipal.api import auth, bustia, deixalleria, instancies, padro, public, training
+from municipal.api import auth, bustia, deixalleria, instancies, kiosks, padro, public, training
 from municipal.api.common import KioskAuthentication
 from municipal.api.writes import Replayed, replayed
 from municipal.context import Context
@@ -52,7 +52,7 @@ def create_app(settings: ServerSettings, context: Context | None = None) -> Fast
     app.state.ctx = context or Context.create(settings)
     errors.install(app)
     app.add_exception_handler(Replayed, replayed)
-    routers = [module.router for module in (public, auth, padro, instancies, deixalleria, bustia)]
+    routers = [module.router for module in (public, auth, padro, instancies, deixalleria, bustia, kiosks)]
     if settings.training:
         # Only a training server can be reset; a production one answers 404 for the path.
         routers.append(training.router)

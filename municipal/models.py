@@ -288,3 +288,23 @@ class BustiaMessage(Base):
     kiosk_id: Mapped[str] = mapped_column(String(64))
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
     csv: Mapped[str] = mapped_column(String(32))
+
+
+class KioskHeartbeat(Base):
+    """The last heartbeat of each kiosk (`POST /v1/kiosks/heartbeat`): its state as it came, JSON."""
+
+    __tablename__ = "kiosk_heartbeats"
+    kiosk_id: Mapped[str] = mapped_column(ForeignKey("kiosks.id"), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(Text)
+
+
+class StaffKey(Base):
+    """A staff member's (or the fleet page's) credential for staff routes: `X-Staff-Id` and `X-Staff-Key`,
+    only the key's scrypt hash stored, as for kiosks (`python -m municipal add-staff`)."""
+
+    __tablename__ = "staff_keys"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

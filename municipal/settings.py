@@ -30,6 +30,8 @@ class ServerSettings:
     public_base_url: str = ""
     session_idle_seconds: int = 600
     session_max_seconds: int = 3600
+    #: A kiosk without a heartbeat for this long is shown `stale` to staff (GET /v1/kiosks/status).
+    kiosk_stale_seconds: int = 180
     challenge_seconds: int = 120
     #: Weak identification: failures allowed per ID number, and per kiosk, within `weak_window_seconds`.
     weak_failures_per_id: int = 5
