@@ -162,13 +162,23 @@ class IdempotencyRecord(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class Topic(Base):
-    __tablename__ = "topics"
+class _Named:
+    """A row of a short list named in the kiosk's three languages, in the order of `position`."""
+
     code: Mapped[str] = mapped_column(String(40), primary_key=True)
     position: Mapped[int] = mapped_column(Integer)
     name_ca: Mapped[str] = mapped_column(String(200))
     name_es: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200))
+
+    def name(self, language: str) -> str:
+        """The name in `language` (ca, es or en)."""
+        name: str = getattr(self, f"name_{language}")
+        return name
+
+
+class Topic(_Named, Base):
+    __tablename__ = "topics"
 
 
 class Procedure(Base):
@@ -195,13 +205,8 @@ class ProcedureText(Base):
     hours: Mapped[str] = mapped_column(Text, default="")
 
 
-class Department(Base):
+class Department(_Named, Base):
     __tablename__ = "departments"
-    code: Mapped[str] = mapped_column(String(40), primary_key=True)
-    position: Mapped[int] = mapped_column(Integer)
-    name_ca: Mapped[str] = mapped_column(String(200))
-    name_es: Mapped[str] = mapped_column(String(200))
-    name_en: Mapped[str] = mapped_column(String(200))
 
 
 class Instancia(Base):

@@ -16,14 +16,14 @@ from sqlalchemy import func, select, text, update
 from contract.errors import ErrorCode, ErrorOut
 from contract.v1 import ChallengeOut, CitizenOut, SessionIn, SessionOut, WeakSessionIn
 from municipal import ids, timeutil
-from municipal.api.common import Ctx, KioskId, Token, b64decode, token_hash
+from municipal.api.common import KIOSK, Ctx, KioskId, Token, b64decode, token_hash
 from municipal.certificates import CertificateRefused, identity, verify_signature
 from municipal.context import Context
 from municipal.errors import ApiError
 from municipal.models import AuthChallenge, CitizenSession, Person, Registration, WeakLoginAttempt
 
 log = logging.getLogger("municipal.auth")
-router = APIRouter(prefix="/v1/auth", tags=["authentication"])
+router = APIRouter(prefix="/v1/auth", tags=["authentication"], dependencies=[KIOSK])
 REFUSALS: dict[int | str, dict[str, object]] = {
     401: {"model": ErrorOut, "description": "Kiosk not authorised, or the login was refused"},
     422: {"model": ErrorOut, "description": "Malformed request"},

@@ -6,25 +6,23 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from contract.documents import BustiaReceipt, Contact
-from contract.errors import ErrorOut
 from contract.v1 import BustiaIn
 from municipal import timeutil
-from municipal.api.common import CitizenOrNone, Ctx, KioskId
-from municipal.api.padro import CITIZEN_REFUSALS
+from municipal.api.common import KIOSK, CitizenOrNone, KioskId, citizen_refusals
 from municipal.api.writes import Write, document_head, next_number, record_document
 from municipal.models import BustiaMessage
 
-router = APIRouter(prefix="/v1", tags=["bústia"])
+router = APIRouter(prefix="/v1", tags=["bústia"], dependencies=[KIOSK])
 
 
 @router.post(
     "/bustia",
     status_code=201,
     response_model=BustiaReceipt,
-    responses={**CITIZEN_REFUSALS, 409: {"model": ErrorOut, "description": "Idempotency key reused"}},
+    responses=citizen_refusals("Idempotency key reused"),
 )
 def submit(
-    body: BustiaIn, request: Request, ctx: Ctx, kiosk_id: KioskId, citizen: CitizenOrNone, write: Write
+    body: BustiaIn, request: Request, kiosk_id: KioskId, citizen: CitizenOrNone, write: Write
 ) -> BustiaReceipt:
     """Send a queixa, suggeriment or agraiment. Identification is optional (a token of either scope)."""
     contact = body.contact
@@ -33,7 +31,7 @@ def submit(
         year = timeutil.local_year(now)
         reference = f"QS/{year}/{next_number(tx.session, 'QS', year):06d}"
         receipt = BustiaReceipt(
-            **document_head(ctx, request, body.language, now),
+            **document_head(write.ctx, request, body.language, now),
             reference=reference,
             kind=body.kind,
             topic=body.topic,

@@ -1,6 +1,12 @@
 """What the routers share: the kiosk check (before the body is read) and the citizen as a dependency:
 `CitizenByCertificate` (full scope), `CitizenAny` (certificate or weak identification) and
-`CitizenOrNone` (identification optional). Writes are in `municipal.api.writes`."""
+`CitizenOrNone` (identification optional). Writes are in `municipal.api.writes`.
+
+Every dependency is solved once per request. FastAPI caches a dependency's value, but walks its whole
+sub-tree again wherever it appears (its sub-dependencies, their headers and security schemes), so the
+shared pieces are not sub-dependencies: a kiosk's router declares the kiosk once (`KIOSK`), and the
+dependencies below it read the context and the checked kiosk id from the request (`context_of`,
+`kiosk_of`), as the routes read them from `Ctx` and `KioskId`."""
 
 from __future__ import annotations
 
@@ -25,7 +31,7 @@ from starlette.datastructures import Headers
 from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from contract.errors import ErrorCode
+from contract.errors import ErrorCode, ErrorOut
 from municipal import ids, timeutil
 from municipal.context import Context, kiosk_token
 from municipal.errors import ApiError, error_body, language_of
@@ -40,9 +46,13 @@ _bearer = HTTPBearer(auto_error=False, scheme_name="CitizenToken")
 CSV_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
-async def context(request: Request) -> Context:
+def context_of(request: Request) -> Context:
     ctx: Context = request.app.state.ctx
     return ctx
+
+
+async def context(request: Request) -> Context:
+    return context_of(request)
 
 
 #: Kiosk keys being verified right now (by `kiosk_token`): a request with the same id and key waits for
@@ -90,7 +100,8 @@ async def check_kiosk(ctx: Context, kiosk_id: str | None, key: str | None, clien
     raise ApiError(401, ErrorCode.KIOSK_UNAUTHORISED, headers={"WWW-Authenticate": "KioskKey"})
 
 
-#: Where `KioskAuthentication` leaves the id of the kiosk it authenticated (in the request's scope).
+#: Where the id of the kiosk authenticated for a request is left in its scope (by `KioskAuthentication`,
+#: before the body is read, or by `authenticated_kiosk`).
 _SCOPE_KIOSK = "municipal.kiosk_id"
 
 
@@ -99,17 +110,34 @@ def _client(scope: Scope) -> str:
     return str(client[0]) if client else "?"
 
 
-async def kiosk(
+async def authenticated_kiosk(
     request: Request,
     kiosk_id: Annotated[str | None, Security(_kiosk_id)],
     key: Annotated[str | None, Security(_kiosk_key)],
-) -> str:
-    """The authenticated kiosk's id: the one `KioskAuthentication` checked before the body was read (the
-    security schemes above are what the OpenAPI document shows); checked here only if it did not run."""
+) -> None:
+    """The kiosk check of a kiosk's router (`KIOSK`): the one `KioskAuthentication` made before the body
+    was read (the security schemes above are what the OpenAPI document shows); made here only if it did
+    not run."""
+    if not isinstance(request.scope.get(_SCOPE_KIOSK), str):
+        checked = await check_kiosk(context_of(request), kiosk_id, key, _client(request.scope))
+        request.scope[_SCOPE_KIOSK] = checked
+
+
+#: The dependency of every router whose routes are a kiosk's: `APIRouter(..., dependencies=[KIOSK])`.
+KIOSK = Depends(authenticated_kiosk)
+
+
+def kiosk_of(request: Request) -> str:
+    """The id of the kiosk authenticated for this request; for what runs after `KIOSK`."""
     checked = request.scope.get(_SCOPE_KIOSK)
-    if isinstance(checked, str):
-        return checked
-    return await check_kiosk(request.app.state.ctx, kiosk_id, key, _client(request.scope))
+    if not isinstance(checked, str):
+        # A route outside a kiosk's router: a mistake in this server, refused rather than let through.
+        raise RuntimeError(f"{request.url.path}: no kiosk was authenticated (KIOSK missing)")
+    return checked
+
+
+async def kiosk(request: Request) -> str:
+    return kiosk_of(request)
 
 
 KioskId = Annotated[str, Depends(kiosk)]
@@ -219,25 +247,43 @@ async def read_citizen(ctx: Context, kiosk_id: str, token: str | None, *, full: 
 # costs no trip through the thread pool of its own (see `read_citizen`).
 
 
-async def citizen_by_certificate(ctx: Ctx, kiosk_id: KioskId, token: Token) -> Citizen:
+async def citizen_by_certificate(request: Request, token: Token) -> Citizen:
     """The citizen identified with a certificate: 401 without a valid session, 403 for a weak one."""
-    return await read_citizen(ctx, kiosk_id, token, full=True)
+    return await read_citizen(context_of(request), kiosk_of(request), token, full=True)
 
 
-async def citizen_any(ctx: Ctx, kiosk_id: KioskId, token: Token) -> Citizen:
+async def citizen_any(request: Request, token: Token) -> Citizen:
     """The citizen identified either way (certificate, or weak identification for the deixalleria)."""
-    return await read_citizen(ctx, kiosk_id, token, full=False)
+    return await read_citizen(context_of(request), kiosk_of(request), token, full=False)
 
 
-async def citizen_or_none(ctx: Ctx, kiosk_id: KioskId, token: Token) -> Citizen | None:
+async def citizen_or_none(request: Request, token: Token) -> Citizen | None:
     """The citizen if the request has a session (either way), None if it has none; a token that is not
     a valid session is still refused with 401."""
-    return await read_citizen(ctx, kiosk_id, token, full=False) if token else None
+    if not token:
+        return None
+    return await read_citizen(context_of(request), kiosk_of(request), token, full=False)
 
 
 CitizenByCertificate = Annotated[Citizen, Depends(citizen_by_certificate)]
 CitizenAny = Annotated[Citizen, Depends(citizen_any)]
 CitizenOrNone = Annotated[Citizen | None, Depends(citizen_or_none)]
+
+
+#: The refusals every route of a citizen may answer, for its OpenAPI entry (see `citizen_refusals`).
+CITIZEN_REFUSALS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorOut, "description": "Kiosk not authorised, or no valid citizen session"},
+    403: {"model": ErrorOut, "description": "The session does not allow this (weak identification)"},
+    422: {"model": ErrorOut, "description": "Malformed request"},
+}
+
+
+def citizen_refusals(conflict: str, too_large: str | None = None) -> dict[int | str, dict[str, Any]]:
+    """The refusals of a citizen's write: `CITIZEN_REFUSALS`, 409 (`conflict` says when) and 413."""
+    out = {**CITIZEN_REFUSALS, 409: {"model": ErrorOut, "description": conflict}}
+    if too_large:
+        out[413] = {"model": ErrorOut, "description": too_large}
+    return out
 
 
 #: Endpoints whose citizen session is checked before their body is read (see `citizen_before_body`).
@@ -252,15 +298,23 @@ def citizen_before_body(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     return endpoint
 
 
+#: Dependencies that read the kiosk of the request (`kiosk_of`): a route that depends on one is checked
+#: by `KioskAuthentication`, even one whose router forgot `KIOSK` (its OpenAPI entry would lack the
+#: kiosk's security schemes; a test checks that none does).
+NEEDS_KIOSK: set[Callable[..., Any]] = {
+    authenticated_kiosk, kiosk, citizen_by_certificate, citizen_any, citizen_or_none
+}  # fmt: skip
+
+
 def _depends_on_kiosk(dependant: Dependant) -> bool:
-    return dependant.call is kiosk or any(_depends_on_kiosk(d) for d in dependant.dependencies)
+    return dependant.call in NEEDS_KIOSK or any(_depends_on_kiosk(d) for d in dependant.dependencies)
 
 
 class KioskAuthentication:
     """Kiosk credentials checked from the headers alone, before anything reads the body, for every route
-    that depends on `kiosk` (and the citizen session for `citizen_before_body` routes). A refusal is
-    answered at once with `Connection: close`, so an unauthenticated upload is neither parsed, spooled
-    to disk nor held in memory: the server stops reading it."""
+    that depends on the kiosk (`NEEDS_KIOSK`), and the citizen session for `citizen_before_body` routes.
+    A refusal is answered at once with `Connection: close`, so an unauthenticated upload is neither
+    parsed, spooled to disk nor held in memory: the server stops reading it."""
 
     def __init__(self, app: ASGIApp, context: Context, routers: Sequence[APIRouter]):
         self.app = app

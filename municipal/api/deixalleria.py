@@ -23,16 +23,24 @@ from contract.documents import (
     NextBand,
     Visit,
 )
-from contract.errors import ErrorCode, ErrorOut
+from contract.errors import ErrorCode
 from contract.v1 import CardRequestIn, CardRequestOut
 from municipal import timeutil
-from municipal.api.common import Citizen, CitizenAny, Ctx, KioskId, touch_session
-from municipal.api.padro import CITIZEN_REFUSALS
+from municipal.api.common import (
+    CITIZEN_REFUSALS,
+    KIOSK,
+    Citizen,
+    CitizenAny,
+    Ctx,
+    KioskId,
+    citizen_refusals,
+    touch_session,
+)
 from municipal.api.writes import Write, document_head, next_number, record_document
 from municipal.errors import ApiError
 from municipal.models import BonusBand, DeixalleriaCard, DeixalleriaVisit
 
-router = APIRouter(prefix="/v1/deixalleria", tags=["deixalleria"])
+router = APIRouter(prefix="/v1/deixalleria", tags=["deixalleria"], dependencies=[KIOSK])
 _STATUS_ORDER = {"active": 0, "requested": 1, "lost": 2, "cancelled": 3}
 
 
@@ -129,10 +137,7 @@ def summary(
     "/cards",
     status_code=201,
     response_model=CardRequestOut,
-    responses={
-        **CITIZEN_REFUSALS,
-        409: {"model": ErrorOut, "description": "A card is already active or requested; or key reused"},
-    },
+    responses=citizen_refusals("A card is already active or requested; or key reused"),
 )
 def request_card(body: CardRequestIn, citizen: CitizenAny, write: Write) -> CardRequestOut:
     """Request a deixalleria card, posted to the padró address (`delivery`) or collected (`pickup`)."""

@@ -13,16 +13,22 @@ from starlette.concurrency import run_in_threadpool
 
 from contract.attachments import attachment_name_problem, sniff
 from contract.documents import Applicant, Attachment, Contact, Department, InstanciaReceipt
-from contract.errors import ErrorCode, ErrorOut
+from contract.errors import ErrorCode
 from contract.limits import INSTANCIA_FIELDS_MAX, MAX_FILE_BYTES, MAX_FILES
 from contract.v1 import InstanciaFields
 from municipal import models, timeutil
-from municipal.api.common import Citizen, CitizenByCertificate, Ctx, KioskId, citizen_before_body
-from municipal.api.padro import CITIZEN_REFUSALS
+from municipal.api.common import (
+    KIOSK,
+    Citizen,
+    CitizenByCertificate,
+    KioskId,
+    citizen_before_body,
+    citizen_refusals,
+)
 from municipal.api.writes import IdempotentWrite, Write, document_head, next_number, record_document
 from municipal.errors import ApiError
 
-router = APIRouter(prefix="/v1", tags=["instància"])
+router = APIRouter(prefix="/v1", tags=["instància"], dependencies=[KIOSK])
 
 
 @dataclass(frozen=True)
@@ -59,16 +65,13 @@ async def _read_attachment(upload: UploadFile) -> Upload:
     "/instancies",
     status_code=201,
     response_model=InstanciaReceipt,
-    responses={
-        **CITIZEN_REFUSALS,
-        409: {"model": ErrorOut, "description": "Idempotency key reused with another body"},
-        413: {"model": ErrorOut, "description": "Request larger than 10 files of 10 MB"},
-    },
+    responses=citizen_refusals(
+        "Idempotency key reused with another body", too_large="Request larger than 10 files of 10 MB"
+    ),
 )
 @citizen_before_body
 async def submit_instancia(
     request: Request,
-    ctx: Ctx,
     kiosk_id: KioskId,
     citizen: CitizenByCertificate,
     write: Write,
@@ -91,12 +94,11 @@ async def submit_instancia(
         raise ApiError(422, ErrorCode.ATTACHMENT_TOO_MANY)
     attachments = [await _read_attachment(u) for u in uploads]
     # The database work blocks: run it off the event loop.
-    return await run_in_threadpool(_register, request, ctx, kiosk_id, citizen, write, data, attachments)
+    return await run_in_threadpool(_register, request, kiosk_id, citizen, write, data, attachments)
 
 
 def _register(
     request: Request,
-    ctx: Ctx,
     kiosk_id: str,
     citizen: Citizen,
     write: IdempotentWrite,
@@ -113,10 +115,10 @@ def _register(
         sequence = next_number(session, "E", year)
         registry_number = f"E/{year}/{sequence:06d}"
         receipt = InstanciaReceipt(
-            **document_head(ctx, request, data.language, now),
+            **document_head(write.ctx, request, data.language, now),
             registry_number=registry_number,
             registered_at=now,
-            department=Department(code=department.code, name=getattr(department, f"name_{data.language}")),
+            department=Department(code=department.code, name=department.name(data.language)),
             subject=data.subject,
             exposo=data.exposo,
             solicito=data.solicito,

@@ -45,11 +45,6 @@ def health(ctx: Ctx) -> HealthOut:
     return HealthOut(status="ok", version=__version__, training=ctx.settings.training)
 
 
-def _name(row: Topic | Department, language: str) -> str:
-    name: str = getattr(row, f"name_{language}")
-    return name
-
-
 @router.get("/catalogue", response_model=CatalogueOut)
 def catalogue(request: Request, ctx: Ctx, language: LanguageQuery = None) -> CatalogueOut:
     """Every procedure of the city: whether it needs a certificate, whether the kiosk completes it,
@@ -71,7 +66,7 @@ def catalogue(request: Request, ctx: Ctx, language: LanguageQuery = None) -> Cat
                 code=p.code,
                 title=t.title,
                 summary=t.summary,
-                topic=TopicOut(code=p.topic, name=_name(topics[p.topic], lang)),
+                topic=TopicOut(code=p.topic, name=topics[p.topic].name(lang)),
                 needs_certificate=p.needs_certificate,
                 completable_here=p.completable_here,
                 kiosk_flow=p.kiosk_flow,
@@ -92,7 +87,7 @@ def departments(request: Request, ctx: Ctx, language: LanguageQuery = None) -> D
     with ctx.read() as session:
         rows = session.execute(select(Department).order_by(Department.position)).scalars().all()
     return DepartmentsOut(
-        language=lang, departments=[documents.Department(code=d.code, name=_name(d, lang)) for d in rows]
+        language=lang, departments=[documents.Department(code=d.code, name=d.name(lang)) for d in rows]
     )
 
 

@@ -15,10 +15,11 @@ from fastapi import APIRouter
 
 from contract.v1 import TrainingResetOut
 from municipal import timeutil, training
+from municipal.api.common import KIOSK
 from municipal.api.writes import Write
 
 log = logging.getLogger("municipal.training")
-router = APIRouter(prefix="/v1/training", tags=["training"], include_in_schema=False)
+router = APIRouter(prefix="/v1/training", tags=["training"], include_in_schema=False, dependencies=[KIOSK])
 
 
 @router.post("/reset", status_code=200, response_model=TrainingResetOut)

@@ -30,7 +30,7 @@ from contract.documents import DocumentLanguage, Issued
 from contract.errors import ErrorCode
 from contract.limits import IDEMPOTENCY_KEY_MAX
 from municipal import ids, timeutil
-from municipal.api.common import Citizen, Ctx, KioskId, touch_session
+from municipal.api.common import NEEDS_KIOSK, Citizen, context_of, kiosk_of, touch_session
 from municipal.context import Context
 from municipal.errors import ApiError
 from municipal.models import Counter, IdempotencyRecord, IssuedDocument
@@ -174,14 +174,13 @@ IdempotencyKey = Annotated[
 ]
 
 
-async def idempotent_write(
-    request: Request, ctx: Ctx, kiosk_id: KioskId, key: IdempotencyKey = None
-) -> IdempotentWrite:
+async def idempotent_write(request: Request, key: IdempotencyKey = None) -> IdempotentWrite:
     route = request.scope.get("route")
     status = getattr(route, "status_code", None) or 200
-    return IdempotentWrite(ctx, kiosk_id, key, request.url.path, status)
+    return IdempotentWrite(context_of(request), kiosk_of(request), key, request.url.path, status)
 
 
+NEEDS_KIOSK.add(idempotent_write)
 Write = Annotated[IdempotentWrite, Depends(idempotent_write)]
 
 
