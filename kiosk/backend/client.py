@@ -36,16 +36,22 @@ from contract.documents import (
 from contract.errors import ErrorCode, ErrorOut
 from contract.kiosks import HeartbeatIn, KioskStartedOut
 from contract.v1 import (
+    BustiaIn,
+    CardRequestIn,
     CardRequestOut,
     CatalogueOut,
     ChallengeOut,
     DepartmentsOut,
     HealthOut,
+    InstanciaFields,
+    PadroDocumentIn,
     ProcedureOut,
     RegistrationOut,
+    SessionIn,
     SessionOut,
     TrainingResetOut,
     VerificationOut,
+    WeakSessionIn,
 )
 from kiosk.config import Settings
 
@@ -96,7 +102,9 @@ class SessionExpired(BackendError):
 
 
 class Rejected(BackendError):
-    """The backend refused the request for a reason the citizen can be told (`message`)."""
+    """The backend refused the request for a reason the citizen can be told (`message`); or a request
+    body did not fit the contract's model, and was refused before it was sent (`validation_error`, the
+    backend's code for it, without a message)."""
 
 
 class NotTraining(Rejected):
@@ -127,6 +135,18 @@ def _read(model: type[Model], body: Any, what: str) -> Model:
     # Raised outside the handler: the ValidationError (which holds the values) is not even its context.
     log.warning("backend answer to %s does not fit %s: %s", what, model.__name__, ", ".join(fields))
     raise BadResponse("bad_response", f"the backend's answer does not fit {model.__name__}")
+
+
+def _body(model: type[BaseModel], **fields: Any) -> dict[str, Any]:
+    """A request body built as the contract's request model, as JSON (`model_dump(mode="json")`). One that
+    does not fit the model is refused here, with the code the backend would refuse it with
+    (`Rejected("validation_error")`), and sent nowhere; the log and the error name the fields only."""
+    try:
+        return model.model_validate(fields).model_dump(mode="json")
+    except ValidationError as exc:
+        names = sorted({".".join(str(p) for p in e["loc"]) or "(body)" for e in exc.errors()})[:5]
+    log.warning("request body does not fit %s: %s", model.__name__, ", ".join(names))
+    raise Rejected(ErrorCode.VALIDATION_ERROR)
 
 
 class _MultipartBody:
@@ -352,30 +372,21 @@ class BackendClient:
     ) -> SessionOut:
         """Refusals (untrusted, expired, revoked certificate, bad signature...) raise Rejected(code).
         The answer's `scope` is "full"."""
-        body = self._request(
-            "POST",
-            "/v1/auth/sessions",
-            json_body={
-                "challenge_id": challenge_id,
-                "certificate": base64.b64encode(certificate_der).decode(),
-                "signature": base64.b64encode(signature).decode(),
-            },
+        body = _body(
+            SessionIn,
+            challenge_id=challenge_id,
+            certificate=base64.b64encode(certificate_der).decode(),
+            signature=base64.b64encode(signature).decode(),
         )
-        return _read(SessionOut, body, "certificate login")
+        answer = self._request("POST", "/v1/auth/sessions", json_body=body)
+        return _read(SessionOut, answer, "certificate login")
 
     def login_weak(self, id_number: str, birth_date: date, postal_code: str) -> SessionOut:
         """DNI/NIE + birth date + postal code: a session good for the deixalleria only (`scope`
         "deixalleria")."""
-        body = self._request(
-            "POST",
-            "/v1/auth/weak-sessions",
-            json_body={
-                "id_number": id_number,
-                "birth_date": birth_date.isoformat(),
-                "postal_code": postal_code,
-            },
-        )
-        return _read(SessionOut, body, "weak login")
+        body = _body(WeakSessionIn, id_number=id_number, birth_date=birth_date, postal_code=postal_code)
+        answer = self._request("POST", "/v1/auth/weak-sessions", json_body=body)
+        return _read(SessionOut, answer, "weak login")
 
     def logout(self, token: str) -> None:
         """End the session; an already-ended session is fine."""
@@ -386,6 +397,20 @@ class BackendClient:
 
     # --- procedures --------------------------------------------------------------------------------
 
+    def _write(
+        self,
+        path: str,
+        token: str | None,
+        body: dict[str, Any] | None,
+        idempotency_key: str | None,
+        answer: type[Model],
+    ) -> Model:
+        """A write with its Idempotency-Key (a new one unless the caller keeps one), so safe to retry, and
+        its answer read as the contract's `answer`."""
+        key = idempotency_key or new_idempotency_key()
+        got = self._request("POST", path, token=token, json_body=body, idempotency_key=key)
+        return _read(answer, got, f"POST {path}")
+
     def registration(self, token: str) -> RegistrationOut:
         body = self._request("GET", "/v1/padro/registration", token=token)
         return _read(RegistrationOut, body, "registration")
@@ -393,14 +418,8 @@ class BackendClient:
     def issue_padro_document(
         self, token: str, kind: str, language: str, idempotency_key: str | None = None
     ) -> PadroDocument:
-        body = self._request(
-            "POST",
-            "/v1/padro/documents",
-            token=token,
-            json_body={"kind": kind, "language": language},
-            idempotency_key=idempotency_key or new_idempotency_key(),
-        )
-        return _read(PadroDocument, body, "padró document")
+        body = _body(PadroDocumentIn, kind=kind, language=language)
+        return self._write("/v1/padro/documents", token, body, idempotency_key, PadroDocument)
 
     def submit_instancia(
         self,
@@ -412,7 +431,7 @@ class BackendClient:
     ) -> InstanciaReceipt:
         """`fields`: subject, exposo, solicito, department, contact {email, phone}, notification_channel
         (paper|electronic), language. `files` are streamed from disk (never read whole into memory)."""
-        encoded = json.dumps(dict(fields), ensure_ascii=False)
+        encoded = json.dumps(_body(InstanciaFields, **fields), ensure_ascii=False)
         body = self._request(
             "POST",
             "/v1/instancies",
@@ -435,14 +454,8 @@ class BackendClient:
         self, token: str, delivery: str, idempotency_key: str | None = None, *, replace_lost: bool = False
     ) -> CardRequestOut:
         """`delivery`: "delivery" (posted to the padró address) or "pickup"."""
-        body = self._request(
-            "POST",
-            "/v1/deixalleria/cards",
-            token=token,
-            json_body={"delivery": delivery, "replace_lost": replace_lost},
-            idempotency_key=idempotency_key or new_idempotency_key(),
-        )
-        return _read(CardRequestOut, body, "card request")
+        body = _body(CardRequestIn, delivery=delivery, replace_lost=replace_lost)
+        return self._write("/v1/deixalleria/cards", token, body, idempotency_key, CardRequestOut)
 
     def submit_bustia(
         self,
@@ -455,17 +468,9 @@ class BackendClient:
         language: str = "ca",
     ) -> BustiaReceipt:
         """`kind`: queixa | suggeriment | agraiment; `contact`: {email, phone} or None."""
-        payload: dict[str, Any] = {"kind": kind, "topic": topic, "text": text, "language": language}
-        if contact:
-            payload["contact"] = {k: v for k, v in contact.items() if v}
-        body = self._request(
-            "POST",
-            "/v1/bustia",
-            token=token,
-            json_body=payload,
-            idempotency_key=idempotency_key or new_idempotency_key(),
-        )
-        return _read(BustiaReceipt, body, "bústia")
+        given = {k: v for k, v in contact.items() if v} if contact else None
+        body = _body(BustiaIn, kind=kind, topic=topic, text=text, contact=given, language=language)
+        return self._write("/v1/bustia", token, body, idempotency_key, BustiaReceipt)
 
     # --- training mode -----------------------------------------------------------------------------
 
@@ -473,14 +478,11 @@ class BackendClient:
         """Erase everything done on the training backend (every kiosk's entries, documents and citizen
         sessions) and load its demo data again. A backend that is not in training mode: NotTraining."""
         try:
-            body = self._request(
-                "POST", "/v1/training/reset", idempotency_key=idempotency_key or new_idempotency_key()
-            )
+            return self._write("/v1/training/reset", None, None, idempotency_key, TrainingResetOut)
         except Rejected as exc:
             if exc.code in _NO_TRAINING_CODES:
                 raise NotTraining(exc.code, exc.message) from None
             raise
-        return _read(TrainingResetOut, body, "training reset")
 
     # --- the kiosk's own health (kiosk.health) ------------------------------------------------------
 

@@ -16,7 +16,7 @@ import pytest
 from contract.documents import PadroDocument
 from contract.errors import ErrorCode
 from devstack.backend import BackendInfo
-from kiosk.backend import BackendClient, BackendUnavailable, NotAuthorised, Rejected, SessionExpired
+from kiosk.backend.client import BackendClient, BackendUnavailable, NotAuthorised, Rejected, SessionExpired
 from kiosk.config import Settings
 from tests.integration.backend.conftest import Api, Citizens
 

@@ -1,7 +1,8 @@
 """The client reads every answer into the contract's models: JSON that does not fit is a BadResponse (the
 citizen is told the service did not answer; no pydantic error leaves the client, and the log names the
 fields, never their values), and a refusal's code is an `ErrorCode` member, or the string a newer backend
-sent when this kiosk does not know it.
+sent when this kiosk does not know it. It sends the contract's request models, and no body that does not
+fit them.
 
 A real HTTP server on loopback answers what each test says.
 """
@@ -18,6 +19,7 @@ from typing import Any
 import pytest
 
 from contract.errors import ErrorCode
+from contract.v1 import BustiaIn, CardRequestIn, WeakSessionIn
 from kiosk.backend.client import (
     BackendClient,
     BackendError,
@@ -28,7 +30,15 @@ from kiosk.backend.client import (
 )
 from kiosk.i18n import set_language
 from kiosk.procedures.backend import citizen_message
-from tests.integration.backend.test_client_redirects import TOKEN, Server, _client, _json, _serve
+from tests.integration.backend.test_client_redirects import (
+    INSTANCIA,
+    TOKEN,
+    Server,
+    _client,
+    _json,
+    _serve,
+    attachment,
+)
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -44,9 +54,7 @@ def _answering(status: int, body: Any) -> Iterator[Server]:
 
 
 def _calls(tmp_path: Path) -> dict[str, Callable[[BackendClient], object]]:
-    attachment = tmp_path / "justificant.pdf"
-    attachment.write_bytes(b"%PDF-1.7\n%%EOF\n")
-    fields = {"subject": "S", "exposo": "E", "solicito": "S", "department": "OAC"}
+    pdf = attachment(tmp_path)
     return {
         "catalogue": lambda c: c.catalogue("ca"),
         "departments": lambda c: c.departments("ca"),
@@ -55,7 +63,7 @@ def _calls(tmp_path: Path) -> dict[str, Callable[[BackendClient], object]]:
         "certificate login": lambda c: c.login_with_certificate("c1", b"der", b"sig"),
         "registration": lambda c: c.registration(TOKEN),
         "padró document": lambda c: c.issue_padro_document(TOKEN, "volant_individual", "ca", "k1"),
-        "instància": lambda c: c.submit_instancia(TOKEN, fields, [attachment], "k2"),
+        "instància": lambda c: c.submit_instancia(TOKEN, INSTANCIA, [pdf], "k2"),
         "deixalleria summary": lambda c: c.deixalleria_summary(TOKEN),
         "card request": lambda c: c.request_deixalleria_card(TOKEN, "pickup", "k3"),
         "bústia": lambda c: c.submit_bustia(None, "queixa", "T", "X", None, "k4"),
@@ -133,3 +141,45 @@ def test_an_error_body_without_a_code_is_named_by_its_status() -> None:
     finally:
         next(answers, None)
     assert caught.value.code == "http_400"
+
+
+def test_request_bodies_are_the_contracts_request_models(misfit: Server) -> None:
+    """What the client sends is the request model's JSON, defaults included: the same body the backend
+    validates and fingerprints its Idempotency-Key with."""
+    client = _client(misfit.url)
+    for call in (
+        lambda: client.submit_bustia(None, "queixa", "Voreres", "Una vorera trencada.", None, "k1"),
+        lambda: client.login_weak("12345678Z", date(1980, 1, 2), "08301"),
+        lambda: client.request_deixalleria_card(TOKEN, "pickup", "k2"),
+    ):
+        with pytest.raises(BadResponse):
+            call()
+    sent = [json.loads(s.body) for s in misfit.seen]
+    assert sent == [
+        BustiaIn(kind="queixa", topic="Voreres", text="Una vorera trencada.").model_dump(mode="json"),
+        WeakSessionIn(id_number="12345678Z", birth_date=date(1980, 1, 2), postal_code="08301").model_dump(
+            mode="json"
+        ),
+        CardRequestIn(delivery="pickup").model_dump(mode="json"),
+    ]
+    assert sent[0]["contact"] is None and sent[0]["language"] == "ca" and sent[2]["replace_lost"] is False
+
+
+def test_a_body_that_does_not_fit_the_contract_is_refused_before_it_is_sent(
+    misfit: Server, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = _client(misfit.url)
+    calls: list[Callable[[], object]] = [
+        lambda: client.request_deixalleria_card(TOKEN, "by drone", "k1"),
+        lambda: client.issue_padro_document(TOKEN, "volant_individual", "fr", "k2"),
+        lambda: client.submit_bustia(None, "queixa", "", SECRET, None, "k3"),
+        lambda: client.submit_instancia(TOKEN, {**INSTANCIA, "notification_channel": "pigeon"}, [], "k4"),
+        lambda: client.login_weak(SECRET, date(1980, 1, 2), "8301"),
+    ]
+    with caplog.at_level(logging.DEBUG, logger="kiosk.backend"):
+        for call in calls:
+            with pytest.raises(Rejected) as caught:
+                call()
+            assert caught.value.code is ErrorCode.VALIDATION_ERROR and caught.value.__context__ is None
+    assert misfit.seen == []
+    assert "does not fit" in caplog.text and SECRET not in caplog.text

@@ -110,16 +110,31 @@ def _client(url: str) -> BackendClient:
     return client
 
 
+#: An instància's fields that fit the contract (the client sends no body that does not fit it).
+INSTANCIA = {
+    "subject": "S",
+    "exposo": "E",
+    "solicito": "S",
+    "department": "OAC",
+    "notification_channel": "paper",
+}
+
+
+def attachment(tmp_path: Path) -> Path:
+    """A PDF attachment whose content can be told in what a server received."""
+    path = tmp_path / "justificant.pdf"
+    path.write_bytes(b"%PDF-1.7 the citizen's attachment\n%%EOF\n")
+    return path
+
+
 def _calls(tmp_path: Path) -> dict[str, Callable[[BackendClient], object]]:
-    attachment = tmp_path / "justificant.pdf"
-    attachment.write_bytes(b"%PDF-1.7 the citizen's attachment")
-    fields = {"subject": "S", "exposo": "E", "solicito": "S", "department": "OAC"}
+    pdf = attachment(tmp_path)
     return {
         "GET catalogue": lambda c: c.catalogue("ca"),
         "GET with token": lambda c: c.registration(TOKEN),
         "POST challenge": lambda c: c.create_challenge(),
         "POST weak login": lambda c: c.login_weak("12345678Z", date(1980, 1, 2), "08301"),
-        "POST instancia": lambda c: c.submit_instancia(TOKEN, fields, [attachment], "idem-key-1"),
+        "POST instancia": lambda c: c.submit_instancia(TOKEN, INSTANCIA, [pdf], "idem-key-1"),
         "DELETE session": lambda c: c.logout(TOKEN),
     }
 
