@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,30 +15,22 @@ from sqlalchemy import Engine, create_engine, text
 
 from devstack import backend
 from devstack.postgres import PostgresInfo
-from tests.fixtures.backend import Issued, TestPKI
+from tests.fixtures.backend import Issued, TestPKI, training_server
 
 
 @pytest.fixture(scope="session")
 def postgres_backend(
-    postgres_cluster: PostgresInfo, backend_trust_anchors: Any, backend_revoked_serials: list[int | str]
+    postgres_cluster: PostgresInfo, backend_trust_anchors: Path, backend_revoked_serials: list[int | str]
 ) -> Iterator[backend.BackendInfo]:
-    with backend.running(
-        database_url=postgres_cluster.create_database(),
-        trust_anchors=backend_trust_anchors,
-        revoked_serials=backend_revoked_serials,
-        training=True,
-    ) as info:
-        yield info
+    database = postgres_cluster.create_database()
+    yield from training_server(backend_trust_anchors, backend_revoked_serials, database)
 
 
 @pytest.fixture(scope="session")
 def sqlite_backend(
-    backend_trust_anchors: Any, backend_revoked_serials: list[int | str]
+    backend_trust_anchors: Path, backend_revoked_serials: list[int | str]
 ) -> Iterator[backend.BackendInfo]:
-    with backend.running(
-        trust_anchors=backend_trust_anchors, revoked_serials=backend_revoked_serials, training=True
-    ) as info:
-        yield info
+    yield from training_server(backend_trust_anchors, backend_revoked_serials)
 
 
 @pytest.fixture(scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -119,7 +112,7 @@ def api(server: backend.BackendInfo, server_engine: Engine) -> Api:
 
 @dataclass
 class Citizens:
-    """Certificates for the test citizens of eid/testcards/citizens.toml (issued by backend_pki)."""
+    """Certificates for the test citizens of testcards/citizens.toml (issued by backend_pki)."""
 
     carmen: Issued  # dnie3-valid, household of 4 with a minor
     jordi: Issued  # dnie2-valid

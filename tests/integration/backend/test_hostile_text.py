@@ -5,15 +5,11 @@ with an unstorable holder name is refused with a 4xx, never a 500."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-from cryptography.x509.oid import NameOID
 
-from tests.fixtures.backend import DNIE_AUTH_POLICY, Issued, TestCA, TestPKI, _key
+from tests.fixtures.backend import TestPKI
 from tests.integration.backend.conftest import Api
 from tests.integration.backend.test_instancies import FIELDS, PDF, submit
 
@@ -94,41 +90,6 @@ def test_a_pdf_with_its_eof_marker_and_trailing_bytes_passes(api: Api, tokens: d
     assert json.loads(answer.text)["attachments"][0]["size"] == len(content)
 
 
-def _certificate(ca: TestCA, given_name: str, surname: str, cn: str) -> Issued:
-    """A DNIe-shaped certificate from the trusted test CA with the names given (a CN of its own: X.520
-    allows 64 characters there, the names themselves are unbounded)."""
-    key = _key()
-    now = dt.datetime.now(dt.UTC)
-    subject = x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "ES"),
-            x509.NameAttribute(NameOID.SERIAL_NUMBER, "23456789D"),
-            x509.NameAttribute(NameOID.SURNAME, surname),
-            x509.NameAttribute(NameOID.GIVEN_NAME, given_name),
-            x509.NameAttribute(NameOID.COMMON_NAME, cn),
-        ]
-    )
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(ca.name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=365))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(True, False, False, False, False, False, False, False, False), critical=True
-        )
-        .add_extension(
-            x509.CertificatePolicies([x509.PolicyInformation(x509.ObjectIdentifier(DNIE_AUTH_POLICY), None)]),
-            critical=False,
-        )
-        .sign(ca.key, hashes.SHA256())
-    )
-    return Issued(certificate, key)
-
-
 CERTIFICATE_NAMES = {
     "given-name-too-long": ("PAU" * 70, "SERRA", "SERRA, PAU (AUTENTICACIÓN)"),
     "given-name-with-nul": ("PAU\x00X", "SERRA", "SERRA, PAU (AUTENTICACIÓN)"),
@@ -141,7 +102,7 @@ CERTIFICATE_NAMES = {
 def test_unstorable_certificate_names_are_refused_cleanly(
     api: Api, backend_pki: TestPKI, given: str, surname: str, cn: str
 ) -> None:
-    cert = _certificate(backend_pki.dnie, given, surname, cn)
+    cert = backend_pki.dnie.issue("23456789D", given, surname, common_name=cn)
     before = api.sessions()
     answer = api.post("/v1/auth/sessions", json=cert.login_body(api.challenge()))
     assert answer.status_code == 401 and answer.json()["code"] == "certificate_invalid", answer.text
@@ -149,7 +110,7 @@ def test_unstorable_certificate_names_are_refused_cleanly(
 
 
 def test_a_certificate_name_of_200_characters_logs_in(api: Api, backend_pki: TestPKI) -> None:
-    cert = _certificate(backend_pki.dnie, "P" * 200, "S" * 200, "PAU SERRA")
+    cert = backend_pki.dnie.issue("23456789D", "P" * 200, "S" * 200, common_name="PAU SERRA")
     answer = api.post("/v1/auth/sessions", json=cert.login_body(api.challenge()))
     assert answer.status_code == 201, answer.text
     assert answer.json()["citizen"]["given_name"] == "P" * 200

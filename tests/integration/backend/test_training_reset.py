@@ -9,7 +9,6 @@ sessions and entries other tests stand on.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,19 +25,10 @@ from municipal import database, seed, timeutil
 from municipal.models import Base
 from tests.integration.backend.conftest import Api, Citizens
 from tests.integration.backend.test_client import settings_for
+from tests.integration.backend.test_instancies import PDF, submit
 
 pytestmark = pytest.mark.timeout(180)
 RESET = "/v1/training/reset"
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-INSTANCIA = {
-    "subject": "Sol·licitud de prova",
-    "exposo": "Que és un taller de formació.",
-    "solicito": "Que es registri aquesta instància de prova.",
-    "department": "PADRO",
-    "contact": {"email": "alumne@example.org", "phone": "600000000"},
-    "notification_channel": "paper",
-    "language": "ca",
-}
 #: Where citizens' work lands: every one must be empty after a reset.
 CITIZEN_TABLES = (
     "instancies",
@@ -123,13 +113,7 @@ def citizen_work(api: Api, citizens: Citizens, *, card: bool = True) -> dict[str
         json={"kind": "suggeriment", "topic": "Prova", "text": "Un missatge de prova."},
         headers={"Idempotency-Key": f"bustia-{uuid.uuid4()}"},
     )
-    instancia = api.post(
-        "/v1/instancies",
-        token,
-        data={"fields": json.dumps(INSTANCIA)},
-        files=[("files", ("prova.pdf", PDF, "application/pdf"))],
-        headers={"Idempotency-Key": f"instancia-{uuid.uuid4()}"},
-    )
+    instancia = submit(api, token, files=[("prova.pdf", PDF)], key=f"instancia-{uuid.uuid4()}")
     volant = api.post(
         "/v1/padro/documents",
         token,

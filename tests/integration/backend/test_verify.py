@@ -16,6 +16,7 @@ from pypdf import PdfReader
 
 from printing import document_from_payload, render
 from tests.integration.backend.conftest import Api
+from tests.integration.backend.test_instancies import FIELDS, PDF, submit
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -95,21 +96,7 @@ def test_verification_pdf_is_laid_out_as_printed_without_identification_data(
 
 
 def test_instancia_verification_leaves_out_the_contact(api: Api, tokens: dict[str, str]) -> None:
-    fields = {
-        "subject": "Verificació",
-        "exposo": "Que vull comprovar el rebut.",
-        "solicito": "Que es pugui verificar.",
-        "department": "MOBILITAT",
-        "contact": {"email": "veina@example.org", "phone": "600000000"},
-        "notification_channel": "electronic",
-        "language": "ca",
-    }
-    r = api.post(
-        "/v1/instancies",
-        tokens["jordi"],
-        data={"fields": json.dumps(fields)},
-        files=[("files", ("carta.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf"))],
-    )
+    r = submit(api, tokens["jordi"], files=[("carta.pdf", PDF)])  # with a contact, to be left out
     assert r.status_code == 201, r.text
     receipt = r.json()
     body = verification(api, receipt["csv"])
@@ -118,7 +105,7 @@ def test_instancia_verification_leaves_out_the_contact(api: Api, tokens: dict[st
     shown = body["document"]
     assert shown["registry_number"] == receipt["registry_number"]
     assert shown["attachments"] == receipt["attachments"]
-    assert "contact" not in shown and "veina@example.org" not in json.dumps(body)
+    assert "contact" not in shown and FIELDS["contact"]["email"] not in json.dumps(body)
     assert "87654321X" not in json.dumps(body)
 
 
