@@ -1,6 +1,6 @@
 """Demo data: a synthetic padró of Mataró (households, people who moved in or left, foreign residents
 with NIE, minors), deixalleria cards with two years of visits hitting every bonus band, the catalogue,
-the departments, and the test citizens that the test cards carry (eid/testcards/citizens.toml).
+the departments, and the test citizens that the test cards carry (testcards/citizens.toml).
 
 Everything is generated from a fixed seed: the same database every time. Every ID number has a valid
 check letter and belongs to nobody.
@@ -107,14 +107,14 @@ FOREIGN = [
 
 
 def citizens_file() -> Path:
-    """eid/testcards/citizens.toml: the test cards' holders, shared with the card layer."""
+    """testcards/citizens.toml: the test cards' holders, shared with the card layer."""
     try:
-        found = resources.files("eid.testcards").joinpath("citizens.toml")
+        found = resources.files("testcards").joinpath("citizens.toml")
         if found.is_file():
             return Path(str(found))
     except (ModuleNotFoundError, TypeError):
         pass
-    return Path(__file__).resolve().parent.parent / "eid" / "testcards" / "citizens.toml"
+    return Path(__file__).resolve().parent.parent / "testcards" / "citizens.toml"
 
 
 def test_citizens() -> list[dict[str, Any]]:
