@@ -4,9 +4,9 @@ Each run spawns `python -m kiosk --config <training config>` (what the `kiosk` c
 `kiosk.cli.main`; `-m` because it imports the tree this file is in, where the console script imports the
 installed package, which an editable install takes from the main checkout even in a worktree) on a
 pseudo-terminal of 120x40, as a kiosk runs on its console, with its card watcher, its PKCS#11 module and
-everything `kiosk` does before the first frame. The reference is the same
-interpreter spawned the same way running a bare Textual `App` whose only widget is one `Static`, in the
-same run, the two alternated so that the machine's load falls on both alike.
+everything `kiosk` does before the first frame. The reference is the same interpreter spawned the same
+way running a bare Textual `App` whose only widget is one `Static`, in the same run, the two alternated
+so that the machine's load falls on both alike.
 
 "Drawn" is read where a person would see it, on the terminal: the clock stops when the bytes the
 process wrote to the terminal hold the attract screen's first and last lines of text ("Ajuntament de
