@@ -5,32 +5,31 @@ identified, the message goes with their session)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
-from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Checkbox, Label, RadioButton, RadioSet, Static
+from textual.widgets import Static
 
 from contract.documents import BustiaReceipt
 from contract.limits import LONG_TEXT_MAX, TOPIC_MAX
 from kiosk.i18n import N_, _
 from kiosk.procedures import backend as api
-from kiosk.procedures.legacy import FieldSpec, Flow, ResultStep, ReviewStep, StepScreen
+from kiosk.procedures.fields import Choice, FieldSpec, Rule, Tick
+from kiosk.procedures.flow import Procedure, Submission
+from kiosk.procedures.frame import ResultStep, ReviewStep, StepScreen
 from kiosk.procedures.validation import (
+    Issue,
     check_email,
     check_phone,
     check_text,
     normalise_phone,
     normalise_text,
 )
+from kiosk.session import CitizenSession
 from widgets.plain import plain
 
-if TYPE_CHECKING:
-    from kiosk.app import KioskApp
-
-TITLE = N_("Complaints and suggestions box")
-STEPS = (N_("Your message"), N_("Contact"), N_("Review"), N_("Done"))
 KINDS = {
     "queixa": N_("Complaint"),
     "suggeriment": N_("Suggestion"),
@@ -41,6 +40,17 @@ CONSENT = N_(
     "them as long as the law on public records requires (RGPD, Regulation (EU) 2016/679). You can ask to "
     "see, correct or erase them at any OAC office."
 )
+
+
+@dataclass(frozen=True)
+class BustiaState:
+    kind: str = "suggeriment"
+    topic: str = ""
+    text: str = ""
+    email: str = ""
+    phone: str = ""
+    consent: bool = False
+
 
 TOPIC = FieldSpec(
     "topic",
@@ -57,101 +67,54 @@ TEXT = FieldSpec(
     multiline=True,
     hint=N_("Tab moves to the next field."),
 )
-EMAIL = FieldSpec(
-    "email", N_("Email (optional)"), check_email, max_length=None, placeholder="nom@exemple.cat"
-)
-PHONE = FieldSpec("phone", N_("Phone (optional)"), check_phone, max_length=None, placeholder="600 000 000")
+EMAIL = FieldSpec("email", N_("Email (optional)"), check_email, placeholder="nom@exemple.cat")
+PHONE = FieldSpec("phone", N_("Phone (optional)"), check_phone, placeholder="600 000 000")
+AGREED = Tick("consent", N_("I agree to my contact details being used to answer me"))
 
 
-def start(app: KioskApp) -> None:
-    flow = Flow(app, "bustia", TITLE, STEPS)
-    flow.data["kind"] = "suggeriment"
-    app.push_screen(MessageStep(flow))
+def consent_given(state: BustiaState) -> Issue | None:
+    if (state.email.strip() or state.phone.strip()) and not state.consent:
+        return Issue(N_("To leave a contact, please tick the consent box (or leave the contact empty)."))
+    return None
 
 
-class MessageStep(StepScreen):
-    STEP = STEPS[0]
-    FIELDS = (TOPIC, TEXT)
-
-    def compose_body(self) -> ComposeResult:
-        yield Label(_("What do you want to send?"), classes="field-label")
-        with RadioSet(id="kind", classes="choice"):
-            for code, label in KINDS.items():
-                yield RadioButton(
-                    plain(_(label)), value=self.flow.data.get("kind") == code, id=f"kind-{code}"
-                )
-        yield from self.compose_fields(self.FIELDS)
-
-    @on(RadioSet.Changed, "#kind")
-    def _kind(self, event: RadioSet.Changed) -> None:
-        if event.pressed.id:
-            self.flow.data["kind"] = event.pressed.id.removeprefix("kind-")
-
-    def next(self) -> None:
-        if self.validate_fields():
-            self.go(ContactStep(self.flow))
+class MessageStep(StepScreen[BustiaState]):
+    STEP = N_("Your message")
+    FIELDS = (Choice("kind", N_("What do you want to send?"), KINDS), TOPIC, TEXT)
 
 
-class ContactStep(StepScreen):
-    STEP = STEPS[1]
-    FIELDS = (EMAIL, PHONE)
+class ContactStep(StepScreen[BustiaState]):
+    STEP = N_("Contact")
+    FIELDS = (EMAIL, PHONE, AGREED)
+    RULES = (Rule("consent", consent_given),)
 
     def compose_body(self) -> ComposeResult:
         yield Static(
             _("If you want an answer, leave an email or a phone number. You can also send it anonymously."),
             classes="intro",
         )
-        yield from self.compose_fields(self.FIELDS)
+        yield from self.compose_fields((EMAIL, PHONE))
         with Vertical(id="consent-box", classes="warning-box"):
             yield Static(plain(_(CONSENT)), id="consent-text")
-            yield Checkbox(
-                _("I agree to my contact details being used to answer me"),
-                value=bool(self.flow.data.get("consent")),
-                id="consent",
-            )
+            yield from self.compose_field(AGREED)
             yield Static("", id="consent-error", classes="field-error")
 
-    @on(Checkbox.Changed, "#consent")
-    def _consent(self, event: Checkbox.Changed) -> None:
-        self.flow.data["consent"] = event.value
-        if event.value:
-            self.query_one("#consent-error", Static).update("")
 
-    def has_contact(self) -> bool:
-        return bool(
-            str(self.flow.data.get("email", "")).strip() or str(self.flow.data.get("phone", "")).strip()
-        )
-
-    def next(self) -> None:
-        if not self.validate_fields():
-            return
-        if self.has_contact() and not self.flow.data.get("consent"):
-            self.query_one("#consent-error", Static).update(
-                _("To leave a contact, please tick the consent box (or leave the contact empty).")
-            )
-            self.query_one("#consent", Checkbox).focus()
-            return
-        self.go(BustiaReview(self.flow))
-
-
-def _body(flow: Flow) -> dict[str, Any]:
-    data = flow.data
-    email = str(data.get("email", "")).strip() or None
-    phone = normalise_phone(str(data.get("phone", ""))) or None
+def body_of(state: BustiaState, language: str) -> dict[str, Any]:
+    email = state.email.strip() or None
+    phone = normalise_phone(state.phone) or None
     return {
-        "kind": data.get("kind", "suggeriment"),
-        "topic": normalise_text(str(data.get("topic", ""))),
-        "text": normalise_text(str(data.get("text", "")), multiline=True),
+        "kind": state.kind,
+        "topic": normalise_text(state.topic),
+        "text": normalise_text(state.text, multiline=True),
         "contact": {"email": email, "phone": phone} if (email or phone) else None,
-        "language": flow.document_language(),
+        "language": language,
     }
 
 
-class BustiaReview(ReviewStep):
-    STEP = STEPS[2]
-
+class BustiaReview(ReviewStep[BustiaState]):
     def rows(self) -> Iterable[tuple[str, str]]:
-        body = _body(self.flow)
+        body = body_of(self.state, self.flow.document_language())
         contact = body["contact"] or {}
         yield N_("Kind"), _(KINDS[body["kind"]])
         yield N_("Topic"), body["topic"]
@@ -161,23 +124,16 @@ class BustiaReview(ReviewStep):
         if not contact:
             yield N_("Answer"), _("Anonymous: no answer will be sent.")
 
-    def submit(self) -> BustiaReceipt:
-        body = _body(self.flow)
-        session = self.kiosk.session
-        token = session.token if session is not None else None
-        key = self.flow.idempotency_key("bustia", body)
-        return api.client(self.app).submit_bustia(
-            token, body["kind"], body["topic"], body["text"], body["contact"], idempotency_key=key,
-            language=body["language"],
-        )  # fmt: skip
 
-    def result_screen(self, result: BustiaReceipt) -> StepScreen:
-        return BustiaResult(self.flow, result)
+def submit(s: Submission[BustiaState]) -> BustiaReceipt:
+    body = body_of(s.state, s.language)
+    return s.backend.submit_bustia(
+        s.token, body["kind"], body["topic"], body["text"], body["contact"], idempotency_key=s.key(body),
+        language=body["language"],
+    )  # fmt: skip
 
 
-class BustiaResult(ResultStep[BustiaReceipt]):
-    STEP = STEPS[3]
-
+class BustiaResult(ResultStep[BustiaState, BustiaReceipt]):
     def headline(self) -> str:
         return _("Your message has been received. Reference number: {reference}").format(
             reference=self.document.reference
@@ -188,3 +144,16 @@ class BustiaResult(ResultStep[BustiaReceipt]):
         yield N_("Kind"), _(KINDS[self.document.kind])
         yield N_("Topic"), self.document.topic
         yield N_("Date"), api.local_time(self.document.submitted_at)
+
+
+def _start(code: str, session: CitizenSession) -> BustiaState:
+    return BustiaState()
+
+
+SPEC = Procedure(
+    codes=("bustia",),
+    title=N_("Complaints and suggestions box"),
+    steps=(MessageStep, ContactStep, BustiaReview, BustiaResult),
+    start=_start,
+    submit=submit,
+)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 
 from rich.text import Text
 from textual import events, on, work
@@ -52,7 +52,7 @@ from kiosk.procedures.fields import (
     Tick,
     live_issues,
 )
-from kiosk.procedures.flow import Flow, R, S, Submission
+from kiosk.procedures.flow import Flow, S, Submission
 from kiosk.procedures.paper import print_document
 from kiosk.procedures.validation import Issue, describe
 from kiosk.screens.base import KioskScreen
@@ -64,6 +64,9 @@ if TYPE_CHECKING:
     from kiosk.backend.client import BackendClient
 
 log = logging.getLogger(__name__)
+
+#: The printable document a result step shows.
+D = TypeVar("D", bound=Document)
 
 __all__ = [
     "Choice",
@@ -535,7 +538,7 @@ class ReviewStep(StepScreen[S]):
 
 
 # ------------------------------------------------------------------------------------------- result
-class ResultStep(StepScreen[S], Generic[S, R]):
+class ResultStep(StepScreen[S], Generic[S, D]):
     """The outcome, with the print step. Back is gone (it was sent); "Other procedures" returns to the
     procedures. `result` is what the submission answered, `document` the printable document in it (the
     procedure's `document`, or the answer itself); Print prints it."""
@@ -544,11 +547,11 @@ class ResultStep(StepScreen[S], Generic[S, R]):
     SHOW_BACK = False
     NEXT_LABEL = N_("Print")
 
-    def __init__(self, flow: Flow[S], *, result: R, **kwargs: Any) -> None:
+    def __init__(self, flow: Flow[S], *, result: object, **kwargs: Any) -> None:
         super().__init__(flow, **kwargs)
-        self.result: R = result
+        self.result = result
         pick = flow.procedure.document
-        self.document: Document = pick(result) if pick is not None else cast(Document, result)
+        self.document = cast(D, pick(result) if pick is not None else result)
         self.printed: str | None = None
 
     def cancel_label(self) -> str:

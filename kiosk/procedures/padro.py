@@ -128,7 +128,7 @@ class PadroResult(ResultStep[PadroState, PadroDocument]):
         return _("Your document has been issued.")
 
     def rows(self) -> Iterable[tuple[str, str]]:
-        d = self.result
+        d = self.document
         yield N_("Document"), _(KIND_NAMES[d.kind])
         yield N_("Address"), address_line(d.address)
         if d.kind != "volant_individual":

@@ -130,7 +130,7 @@ async def test_backend_down_at_submit_then_back(
         assert not db_rows(backend_server, "select 1 from bustia_messages where topic = :t", t=topic)
         await driver.click("#error-ok")
         await driver.wait_screen(BustiaReview)
-        assert isinstance(app.screen, BustiaReview) and app.screen.flow.data["topic"] == topic
+        assert isinstance(app.screen, BustiaReview) and app.screen.state.topic == topic
         proxy.set_down(False)  # back
         await driver.click("#step-next")
         await driver.wait_screen(BustiaResult)

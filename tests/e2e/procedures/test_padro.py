@@ -60,7 +60,7 @@ async def test_volant_collectiu_with_a_dnie(
         csv = result.document.csv
         await driver.wait_for(csv)
         assert "S'ha emès el vostre document." in driver.text()
-        inhabitants = result.result.inhabitants
+        inhabitants = result.document.inhabitants
         assert len(inhabitants) == 4
         printed = await print_and_continue(driver, cups_stack)
     [row] = db_rows(card_backend, "select kind from issued_documents where csv = :c", c=csv)
