@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, Literal, Self, TypeAlias
+from typing import Annotated, Any, Literal, Protocol, Self, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -85,7 +85,20 @@ class Address(Part):
         return "" if value is None else str(value) if isinstance(value, int) else value
 
 
-class Holder(Part):
+class _Names(Protocol):
+    given_name: str
+    surnames: str
+
+
+class Named:
+    """A person a document names: `full_name` is how the name prints (given name, then surnames)."""
+
+    @property
+    def full_name(self: _Names) -> str:
+        return f"{self.given_name} {self.surnames}".strip()
+
+
+class Holder(Part, Named):
     """Whom a padró document is issued to."""
 
     id_number: str | None = None
@@ -93,22 +106,14 @@ class Holder(Part):
     surnames: str
     birth_date: date | None = None
 
-    @property
-    def full_name(self) -> str:
-        return f"{self.given_name} {self.surnames}".strip()
 
-
-class Inhabitant(Part):
+class Inhabitant(Part, Named):
     given_name: str
     surnames: str
     #: None for a minor without DNI.
     id_number: str | None = None
     birth_date: date | None = None
     registered_since: date | None = None
-
-    @property
-    def full_name(self) -> str:
-        return f"{self.given_name} {self.surnames}".strip()
 
 
 class PadroDocument(Issued):
@@ -138,14 +143,10 @@ class Contact(Part):
     phone: str | None = None
 
 
-class Applicant(Part):
+class Applicant(Part, Named):
     id_number: str | None = None
     given_name: str
     surnames: str
-
-    @property
-    def full_name(self) -> str:
-        return f"{self.given_name} {self.surnames}".strip()
 
 
 class Attachment(Part):
