@@ -15,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from contract.errors import ErrorCode
+from contract.errors import ErrorCode, ErrorOut
 
 log = logging.getLogger(__name__)
 
@@ -234,7 +234,8 @@ class ApiError(Exception):
 
 
 def error_body(code: ErrorCode, language: str, detail: Any = None) -> dict[str, Any]:
-    return {"code": str(code), "message": message(code, language), "detail": detail}
+    """The contract's error body (`ErrorOut`) as JSON, its message in `language`."""
+    return ErrorOut(code=code, message=message(code, language), detail=detail).model_dump(mode="json")
 
 
 def error_response(

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Response
 from sqlalchemy import func, select, text, update
 
 from contract.errors import ErrorCode, ErrorOut
-from contract.v1 import ChallengeOut, CitizenOut, SessionIn, SessionOut, WeakSessionIn
+from contract.v1 import ChallengeOut, CitizenOut, Scope, SessionIn, SessionOut, WeakSessionIn
 from municipal import ids, timeutil
 from municipal.api.common import KIOSK, Ctx, KioskId, Token, b64decode, token_hash
 from municipal.certificates import CertificateRefused, identity, verify_signature
@@ -30,7 +30,7 @@ REFUSALS: dict[int | str, dict[str, object]] = {
 }
 
 
-def _new_session(ctx: Ctx, kiosk_id: str, who: CitizenOut, scope: str, serial: str | None) -> SessionOut:
+def _new_session(ctx: Ctx, kiosk_id: str, who: CitizenOut, scope: Scope, serial: str | None) -> SessionOut:
     token = secrets.token_urlsafe(32)
     now = timeutil.now()
     with ctx.transaction() as session:
@@ -49,7 +49,7 @@ def _new_session(ctx: Ctx, kiosk_id: str, who: CitizenOut, scope: str, serial: s
             )
         )
     expires = now + timedelta(seconds=ctx.settings.session_idle_seconds)
-    return SessionOut(token=token, expires_at=expires, scope=scope, citizen=who)  # type: ignore[arg-type]
+    return SessionOut(token=token, expires_at=expires, scope=scope, citizen=who)
 
 
 @router.post("/challenges", status_code=201, response_model=ChallengeOut, responses=REFUSALS)

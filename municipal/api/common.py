@@ -43,8 +43,6 @@ _kiosk_id = APIKeyHeader(name="X-Kiosk-Id", auto_error=False, scheme_name="Kiosk
 _kiosk_key = APIKeyHeader(name="X-Kiosk-Key", auto_error=False, scheme_name="KioskKey")
 _bearer = HTTPBearer(auto_error=False, scheme_name="CitizenToken")
 
-CSV_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-
 
 def context_of(request: Request) -> Context:
     ctx: Context = request.app.state.ctx
