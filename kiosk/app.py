@@ -24,10 +24,10 @@ from textual.worker import Worker, WorkerState
 
 from eid.token import TokenProvider
 from kiosk import crash, procedures
-from kiosk.health import Watchdog
 from kiosk.backend.client import BackendClient
 from kiosk.catalogue import CatalogueScreen
 from kiosk.config import Settings
+from kiosk.health import Watchdog
 from kiosk.i18n import _, current_language, set_language
 from kiosk.login import CardBridge, CardEvent, install_card_watcher
 from kiosk.screens.attract import AttractScreen
@@ -36,6 +36,7 @@ from kiosk.screens.error import ErrorModal
 from kiosk.screens.goodbye import GoodbyeScreen
 from kiosk.screens.idle import IdleWarning
 from kiosk.screens.staff import StaffMenu, StaffPinModal
+from kiosk.services import FinishSession, LanguageChosen, StaffExit, StartVisit
 from kiosk.session import CitizenSession, EndReason
 from kiosk.staff import StaffLock
 from printing.printers import Printer, printer_from_settings
@@ -156,6 +157,7 @@ class KioskApp(App[None], inherit_bindings=False):
         if not procedures.launch(self, event.procedure_code, needs_certificate=event.needs_certificate):
             self.show_error(_("This procedure cannot be done at this kiosk yet. Please ask at the counter."))
 
+    @on(StartVisit)
     def start_visit(self) -> None:
         """The citizen touched "start" on the attract screen."""
         if len(self.screen_stack) > 1:
@@ -172,6 +174,7 @@ class KioskApp(App[None], inherit_bindings=False):
         self._last_activity = time.monotonic()
         return self.session
 
+    @on(FinishSession)
     def finish_session(self) -> None:
         """The citizen pressed "Finish": end, wipe, say goodbye."""
         self.end_session(EndReason.FINISHED)
@@ -228,6 +231,10 @@ class KioskApp(App[None], inherit_bindings=False):
             self.end_session(EndReason.IDLE)
 
     # ----------------------------------------------------------------- language
+    @on(LanguageChosen)
+    async def _language_chosen(self, message: LanguageChosen) -> None:
+        await self.change_language(message.language)
+
     async def change_language(self, language: str) -> None:
         if language not in self.settings.ui.languages or language == current_language():
             return
@@ -263,11 +270,11 @@ class KioskApp(App[None], inherit_bindings=False):
         if self._staff_open:
             return
         self._staff_open = True
-        self.push_screen(StaffPinModal(), self._staff_pin_answer)
+        self.push_screen(StaffPinModal(self.staff_lock), self._staff_pin_answer)
 
     def _staff_pin_answer(self, granted: bool | None) -> None:
         if granted:
-            self.push_screen(StaffMenu(), lambda _: self._staff_closed())
+            self.push_screen(StaffMenu(self.staff_extra_buttons), lambda _: self._staff_closed())
         else:
             self._staff_closed()
 
@@ -281,6 +288,7 @@ class KioskApp(App[None], inherit_bindings=False):
 
         return training_buttons(self)
 
+    @on(StaffExit)
     def shutdown(self) -> None:
         if self.session is not None:
             self.end_session(EndReason.STAFF)

@@ -9,6 +9,7 @@ from textual.widgets import Button, Static
 
 from kiosk.i18n import LANGUAGE_NAMES, _, current_language
 from kiosk.screens.base import KioskScreen
+from kiosk.services import LanguageChosen, StartVisit
 from widgets.plain import plain
 
 
@@ -53,14 +54,14 @@ class AttractScreen(KioskScreen):
     @on(Button.Pressed, "#start")
     def _start(self, event: Button.Pressed) -> None:
         event.stop()
-        self.kiosk.start_visit()
+        self.post_message(StartVisit())
 
     @on(Button.Pressed, ".lang")
-    async def _language(self, event: Button.Pressed) -> None:
+    def _language(self, event: Button.Pressed) -> None:
         event.stop()
         assert event.button.id is not None
-        await self.kiosk.change_language(event.button.id.removeprefix("lang-"))
+        self.post_message(LanguageChosen(event.button.id.removeprefix("lang-")))
 
     def on_click(self) -> None:
         # A touch anywhere that is not a button starts too ("touch the screen to start").
-        self.kiosk.start_visit()
+        self.post_message(StartVisit())

@@ -4,17 +4,15 @@ the rule that a screen runs only the kiosk's own actions."""
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from textual.containers import Horizontal
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button
 
 from kiosk.i18n import _
+from kiosk.services import FinishSession, KioskServices
 from widgets.banner import Banner
-
-if TYPE_CHECKING:
-    from kiosk.app import KioskApp
 
 log = logging.getLogger(__name__)
 
@@ -39,32 +37,34 @@ def training_banner() -> Banner:
 
 
 class _KioskMixin:
+    """What every kiosk screen and modal share: the kiosk's services, its actions only, the banner."""
+
     @property
-    def kiosk(self) -> KioskApp:
-        from kiosk.app import KioskApp
-
-        return cast(KioskApp, cast(Any, self).app)
-
-    def _add_banner(self) -> None:
-        screen = cast(Screen[Any], self)
-        if self.kiosk.settings.training and not screen.query("#training-banner"):
-            screen.mount(training_banner())
-
-
-class KioskScreen(Screen[Any], _KioskMixin):
-    """A full screen of the kiosk. Set `SHOW_FINISH = False` where there is no session to finish."""
-
-    SHOW_FINISH = True
+    def kiosk(self) -> KioskServices:
+        """What this screen may ask of the kiosk (see `kiosk.services`); never the concrete app."""
+        return cast(KioskServices, cast(Screen[Any], self).app)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return kiosk_action(self, action)
+        return kiosk_action(cast(Screen[Any], self), action)
 
     def on_mount(self) -> None:
         self.add_chrome()
 
     def add_chrome(self) -> None:
+        """What the kiosk adds to every screen (again after a recompose): the training banner."""
+        screen = cast(Screen[Any], self)
+        if self.kiosk.settings.training and not screen.query("#training-banner"):
+            screen.mount(training_banner())
+
+
+class KioskScreen(_KioskMixin, Screen[Any]):
+    """A full screen of the kiosk. Set `SHOW_FINISH = False` where there is no session to finish."""
+
+    SHOW_FINISH = True
+
+    def add_chrome(self) -> None:
         """The training banner and the Finish bar (again after a recompose)."""
-        self._add_banner()
+        super().add_chrome()
         if self.SHOW_FINISH and not self.query("#session-bar"):
             self.mount(
                 Horizontal(
@@ -76,17 +76,8 @@ class KioskScreen(Screen[Any], _KioskMixin):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "finish":
             event.stop()
-            self.kiosk.finish_session()
+            self.post_message(FinishSession())
 
 
-class KioskModal(ModalScreen[Any], _KioskMixin):
+class KioskModal(_KioskMixin, ModalScreen[Any]):
     """A modal over the current screen (idle warning, staff PIN, error)."""
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return kiosk_action(self, action)
-
-    def on_mount(self) -> None:
-        self.add_chrome()
-
-    def add_chrome(self) -> None:
-        self._add_banner()

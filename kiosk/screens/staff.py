@@ -4,16 +4,19 @@ menu."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Vertical, VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Button, Input, Static
 
 import kiosk
 from kiosk.i18n import _
 from kiosk.screens.base import KioskModal, KioskScreen
+from kiosk.services import StaffExit
 from kiosk.staff import StaffLock, verify_pin
 from widgets.plain import plain
 
@@ -23,8 +26,8 @@ log = logging.getLogger(__name__)
 class StaffPinModal(KioskModal):
     """Dismisses with True when the right staff PIN was given, False when cancelled.
 
-    The wait after wrong PINs is the app's `staff_lock`, not this modal's: a modal opened while the kiosk
-    is locked shows the wait with its field disabled, and the field comes back only when the wait is over.
+    The wait after wrong PINs is `lock`, the app's, not this modal's: a modal opened while the kiosk is
+    locked shows the wait with its field disabled, and the field comes back only when the wait is over.
     """
 
     BINDINGS = [Binding("escape", "cancel", show=False)]
@@ -32,6 +35,10 @@ class StaffPinModal(KioskModal):
     REFRESH_SECONDS = 0.1
     _waiting = False
     _wait_text = ""
+
+    def __init__(self, lock: StaffLock) -> None:
+        super().__init__()
+        self._lock = lock
 
     def compose(self) -> ComposeResult:
         with Vertical(id="staff-box"):
@@ -44,10 +51,6 @@ class StaffPinModal(KioskModal):
                 # PIN typed with its Enter then goes nowhere instead of pressing Cancel.
                 cancel.can_focus = False
                 yield cancel
-
-    @property
-    def _lock(self) -> StaffLock:
-        return self.kiosk.staff_lock
 
     def on_mount(self) -> None:
         self._refresh()
@@ -129,10 +132,15 @@ def _check_pin(lock: StaffLock, encoded: str, pin: str) -> bool:
 
 
 class StaffMenu(KioskScreen):
-    """What staff can do at the kiosk."""
+    """What staff can do at the kiosk; `extra_buttons` gives the buttons other parts add (test cards in
+    training mode), made afresh at each compose (a change of language recomposes)."""
 
     SHOW_FINISH = False
     BINDINGS = [Binding("escape", "back", show=False)]
+
+    def __init__(self, extra_buttons: Callable[[], Iterable[Widget]] = tuple) -> None:
+        super().__init__()
+        self._extra_buttons = extra_buttons
 
     def compose(self) -> ComposeResult:
         settings = self.kiosk.settings
@@ -154,7 +162,7 @@ class StaffMenu(KioskScreen):
                 ),
                 id="about",
             )
-            yield from self.kiosk.staff_extra_buttons()
+            yield from self._extra_buttons()
             yield Button(_("Back to the kiosk"), id="staff-back", variant="primary", classes="big")
             yield Button(_("Exit the kiosk"), id="staff-exit", variant="error", classes="big")
 
@@ -173,4 +181,4 @@ class StaffMenu(KioskScreen):
     def _exit(self, event: Button.Pressed) -> None:
         event.stop()
         log.info("kiosk exited from the staff menu")
-        self.kiosk.shutdown()
+        self.post_message(StaffExit())

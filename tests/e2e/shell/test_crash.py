@@ -33,6 +33,7 @@ from kiosk.app import KioskApp
 from kiosk.backend.client import BackendClient, BackendError
 from kiosk.catalogue import CatalogueScreen
 from kiosk.config import Settings
+from kiosk.screens import attract
 from kiosk.screens.attract import AttractScreen
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.error import ErrorModal
@@ -44,7 +45,7 @@ from tests.harness import Driver, drive, make_app
 #: What the failing handler's exception says: citizen data, which must reach neither screen nor log.
 SECRET = "CARMEN ESPAÑOLA 12345678Z"
 ERROR_TEXT = "No s'ha pogut completar aquest pas"
-#: A person of the demo padró (eid/testcards/citizens.toml), for a real weak-identification token.
+#: A person of the demo padró (testcards/citizens.toml), for a real weak-identification token.
 WEAK = ("12345678Z", date(1980, 4, 15), "08301")
 
 
@@ -187,12 +188,12 @@ async def test_crash_in_the_attract_screen_exits_wiped(
     # supervisor to start it again), wiped, with no traceback.
     app = make_app(make_settings(tmp_path), watch_cards=False)
 
-    def home_screen(self: KioskApp) -> Any:
-        assert self.session is not None
-        (self.session.temp_dir / "volant.pdf").write_bytes(b"%PDF-1.7")
+    def start_visit() -> Any:  # what the attract screen's "Start" handler builds, failing
+        session = app.begin_session()
+        (session.temp_dir / "volant.pdf").write_bytes(b"%PDF-1.7")
         raise Boom(SECRET)
 
-    monkeypatch.setattr(KioskApp, "home_screen", home_screen)
+    monkeypatch.setattr(attract, "StartVisit", start_visit)
     async with crashing(app) as driver:
         # Pilot's own click, which waits for nothing after it: the attract screen's handler fails.
         await driver.pilot.click("#start")
