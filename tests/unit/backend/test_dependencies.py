@@ -1,4 +1,5 @@
-"""The routes' dependencies: each solved once per request, and the kiosk checked on every kiosk route.
+"""The routes' dependencies: each solved once per request, and the kiosk checked on every kiosk route;
+and what the routes read and answer: the contract's models.
 
 FastAPI caches a dependency's value within a request but walks its sub-tree again wherever it appears, so
 a dependency shared by two others (the context, the kiosk and its security schemes) is solved as many
@@ -15,7 +16,10 @@ import pytest
 from fastapi import APIRouter, FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
 
+from contract.documents import PadroDocument
+from contract.v1 import SessionOut
 from municipal.api.common import NEEDS_KIOSK, KioskAuthentication, authenticated_kiosk
 from municipal.app import create_app
 from municipal.context import Context
@@ -80,3 +84,18 @@ def test_every_route_that_reads_the_kiosk_declares_it(app: FastAPI) -> None:
     kiosk_routes = [r.path for r in _routes(app) if set(_calls(r.dependant)) & NEEDS_KIOSK]
     assert "/v1/padro/documents" in kiosk_routes and "/v1/training/reset" in kiosk_routes
     assert "/v1/health" not in kiosk_routes
+
+
+def test_every_route_serves_the_contracts_models(app: FastAPI) -> None:
+    """The server defines no body of its own: what a route reads and answers is a model of `contract`, so
+    the OpenAPI document generated from the routes is the contract's."""
+    own = {}
+    for route in _routes(app):
+        models = [route.response_model, *(p.field_info.annotation for p in route.dependant.body_params)]
+        for model in models:
+            if isinstance(model, type) and issubclass(model, BaseModel):
+                if model.__module__.split(".")[0] != "contract":
+                    own[f"{_method(route)} {route.path}"] = f"{model.__module__}.{model.__qualname__}"
+    assert own == {}
+    served = {route.response_model for route in _routes(app)}
+    assert PadroDocument in served and SessionOut in served
