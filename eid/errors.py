@@ -69,4 +69,5 @@ class CertificateNotYetValid(CertificateError):
 
 
 class InvalidIdentity(CertificateError):
-    """The subject holds no usable ID number (missing, malformed or with a wrong check letter)."""
+    """The certificate names no one the kiosk can identify: no usable ID number (missing, malformed, with a
+    wrong check letter, or an entity's tax number), no usable name, or a subject that cannot be read."""
