@@ -29,14 +29,14 @@ from kiosk.catalogue import CatalogueScreen
 from kiosk.config import Settings
 from kiosk.health import Watchdog
 from kiosk.i18n import _, current_language, set_language
-from kiosk.login import CardBridge, CardEvent, install_card_watcher
+from kiosk.login import CardBridge, CardEvent, LoginScreen, install_card_watcher
 from kiosk.screens.attract import AttractScreen
 from kiosk.screens.base import KioskModal, KioskScreen
 from kiosk.screens.error import ErrorModal
 from kiosk.screens.goodbye import GoodbyeScreen
 from kiosk.screens.idle import IdleWarning
 from kiosk.screens.staff import StaffMenu, StaffPinModal
-from kiosk.services import FinishSession, LanguageChosen, StaffExit, StartVisit
+from kiosk.services import FinishSession, LanguageChosen, SignedIn, StaffExit, StartVisit
 from kiosk.session import CitizenSession, EndReason
 from kiosk.staff import StaffLock
 from printing.printers import Printer, printer_from_settings
@@ -147,6 +147,37 @@ class KioskApp(App[None], inherit_bindings=False):
     def _card_event(self, event: CardEvent) -> None:
         if self.card_bridge is not None:
             self.card_bridge.handle(event)
+
+    @on(CardBridge.CardLeft)
+    def _card_left(self, message: CardBridge.CardLeft) -> None:
+        self.end_session(message.reason)
+
+    @on(CardBridge.BuildAhead)
+    async def _build_ahead(self, message: CardBridge.BuildAhead) -> None:
+        # Composed and mounted now, while nobody waits, and never drawn: pushed and popped in one go (no
+        # frame is made in between), kept alive off the stack by `install_screen` until the pop is done.
+        # The bridge hands it out only once it is mounted and no longer installed, so that it goes, like
+        # any other screen, when it is popped with its session.
+        screen = message.screen
+        if screen.is_attached or self.session is not None:
+            return
+        self.install_screen(screen, f"login-ahead-{id(screen)}")
+        self.push_screen(screen)
+        await self.pop_screen()
+        self.uninstall_screen(screen)
+
+    @on(LoginScreen.Show)
+    def _show_login(self, message: LoginScreen.Show) -> None:
+        if message.screen not in self.screen_stack:
+            self.push_screen(message.screen)
+
+    @on(SignedIn)
+    def _signed_in(self, message: SignedIn) -> None:
+        """The login screen is done: the procedure that waited for the certificate, else the catalogue."""
+        if self.screen is message.screen:
+            self.pop_screen()
+        if not procedures.resume_pending(self) and len(self.screen_stack) == 1:
+            self.push_screen(self.home_screen())
 
     def home_screen(self) -> Screen[Any]:
         """The first screen of a visit: the catalogue of procedures."""

@@ -11,15 +11,22 @@ inserted, and it is used once and removed with its session like any other screen
 the removal of the session's card, or of its reader, ends the session at once (`EndReason.CARD_REMOVED`
 / `READER_REMOVED`: the app wipes it, the backend session is revoked by the wipe listener the login
 flow registered); no reader at all, and a reader appearing later, are told to the people in front.
+
+The bridge never touches the screen stack: what the app must do with a screen, or with the session,
+goes to it as a message (`BuildAhead`, `LoginScreen.Show`, `CardLeft`), and the app decides.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from textual.message import Message
+from textual.notifications import SeverityLevel
+from textual.screen import Screen
+from textual.timer import Timer
 
 from eid.pcsc import (
     CardInserted,
@@ -32,13 +39,12 @@ from eid.pcsc import (
     WatchEvent,
 )
 from eid.token import TokenProvider, open_tokens
+from kiosk.backend.client import BackendClient
+from kiosk.config import Settings
+from kiosk.i18n import current_language
 from kiosk.login import messages
-from kiosk.session import EndReason
-
-if TYPE_CHECKING:
-    from kiosk.app import KioskApp
-    from kiosk.backend.client import BackendClient
-    from kiosk.login.screen import LoginScreen
+from kiosk.login.screen import LoginScreen
+from kiosk.session import CitizenSession, EndReason
 
 log = logging.getLogger(__name__)
 
@@ -48,23 +54,63 @@ NO_READER_GRACE_SECONDS = 2.0
 STANDBY_DELAY_SECONDS = 0.3
 
 
+@dataclass
 class CardEvent(Message):
     """A reader or card event from the watcher's thread; `event` is the `eid.pcsc` event."""
 
-    def __init__(self, event: WatchEvent) -> None:
-        super().__init__()
-        self.event = event
+    event: WatchEvent
+
+
+class CardHost(Protocol):
+    """What the bridge needs of the app: the kiosk's services, its timers, notices and messages."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def session(self) -> CitizenSession | None: ...
+    @property
+    def backend(self) -> BackendClient: ...
+    @property
+    def cards(self) -> TokenProvider | None: ...
+    @property
+    def is_running(self) -> bool: ...
+    @property
+    def screen_stack(self) -> list[Screen[Any]]: ...
+    def begin_session(self) -> CitizenSession: ...
+    def is_screen_installed(self, screen: Screen[Any] | str) -> bool: ...
+    def post_message(self, message: Message) -> bool: ...
+    def set_timer(self, delay: float, callback: Any = None, *, name: str | None = None) -> Timer: ...
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None: ...
 
 
 class CardBridge:
-    def __init__(self, app: KioskApp, *, start_watcher: bool = True) -> None:
+    @dataclass
+    class BuildAhead(Message):
+        """For the app: compose and mount `screen` now, off the screen stack (the next card's login)."""
+
+        screen: LoginScreen
+
+    @dataclass
+    class CardLeft(Message):
+        """For the app: the session's card, or its reader, went away; the session ends with `reason`."""
+
+        reason: EndReason
+
+    def __init__(self, app: CardHost, *, start_watcher: bool = True) -> None:
         self.app = app
         self.readers: set[str] = set()
         self._watcher = PcscWatcher(self._from_thread, readers=app.settings.eid.readers)
         self._start_watcher = start_watcher
         self._tokens: TokenProvider | None = app.cards  # None: opened from [eid] when first needed
         self._tokens_lock = threading.Lock()
-        self._own_backend: BackendClient | None = None
         self._told_no_reader = False
         self._standby: LoginScreen | None = None
 
@@ -99,14 +145,12 @@ class CardBridge:
 
     @property
     def backend(self) -> BackendClient:
-        backend: BackendClient | None = getattr(self.app, "backend", None)
-        if backend is not None:
-            return backend
-        if self._own_backend is None:
-            from kiosk.backend.client import BackendClient
+        return self.app.backend
 
-            self._own_backend = BackendClient(self.app.settings)
-        return self._own_backend
+    @property
+    def session(self) -> CitizenSession | None:
+        """The kiosk's current session (the one a card inserted now belongs to)."""
+        return self.app.session
 
     def revoke_later(self, token: str) -> None:
         """Revoke a backend session without blocking the event loop (card pulled, session wiped)."""
@@ -130,7 +174,7 @@ class CardBridge:
         elif isinstance(event, CardRemoved):
             log.info("card removed from %s", event.reader)
             if session is not None and session.reader == event.reader:
-                self.app.end_session(EndReason.CARD_REMOVED)
+                self.app.post_message(self.CardLeft(EndReason.CARD_REMOVED))
         elif isinstance(event, ReaderAdded):
             self.readers.add(event.reader)
             if self._told_no_reader:
@@ -139,7 +183,7 @@ class CardBridge:
         elif isinstance(event, ReaderRemoved):
             self.readers.discard(event.reader)
             if session is not None and session.reader == event.reader:
-                self.app.end_session(EndReason.READER_REMOVED)
+                self.app.post_message(self.CardLeft(EndReason.READER_REMOVED))
         elif isinstance(event, ServiceLost):
             log.warning("PC/SC service lost")
             self.app.set_timer(NO_READER_GRACE_SECONDS, self._check_readers)
@@ -153,8 +197,6 @@ class CardBridge:
             self.app.notify(messages.no_reader(), severity="warning", timeout=30, markup=False)
 
     def _card_inserted(self, event: CardInserted) -> None:
-        from kiosk.login.screen import LoginScreen
-
         session = self.app.session
         if session is not None and session.reader is not None:
             return  # a card is already in use in this session
@@ -164,40 +206,35 @@ class CardBridge:
         session.reader = event.reader
         standby = self._take_standby()
         if standby is not None:
-            standby.start(event.reader, event.atr)  # it shows itself once the holder can be drawn
+            standby.start(event.reader, event.atr)  # it asks to be shown once the holder can be drawn
         else:
-            self.app.push_screen(LoginScreen(self, event.reader, event.atr))
+            self.app.post_message(LoginScreen.Show(LoginScreen(self, event.reader, event.atr)))
 
     # -- the login screen built ahead ----------------------------------------------------------------------
     @property
     def standby(self) -> LoginScreen | None:
-        """The login screen built ahead for the next card, once it is mounted (None before)."""
+        """The login screen built ahead for the next card, once the app has mounted it (None before)."""
         screen = self._standby
-        return screen if screen is not None and screen.is_mounted else None
+        if screen is None or not screen.is_mounted or self.app.is_screen_installed(screen):
+            return None
+        return screen
 
     def prepare_login_later(self) -> None:
         """Build the next login screen in a moment (after start-up, a session, a change of language)."""
         self.app.set_timer(STANDBY_DELAY_SECONDS, self._prepare_login)
 
     def _prepare_login(self) -> None:
-        from kiosk.i18n import current_language
-        from kiosk.login.screen import LoginScreen
-
         if self._standby is not None and self._standby.language == current_language():
             return
         self._discard_standby()
         if self.app.session is not None or not self.app.is_running:
             return  # during a visit the screen is built when a card arrives; the next one after it
         screen = LoginScreen(self)
-        # Composed and mounted now, not shown: what Textual does when a screen is pushed (`push_screen`
-        # calls this private step too), ahead of time.
-        self.app._get_screen(screen)
         self._standby = screen
+        self.app.post_message(self.BuildAhead(screen))  # composed and mounted by the app, not shown
 
     def _take_standby(self) -> LoginScreen | None:
         """The screen built ahead, handed over once; one not ready or in another language is dropped."""
-        from kiosk.i18n import current_language
-
         screen = self.standby
         if screen is not None and screen.language == current_language():
             self._standby = None
@@ -211,7 +248,7 @@ class CardBridge:
             screen.remove()
 
 
-def install_card_watcher(app: Any) -> CardBridge:
+def install_card_watcher(app: CardHost) -> CardBridge:
     """Start watching readers for `app` (call from `on_mount`); stop with `bridge.stop()` in `on_unmount`."""
     bridge = CardBridge(app)
     bridge.start()

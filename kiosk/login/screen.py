@@ -18,9 +18,10 @@ import asyncio
 import logging
 import threading
 from concurrent.futures import Future
-from typing import TYPE_CHECKING, NamedTuple
+from dataclasses import dataclass
+from typing import NamedTuple, Protocol
 
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
@@ -30,18 +31,16 @@ from contract.v1 import SessionOut
 from eid.atr import CardKind, classify
 from eid.errors import CardRemoved, CertificateError, EidError, WrongPin
 from eid.identity import Citizen, Validity, citizen_from_certificate
-from eid.token import CardCertificate, CardToken
-from kiosk.backend.client import BackendError
+from eid.token import CardCertificate, CardToken, TokenProvider
+from kiosk.backend.client import BackendClient, BackendError
 from kiosk.i18n import _, current_language
 from kiosk.login import messages
 from kiosk.login.challenge import EarlyChallenge
 from kiosk.screens.base import KioskScreen
+from kiosk.services import SignedIn
 from kiosk.session import CitizenSession
 from widgets.pinpad import PinPad, PinPadLabels
 from widgets.plain import plain
-
-if TYPE_CHECKING:
-    from kiosk.login.bridge import CardBridge
 
 log = logging.getLogger(__name__)
 
@@ -57,13 +56,25 @@ READING_SHOWN_AFTER_SECONDS = 0.1
 CHECKING_DELAY_SECONDS = 0.15
 
 
+class CardAccess(Protocol):
+    """What the login needs besides the screen: the card tokens, the backend, and the kiosk's session
+    (`kiosk.login.bridge.CardBridge` provides it)."""
+
+    @property
+    def backend(self) -> BackendClient: ...
+    @property
+    def session(self) -> CitizenSession | None: ...
+    def tokens(self) -> TokenProvider: ...
+    def revoke_later(self, token: str) -> None: ...
+
+
 class CardReading(NamedTuple):
     token: CardToken
     certificate: CardCertificate
     citizen: Citizen
 
 
-def read_card(bridge: CardBridge, reader: str) -> Future[CardReading]:
+def read_card(bridge: CardAccess, reader: str) -> Future[CardReading]:
     """Find the card's token, read its authentication certificate and parse it, in a thread started now."""
     future: Future[CardReading] = Future()
 
@@ -108,7 +119,14 @@ class LoginScreen(KioskScreen):
             super().__init__()
             self.error = error
 
-    def __init__(self, bridge: CardBridge, reader: str | None = None, atr: bytes | None = None) -> None:
+    @dataclass
+    class Show(Message):
+        """For the app: put `screen` on top (the holder can be drawn, or reading takes a while, or the
+        card cannot log in and the citizen must be told)."""
+
+        screen: LoginScreen
+
+    def __init__(self, bridge: CardAccess, reader: str | None = None, atr: bytes | None = None) -> None:
         """A login screen for the card just inserted in `reader`; without one, a screen on standby that
         `start()` puts to work when a card arrives (see `CardBridge`: it is built while nobody waits)."""
         super().__init__()
@@ -128,7 +146,6 @@ class LoginScreen(KioskScreen):
         self._login_lock = threading.Lock()
         self._wiped = False
         self._login_token: str | None = None
-        self._resumed = False
         if reader is not None and atr is not None:
             self.start(reader, atr)
 
@@ -140,7 +157,7 @@ class LoginScreen(KioskScreen):
         `READING_SHOWN_AFTER_SECONDS` ("reading your card") when the card is slow to read.
         """
         self.kind = classify(atr)
-        self.session = self.bridge.app.session
+        self.session = self.bridge.session
         self.state = "reading"
         if self.kind not in (CardKind.DNIE_FINALISED, CardKind.CONTACTLESS):
             self._reading = read_card(self.bridge, reader)
@@ -184,22 +201,13 @@ class LoginScreen(KioskScreen):
             self._read_card()
 
     def _shown(self) -> bool:
-        return self in self.bridge.app.screen_stack
+        return self in self.app.screen_stack
 
     def _show_screen(self) -> None:
-        """Put this screen on top (a screen built ahead shows itself here), unless the session ended."""
+        """Ask the app to put this screen on top (a screen built ahead asks here), unless the session
+        ended."""
         if not self._shown() and self._alive():
-            self.bridge.app.push_screen(self)
-
-    def _on_screen_resume(self, event: events.ScreenResume) -> None:
-        # Textual restyles every widget of a screen each time it becomes the current one. The first time,
-        # this screen's widgets were styled a moment before, as they were mounted, and nothing has changed
-        # since (the kiosk's CSS has no structural pseudo-classes): that second pass cost ~6 ms of the
-        # frame that shows the holder. Later resumes (after a modal) restyle as usual. Textual calls this
-        # handler before Screen's own, which reads the flag.
-        if not self._resumed:
-            self._resumed = True
-            event.refresh_styles = False
+            self.post_message(self.Show(self))
 
     def _session_wiped(self) -> None:
         self._challenges.discard()
@@ -245,7 +253,7 @@ class LoginScreen(KioskScreen):
         self._show_screen()
 
     def _alive(self) -> bool:
-        session = self.bridge.app.session
+        session = self.bridge.session
         return (
             self.is_attached
             and self.state != "standby"
@@ -360,14 +368,8 @@ class LoginScreen(KioskScreen):
         self.set_timer(GREETING_SECONDS, self._continue)
 
     def _continue(self) -> None:
-        if not self._alive():
-            return
-        app = self.bridge.app
-        app.pop_screen()
-        from kiosk.procedures import resume_pending
-
-        if not resume_pending(app) and len(app.screen_stack) == 1:
-            app.push_screen(app.home_screen())
+        if self._alive():
+            self.post_message(SignedIn(self))  # the app removes this screen and goes on
 
     # -- failures -----------------------------------------------------------------------------------------
     @on(Failed)
