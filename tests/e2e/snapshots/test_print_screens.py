@@ -41,12 +41,9 @@ async def test_print_step_states(tmp_path: Path, server: BackendInfo, shots: Sho
         await driver.click("#kind-suggeriment")
         await driver.type("Fanals", into="#f-topic")
         await driver.paste("Caldria més llum al carrer d'en Pau.", into="#f-text")
-        await driver.click("#step-next")
-        await driver.wait_screen(ContactStep)
-        await driver.click("#step-next")
-        await driver.wait_screen(BustiaReview)
-        await driver.click("#step-next")
-        result = await driver.wait_screen(BustiaResult)
+        await shots.next(driver, ContactStep)
+        await shots.next(driver, BustiaReview)
+        result = await shots.next(driver, BustiaResult)
         await driver.wait_for(result.document.reference)
 
         # Printing, then printed.

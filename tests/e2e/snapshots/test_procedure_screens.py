@@ -78,6 +78,17 @@ async def print_it(driver: Driver, shots: Shots, name: str) -> None:
     await shots.take(driver, f"{name}-after-print")
 
 
+async def padro(driver: Driver, shots: Shots, prefix: str = "", *, shoot_registration: bool = False) -> None:
+    """A padró procedure from its first step to the result, each step shot (as `prefix` + its number)."""
+    await driver.wait_screen(RegistrationStep)
+    await driver.wait_for("Consteu al padró de Mataró")
+    if shoot_registration:
+        await shots.take(driver, f"{prefix}1-registration")
+    await shots.next(driver, DocumentStep, f"{prefix}2-document")
+    await shots.next(driver, PadroReview, f"{prefix}3-review")
+    await shots.next(driver, PadroResult, f"{prefix}4-result", showing=lambda result: result.document.csv)
+
+
 async def test_padro_volant_individual(
     tmp_path: Path, server: BackendInfo, snapshot_pki: Pki, shots: Shots
 ) -> None:
@@ -90,19 +101,7 @@ async def test_padro_volant_individual(
         from kiosk.procedures import resume_pending
 
         assert resume_pending(app)
-        await driver.wait_screen(RegistrationStep)
-        await driver.wait_for("Consteu al padró de Mataró")
-        await shots.take(driver, "1-registration")
-        await driver.click("#step-next")
-        await driver.wait_screen(DocumentStep)
-        await shots.take(driver, "2-document")
-        await driver.click("#step-next")
-        await driver.wait_screen(PadroReview)
-        await shots.take(driver, "3-review")
-        await driver.click("#step-next")
-        result = await driver.wait_screen(PadroResult)
-        await driver.wait_for(result.document.csv)
-        await shots.take(driver, "4-result")
+        await padro(driver, shots, shoot_registration=True)
         await print_it(driver, shots, "4-result")
     shots.check()
 
@@ -116,18 +115,7 @@ async def test_padro_volant_collectiu_and_certificat(
         await certificate_login(app, snapshot_pki)
         for code in ("volant_collectiu", "certificat_convivencia"):
             await start(app, driver, code)
-            await driver.wait_screen(RegistrationStep)
-            await driver.wait_for("Consteu al padró de Mataró")
-            await driver.click("#step-next")
-            await driver.wait_screen(DocumentStep)
-            await shots.take(driver, f"{code}-2-document")
-            await driver.click("#step-next")
-            await driver.wait_screen(PadroReview)
-            await shots.take(driver, f"{code}-3-review")
-            await driver.click("#step-next")
-            result = await driver.wait_screen(PadroResult)
-            await driver.wait_for(result.document.csv)
-            await shots.take(driver, f"{code}-4-result")
+            await padro(driver, shots, f"{code}-")
             await driver.click("#step-cancel")  # "Other procedures"
             await driver.wait_for(lambda: not isinstance(app.screen, PadroResult), what="the catalogue")
     shots.check()
@@ -148,27 +136,19 @@ async def test_instancia(tmp_path: Path, server: BackendInfo, snapshot_pki: Pki,
         await driver.press("enter", "down", "down", "enter")
         await driver.wait_for(lambda: bool(subject.flow.data.get("department")), what="a department chosen")
         await shots.take(driver, "1-subject")
-        await driver.click("#step-next")
-        await driver.wait_screen(RequestStep)
+        await shots.next(driver, RequestStep)
         await driver.paste(
             "Que el fanal del carrer d'en Pau, 12, no funciona des de fa dues setmanes.", into="#f-exposo"
         )
         await driver.paste("Que el reparin.", into="#f-solicito")
         await shots.take(driver, "2-request")
-        await driver.click("#step-next")
-        await driver.wait_screen(AttachmentsStep)
-        await driver.wait_for("No s'ha trobat cap llapis USB")
-        await shots.take(driver, "3-attachments-no-stick")
-        await driver.click("#step-next")
-        await driver.wait_screen(InstanciaContact)
-        await shots.take(driver, "4-contact")
-        await driver.click("#step-next")
-        await driver.wait_screen(InstanciaReview)
-        await shots.take(driver, "5-review")
-        await driver.click("#step-next")
-        result = await driver.wait_screen(InstanciaResult)
-        await driver.wait_for(result.document.registry_number)
-        await shots.take(driver, "6-result")
+        no_stick = "No s'ha trobat cap llapis USB"
+        await shots.next(driver, AttachmentsStep, "3-attachments-no-stick", showing=no_stick)
+        await shots.next(driver, InstanciaContact, "4-contact")
+        await shots.next(driver, InstanciaReview, "5-review")
+        await shots.next(
+            driver, InstanciaResult, "6-result", showing=lambda result: result.document.registry_number
+        )
     shots.check()
 
 
@@ -182,37 +162,28 @@ async def test_bustia(tmp_path: Path, server: BackendInfo, shots: Shots) -> None
         await driver.type("Fanals", into="#f-topic")
         await driver.paste("Caldria més llum al carrer d'en Pau.\nGràcies!", into="#f-text")
         await shots.take(driver, "1-message")
-        await driver.click("#step-next")
-        await driver.wait_screen(BustiaContact)
-        await shots.take(driver, "2-contact")
-        await driver.click("#step-next")
-        await driver.wait_screen(BustiaReview)
-        await shots.take(driver, "3-review")
-        await driver.click("#step-next")
-        result = await driver.wait_screen(BustiaResult)
-        await driver.wait_for(result.document.reference)
-        await shots.take(driver, "4-result")
+        await shots.next(driver, BustiaContact, "2-contact")
+        await shots.next(driver, BustiaReview, "3-review")
+        await shots.next(driver, BustiaResult, "4-result", showing=lambda result: result.document.reference)
     shots.check()
 
 
-async def identify(driver: Driver, shots: Shots, who: tuple[str, str, str], name: str) -> None:
+async def identify(driver: Driver, shots: Shots, who: tuple[str, str, str], name: str, summary: str) -> None:
+    """The weak identification of `who`, then their deixalleria summary `showing` its `summary` text."""
     await driver.wait_screen(WeakIdentifyStep)
     await shots.take(driver, f"{name}-1-identify-empty")
     await driver.type(who[0], into="#f-weak_id_number")
     await driver.type(who[1], into="#f-weak_birth_date")
     await driver.type(who[2], into="#f-weak_postal_code")
     await shots.take(driver, f"{name}-1-identify")
-    await driver.click("#step-next")
+    await shots.next(driver, SummaryStep, f"{name}-2-summary", showing=summary)
 
 
 async def test_deixalleria_consulta(tmp_path: Path, server: BackendInfo, shots: Shots) -> None:
     app = snapshot_app(tmp_path, server)
     async with drive(app, size=SIZE) as driver:
         await start(app, driver, "deixalleria_consulta")
-        await identify(driver, shots, CARMEN, "consulta")
-        await driver.wait_screen(SummaryStep)
-        await driver.wait_for("Bonificació")
-        await shots.take(driver, "consulta-2-summary")
+        await identify(driver, shots, CARMEN, "consulta", "Bonificació")
     shots.check()
 
 
@@ -220,19 +191,13 @@ async def test_deixalleria_targeta(tmp_path: Path, server: BackendInfo, shots: S
     app = snapshot_app(tmp_path, server)
     async with drive(app, size=SIZE) as driver:
         await start(app, driver, "deixalleria_targeta")
-        await identify(driver, shots, NO_CARD, "targeta")
-        await driver.wait_screen(SummaryStep)
-        await driver.wait_for("Encara no teniu targeta de la deixalleria.")
-        await shots.take(driver, "targeta-2-summary")
+        await identify(driver, shots, NO_CARD, "targeta", "Encara no teniu targeta de la deixalleria.")
         await driver.click("#card-action")
         await driver.wait_screen(CardRequestStep)
         await shots.take(driver, "targeta-3-request")
         await driver.click("#delivery-pickup")
-        await driver.click("#step-next")
-        await driver.wait_screen(CardReview)
-        await shots.take(driver, "targeta-4-review")
-        await driver.click("#step-next")
-        result = await driver.wait_screen(CardResult)
-        await driver.wait_for(result.request.card.number)
-        await shots.take(driver, "targeta-5-result")
+        await shots.next(driver, CardReview, "targeta-4-review")
+        await shots.next(
+            driver, CardResult, "targeta-5-result", showing=lambda result: result.request.card.number
+        )
     shots.check()
