@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from textual.message import Message
 
 if TYPE_CHECKING:
+    from textual.await_complete import AwaitComplete
     from textual.screen import Screen
 
     from kiosk.backend.client import BackendClient
@@ -55,6 +56,19 @@ class KioskServices(Protocol):
     def show_error(self, message: str, title: str | None = None) -> None:
         """Show the plain error modal (`message` and `title` shown as plain text, never markup)."""
         ...
+
+
+class KioskNavigation(KioskServices, Protocol):
+    """The services plus the screen stack, for the procedures' entry points only (`procedures.launch`,
+    `resume_pending`, a flow's `start`): the app calls them to put a procedure's screens on the stack,
+    and they need no more of it than this."""
+
+    @property
+    def screen(self) -> Screen[object]: ...
+    @property
+    def screen_stack(self) -> list[Screen[Any]]: ...
+    def push_screen(self, screen: Screen[Any], callback: Any = None) -> object: ...
+    def pop_screen(self) -> AwaitComplete: ...
 
 
 # -- what screens tell the app (they bubble up from the screen that posts them) -------------------------
