@@ -1,4 +1,5 @@
-"""`python -m municipal serve|seed|add-kiosk|add-staff|migrate|openapi`: run and manage the backend."""
+"""`python -m municipal serve|seed|add-kiosk|add-staff|dispatch|migrate|openapi`: run and manage the
+backend."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ def openapi_text() -> str:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from municipal import database, seed
+    from municipal import database, idkey, seed
 
     settings = ServerSettings(
         database_url=_database(args),
@@ -47,12 +48,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
         public_base_url=args.public_base_url or "",
         id_key_file=args.id_key_file,
         kiosk_stale_seconds=args.kiosk_stale_seconds,
-    ).for_serving()
+        outbox_config=args.outbox_config,
+    )
     engine = database.make_engine(settings.database_url, pool_size=1)
-    database.migrate(engine)  # once, here, before any worker starts
-    if args.seed_demo and seed.is_unseeded(engine):
-        seed.seed_demo(engine)
-    engine.dispose()
+    try:
+        database.migrate(engine)  # once, here, before any worker starts
+        # The key every server on this database hashes ID numbers with (a file's, checked, or the
+        # database's own): a retry or a weak login that reaches another server, or this one restarted,
+        # is recognised as the same citizen's.
+        settings = idkey.settle(engine, settings).for_serving()
+        if args.seed_demo and seed.is_unseeded(engine):
+            seed.seed_demo(engine)
+    finally:
+        engine.dispose()
     os.environ.update(settings.to_env())
     options = {
         "factory": True,
@@ -121,6 +129,23 @@ def cmd_add_staff(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_dispatch(args: argparse.Namespace) -> int:
+    from municipal import database
+    from municipal.outbox import dispatcher
+
+    dispatcher.main(database.make_engine(_database(args), pool_size=2), args.outbox_config, once=args.once)
+    return 0
+
+
+def cmd_forget_id_key(args: argparse.Namespace) -> int:
+    from municipal import database, idkey
+
+    engine = database.make_engine(_database(args), pool_size=1)
+    database.migrate(engine)
+    idkey.forget(engine)
+    return 0
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     from municipal import database
 
@@ -156,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
         "--id-key-file",
         type=Path,
         default=os.environ.get("MUNICIPAL_ID_KEY_FILE") or None,
-        help="secret key of the ID-number hashes (else $MUNICIPAL_ID_KEY_FILE, else one made up per run)",
+        help="secret key of the ID-number hashes (else $MUNICIPAL_ID_KEY_FILE, else the database's own)",
     )
     serve.add_argument(
         "--kiosk-stale-seconds",
@@ -164,6 +189,9 @@ def main(argv: list[str] | None = None) -> int:
         default=int(os.environ.get("MUNICIPAL_KIOSK_STALE_SECONDS") or 180),
         help="a kiosk without a heartbeat for this long shows as stale (else $MUNICIPAL_KIOSK_STALE_SECONDS)",
     )
+    outbox_help = "the notification outbox's TOML file (else $MUNICIPAL_OUTBOX_CONFIG): SMTP, SMS gateway"
+    outbox_default = os.environ.get("MUNICIPAL_OUTBOX_CONFIG") or None
+    serve.add_argument("--outbox-config", type=Path, default=outbox_default, help=outbox_help)
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--seed-demo", action="store_true", help="load the demo data into an empty database")
     serve.add_argument("--access-log", action="store_true")
@@ -189,6 +217,19 @@ def main(argv: list[str] | None = None) -> int:
     staff.add_argument("--key", help="its secret (else $MUNICIPAL_STAFF_KEY, else a new one is printed)")
     staff.add_argument("--database", help=db_help)
     staff.set_defaults(func=cmd_add_staff)
+
+    dispatch = sub.add_parser("dispatch", help="send the notification outbox's messages (until stopped)")
+    dispatch.add_argument("--outbox-config", type=Path, default=outbox_default, required=not outbox_default)
+    dispatch.add_argument("--once", action="store_true", help="send what is due now, then exit")
+    dispatch.add_argument("--database", help=db_help)
+    dispatch.set_defaults(func=cmd_dispatch)
+
+    forget = sub.add_parser(
+        "forget-id-key",
+        help="forget the database's ID-hash key and the check of the key file's, to start with another key",
+    )
+    forget.add_argument("--database", help=db_help)
+    forget.set_defaults(func=cmd_forget_id_key)
 
     migrate = sub.add_parser("migrate", help="bring the schema to the current version")
     migrate.add_argument("--database", help=db_help)

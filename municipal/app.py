@@ -15,6 +15,8 @@ from municipal.api.common import KioskAuthentication
 from municipal.api.writes import Replayed, replayed
 from municipal.context import Context
 from municipal.limits import BodySizeLimit
+from municipal.outbox import api as outbox_api
+from municipal.outbox import dispatcher
 from municipal.settings import ServerSettings
 
 THREADS = 8
@@ -34,7 +36,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # Blocking handlers run in anyio's thread pool. A few threads keep both cores busy (requests mostly
     # wait on the database or the GIL); forty would only fight over the GIL and the writer lock.
     anyio.to_thread.current_default_thread_limiter().total_tokens = THREADS
+    ctx = app.state.ctx
+    stop_outbox = dispatcher.start_for_server(ctx.engine, ctx.settings.outbox_config)
     yield
+    if stop_outbox is not None:
+        stop_outbox.set()
 
 
 def create_app(settings: ServerSettings, context: Context | None = None) -> FastAPI:
@@ -52,7 +58,8 @@ def create_app(settings: ServerSettings, context: Context | None = None) -> Fast
     app.state.ctx = context or Context.create(settings)
     errors.install(app)
     app.add_exception_handler(Replayed, replayed)
-    routers = [module.router for module in (public, auth, padro, instancies, deixalleria, bustia, kiosks)]
+    modules = (public, auth, padro, instancies, deixalleria, bustia, kiosks, outbox_api)
+    routers = [module.router for module in modules]
     if settings.training:
         # Only a training server can be reset; a production one answers 404 for the path.
         routers.append(training.router)

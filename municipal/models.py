@@ -313,3 +313,46 @@ class StaffKey(Base):
     key_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OutboxMessage(Base):
+    """A message owed to a citizen (`municipal.outbox`), written in the transaction of the change that
+    causes it and sent by the dispatcher: pending -> sent, or failed (retried with back-off) -> dead."""
+
+    __tablename__ = "outbox_messages"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    #: email | sms
+    channel: Mapped[str] = mapped_column(String(8))
+    recipient: Mapped[str] = mapped_column(String(200))
+    #: What the citizen agreed to with this contact (e.g. "instancia:electronic", "bustia:contact").
+    consent: Mapped[str] = mapped_column(String(60))
+    language: Mapped[str] = mapped_column(String(2))
+    #: The template's values (JSON).
+    payload: Mapped[str] = mapped_column(Text)
+    #: The email's Message-ID or the SMS gateway's client reference: the same at every attempt.
+    idempotency_key: Mapped[str] = mapped_column(String(200))
+    #: pending | sent | failed | dead
+    state: Mapped[str] = mapped_column(String(8))
+    attempts: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: The dispatcher holding it until `lease_until`; another may take it once the lease ran out.
+    claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_error: Mapped[str] = mapped_column(String(300))
+    __table_args__ = (
+        UniqueConstraint("idempotency_key", name="uq_outbox_messages_idempotency_key"),
+        Index("ix_outbox_messages_due", "state", "next_attempt_at"),
+    )
+
+
+class ServerKey(Base):
+    """What every server process on this database must agree on (`municipal.idkey`): the ID-hash key of
+    servers started without a key file (`id_key`), and the check value of the key the hashes in the
+    tables are made with (`id_key_check`)."""
+
+    __tablename__ = "server_keys"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))

@@ -32,6 +32,9 @@ class ServerSettings:
     session_max_seconds: int = 3600
     #: A kiosk without a heartbeat for this long is shown `stale` to staff (GET /v1/kiosks/status).
     kiosk_stale_seconds: int = 180
+    #: The notification outbox's TOML file (SMTP, SMS gateway, retries: see municipal/outbox/config.py);
+    #: None: messages are written but this server sends none (`python -m municipal dispatch` may).
+    outbox_config: Path | None = None
     challenge_seconds: int = 120
     #: Weak identification: failures allowed per ID number, and per kiosk, within `weak_window_seconds`.
     weak_failures_per_id: int = 5

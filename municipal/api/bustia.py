@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 
 from contract.documents import BustiaReceipt, Contact
 from contract.v1 import BustiaIn
-from municipal import timeutil
+from municipal import outbox, timeutil
 from municipal.api.common import KIOSK, CitizenOrNone, KioskId, citizen_refusals
 from municipal.api.writes import Write, document_head, next_number, record_document
 from municipal.models import BustiaMessage
@@ -53,5 +53,15 @@ def submit(
                 csv=receipt.csv,
             )
         )
+        if contact:  # the confirmation, to the contact left for the answer (same transaction)
+            outbox.enqueue(
+                tx.session,
+                kind="bustia_received",
+                language=body.language,
+                values={"reference": reference, "topic": body.topic},
+                consent="bustia:contact",
+                email=contact.email,
+                phone=contact.phone,
+            )
         text = record_document(tx.session, "bustia", receipt, citizen.id_number if citizen else "", kiosk_id)
         return tx.answer(receipt, text)

@@ -16,7 +16,7 @@ from contract.documents import Applicant, Attachment, Contact, Department, Insta
 from contract.errors import ErrorCode
 from contract.limits import INSTANCIA_FIELDS_MAX, MAX_FILE_BYTES, MAX_FILES
 from contract.v1 import InstanciaFields
-from municipal import models, timeutil
+from municipal import models, outbox, timeutil
 from municipal.api.common import (
     KIOSK,
     Citizen,
@@ -157,4 +157,22 @@ def _register(
                     content=a.content,
                 )
             )
+        # The confirmation, in the same transaction: by email for electronic notification, else by SMS
+        # to the phone given (if any).
+        electronic = data.notification_channel == "electronic"
+        outbox.enqueue(
+            session,
+            kind="instancia_received",
+            language=data.language,
+            values={
+                "registry_number": registry_number,
+                "department": receipt.department.name,
+                "subject": data.subject,
+                "csv": receipt.csv,
+                "verify_url": receipt.verify_url,
+            },
+            consent=f"instancia:{data.notification_channel}",
+            email=data.contact.email if electronic else None,
+            phone=data.contact.phone,
+        )
         return tx.answer(receipt, text)

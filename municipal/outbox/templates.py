@@ -1,0 +1,101 @@
+"""What the outbox tells a citizen, in the language they used at the kiosk (ca, es, en): an email's
+subject and body, and the SMS text (folded into GSM-7 when it is sent, see `gsm7`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Template:
+    subject: str
+    body: str
+    sms: str
+
+
+_SIGNATURE = {
+    "ca": "Ajuntament de Mataró\nAquest missatge s'ha enviat automàticament; no cal que el respongueu.",
+    "es": "Ayuntamiento de Mataró\nEste mensaje se ha enviado automáticamente; no es necesario responderlo.",
+    "en": "Mataró City Council\nThis message was sent automatically; there is no need to reply.",
+}
+
+TEMPLATES: dict[str, dict[str, Template]] = {
+    "instancia_received": {
+        "ca": Template(
+            subject="Instància registrada: {registry_number}",
+            body=(
+                "Hem registrat la vostra instància adreçada a {department}.\n\n"
+                "Número de registre: {registry_number}\nAssumpte: {subject}\n"
+                "Codi de verificació (CSV): {csv}\n{verify_url}\n"
+            ),
+            sms="Ajuntament de Mataró: instància registrada amb el número {registry_number}. CSV {csv}",
+        ),
+        "es": Template(
+            subject="Instancia registrada: {registry_number}",
+            body=(
+                "Hemos registrado su instancia dirigida a {department}.\n\n"
+                "Número de registro: {registry_number}\nAsunto: {subject}\n"
+                "Código de verificación (CSV): {csv}\n{verify_url}\n"
+            ),
+            sms="Ayuntamiento de Mataró: instancia registrada con el número {registry_number}. CSV {csv}",
+        ),
+        "en": Template(
+            subject="Application registered: {registry_number}",
+            body=(
+                "We have registered your application to {department}.\n\n"
+                "Registry number: {registry_number}\nSubject: {subject}\n"
+                "Verification code (CSV): {csv}\n{verify_url}\n"
+            ),
+            sms="Mataró City Council: application registered as {registry_number}. CSV {csv}",
+        ),
+    },
+    "bustia_received": {
+        "ca": Template(
+            subject="Hem rebut el vostre missatge: {reference}",
+            body=(
+                "Gràcies per escriure a la bústia de queixes i suggeriments.\n\n"
+                "Referència: {reference}\nTema: {topic}\n\n"
+                "Us respondrem per aquest mateix mitjà.\n"
+            ),
+            sms="Ajuntament de Mataró: hem rebut el vostre missatge. Referència {reference}.",
+        ),
+        "es": Template(
+            subject="Hemos recibido su mensaje: {reference}",
+            body=(
+                "Gracias por escribir al buzón de quejas y sugerencias.\n\n"
+                "Referencia: {reference}\nTema: {topic}\n\n"
+                "Le responderemos por este mismo medio.\n"
+            ),
+            sms="Ayuntamiento de Mataró: hemos recibido su mensaje. Referencia {reference}.",
+        ),
+        "en": Template(
+            subject="We have received your message: {reference}",
+            body=(
+                "Thank you for writing to the complaints and suggestions box.\n\n"
+                "Reference: {reference}\nTopic: {topic}\n\n"
+                "We will answer you the same way.\n"
+            ),
+            sms="Mataró City Council: we have received your message. Reference {reference}.",
+        ),
+    },
+}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    body: str
+    sms: str
+
+
+def render(kind: str, language: str, values: dict[str, Any]) -> Rendered:
+    """The message `kind` in `language` (Catalan when the language has no template) filled with `values`."""
+    by_language = TEMPLATES[kind]
+    template = by_language.get(language) or by_language["ca"]
+    signature = _SIGNATURE.get(language, _SIGNATURE["ca"])
+    return Rendered(
+        subject=template.subject.format(**values),
+        body=template.body.format(**values) + "\n-- \n" + signature + "\n",
+        sms=template.sms.format(**values),
+    )
