@@ -30,8 +30,6 @@ MODULES = ("padro", "bustia", "deixalleria", "instancia")
 #: module's `start(app, **kwargs)` on the old frame (kiosk.procedures.legacy).
 _LEGACY: dict[str, tuple[str, dict[str, object]]] = {
     "instancia_generica": ("instancia", {}),
-    "deixalleria_consulta": ("deixalleria", {"card_request": False}),
-    "deixalleria_targeta": ("deixalleria", {"card_request": True}),
 }
 
 

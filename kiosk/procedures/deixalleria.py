@@ -10,31 +10,24 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal
-from textual.message import Message
-from textual.widgets import Button, Label, RadioButton, RadioSet, Static
+from textual.widgets import Button, Label, Static
 
 from contract.documents import Card, DeixalleriaSummary
 from contract.v1 import CardRequestOut
+from kiosk.backend.client import BackendClient
 from kiosk.i18n import N_, _, ngettext
 from kiosk.procedures import backend as api
-from kiosk.procedures.identify_weak import STEP as IDENTIFY
+from kiosk.procedures.fields import Choice
+from kiosk.procedures.flow import Procedure, Submission
+from kiosk.procedures.frame import LoadingStep, ResultStep, ReviewStep, StepScreen, compose_rows
 from kiosk.procedures.identify_weak import WeakIdentifyStep
-from kiosk.procedures.legacy import Flow, ResultStep, ReviewStep, StepScreen
+from kiosk.procedures.paper import print_document
+from kiosk.session import CitizenSession
 from widgets.plain import plain
-
-if TYPE_CHECKING:
-    from kiosk.app import KioskApp
-
-TITLE = N_("Deixalleria card and visits")
-SUMMARY = N_("Card and visits")
-REQUEST = N_("Card request")
-REVIEW = N_("Review")
-DONE = N_("Done")
 
 STATUS = {
     "active": N_("Active"),
@@ -48,16 +41,21 @@ DELIVERY = {
 }
 
 
-def start(app: KioskApp, *, card_request: bool = False) -> None:
-    session = app.session
-    identified = bool(session and session.token)
-    steps = ([] if identified else [IDENTIFY]) + [SUMMARY]
-    flow = Flow(app, "deixalleria_targeta" if card_request else "deixalleria_consulta", TITLE, steps)
-    flow.data["card_request"] = card_request
-    if identified:
-        app.push_screen(SummaryStep(flow))
-    else:
-        app.push_screen(WeakIdentifyStep(flow, then=SummaryStep))
+@dataclass(frozen=True)
+class DeixalleriaState:
+    card_request: bool
+    """Chosen as the card request (the card button has the focus once the summary is shown)."""
+    identify: bool
+    """Started without a login: the weak identification comes first."""
+    weak_id_number: str = ""
+    weak_birth_date: str = ""
+    weak_postal_code: str = ""
+    summary: DeixalleriaSummary | None = None
+    print_status: str = ""
+    requesting: bool = False
+    """The card button was pressed: the request's steps are part of the run."""
+    replace_lost: bool = False
+    delivery: str = "delivery"
 
 
 def euros(amount: Decimal) -> str:
@@ -65,46 +63,31 @@ def euros(amount: Decimal) -> str:
     return f"{amount:.2f}".replace(".", ",") + " €"
 
 
-class SummaryStep(StepScreen):
+class SummaryStep(LoadingStep[DeixalleriaState]):
     """The card and the visits; Print prints the summary; a button leads to the card request."""
 
-    STEP = SUMMARY
+    STEP = N_("Card and visits")
     NEXT_LABEL = N_("Print")
-
-    class Loaded(Message):
-        def __init__(self, summary: DeixalleriaSummary) -> None:
-            super().__init__()
-            self.summary = summary
-
-    class Failed(Message):
-        def __init__(self, message: str, end_flow: bool) -> None:
-            super().__init__()
-            self.message = message
-            self.end_flow = end_flow
+    LOADS = "summary"
+    LOADING = N_("Looking up your deixalleria card and visits…")
 
     def cancel_label(self) -> str:
         return _("Other procedures")
 
-    def compose_body(self) -> ComposeResult:
-        summary: DeixalleriaSummary | None = self.flow.data.get("summary")
-        if summary is None:
-            yield Static(_("Looking up your deixalleria card and visits…"), id="summary-loading")
-            return
-        yield from self.compose_summary(summary)
+    def load(self, backend: BackendClient, token: str, language: str) -> DeixalleriaSummary:
+        return backend.deixalleria_summary(token, language=language)
 
-    def compose_summary(self, s: DeixalleriaSummary) -> ComposeResult:
+    def compose_loaded(self, s: DeixalleriaSummary) -> ComposeResult:
         card, bonus, year = s.card, s.bonus, s.year
-        rows: list[tuple[str, str]] = []
-        if card:
-            rows.append((_("Card"), f"{card.number} · {_(STATUS[card.status])}"))
-        else:
-            rows.append((_("Card"), _("You have no deixalleria card yet.")))
-        rows.append((_("Visits in {year}").format(year=year), str(s.visits_this_year)))
-        rows.append((_("Visits in {year}").format(year=year - 1), str(s.visits_last_year)))
-        for label, value in rows:
-            with Horizontal(classes="review-row"):
-                yield Label(plain(label), classes="review-label")
-                yield Static(plain(value), classes="review-value")
+        visits = _("Visits in {year}")
+        held = f"{card.number} · {_(STATUS[card.status])}" if card else _("You have no deixalleria card yet.")
+        yield from compose_rows(
+            (
+                (N_("Card"), held),
+                (visits.format(year=year), str(s.visits_this_year)),
+                (visits.format(year=year - 1), str(s.visits_last_year)),
+            )
+        )
         tax_year = bonus.tax_year
         if bonus.band:
             text = _("Your waste-tax bonus for {tax_year}: {amount} ({visits} visits in {last}).").format(
@@ -144,7 +127,7 @@ class SummaryStep(StepScreen):
         card_button = self._card_action(card)
         if card_button:
             yield Button(plain(_(card_button)), id="card-action", classes="choice")
-        yield Static(plain(self.flow.data.get("print_status", "")), id="print-status")
+        yield Static(plain(self.state.print_status), id="print-status")
 
     @staticmethod
     def _card_action(card: Card | None) -> str | None:
@@ -154,109 +137,58 @@ class SummaryStep(StepScreen):
             return N_("Lost card? Request a replacement")
         return None
 
-    def on_mount(self) -> None:
-        super().on_mount()
-        if self.flow.data.get("summary") is None:
-            self.query_one("#step-next", Button).disabled = True
-            self._load(self.flow.document_language())
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="deixalleria", description="Loading")
-    def _load(self, language: str) -> None:
-        token = self.token
-        try:
-            result = api.client(self.app).deixalleria_summary(token, language=language)
-        except api.BackendError as exc:
-            self.post_message(self.Failed(api.citizen_message(exc), api.ends_flow(exc)))
-        else:
-            self.post_message(self.Loaded(result))
-
-    @on(Loaded)
-    async def _loaded(self, event: Loaded) -> None:
-        self.flow.data["summary"] = event.summary
-        await self.recompose()
-        self.add_chrome()
+    def loaded(self, summary: DeixalleriaSummary) -> None:
         self.query_one("#step-next", Button).disabled = False
-        if self.flow.data.get("card_request") and self._card_action(event.summary.card):
+        if self.state.card_request and self._card_action(summary.card):
             self.query_one("#card-action", Button).focus()
         else:
             self.query_one("#step-next", Button).focus()
 
-    @on(Failed)
-    def _failed(self, event: Failed) -> None:
-        self.flow.cancel()
-        self.kiosk.show_error(event.message)
-
-    def next(self) -> None:
-        from kiosk.procedures.paper import print_document
-
-        summary: DeixalleriaSummary | None = self.flow.data.get("summary")
-        if summary is not None:
-            print_document(self, summary, self._printed)
+    def proceed(self) -> None:
+        if self.state.summary is not None:
+            print_document(self, self.state.summary, self._printed)
 
     def _printed(self, outcome: str) -> None:
-        self.flow.data["print_status"] = outcome
+        self.flow.update(print_status=outcome)
         for status in self.query("#print-status").results(Static):
             status.update(plain(outcome))
 
     @on(Button.Pressed, "#card-action")
     def _card_action_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        summary: DeixalleriaSummary = self.flow.data["summary"]
-        self.flow.data["replace_lost"] = summary.card is not None and summary.card.status == "active"
-        for step in (REQUEST, REVIEW, DONE):
-            if step not in self.flow.steps:
-                self.flow.steps.append(step)
-        self.go(CardRequestStep(self.flow))
+        card = self.state.summary.card if self.state.summary else None
+        self.flow.update(requesting=True, replace_lost=card is not None and card.status == "active")
+        self.flow.next(self)
 
 
-class CardRequestStep(StepScreen):
-    STEP = REQUEST
+class Requesting:
+    """The card request's steps: part of the run once the card button was pressed."""
+
+    @classmethod
+    def applies(cls, state: Any) -> bool:
+        return bool(state.requesting)
+
+
+class CardRequestStep(Requesting, StepScreen[DeixalleriaState]):
+    STEP = N_("Card request")
+    FIELDS = (Choice("delivery", N_("How do you want to receive the card?"), DELIVERY),)
 
     def compose_body(self) -> ComposeResult:
-        if self.flow.data.get("replace_lost"):
+        if self.state.replace_lost:
             yield Static(
                 _("Your current card will be cancelled as lost, and a new one will be made for you."),
                 classes="warning-box",
             )
-        yield Label(_("How do you want to receive the card?"), classes="field-label")
-        chosen = self.flow.data.setdefault("delivery", "delivery")
-        with RadioSet(id="delivery", classes="choice"):
-            for code, label in DELIVERY.items():
-                yield RadioButton(plain(_(label)), value=chosen == code, id=f"delivery-{code}")
-
-    @on(RadioSet.Changed, "#delivery")
-    def _delivery(self, event: RadioSet.Changed) -> None:
-        if event.pressed.id:
-            self.flow.data["delivery"] = event.pressed.id.removeprefix("delivery-")
-
-    def next(self) -> None:
-        self.go(CardReview(self.flow))
+        yield from super().compose_body()
 
 
-class CardReview(ReviewStep):
-    STEP = REVIEW
-
+class CardReview(Requesting, ReviewStep[DeixalleriaState]):
     def rows(self) -> Iterable[tuple[str, str]]:
         yield (
             N_("Request"),
-            _("Replacement of a lost card") if self.flow.data.get("replace_lost") else _("New card"),
+            _("Replacement of a lost card") if self.state.replace_lost else _("New card"),
         )
-        yield N_("Delivery"), _(DELIVERY[self.flow.data.get("delivery", "delivery")])
-
-    def submit(self) -> CardRequested:
-        token = self.token
-        delivery = str(self.flow.data.get("delivery", "delivery"))
-        replace = bool(self.flow.data.get("replace_lost"))
-        key = self.flow.idempotency_key("deixalleria-card", [delivery, replace])
-        backend = api.client(self.app)
-        request = backend.request_deixalleria_card(token, delivery, idempotency_key=key, replace_lost=replace)
-        # The printed paper is the summary, which now shows the requested card.
-        summary = backend.deixalleria_summary(token, language=self.flow.document_language())
-        return CardRequested(request, summary)
-
-    def result_screen(self, result: CardRequested) -> StepScreen:
-        self.flow.data["summary"] = result.summary
-        return CardResult(self.flow, result.summary, request=result.request)
+        yield N_("Delivery"), _(DELIVERY[self.state.delivery])
 
 
 @dataclass(frozen=True)
@@ -267,14 +199,19 @@ class CardRequested:
     summary: DeixalleriaSummary
 
 
-class CardResult(ResultStep[DeixalleriaSummary]):
-    STEP = DONE
+def submit(s: Submission[DeixalleriaState]) -> CardRequested:
+    token, delivery, replace = s.token or "", s.state.delivery, s.state.replace_lost
+    key = s.key([delivery, replace])
+    request = s.backend.request_deixalleria_card(token, delivery, idempotency_key=key, replace_lost=replace)
+    # The printed paper is the summary, which now shows the requested card.
+    return CardRequested(request, s.backend.deixalleria_summary(token, language=s.language))
 
-    def __init__(
-        self, flow: Flow, document: DeixalleriaSummary, *, request: CardRequestOut, **kwargs: Any
-    ) -> None:
-        super().__init__(flow, document, **kwargs)
-        self.request = request
+
+class CardResult(Requesting, ResultStep[DeixalleriaState, DeixalleriaSummary]):
+    @property
+    def request(self) -> CardRequestOut:
+        assert isinstance(self.result, CardRequested)
+        return self.result.request
 
     def headline(self) -> str:
         return _("Your card has been requested. Card number: {number}").format(
@@ -286,3 +223,21 @@ class CardResult(ResultStep[DeixalleriaSummary]):
         yield N_("Status"), _(STATUS[self.request.card.status])
         yield N_("Delivery"), _(DELIVERY[self.request.delivery])
         yield N_("Date"), api.local_time(self.request.requested_at)
+
+
+def _start(code: str, session: CitizenSession) -> DeixalleriaState:
+    return DeixalleriaState(card_request=code == "deixalleria_targeta", identify=not session.token)
+
+
+def _summary(answer: CardRequested) -> DeixalleriaSummary:
+    return answer.summary
+
+
+SPEC = Procedure(
+    codes=("deixalleria_consulta", "deixalleria_targeta"),
+    title=N_("Deixalleria card and visits"),
+    steps=(WeakIdentifyStep, SummaryStep, CardRequestStep, CardReview, CardResult),
+    start=_start,
+    submit=submit,
+    document=_summary,
+)

@@ -420,6 +420,14 @@ class LoadingStep(StepScreen[S]):
         self.query_one("#step-next", Button).disabled = False
         self.query_one("#step-next", Button).focus()
 
+    def focus_first(self) -> None:
+        # The answer may come before the first refresh: then the loaded step's focus is the one.
+        value = getattr(self.state, self.LOADS)
+        if value is None:
+            super().focus_first()
+        else:
+            self.loaded(value)
+
     def compose_body(self) -> ComposeResult:
         value = getattr(self.state, self.LOADS)
         if value is None:

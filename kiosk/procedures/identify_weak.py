@@ -4,7 +4,7 @@ opens the procedures that need a certificate (see `kiosk.procedures.has_certific
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -16,7 +16,9 @@ from textual.widgets import Button, Static
 from contract.v1 import SessionOut
 from kiosk.i18n import N_, _
 from kiosk.procedures import backend as api
-from kiosk.procedures.legacy import FieldSpec, Flow, StepScreen
+from kiosk.procedures.fields import FieldSpec
+from kiosk.procedures.flow import S
+from kiosk.procedures.frame import StepScreen
 from kiosk.procedures.validation import (
     check_birth_date,
     check_id_number,
@@ -25,8 +27,6 @@ from kiosk.procedures.validation import (
     parse_birth_date,
 )
 from widgets.plain import plain
-
-STEP = N_("Identification")
 
 ID_NUMBER = FieldSpec(
     "weak_id_number", N_("DNI or NIE"), check_id_number, placeholder="12345678Z", restrict=r"[0-9A-Za-z .-]*"
@@ -44,24 +44,25 @@ POSTAL_CODE = FieldSpec(
 )
 
 
-class WeakIdentifyStep(StepScreen):
-    STEP = STEP
+class WeakIdentifyStep(StepScreen[S]):
+    """The identification step of a procedure whose state has `weak_id_number`, `weak_birth_date`,
+    `weak_postal_code` (the typed values) and `identify` (whether the run needs this step)."""
+
+    STEP = N_("Identification")
     FIELDS = (ID_NUMBER, BIRTH_DATE, POSTAL_CODE)
     NEXT_LABEL = N_("Continue")
 
+    @dataclass
     class LoggedIn(Message):
-        def __init__(self, login: SessionOut) -> None:
-            super().__init__()
-            self.login = login
+        login: SessionOut
 
+    @dataclass
     class Refused(Message):
-        def __init__(self, message: str) -> None:
-            super().__init__()
-            self.message = message
+        message: str
 
-    def __init__(self, flow: Flow, then: Callable[[Flow], StepScreen], **kwargs: Any) -> None:
-        super().__init__(flow, **kwargs)
-        self.then = then
+    @classmethod
+    def applies(cls, state: Any) -> bool:
+        return bool(state.identify)
 
     def compose_body(self) -> ComposeResult:
         yield Static(
@@ -71,28 +72,21 @@ class WeakIdentifyStep(StepScreen):
             ),
             classes="intro",
         )
-        yield from self.compose_fields(self.FIELDS)
+        yield from super().compose_body()
         yield Static("", id="weak-status")
 
-    def next(self) -> None:
-        if not self.validate_fields():
-            return
-        button = self.query_one("#step-next", Button)
-        if button.disabled:
-            return
-        button.disabled = True
+    def proceed(self) -> None:
+        self.query_one("#step-next", Button).disabled = True
         self.query_one("#weak-status", Static).update(_("Checking…"))
-        data = self.flow.data
-        birth = parse_birth_date(str(data["weak_birth_date"]))
+        state: Any = self.state
+        birth = parse_birth_date(state.weak_birth_date)
         assert birth is not None
-        self._login(
-            normalise_id_number(str(data["weak_id_number"])), birth, str(data["weak_postal_code"]).strip()
-        )
+        self._login(normalise_id_number(state.weak_id_number), birth, state.weak_postal_code.strip())
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="weak-login", description="Identifying")
     def _login(self, id_number: str, birth_date: date, postal_code: str) -> None:
         try:
-            login = api.client(self.app).login_weak(id_number, birth_date, postal_code)
+            login = self.kiosk.backend.login_weak(id_number, birth_date, postal_code)
         except api.BackendError as exc:
             self.post_message(self.Refused(api.citizen_message(exc)))
         else:
@@ -108,10 +102,8 @@ class WeakIdentifyStep(StepScreen):
         if session.identity is None:
             session.identity = event.login.citizen
         # The identification data is not kept once it has served.
-        for spec in self.FIELDS:
-            self.flow.data.pop(spec.name, None)
-        self.flow.unwind()
-        self.app.push_screen(self.then(self.flow))
+        self.flow.update(**{spec.name: "" for spec in self.FIELDS})
+        self.flow.next(self, replace=True)
 
     @on(Refused)
     def _refused(self, event: Refused) -> None:

@@ -57,7 +57,8 @@ async def test_visits_and_bonus_without_a_card(
         await identify(app, driver, CARMEN, "deixalleria_consulta")
         screen = await driver.wait_screen(SummaryStep)
         text = await driver.wait_for("Bonificació")
-        summary = screen.flow.data["summary"]
+        summary = screen.state.summary
+        assert summary is not None and summary.card is not None
         year = summary.year
         assert summary.visits_this_year == 3 and summary.visits_last_year == 8
         assert f"Usos el {year}" in text and f"Usos el {year - 1}" in text
@@ -143,7 +144,8 @@ async def test_visits_and_bonus_after_a_card_login(
         assert launch(app, "deixalleria_consulta")
         screen = await driver.wait_screen(SummaryStep)
         text = await driver.wait_for("Bonificació")
-        summary = screen.flow.data["summary"]
+        summary = screen.state.summary
+        assert summary is not None and summary.card is not None
         assert summary.visits_this_year == 3 and summary.visits_last_year == 8
         assert "Pas 1 de 1" in text  # the card identified her: no DNI, birth date and postal code asked
         assert not any(isinstance(s, WeakIdentifyStep) for s in app.screen_stack)
