@@ -51,9 +51,9 @@ def build_email(message: Outgoing, from_address: str) -> EmailMessage:
     email["Subject"] = message.content.subject
     email["Date"] = formatdate(localtime=False, usegmt=True)
     email["Message-ID"] = message_id(message.idempotency_key, from_address)
-    email["Content-Language"] = message.language
     email["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to a robot
     email.set_content(message.content.body, charset="utf-8")
+    email["Content-Language"] = message.language  # after set_content, which clears the Content-* headers
     return email
 
 
