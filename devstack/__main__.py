@@ -18,7 +18,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from devstack import backend, pcsc
+from devstack import backend, pcsc, smssink, smtp
 
 STATE = Path(".stack") / "demo"
 
@@ -34,6 +34,10 @@ def demo(config_path: Path) -> int:
     print("Starting the demo stack: pcscd + virtual reader + test cards, reference backend…", flush=True)
     with ExitStack() as stack:
         cards = stack.enter_context(pcsc.running(announce=True))
+        # The outbox's mail server and SMS gateway: what the backend sends lands in .stack/demo/outbox/.
+        mail = stack.enter_context(smtp.running(STATE / "outbox" / "email"))
+        sms = stack.enter_context(smssink.running(STATE / "outbox" / "sms"))
+        os.environ["MUNICIPAL_OUTBOX_CONFIG"] = str(_outbox_config(mail, sms))
         server = stack.enter_context(
             backend.running(
                 trust_anchors=cards.cards.ca_dir,
@@ -46,11 +50,22 @@ def demo(config_path: Path) -> int:
             )
         )
         print(f"Backend: {server.url} (log: {STATE / 'backend.log'})")
+        print(f"Emails and SMS sent to citizens: {mail.folder}/*.eml, {sms.folder}/*.json")
         print("Test cards, from another terminal: `.venv/bin/kiosk testcard list`, `insert NAME`, `remove`")
         print("(or from the staff menu: Ctrl+F12 or F12 three times; demo staff PIN 24681357).")
         env = {**os.environ, **cards.env}
         result = subprocess.run([sys.executable, "-m", "kiosk", "--config", str(config_path)], env=env)
         return result.returncode
+
+
+def _outbox_config(mail: smtp.SmtpServer, sms: smssink.SmsSink) -> Path:
+    path = STATE / "outbox.toml"
+    path.write_text(
+        f'[outbox]\ninterval_seconds = 1\n[smtp]\nhost = "{mail.host}"\nport = {mail.port}\n'
+        f'[sms]\nurl = "{sms.url}"\n',
+        encoding="utf-8",
+    )
+    return path
 
 
 def _exit_on_signal(signum: int, _frame: object) -> None:
