@@ -315,6 +315,9 @@ class KioskApp(App[None], inherit_bindings=False):
 
     def staff_extra_buttons(self) -> Iterable[Widget]:
         """Buttons other parts add to the staff menu (test cards in training mode)."""
+        if not self.settings.training:
+            return ()
+        # Imported here: it loads the test-card code, which only a training kiosk may ever run.
         from kiosk.procedures.training import training_buttons
 
         return training_buttons(self)
