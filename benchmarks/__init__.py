@@ -29,6 +29,15 @@ class Figure:
     def ratio(self) -> float:
         return self.value / self.reference if self.reference else float("inf")
 
+    def line(self) -> str:
+        """The figure as `make bench` prints it: value, reference, ratio, and the target met or missed."""
+        verdict = "" if self.met is None else ("  [target met]" if self.met else "  [TARGET MISSED]")
+        target = f"  target: {self.target}" if self.target else ""
+        return (
+            f"   {self.name}: {self.value:.4g} {self.unit}  | {self.reference_name}: {self.reference:.4g}"
+            f" {self.unit}  | ratio {self.ratio:.2f}{target}{verdict}"
+        )
+
 
 def median_ms(action: Callable[[], object], runs: int) -> float:
     """The median wall time of `runs` calls of `action`, in milliseconds."""

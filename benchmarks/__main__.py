@@ -30,12 +30,7 @@ def main(argv: list[str]) -> int:
             failed += 1
             continue
         for f in figures:
-            verdict = "" if f.met is None else ("  [target met]" if f.met else "  [TARGET MISSED]")
-            target = f"  target: {f.target}" if f.target else ""
-            print(
-                f"   {f.name}: {f.value:.4g} {f.unit}  | {f.reference_name}: {f.reference:.4g} {f.unit}"
-                f"  | ratio {f.ratio:.2f}{target}{verdict}"
-            )
+            print(f.line())
         print(f"   ({time.perf_counter() - started:.1f} s)")
     return 1 if failed else 0
 
