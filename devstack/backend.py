@@ -5,9 +5,10 @@
         backend.add_kiosk("other-kiosk")  # -> (id, key)
 
 The server listens on a socket bound here and handed to it (`--fd`), so a port asked as 0 is free and
-known before the server starts, with no race. SQLite in a private temp folder unless `database_url`
-is given. The server is stopped whatever happens; its log is kept in `BackendInfo.log_path` while
-running and printed on a failed start.
+known before the server starts, with no race. `BackendInfo.kill()` SIGKILLs it (a crash) and
+`BackendInfo.start()` starts it again, on the same port and database, as a supervisor would. SQLite in
+a private temp folder unless `database_url` is given. The server is stopped whatever happens; its log
+is kept in `BackendInfo.log_path` while running and printed on a failed start.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -42,6 +44,25 @@ class BackendInfo:
     #: The folder the server reads the CAs' revocation lists from (`--crls`).
     crl_dir: Path
     process: subprocess.Popen[bytes] = field(repr=False)
+    #: How the server was started (`start` starts it again so).
+    command: list[str] = field(default_factory=list, repr=False)
+    host: str = "127.0.0.1"
+    workers: int = 1
+
+    def kill(self) -> None:
+        """SIGKILL the server (and its workers) and wait for it: a crash, nothing shut down cleanly."""
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def start(self) -> None:
+        """Start the server again (after `kill`) on the same port, database and settings, and wait until
+        it answers."""
+        if self.process.poll() is None:
+            raise RuntimeError("the server is still running")
+        self.process = _spawn(self.command, self.host, self.port, self.workers, self.log_path)
+        wait_until_up(self.url, self.process)
 
     def add_kiosk(self, kiosk_id: str, key: str | None = None) -> tuple[str, str]:
         """Register another kiosk (or give one a new key); returns (id, key)."""
@@ -154,10 +175,7 @@ def running(
         crl_dir = crls if crls is not None else folder / "crls"
         crl_dir.mkdir(exist_ok=True)
         _prepare(url_db, seed_demo, kiosk_id, kiosk_key)
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind((host, port))
-        listener.listen(512)
+        listener = _listen(host, port)
         bound_port = listener.getsockname()[1]
         url = f"http://{host}:{bound_port}"
         log_file = log_path or folder / "server.log"
@@ -173,17 +191,67 @@ def running(
         ]  # fmt: skip
         if training:
             command.append("--training")
-        if workers == 1:
-            command += ["--fd", str(listener.fileno())]
-            pass_fds: tuple[int, ...] = (listener.fileno(),)
-        else:
-            # uvicorn's process pool binds by itself: hand it the port and let this socket go.
-            command += ["--host", host, "--port", str(bound_port)]
+        process = _spawn(command, host, bound_port, workers, log_file, listener)
+        info = BackendInfo(
+            url=url,
+            kiosk_id=kiosk_id,
+            kiosk_key=kiosk_key,
+            database_url=url_db,
+            port=bound_port,
+            trust_anchors=trust_anchors,
+            revoked_file=revoked_file,
+            log_path=log_file,
+            crl_dir=crl_dir,
+            process=process,
+            command=command,
+            host=host,
+            workers=workers,
+        )
+        try:
+            wait_until_up(url, process)
+            yield info
+        except BaseException:
+            stop(info.process)
+            with contextlib.suppress(OSError):
+                sys.stderr.write(log_file.read_text(errors="replace")[-4000:])
+            raise
+        finally:
+            stop(info.process)
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((host, port))
+    listener.listen(512)
+    return listener
+
+
+def _spawn(
+    command: list[str],
+    host: str,
+    port: int,
+    workers: int,
+    log_file: Path,
+    listener: socket.socket | None = None,
+) -> subprocess.Popen[bytes]:
+    """Start `command` (the `serve` command without its socket options) serving `host:port`: one worker on
+    a socket bound here (`listener`, or a new one on that port), or uvicorn's process pool."""
+    if workers == 1:
+        listener = listener or _listen(host, port)
+        command = [*command, "--fd", str(listener.fileno())]
+        pass_fds: tuple[int, ...] = (listener.fileno(),)
+    else:
+        # uvicorn's process pool binds by itself: hand it the port and let this socket go.
+        command = [*command, "--host", host, "--port", str(port)]
+        if listener is not None:
             listener.close()
-            pass_fds = ()
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+            listener = None
+        pass_fds = ()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    try:
         with log_file.open("ab") as log:
-            process = subprocess.Popen(
+            return subprocess.Popen(
                 command,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -191,26 +259,6 @@ def running(
                 env=env,
                 start_new_session=True,
             )
-        try:
-            if workers == 1:
-                listener.close()
-            wait_until_up(url, process)
-            yield BackendInfo(
-                url=url,
-                kiosk_id=kiosk_id,
-                kiosk_key=kiosk_key,
-                database_url=url_db,
-                port=bound_port,
-                trust_anchors=trust_anchors,
-                revoked_file=revoked_file,
-                log_path=log_file,
-                crl_dir=crl_dir,
-                process=process,
-            )
-        except BaseException:
-            stop(process)
-            with contextlib.suppress(OSError):
-                sys.stderr.write(log_file.read_text(errors="replace")[-4000:])
-            raise
-        finally:
-            stop(process)
+    finally:
+        if listener is not None:
+            listener.close()

@@ -14,6 +14,7 @@ import os
 import pwd
 import secrets
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -43,6 +44,24 @@ class PostgresInfo:
     password: str
     data_dir: Path
     process: subprocess.Popen[bytes] = field(repr=False)
+    #: How the postmaster was started, for `restart`.
+    command: list[str] = field(default_factory=list, repr=False)
+    system_user: str | None = None
+
+    def stop(self, *, immediate: bool = False) -> None:
+        """Stop the cluster: a fast shutdown, or `immediate` (no checkpoint, crash recovery at the next
+        start, as after a crash); every open connection is cut."""
+        self.process.send_signal(signal.SIGQUIT if immediate else signal.SIGINT)
+        self.process.wait(timeout=30)
+
+    def start(self) -> None:
+        """Start the stopped cluster again, on the same port, and wait until it takes connections."""
+        self.process = _start(self.command, self.system_user, self.data_dir.parent)
+        _wait_until_up(self.process, self.port, self.password, self.data_dir.parent)
+
+    def restart(self, *, immediate: bool = False) -> None:
+        self.stop(immediate=immediate)
+        self.start()
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://{self.user}:{self.password}@{self.host}:{self.port}/{database}"
@@ -68,13 +87,12 @@ class PostgresInfo:
 def running(*, durable: bool = False, max_connections: int = 200) -> Iterator[PostgresInfo]:
     """Start a private cluster. `durable=False` (tests) turns fsync off; `True` keeps the defaults
     (benchmarks)."""
-    import psycopg
-
     binaries = bin_dir()
     as_root = os.geteuid() == 0
     user = SYSTEM_USER if as_root else None
     tmp = Path(tempfile.mkdtemp(prefix="ovac-pg-"))
     process: subprocess.Popen[bytes] | None = None
+    info: PostgresInfo | None = None
     try:
         if as_root:
             entry = pwd.getpwnam(SYSTEM_USER)
@@ -97,34 +115,14 @@ def running(*, durable: bool = False, max_connections: int = 200) -> Iterator[Po
         settings = ["-c", "listen_addresses=127.0.0.1", "-c", f"max_connections={max_connections}"]
         if not durable:
             settings += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
-        log = (tmp / "postgres.log").open("ab")
-        process = subprocess.Popen(
-            [str(binaries / "postgres"), "-D", str(data), "-p", str(port), "-k", str(tmp), *settings],
-            stdout=log, stderr=subprocess.STDOUT, user=user, cwd=tmp, start_new_session=True,
-        )  # fmt: skip
-        log.close()
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(
-                    f"postgres exited ({process.returncode}): {(tmp / 'postgres.log').read_text()[-2000:]}"
-                )
-            try:
-                psycopg.connect(
-                    host="127.0.0.1",
-                    port=port,
-                    user=SUPERUSER,
-                    password=password,
-                    dbname="postgres",
-                    connect_timeout=2,
-                ).close()
-                break
-            except psycopg.OperationalError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-        yield PostgresInfo("127.0.0.1", port, SUPERUSER, password, data, process)
+        command = [str(binaries / "postgres"), "-D", str(data), "-p", str(port), "-k", str(tmp), *settings]
+        process = _start(command, user, tmp)
+        _wait_until_up(process, port, password, tmp)
+        info = PostgresInfo("127.0.0.1", port, SUPERUSER, password, data, process, command, user)
+        yield info
     finally:
+        if info is not None:
+            process = info.process  # restarted meanwhile, perhaps
         if process is not None and process.poll() is None:
             process.send_signal(2)  # SIGINT: PostgreSQL's fast shutdown
             try:
@@ -133,3 +131,34 @@ def running(*, durable: bool = False, max_connections: int = 200) -> Iterator[Po
                 process.kill()
                 process.wait()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _start(command: list[str], user: str | None, folder: Path) -> subprocess.Popen[bytes]:
+    with (folder / "postgres.log").open("ab") as log:
+        return subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, user=user, cwd=folder, start_new_session=True
+        )
+
+
+def _wait_until_up(process: subprocess.Popen[bytes], port: int, password: str, folder: Path) -> None:
+    import psycopg
+
+    deadline = time.monotonic() + 60
+    while True:
+        if process.poll() is not None:
+            log = (folder / "postgres.log").read_text()[-2000:]
+            raise RuntimeError(f"postgres exited ({process.returncode}): {log}")
+        try:
+            psycopg.connect(
+                host="127.0.0.1",
+                port=port,
+                user=SUPERUSER,
+                password=password,
+                dbname="postgres",
+                connect_timeout=2,
+            ).close()
+            return
+        except psycopg.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)

@@ -37,7 +37,7 @@ def openapi_text() -> str:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from municipal import database, seed
+    from municipal import database, idkey, seed
 
     settings = ServerSettings(
         database_url=_database(args),
@@ -49,12 +49,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
         id_key_file=args.id_key_file,
         kiosk_stale_seconds=args.kiosk_stale_seconds,
         outbox_config=args.outbox_config,
-    ).for_serving()
+    )
     engine = database.make_engine(settings.database_url, pool_size=1)
-    database.migrate(engine)  # once, here, before any worker starts
-    if args.seed_demo and seed.is_unseeded(engine):
-        seed.seed_demo(engine)
-    engine.dispose()
+    try:
+        database.migrate(engine)  # once, here, before any worker starts
+        # The key every server on this database hashes ID numbers with (a file's, checked, or the
+        # database's own): a retry or a weak login that reaches another server, or this one restarted,
+        # is recognised as the same citizen's.
+        settings = idkey.settle(engine, settings).for_serving()
+        if args.seed_demo and seed.is_unseeded(engine):
+            seed.seed_demo(engine)
+    finally:
+        engine.dispose()
     os.environ.update(settings.to_env())
     options = {
         "factory": True,
@@ -131,6 +137,15 @@ def cmd_dispatch(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_forget_id_key(args: argparse.Namespace) -> int:
+    from municipal import database, idkey
+
+    engine = database.make_engine(_database(args), pool_size=1)
+    database.migrate(engine)
+    idkey.forget(engine)
+    return 0
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     from municipal import database
 
@@ -166,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
         "--id-key-file",
         type=Path,
         default=os.environ.get("MUNICIPAL_ID_KEY_FILE") or None,
-        help="secret key of the ID-number hashes (else $MUNICIPAL_ID_KEY_FILE, else one made up per run)",
+        help="secret key of the ID-number hashes (else $MUNICIPAL_ID_KEY_FILE, else the database's own)",
     )
     serve.add_argument(
         "--kiosk-stale-seconds",
@@ -208,6 +223,13 @@ def main(argv: list[str] | None = None) -> int:
     dispatch.add_argument("--once", action="store_true", help="send what is due now, then exit")
     dispatch.add_argument("--database", help=db_help)
     dispatch.set_defaults(func=cmd_dispatch)
+
+    forget = sub.add_parser(
+        "forget-id-key",
+        help="forget the database's ID-hash key and the check of the key file's, to start with another key",
+    )
+    forget.add_argument("--database", help=db_help)
+    forget.set_defaults(func=cmd_forget_id_key)
 
     migrate = sub.add_parser("migrate", help="bring the schema to the current version")
     migrate.add_argument("--database", help=db_help)

@@ -107,11 +107,12 @@ def alembic_config() -> Config:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the head revision; a city upgrades in place without losing data."""
+    """Bring the schema to the head revisions (a migration that depends on no other one after its base
+    is a branch of its own); a city upgrades in place without losing data."""
     config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, "heads")
 
 
 def is_empty(engine: Engine) -> bool:

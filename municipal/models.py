@@ -346,3 +346,13 @@ class OutboxMessage(Base):
         UniqueConstraint("idempotency_key", name="uq_outbox_messages_idempotency_key"),
         Index("ix_outbox_messages_due", "state", "next_attempt_at"),
     )
+
+
+class ServerKey(Base):
+    """What every server process on this database must agree on (`municipal.idkey`): the ID-hash key of
+    servers started without a key file (`id_key`), and the check value of the key the hashes in the
+    tables are made with (`id_key_check`)."""
+
+    __tablename__ = "server_keys"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))

@@ -26,8 +26,9 @@ from municipal.models import (
     WeakLoginAttempt,
 )
 
-#: Tables the reset leaves alone.
-KEEP = frozenset({"kiosks"})
+#: Tables the reset leaves alone: the kiosks, and the ID-hash key the servers on this database share
+#: (`municipal.idkey`).
+KEEP = frozenset({"kiosks", "server_keys"})
 
 #: What citizens leave behind, counted before it is erased (the name is the answer's key).
 _COUNTED: dict[str, type[Base]] = {
