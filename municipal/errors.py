@@ -2,7 +2,10 @@
 message in the request's language.
 
 Handlers turn FastAPI's own errors (validation, 404, 405) and any unexpected exception into that
-shape, so a kiosk (or a city's client) reads every failure the same way.
+shape, so a kiosk (or a city's client) reads every failure the same way. The database unreachable
+(restarting, a cut connection: SQLAlchemy's `OperationalError`) is `503` with `Retry-After`, not `500`:
+a passing condition, and a client repeats what is safe to repeat (a write with its Idempotency-Key,
+whose first attempt either committed, and is then replayed, or did not).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from contract.errors import ErrorCode, ErrorOut
@@ -278,6 +282,9 @@ def install(app: FastAPI) -> None:
         return error_response(request, 422, ErrorCode.VALIDATION_ERROR, detail)
 
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if isinstance(exc, OperationalError):
+            log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
+            return error_response(request, 503, ErrorCode.INTERNAL_ERROR, headers={"Retry-After": "1"})
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return error_response(request, 500, ErrorCode.INTERNAL_ERROR)
 
