@@ -10,4 +10,5 @@ from them, municipal/openapi.json) describe; see docs/backend-contract.md.
 - `contract.errors`: `ErrorCode` and the error body.
 - `contract.limits`: the field and size limits.
 - `contract.text`, `contract.attachments`: the pure checks both sides make (text, attachment names, `sniff`).
+- `contract.certificates`: who a certificate's subject names, read from its DER the same way by both sides.
 """

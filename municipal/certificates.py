@@ -1,6 +1,6 @@
 """Citizen certificates: chain to the configured trust anchors, dates, key usage, policy, revocation (a
 file of serials, and the CAs' CRLs), the signature over the login nonce, and the identity in the subject
-(DNIe and AOC forms).
+(read by `contract.certificates`, as the kiosk reads it).
 
 Production anchors (see docs/backend-contract.md): the DNIe roots and subordinate CAs published by the
 Policía Nacional (AC RAIZ DNIE 2, AC DNIE 004–006) and the Consorci AOC's roots and issuing CAs
@@ -10,7 +10,6 @@ Policía Nacional (AC RAIZ DNIE 2, AC DNIE 004–006) and the Consorci AOC's roo
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,9 +19,9 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives.serialization import Encoding
 
-from municipal import ids
+from contract.certificates import Refusal, SubjectRefused, read_subject
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +44,7 @@ class CertificateIdentity:
     id_number: str
     given_name: str
     surnames: str
-    #: dnie | aoc | other
+    #: dnie | aoc | fnmt | other (`contract.certificates.IssuerKind`)
     kind: str
     serial_hex: str
     issuer: str
@@ -254,58 +253,30 @@ def verify_signature(cert: x509.Certificate, nonce: bytes, signature: bytes) -> 
         raise CertificateRefused("signature_invalid") from None
 
 
-def _attribute(name: x509.Name, oid: x509.ObjectIdentifier) -> str:
-    found = name.get_attributes_for_oid(oid)
-    value = found[0].value if found else ""
-    return value if isinstance(value, str) else value.decode("utf-8", "replace")
-
-
-#: The longest given name or surnames a session keeps (`citizen_sessions`), in characters.
-NAME_MAX = 200
-_AOC_CN = re.compile(r"^(?P<names>.+?)\s+-\s+(?:DNI|NIE|NIF)\s+(?P<id>[0-9A-Z]+)$")
+#: What each reason the shared reading refuses a subject for answers a login with.
+_REFUSAL_CODES = {
+    Refusal.ID_NUMBER: "identity_invalid",
+    Refusal.NO_NAME: "identity_invalid",
+    Refusal.UNREADABLE: "certificate_invalid",
+    # Kept with the session (200 characters) and printed: a home-made card may put anything there.
+    Refusal.NOT_STORABLE: "certificate_invalid",
+}
 
 
 def identity(cert: x509.Certificate) -> CertificateIdentity:
-    """Who the certificate names: DNIe `serialNumber` = bare DNI; AOC/FNMT `IDCES-<NIF>`."""
-    subject = cert.subject
-    serial = _attribute(subject, NameOID.SERIAL_NUMBER).strip()
-    cn = _attribute(subject, NameOID.COMMON_NAME).strip()
-    given = _attribute(subject, NameOID.GIVEN_NAME).strip()
-    surname = _attribute(subject, NameOID.SURNAME).strip()
-    issuer_cn = _attribute(cert.issuer, NameOID.COMMON_NAME)
-    issuer_org = _attribute(cert.issuer, NameOID.ORGANIZATION_NAME)
-    if serial.upper().startswith("IDCES-"):
-        serial = serial[6:]
-    if not serial and (m := _AOC_CN.match(cn)):
-        serial = m.group("id")
-    id_number = ids.normalise(serial)
-    if not ids.is_valid(id_number):
-        raise CertificateRefused("identity_invalid")
-    if issuer_cn.upper().startswith("AC DNIE"):
-        kind = "dnie"
-    elif "AOC" in issuer_org.upper() or "CATCERT" in issuer_org.upper() or "EC-" in issuer_cn.upper():
-        kind = "aoc"
-    else:
-        kind = "other"
-    if "," in cn:  # DNIe: "SURNAME1 SURNAME2, NAME (AUTENTICACIÓN)"
-        surnames = cn.split(",", 1)[0].strip()
-        if not given:
-            given = re.sub(r"\s*\(.*\)\s*$", "", cn.split(",", 1)[1]).strip()
-    elif m := _AOC_CN.match(cn):
-        names = m.group("names")
-        surnames = surname or (names[len(given) :].strip() if given and names.startswith(given) else names)
-    else:
-        surnames = surname
-    for name in (given, surnames):
-        # Kept with the session (200 characters) and printed: a home-made card may put anything there.
-        # Other control characters are kept, and shown as visible pictures: they are the card's name.
-        if len(name) > NAME_MAX or "\x00" in name or any("\ud800" <= c <= "\udfff" for c in name):
-            raise CertificateRefused("certificate_invalid", "holder name too long or not storable")
+    """Who the certificate names, read as the kiosk reads it (`contract.certificates.read_subject`: DNIe,
+    AOC, FNMT and the other Spanish issuers' forms, T61String names included); `CertificateRefused` with
+    `identity_invalid` (no usable ID number or name) or `certificate_invalid` (an unreadable subject, a
+    name that cannot be kept) when it names no one."""
+    try:
+        subject = read_subject(cert.public_bytes(Encoding.DER))
+    except SubjectRefused as refused:
+        raise CertificateRefused(_REFUSAL_CODES[refused.reason], str(refused)) from None
     return CertificateIdentity(
-        id_number=id_number,
-        given_name=given,
-        surnames=surnames,
-        kind=kind,
+        id_number=subject.id_number,
+        given_name=subject.given_name,
+        surnames=subject.surnames,
+        kind=subject.issuer_kind.value,
         serial_hex=serial_hex(cert.serial_number),
-        issuer=issuer_cn,
+        issuer=subject.issuer,
     )

@@ -1,6 +1,8 @@
 """Certificates from the wild, read or refused cleanly: every file of tests/corpus/certificates ends as its
 manifest says (a citizen with these names, or this project error), and hostile subjects built here end in
-`InvalidIdentity` or in a name shown as plain text, never in another exception."""
+`InvalidIdentity` or in a name shown as plain text, never in another exception. Every certificate here is
+also read by the backend (`municipal.certificates.identity`), which must name the same citizen, or refuse
+it too: the kiosk and the backend never disagree about who logged in."""
 
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from hypothesis import strategies as st
 from eid import errors
 from eid.errors import EidError, InvalidIdentity
 from eid.identity import NAME_MAX, Citizen, IssuerKind, citizen_from_certificate
+from municipal.certificates import CertificateRefused, identity
 from widgets.plain import plain, shown
 
 CORPUS = Path(__file__).parents[2] / "corpus" / "certificates"
@@ -66,6 +69,44 @@ def test_corpus_certificate(entry: dict[str, Any]) -> None:
         assert issubclass(error, EidError)
         with pytest.raises(error):
             citizen_from_certificate(der)
+
+
+#: (ID number, given name, surnames, issuer kind), or None when refused.
+Reading = tuple[str, str, str, str] | None
+
+
+def _kiosk(der: bytes) -> Reading:
+    """What the kiosk makes of a certificate; any exception but `InvalidIdentity` fails the test."""
+    try:
+        citizen = citizen_from_certificate(der)
+    except InvalidIdentity:
+        return None
+    return citizen.id_number, citizen.given_name, citizen.surnames, citizen.issuer_kind.value
+
+
+def _backend(der: bytes) -> Reading:
+    """What the backend makes of the same certificate: `TrustStore.check` refuses DER that does not parse
+    (`certificate_invalid`), then `identity` reads the subject; any other exception fails the test."""
+    try:
+        cert = x509.load_der_x509_certificate(der)
+    except ValueError:
+        return None
+    try:
+        who = identity(cert)
+    except CertificateRefused as refused:
+        assert refused.code in {"identity_invalid", "certificate_invalid"}
+        return None
+    return who.id_number, who.given_name, who.surnames, who.kind
+
+
+@pytest.mark.filterwarnings("ignore::cryptography.utils.CryptographyDeprecationWarning")  # EC-ACC's serial
+@pytest.mark.parametrize("entry", MANIFEST, ids=[e["file"] for e in MANIFEST])
+def test_the_backend_reads_the_corpus_as_the_kiosk(entry: dict[str, Any]) -> None:
+    der = (CORPUS / entry["file"]).read_bytes()
+    expected: Reading = None
+    if entry["expect"] == "citizen":
+        expected = entry["id_number"], entry["given_name"], entry["surnames"], entry["issuer_kind"]
+    assert _backend(der) == _kiosk(der) == expected
 
 
 # -- hostile subjects ------------------------------------------------------------------------------------
@@ -212,8 +253,10 @@ HOSTILE: dict[str, tuple[x509.Name | list[x509.RelativeDistinguishedName], tuple
 def test_hostile_subject(
     subject: x509.Name | list[x509.RelativeDistinguishedName], expected: tuple[str, str] | None
 ) -> None:
-    citizen = _outcome(_der(subject))
+    der = _der(subject)
+    citizen = _outcome(der)
     assert (None if citizen is None else (citizen.given_name, citizen.surnames)) == expected
+    assert _backend(der) == _kiosk(der)
     if citizen is not None:  # what the login screen draws: the text as it is, controls as placeholders
         assert plain(citizen.full_name).plain == shown(citizen.full_name)
         assert "\x1b" not in shown(citizen.full_name)
@@ -237,18 +280,21 @@ def test_a_latin_1_t61string_is_read() -> None:
         x509.load_der_x509_certificate(der).subject  # noqa: B018 - the library's refusal, for the record
     citizen = citizen_from_certificate(der)
     assert (citizen.given_name, citizen.surnames) == ("Pfísica", "De la Seña")
+    assert _backend(der) == _kiosk(der)
 
 
 def test_a_value_that_is_no_string_is_refused() -> None:
     der = _der(_subject((SERIAL, "12345678Z"), (GN, "PERE"), (SN, "VIDAL")))
     # GN's UTF8String (tag 0x0C, 4 bytes) made an OCTET STRING (0x04), then an INTEGER (0x02)
     for tag in (b"\x04", b"\x02"):
-        assert _outcome(_patched(der, b"\x0c\x04PERE", tag + b"\x04PERE")) is None
+        patched = _patched(der, b"\x0c\x04PERE", tag + b"\x04PERE")
+        assert _outcome(patched) is None and _backend(patched) is None
 
 
 def test_undecodable_utf8_is_refused() -> None:
     der = _der(_subject((SERIAL, "12345678Z"), (GN, "PERE"), (SN, "VIDAL")))
-    assert _outcome(_patched(der, b"\x0c\x04PERE", b"\x0c\x04P\xffRE")) is None
+    patched = _patched(der, b"\x0c\x04PERE", b"\x0c\x04P\xffRE")
+    assert _outcome(patched) is None and _backend(patched) is None
 
 
 def test_a_broken_subject_is_refused() -> None:
@@ -270,7 +316,7 @@ def test_damaged_certificates_are_read_or_refused(data: st.DataObject) -> None:
     for _ in range(data.draw(st.integers(1, 4))):
         der[data.draw(st.integers(0, len(der) - 1))] = data.draw(st.integers(0, 255))
     cut = data.draw(st.integers(len(der) // 2, len(der)))
-    _outcome(bytes(der[:cut]))
+    assert _backend(bytes(der[:cut])) == _kiosk(bytes(der[:cut]))
 
 
 _ANY_TEXT = st.text(st.characters(exclude_categories=["Cs"]), min_size=0, max_size=80)
@@ -281,7 +327,9 @@ _ANY_TEXT = st.text(st.characters(exclude_categories=["Cs"]), min_size=0, max_si
 def test_any_names_are_read_or_refused(given_name: str, surname: str, common_name: str) -> None:
     pairs = [(SERIAL, "12345678Z")]
     pairs += [(oid, v) for oid, v in ((GN, given_name), (SN, surname), (CN, common_name)) if v]
-    citizen = _outcome(_der(_subject(*pairs)))
+    der = _der(_subject(*pairs))
+    citizen = _outcome(der)
+    assert _backend(der) == _kiosk(der)
     if citizen is not None:
         assert citizen.given_name.strip() and citizen.surnames.strip() and "\x00" not in citizen.full_name
         assert len(citizen.given_name) <= NAME_MAX and len(citizen.surnames) <= NAME_MAX
