@@ -26,28 +26,14 @@ PENDING = "pending_procedure"
 MODULES = ("padro", "bustia", "deixalleria", "instancia")
 
 
-#: Compatibility, until every procedure registers a `Procedure`: the codes of those still started by their
-#: module's `start(app, **kwargs)` on the old frame (kiosk.procedures.legacy).
-_LEGACY: dict[str, tuple[str, dict[str, object]]] = {
-    "instancia_generica": ("instancia", {}),
-}
-
-
 @cache
 def procedures() -> dict[str, Procedure[Any, Any]]:
     """Every registered procedure, by catalogue code."""
     found: dict[str, Procedure[Any, Any]] = {}
     for name in MODULES:
-        module = importlib.import_module(f"kiosk.procedures.{name}")
-        if hasattr(module, "SPEC"):
-            spec: Procedure[Any, Any] = module.SPEC
-            found.update(dict.fromkeys(spec.codes, spec))
+        spec: Procedure[Any, Any] = importlib.import_module(f"kiosk.procedures.{name}").SPEC
+        found.update(dict.fromkeys(spec.codes, spec))
     return found
-
-
-def completed_here() -> frozenset[str]:
-    """The catalogue codes the kiosk has a procedure for."""
-    return frozenset(procedures()) | frozenset(_LEGACY)
 
 
 def has_certificate_login(session: CitizenSession | None) -> bool:
@@ -58,10 +44,6 @@ def has_certificate_login(session: CitizenSession | None) -> bool:
 
 
 def _start(app: KioskApp, code: str, session: CitizenSession) -> None:
-    if code in _LEGACY:
-        module, kwargs = _LEGACY[code]
-        importlib.import_module(f"kiosk.procedures.{module}").start(app, **kwargs)
-        return
     procedures()[code].run(app, code, session)
 
 
@@ -70,7 +52,7 @@ def launch(app: KioskApp, procedure_code: str, *, needs_certificate: bool) -> bo
 
     A procedure that needs a certificate (as the catalogue says) and finds none asks for the card and
     waits (see `resume_pending`)."""
-    if procedure_code not in completed_here():
+    if procedure_code not in procedures():
         return False
     session = app.begin_session()
     if needs_certificate and not has_certificate_login(session):

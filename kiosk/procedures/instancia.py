@@ -5,19 +5,20 @@ Needs a certificate login. A retried submission reuses its idempotency key: one 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Label, RadioButton, RadioSet, Select, Static
+from textual.widgets import Static
 
 from contract.documents import InstanciaReceipt
 from contract.limits import LONG_TEXT_MAX, SUBJECT_MAX
+from kiosk.backend.client import BackendClient
 from kiosk.i18n import N_, _
 from kiosk.procedures import backend as api
 from kiosk.procedures.attachments import (
@@ -32,7 +33,9 @@ from kiosk.procedures.attachments import (
     discard,
     human_size,
 )
-from kiosk.procedures.legacy import FieldSpec, Flow, ResultStep, ReviewStep, StepScreen
+from kiosk.procedures.fields import Choice, FieldSpec, PickList, Rule
+from kiosk.procedures.flow import Flow, Procedure, Submission
+from kiosk.procedures.frame import ResultStep, ReviewStep, StepScreen
 from kiosk.procedures.validation import (
     Issue,
     check_email,
@@ -42,14 +45,10 @@ from kiosk.procedures.validation import (
     normalise_phone,
     normalise_text,
 )
+from kiosk.session import CitizenSession
 from widgets.file_picker import FilePicker, PickerEntry
-from widgets.plain import plain, shown
+from widgets.plain import plain
 
-if TYPE_CHECKING:
-    from kiosk.app import KioskApp
-
-TITLE = N_("Instància genèrica")
-STEPS = (N_("Subject"), N_("Your request"), N_("Attachments"), N_("Contact"), N_("Review"), N_("Done"))
 CHANNELS = {
     "paper": N_("By post, on paper, to my address"),
     "electronic": N_("Electronically (you will get an email when there is a notification)"),
@@ -57,12 +56,42 @@ CHANNELS = {
 #: Seconds between two listings of the USB sticks (a stick plugged in later appears within this time).
 RESCAN_SECONDS = 1.0
 
+
+@dataclass(frozen=True)
+class InstanciaState:
+    subject: str = ""
+    departments: tuple[tuple[str, str], ...] = ()
+    department: str | None = None
+    exposo: str = ""
+    solicito: str = ""
+    attached: tuple[Attached, ...] = ()
+    scanner: StickScanner | None = None
+    """The USB sticks' lister (kept across Back, so that a scan still running is never doubled)."""
+    next_slot: int = 0
+    channel: str = "paper"
+    email: str = ""
+    phone: str = ""
+
+
+def departments(backend: BackendClient, language: str) -> list[tuple[str, str]]:
+    return [(d.code, d.name) for d in backend.departments(language)]
+
+
 SUBJECT = FieldSpec(
     "subject",
     N_("Subject"),
     lambda v: check_text(v, max_length=SUBJECT_MAX),
     max_length=SUBJECT_MAX,
     placeholder=N_("In a few words, what is it about?"),
+)
+DEPARTMENT = PickList(
+    "department",
+    "departments",
+    departments,
+    label=N_("Addressed to"),
+    prompt=N_("Choose the department"),
+    loading_prompt=N_("Loading the departments…"),
+    required=N_("Choose the department your request goes to."),
 )
 EXPOSO = FieldSpec(
     "exposo",
@@ -78,130 +107,48 @@ SOLICITO = FieldSpec(
     max_length=LONG_TEXT_MAX,
     multiline=True,
 )
+CHANNEL = Choice("channel", N_("How do you want to receive the answer?"), CHANNELS)
 EMAIL = FieldSpec("email", N_("Email"), check_email, placeholder="nom@exemple.cat")
 PHONE = FieldSpec("phone", N_("Phone"), check_phone, placeholder="600 000 000")
 
 
-def start(app: KioskApp) -> None:
-    flow = Flow(app, "instancia_generica", TITLE, STEPS)
-    flow.data["attached"] = []
-    flow.data["channel"] = "paper"
-    flow.on_close(lambda: _discard_all(flow))
-    app.push_screen(SubjectStep(flow))
+def email_for_electronic(state: InstanciaState) -> Issue | None:
+    if state.channel == "electronic" and not state.email.strip():
+        return Issue(N_("Electronic notification needs an email address."))
+    return None
 
 
-def _discard_all(flow: Flow) -> None:
-    for attached in flow.data.get("attached", []):
-        discard(attached)
+class SubjectStep(StepScreen[InstanciaState]):
+    STEP = N_("Subject")
+    FIELDS = (SUBJECT, DEPARTMENT)
 
 
-def attached_of(flow: Flow) -> list[Attached]:
-    found: list[Attached] = flow.data.setdefault("attached", [])
-    return found
-
-
-# ---------------------------------------------------------------------------------------- subject
-class SubjectStep(StepScreen):
-    STEP = STEPS[0]
-    FIELDS = (SUBJECT,)
-
-    class Departments(Message):
-        def __init__(self, departments: list[tuple[str, str]] | None, error: str = "") -> None:
-            super().__init__()
-            self.departments = departments
-            self.error = error
-
-    def compose_body(self) -> ComposeResult:
-        yield from self.compose_fields(self.FIELDS)
-        yield Label(_("Addressed to"), classes="field-label")
-        departments: list[tuple[str, str]] = self.flow.data.get("departments") or []
-        yield Select(
-            [(Text(shown(name)), code) for code, name in departments],
-            prompt=_("Choose the department") if departments else _("Loading the departments…"),
-            value=self.flow.data.get("department", Select.NULL),
-            id="department",
-            classes="choice",
-        )
-        yield Static("", id="department-error", classes="field-error")
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        if not self.flow.data.get("departments"):
-            self._load(self.flow.document_language())
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="departments", description="Departments")
-    def _load(self, language: str) -> None:
-        try:
-            found = api.client(self.app).departments(language)
-        except api.BackendError as exc:
-            self.post_message(self.Departments(None, api.citizen_message(exc)))
-        else:
-            self.post_message(self.Departments([(d.code, d.name) for d in found]))
-
-    @on(Departments)
-    def _departments(self, event: Departments) -> None:
-        if event.departments is None:
-            self.flow.cancel()
-            self.kiosk.show_error(event.error)
-            return
-        self.flow.data["departments"] = event.departments
-        select = self.query_one("#department", Select)
-        select.prompt = _("Choose the department")
-        select.set_options([(Text(shown(name)), code) for code, name in event.departments])
-
-    @on(Select.Changed, "#department")
-    def _department(self, event: Select.Changed) -> None:
-        if event.value is Select.NULL:
-            self.flow.data.pop("department", None)
-        else:
-            self.flow.data["department"] = event.value
-            self.query_one("#department-error", Static).update("")
-
-    def next(self) -> None:
-        if not self.validate_fields():
-            return
-        if not self.flow.data.get("department"):
-            self.query_one("#department-error", Static).update(
-                _("Choose the department your request goes to.")
-            )
-            self.query_one("#department", Select).focus()
-            return
-        self.go(RequestStep(self.flow))
-
-
-class RequestStep(StepScreen):
-    STEP = STEPS[1]
+class RequestStep(StepScreen[InstanciaState]):
+    STEP = N_("Your request")
     FIELDS = (EXPOSO, SOLICITO)
-
-    def next(self) -> None:
-        if self.validate_fields():
-            self.go(AttachmentsStep(self.flow))
 
 
 # ---------------------------------------------------------------------------------------- attachments
-class AttachmentsStep(StepScreen):
+class AttachmentsStep(StepScreen[InstanciaState]):
     """The files on the USB stick, each with its verdict; a touch chooses one or takes it back."""
 
-    STEP = STEPS[2]
+    STEP = N_("Attachments")
 
+    @dataclass
     class Scanned(Message):
-        def __init__(self, candidates: list[Candidate], overflow: Issue | None = None) -> None:
-            super().__init__()
-            self.candidates = candidates
-            self.overflow = overflow
+        candidates: list[Candidate]
+        overflow: Issue | None = None
 
+    @dataclass
     class Copied(Message):
-        def __init__(self, attached: Attached) -> None:
-            super().__init__()
-            self.attached = attached
+        attached: Attached
 
+    @dataclass
     class CopyFailed(Message):
-        def __init__(self, key: str, issue: Issue) -> None:
-            super().__init__()
-            self.key = key
-            self.issue = issue
+        key: str
+        issue: Issue
 
-    def __init__(self, flow: Flow, **kwargs: Any) -> None:
+    def __init__(self, flow: Flow[InstanciaState], **kwargs: Any) -> None:
         super().__init__(flow, **kwargs)
         self._candidates: list[Candidate] = []
         self._overflow: Issue | None = None
@@ -210,11 +157,10 @@ class AttachmentsStep(StepScreen):
 
     @property
     def scanner(self) -> StickScanner:
-        scanner = self.flow.data.get("scanner")
+        scanner = self.state.scanner
         if scanner is None:
             scanner = StickScanner(self.kiosk.settings.attachments.mount_roots)
-            self.flow.data["scanner"] = scanner
-        assert isinstance(scanner, StickScanner)
+            self.flow.update(scanner=scanner)
         return scanner
 
     def compose_body(self) -> ComposeResult:
@@ -251,7 +197,7 @@ class AttachmentsStep(StepScreen):
         self._refresh()
 
     def _summary(self) -> Content:
-        attached = attached_of(self.flow)
+        attached = self.state.attached
         return plain(
             _("Attached: {count} of {limit} files, {size} in total").format(
                 count=len(attached), limit=MAX_FILES, size=human_size(sum(a.size for a in attached))
@@ -259,7 +205,7 @@ class AttachmentsStep(StepScreen):
         )
 
     def _entries(self) -> list[PickerEntry]:
-        attached = attached_of(self.flow)
+        attached = self.state.attached
         chosen = {a.key for a in attached}
         entries = [PickerEntry(a.key, human_size(a.size), chosen=True, note=_("attached")) for a in attached]
         for c in self._candidates:
@@ -278,10 +224,10 @@ class AttachmentsStep(StepScreen):
 
     @on(FilePicker.Toggled, "#picker")
     def _toggled(self, event: FilePicker.Toggled) -> None:
-        attached = attached_of(self.flow)
+        attached = self.state.attached
         taken = next((a for a in attached if a.key == event.key), None)
         if taken is not None:
-            attached.remove(taken)
+            self.flow.update(attached=tuple(a for a in attached if a is not taken))
             discard(taken)
             self._refresh()
             return
@@ -299,8 +245,8 @@ class AttachmentsStep(StepScreen):
         session = self.kiosk.session
         if session is None:
             return
-        slot = int(self.flow.data.get("next_slot", 0))
-        self.flow.data["next_slot"] = slot + 1
+        slot = self.state.next_slot
+        self.flow.update(next_slot=slot + 1)
         self._copy(candidate, session.temp_dir / "attachments", slot)
 
     def _pending(self) -> list[Candidate]:
@@ -318,10 +264,10 @@ class AttachmentsStep(StepScreen):
     @on(Copied)
     def _copied(self, event: Copied) -> None:
         self._copying.discard(event.attached.key)
-        if "attached" not in self.flow.data:  # the flow was cancelled while the file was copied
+        if self.flow.closed:  # the flow was cancelled while the file was copied
             discard(event.attached)
             return
-        attached_of(self.flow).append(event.attached)
+        self.flow.update(attached=(*self.state.attached, event.attached))
         self._refresh()
 
     @on(CopyFailed)
@@ -330,96 +276,63 @@ class AttachmentsStep(StepScreen):
         self._notes[event.key] = event.issue
         self._refresh()
 
-    def next(self) -> None:
+    def proceed(self) -> None:
         if self._copying:
             self.kiosk.show_error(_("Please wait: the files are still being copied."))
             return
-        self.go(ContactStep(self.flow))
+        super().proceed()
 
 
 # ---------------------------------------------------------------------------------------- contact
-class ContactStep(StepScreen):
-    STEP = STEPS[3]
-    FIELDS = (EMAIL, PHONE)
+class ContactStep(StepScreen[InstanciaState]):
+    STEP = N_("Contact")
+    FIELDS = (CHANNEL, EMAIL, PHONE)
+    RULES = (Rule("channel", email_for_electronic, focus="email"),)
 
     def compose_body(self) -> ComposeResult:
-        yield Label(_("How do you want to receive the answer?"), classes="field-label")
-        with RadioSet(id="channel", classes="choice"):
-            for code, label in CHANNELS.items():
-                yield RadioButton(
-                    plain(_(label)), value=self.flow.data.get("channel") == code, id=f"channel-{code}"
-                )
+        yield from self.compose_field(CHANNEL)
         with Vertical(id="channel-note"):
             yield Static("", id="channel-error", classes="field-error")
-        yield from self.compose_fields(self.FIELDS)
-
-    @on(RadioSet.Changed, "#channel")
-    def _channel(self, event: RadioSet.Changed) -> None:
-        if event.pressed.id:
-            self.flow.data["channel"] = event.pressed.id.removeprefix("channel-")
-            self.query_one("#channel-error", Static).update("")
-
-    def next(self) -> None:
-        if not self.validate_fields():
-            return
-        if self.flow.data.get("channel") == "electronic" and not str(self.flow.data.get("email", "")).strip():
-            self.query_one("#channel-error", Static).update(
-                _("Electronic notification needs an email address.")
-            )
-            self.query_one("#f-email").focus()
-            return
-        self.go(InstanciaReview(self.flow))
+        yield from self.compose_fields((EMAIL, PHONE))
 
 
 # ---------------------------------------------------------------------------------------- review, result
-def fields_of(flow: Flow) -> dict[str, Any]:
-    data = flow.data
+def fields_of(state: InstanciaState, language: str) -> dict[str, Any]:
     return {
-        "subject": normalise_text(str(data.get("subject", ""))),
-        "exposo": normalise_text(str(data.get("exposo", "")), multiline=True),
-        "solicito": normalise_text(str(data.get("solicito", "")), multiline=True),
-        "department": data.get("department"),
-        "contact": {
-            "email": str(data.get("email", "")).strip() or None,
-            "phone": normalise_phone(str(data.get("phone", ""))) or None,
-        },
-        "notification_channel": data.get("channel", "paper"),
-        "language": flow.document_language(),
+        "subject": normalise_text(state.subject),
+        "exposo": normalise_text(state.exposo, multiline=True),
+        "solicito": normalise_text(state.solicito, multiline=True),
+        "department": state.department,
+        "contact": {"email": state.email.strip() or None, "phone": normalise_phone(state.phone) or None},
+        "notification_channel": state.channel,
+        "language": language,
     }
 
 
-class InstanciaReview(ReviewStep):
-    STEP = STEPS[4]
-
+class InstanciaReview(ReviewStep[InstanciaState]):
     def rows(self) -> Iterable[tuple[str, str]]:
-        fields = fields_of(self.flow)
-        departments = dict(self.flow.data.get("departments") or [])
+        fields = fields_of(self.state, self.flow.document_language())
+        departments = dict(self.state.departments)
         yield N_("Subject"), fields["subject"]
         yield N_("Addressed to"), departments.get(fields["department"], fields["department"])
         yield N_("Exposo"), fields["exposo"]
         yield N_("Sol·licito"), fields["solicito"]
-        attached = attached_of(self.flow)
+        attached = self.state.attached
         yield N_("Attachments"), "\n".join(f"{a.name} ({human_size(a.size)})" for a in attached) or _("None")
         yield N_("Answer"), _(CHANNELS[fields["notification_channel"]])
         yield N_("Email"), fields["contact"]["email"] or ""
         yield N_("Phone"), fields["contact"]["phone"] or ""
 
-    def submit(self) -> InstanciaReceipt:
-        fields = fields_of(self.flow)
-        attached = attached_of(self.flow)
-        token = self.token
-        key = self.flow.idempotency_key("instancia", [fields, [(a.name, a.sha256) for a in attached]])
-        return api.client(self.app).submit_instancia(
-            token, fields, [a.copy for a in attached], idempotency_key=key, progress=self.report_progress
-        )
 
-    def result_screen(self, result: InstanciaReceipt) -> StepScreen:
-        return InstanciaResult(self.flow, result)
+def submit(s: Submission[InstanciaState]) -> InstanciaReceipt:
+    fields, attached = fields_of(s.state, s.language), s.state.attached
+    key = s.key([fields, [(a.name, a.sha256) for a in attached]])
+    return s.backend.submit_instancia(
+        s.token or "", fields, [a.copy for a in attached], idempotency_key=key, progress=s.progress
+    )
 
 
-class InstanciaResult(ResultStep[InstanciaReceipt]):
-    STEP = STEPS[5]
-
+class InstanciaResult(ResultStep[InstanciaState, InstanciaReceipt]):
     def headline(self) -> str:
         return _("Your instància has been registered with number {number}").format(
             number=self.document.registry_number
@@ -436,3 +349,22 @@ class InstanciaResult(ResultStep[InstanciaReceipt]):
             "\n".join(f"{a.name} ({human_size(a.size)}) SHA-256 {a.sha256[:16]}…" for a in d.attachments)
             or _("None"),
         )
+
+
+def _start(code: str, session: CitizenSession) -> InstanciaState:
+    return InstanciaState()
+
+
+def _discard_all(state: InstanciaState) -> None:
+    for attached in state.attached:
+        discard(attached)
+
+
+SPEC = Procedure(
+    codes=("instancia_generica",),
+    title=N_("Instància genèrica"),
+    steps=(SubjectStep, RequestStep, AttachmentsStep, ContactStep, InstanciaReview, InstanciaResult),
+    start=_start,
+    submit=submit,
+    closing=_discard_all,
+)

@@ -83,10 +83,9 @@ def shots(tmp_path: Path) -> Path:
     return folder
 
 
-def flow_data(app: KioskApp) -> dict[str, Any]:
+def flow_state(app: KioskApp) -> Any:
     screen: Any = app.screen
-    data: dict[str, Any] = screen.flow.data
-    return data
+    return screen.flow.state
 
 
 def shown_values(app: KioskApp, selector: str = ".review-value") -> list[str]:
@@ -352,8 +351,8 @@ async def test_instancia_fields_and_departments(
         await card_login(driver, pcsc_stack)
         await driver.wait_screen(SubjectStep, timeout=20)
         await driver.type(subject, into="#f-subject")
-        await driver.wait_for(lambda: bool(flow_data(app).get("departments")), what="the departments")
-        departments = dict(flow_data(app)["departments"])
+        await driver.wait_for(lambda: bool(flow_state(app).departments), what="the departments")
+        departments = dict(flow_state(app).departments)
         assert QUIT in departments.values() and CLOSE_ALL in departments.values()
         app.screen.query_one("#department").focus()
         await driver.press("enter")
@@ -367,8 +366,8 @@ async def test_instancia_fields_and_departments(
         assert isinstance(app.screen, SubjectStep)
         app.screen.query_one("#department").focus()
         await driver.press("enter", "down", "down", "enter")
-        await driver.wait_for(lambda: bool(flow_data(app).get("department")), what="a department chosen")
-        chosen = departments[flow_data(app)["department"]]
+        await driver.wait_for(lambda: bool(flow_state(app).department), what="a department chosen")
+        chosen = departments[flow_state(app).department]
         assert chosen in (QUIT, screenshot(hostile_folder), CLOSE_ALL, MISMATCH)
         await touch_everything(driver, app, hostile_folder)
         await driver.click("#step-next")
