@@ -33,7 +33,9 @@ Subject = Annotated[str, Field(min_length=1, max_length=limits.SUBJECT_MAX)]
 Topic = Annotated[str, Field(min_length=1, max_length=limits.TOPIC_MAX)]
 LongText = Annotated[str, Field(min_length=1, max_length=limits.LONG_TEXT_MAX)]
 Delivery = Literal["delivery", "pickup"]
-Scope = Literal["full", "deixalleria"]
+#: "full": certificate; "handoff": identified at an identity provider by QR hand-off (idCAT Mòbil,
+#: Cl@ve), refused where a certificate is needed; "deixalleria": weak identification.
+Scope = Literal["full", "handoff", "deixalleria"]
 
 
 class StrictIn(BaseModel):

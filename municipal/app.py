@@ -9,8 +9,8 @@ from contextlib import asynccontextmanager
 import anyio.to_thread
 from fastapi import FastAPI
 
-from municipal import __version__, errors, ids
-from municipal.api import auth, bustia, deixalleria, instancies, kiosks, padro, public, training
+from municipal import __version__, errors, idp_sim, ids
+from municipal.api import auth, bustia, deixalleria, handoffs, instancies, kiosks, padro, public, training
 from municipal.api.common import KioskAuthentication
 from municipal.api.writes import Replayed, replayed
 from municipal.context import Context
@@ -60,9 +60,12 @@ def create_app(settings: ServerSettings, context: Context | None = None) -> Fast
     app.add_exception_handler(Replayed, replayed)
     modules = (public, auth, padro, instancies, deixalleria, bustia, kiosks, outbox_api)
     routers = [module.router for module in modules]
+    routers += [handoffs.router, handoffs.phone_router]
     if settings.training:
         # Only a training server can be reset; a production one answers 404 for the path.
         routers.append(training.router)
+        # Nor has a production one the identity-provider simulator of the QR hand-off.
+        routers.append(idp_sim.router)
     for router in routers:
         app.include_router(router)
     # Outermost first: a declared oversized body is refused before any scrypt; then the kiosk (and, for

@@ -356,3 +356,33 @@ class ServerKey(Base):
     __tablename__ = "server_keys"
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
+
+
+class AuthHandoff(Base):
+    """A login by QR hand-off (`municipal.api.handoffs`): started by a kiosk, completed by the identity
+    provider's callback, handed to the kiosk's poll once. pending -> authorised -> consumed, or denied,
+    cancelled; expired is read from `expires_at`."""
+
+    __tablename__ = "auth_handoffs"
+    #: SHA-256 of the kiosk's handle (the handle itself is a secret the table never holds).
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kiosk_id: Mapped[str] = mapped_column(String(64))
+    user_code: Mapped[str] = mapped_column(String(8), index=True)
+    language: Mapped[str] = mapped_column(String(2))
+    #: pending | authorised | denied | cancelled | consumed
+    status: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    interval_seconds: Mapped[int] = mapped_column(Integer)
+    last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: SHA-256 of the OAuth `state` of the authorisation under way, and its PKCE verifier (server side).
+    state_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    code_verifier: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    id_number: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    given_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    surnames: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    #: How the identity provider identified the citizen (idcatmobil, clave, certificat, ...).
+    method: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    #: The token hash of the session handed out (`citizen_sessions`).
+    session_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

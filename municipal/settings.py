@@ -35,6 +35,9 @@ class ServerSettings:
     #: The notification outbox's TOML file (SMTP, SMS gateway, retries: see municipal/outbox/config.py);
     #: None: messages are written but this server sends none (`python -m municipal dispatch` may).
     outbox_config: Path | None = None
+    #: The QR hand-off's TOML file (identity provider, expiry, polling: see municipal/api/handoffs.py);
+    #: None: a training server uses its identity-provider simulator, a production one offers no hand-off.
+    handoff_config: Path | None = None
     challenge_seconds: int = 120
     #: Weak identification: failures allowed per ID number, and per kiosk, within `weak_window_seconds`.
     weak_failures_per_id: int = 5
