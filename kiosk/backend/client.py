@@ -34,6 +34,7 @@ from contract.documents import (
     PadroDocument,
 )
 from contract.errors import ErrorCode, ErrorOut
+from contract.handoffs import HandoffErrorOut, HandoffIn, HandoffOut
 from contract.kiosks import HeartbeatIn, KioskStartedOut
 from contract.v1 import (
     BustiaIn,
@@ -394,6 +395,25 @@ class BackendClient:
             self._request("DELETE", "/v1/auth/sessions/current", token=token)
         except SessionExpired:
             pass
+
+    def start_handoff(self, language: str | None = None) -> HandoffOut:
+        """Start a login by QR hand-off: show `verification_uri_complete` as a QR code and `user_code`,
+        then call `poll_handoff` every `interval` seconds until `expires_at`."""
+        body = _body(HandoffIn, language=language or self.language())
+        return _read(HandoffOut, self._request("POST", "/v1/auth/handoffs", json_body=body), "hand-off")
+
+    def poll_handoff(self, handoff_id: str) -> SessionOut | HandoffErrorOut:
+        """The session (scope "handoff") once the citizen has identified on their phone, else the
+        device flow's answer: `authorization_pending` and `slow_down` (keep the answer's `interval`) mean
+        poll again; any other `error` is final. Not retried: a poll's answer may be the only session."""
+        answer = self._request("POST", f"/v1/auth/handoffs/{handoff_id}/token", expect=(200, 400))
+        if isinstance(answer, dict) and "error" in answer:
+            return _read(HandoffErrorOut, answer, "hand-off poll")
+        return _read(SessionOut, answer, "hand-off session")
+
+    def cancel_handoff(self, handoff_id: str) -> None:
+        """Cancel a hand-off (Cancel pressed, or the citizen left); cancelling twice is fine."""
+        self._request("DELETE", f"/v1/auth/handoffs/{handoff_id}")
 
     # --- procedures --------------------------------------------------------------------------------
 
