@@ -49,6 +49,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         id_key_file=args.id_key_file,
         kiosk_stale_seconds=args.kiosk_stale_seconds,
         outbox_config=args.outbox_config,
+        handoff_config=args.handoff_config,
     )
     engine = database.make_engine(settings.database_url, pool_size=1)
     try:
@@ -192,6 +193,12 @@ def main(argv: list[str] | None = None) -> int:
     outbox_help = "the notification outbox's TOML file (else $MUNICIPAL_OUTBOX_CONFIG): SMTP, SMS gateway"
     outbox_default = os.environ.get("MUNICIPAL_OUTBOX_CONFIG") or None
     serve.add_argument("--outbox-config", type=Path, default=outbox_default, help=outbox_help)
+    serve.add_argument(
+        "--handoff-config",
+        type=Path,
+        default=os.environ.get("MUNICIPAL_HANDOFF_CONFIG") or None,
+        help="the QR hand-off's identity provider, TOML (else $MUNICIPAL_HANDOFF_CONFIG)",
+    )
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--seed-demo", action="store_true", help="load the demo data into an empty database")
     serve.add_argument("--access-log", action="store_true")
