@@ -22,9 +22,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from contract.v1 import Scope
+if TYPE_CHECKING:
+    from contract.v1 import Scope
 
 log = logging.getLogger(__name__)
 

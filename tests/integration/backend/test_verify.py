@@ -14,7 +14,8 @@ import pytest
 import requests
 from pypdf import PdfReader
 
-from printing import document_from_payload, render
+from contract.documents import document_from_payload
+from printing.render import render
 from tests.integration.backend.conftest import Api
 from tests.integration.backend.test_instancies import FIELDS, PDF, submit
 
