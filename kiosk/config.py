@@ -28,7 +28,7 @@ CONFIG_ENV = "KIOSK_CONFIG"
 #: Where a production kiosk keeps its configuration.
 SYSTEM_CONFIG = Path("/etc/ovac-kiosk/config.toml")
 
-Language = Literal["ca", "es", "en"]
+Language = Literal["ca", "es", "en", "fr", "ro"]
 PositiveSeconds = Annotated[float, Field(gt=0)]
 
 
@@ -50,8 +50,8 @@ class KioskSection(_Section):
 class UiSection(_Section):
     default_language: Language = "ca"
     """Language the kiosk starts in and returns to after every session (Llei 1/1998: Catalan)."""
-    languages: Annotated[tuple[Language, ...], Field(min_length=1)] = ("ca", "es", "en")
-    """Languages offered on the attract screen, in this order."""
+    languages: Annotated[tuple[Language, ...], Field(min_length=1)] = ("ca", "es", "en", "fr", "ro")
+    """Languages offered on the attract screen, in this order (documents print in Catalan or Spanish)."""
     idle_warning_seconds: PositiveSeconds = 90
     """Seconds without a key, click or touch before the 'do you need more time?' warning."""
     idle_wipe_seconds: PositiveSeconds = 30

@@ -1,6 +1,7 @@
 """Translations of the kiosk's UI: gettext catalogues managed with Babel (see tools/i18n.py).
 
-Message ids are English; Catalan and Spanish live in `kiosk/locale/<lang>/LC_MESSAGES/<domain>.po`.
+Message ids are English; Catalan, Spanish, French and Romanian live in
+`kiosk/locale/<lang>/LC_MESSAGES/<domain>.po`.
 Each sub-package of `kiosk/` (login, printstep, backend, procedures, ...) has its own domain so that
 catalogues of different areas never collide: `_()` looks a message up in the calling module's own
 domain first (the same English word may be translated differently in two places), then in the others.
@@ -13,9 +14,9 @@ import sys
 from pathlib import Path
 
 LOCALE_DIR = Path(__file__).parent / "locale"
-LANGUAGES = ("ca", "es", "en")
+LANGUAGES = ("ca", "es", "en", "fr", "ro")
 #: The name of each language in itself, for the language buttons.
-LANGUAGE_NAMES = {"ca": "Català", "es": "Castellano", "en": "English"}
+LANGUAGE_NAMES = {"ca": "Català", "es": "Castellano", "en": "English", "fr": "Français", "ro": "Română"}
 
 
 def domains() -> list[str]:

@@ -26,7 +26,7 @@ def test_project_config_is_valid_and_training() -> None:
     settings = config.load(ROOT / "config.toml")
     assert settings.kiosk.id == "mataro-demo-01"
     assert settings.training
-    assert settings.ui.languages == ("ca", "es", "en")
+    assert settings.ui.languages == ("ca", "es", "en", "fr", "ro")
     assert settings.backend.kiosk_key.get_secret_value()
     assert settings.backend.kiosk_key.get_secret_value() not in repr(settings)
 
@@ -50,9 +50,12 @@ def test_settings_are_frozen() -> None:
         (lambda t: t.replace('id = "mataro-demo-01"\n', ""), "[kiosk] id is required but missing"),
         (lambda t: t.replace('kind = "folder"', 'kind = "fax"'), "[printer] kind"),
         (lambda t: t.replace('mode = "training"', 'mode = "party"'), "[kiosk] mode"),
-        (lambda t: t.replace('default_language = "ca"', 'default_language = "fr"'), "default_language"),
+        (lambda t: t.replace('default_language = "ca"', 'default_language = "de"'), "default_language"),
         (lambda t: t.replace('url = "http://127.0.0.1:8765"', 'url = "127.0.0.1:8765"'), "[backend] url"),
-        (lambda t: t.replace('languages = ["ca", "es", "en"]', 'languages = ["ca", "ca"]'), "listed twice"),
+        (
+            lambda t: t.replace('languages = ["ca", "es", "en", "fr", "ro"]', 'languages = ["ca", "ca"]'),
+            "listed twice",
+        ),
         (lambda t: t + "\n[extra]\nx = 1\n", "extra is not a known key"),
         (lambda t: t.replace("pin_hash = ", "pin_hash = 'plain' #"), "[staff] pin_hash"),
     ],
