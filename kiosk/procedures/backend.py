@@ -3,17 +3,15 @@ meet and what to tell them, and how its dates are shown. Its answers are the con
 (`contract.v1`, `contract.documents`): the procedures read their attributes and hand the documents to
 printing as they are.
 
-The client (`kiosk.backend.client.BackendClient`, set by the app as `app.backend`) is blocking: call it
+The client (`kiosk.backend.client.BackendClient`, a screen's `self.kiosk.backend`) is blocking: call it
 only from thread workers.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 from kiosk.backend.client import (
-    BackendClient,
     BackendError,
     BackendUnavailable,
     NotAuthorised,
@@ -29,19 +27,10 @@ __all__ = [
     "Rejected",
     "SessionExpired",
     "citizen_message",
-    "client",
     "ends_flow",
     "local_date",
     "local_time",
 ]
-
-
-def client(app: Any) -> BackendClient:
-    backend = getattr(app, "backend", None)
-    if backend is None:
-        raise BackendUnavailable("the app has no backend client")
-    assert isinstance(backend, BackendClient)
-    return backend
 
 
 def citizen_message(exc: BackendError) -> str:

@@ -32,7 +32,6 @@ from kiosk.backend.client import (
     NotTraining,
 )
 from kiosk.i18n import _
-from kiosk.procedures.backend import client
 from kiosk.screens.base import KioskModal
 from widgets.plain import plain
 
@@ -289,7 +288,7 @@ class ResetTrainingScreen(KioskModal):
     @work(thread=True, exclusive=True, exit_on_error=False, group="training-reset", description="Reset")
     def _reset(self) -> None:
         try:
-            result = client(self.app).reset_training_data()
+            result = self.kiosk.backend.reset_training_data()
         except BackendError as exc:
             # The code only: the backend's message needs no logging, and there is no citizen data here.
             log.warning("training reset failed: %s", exc.code)
