@@ -17,13 +17,17 @@ from typing import Any, ClassVar
 from textual import events, on
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.content import Content
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widget import Widget
+from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from eid.token import TokenProvider
-from kiosk import crash, procedures
+from kiosk import crash, procedures, themes
 from kiosk.backend.client import BackendClient
 from kiosk.catalogue import CatalogueScreen
 from kiosk.config import Settings
@@ -38,8 +42,13 @@ from kiosk.screens.idle import IdleWarning
 from kiosk.screens.staff import StaffMenu, StaffPinModal
 from kiosk.services import FinishSession, LanguageChosen, SignedIn, StaffExit, StartVisit
 from kiosk.session import CitizenSession, EndReason
+from kiosk.speech import EspeakSpeech, SpeechService, SpeechToggle, describe_control
 from kiosk.staff import StaffLock
+from kiosk.themes import LowVision, LowVisionChosen
+from kiosk.timing import MIN_EXTENSIONS, IdleTimes, idle_times
 from printing.printers import Printer, printer_from_settings
+from widgets.pinpad import PinPad
+from widgets.retention import forget_queries
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +62,10 @@ STAFF_CHORD_SECONDS = 2.0
 #: binding, or a `[@click=app.quit]` in text shown as markup): quit, screenshot (writes a file),
 #: suspend_process, simulate_key, pop_screen, push_screen, switch_screen, bell, notify, the class
 #: toggles, the command palette... The staff exit does not need one: it calls `KioskApp.shutdown()`.
-APP_ACTIONS = frozenset({"nothing", "staff", "staff_chord", "focus_next", "focus_previous"})
+APP_ACTIONS = frozenset({"nothing", "staff", "staff_chord", "focus_next", "focus_previous", "speech_toggle",
+                         "speech_repeat", "speech_stop", "speech_volume", "speech_personal"})  # fmt: skip
+#: Seconds between a new screen and its reading (its steps focus a field and load their data first).
+SPEECH_SCREEN_DELAY = 0.15
 
 
 def freeze_startup_heap() -> None:
@@ -70,7 +82,7 @@ def freeze_startup_heap() -> None:
 
 
 class KioskApp(App[None], inherit_bindings=False):
-    CSS_PATH = STYLES / "app.tcss"
+    CSS_PATH = [STYLES / "app.tcss", STYLES / "low_vision.tcss"]
     ENABLE_COMMAND_PALETTE = False
     ALLOW_SELECT = False
     TITLE = "OVAC"
@@ -80,6 +92,13 @@ class KioskApp(App[None], inherit_bindings=False):
         Binding("ctrl+q,ctrl+c,ctrl+p,ctrl+z,ctrl+backslash", "nothing", show=False, priority=True),
         Binding("ctrl+f12", "staff", show=False, priority=True),
         Binding("f12", "staff_chord", show=False, priority=True),
+        # Speech (see kiosk.speech), on every screen: on/off, repeat, stop, volume, "read my data".
+        Binding("f1", "speech_toggle", show=False, priority=True),
+        Binding("f2", "speech_repeat", show=False, priority=True),
+        Binding("f3", "speech_stop", show=False, priority=True),
+        Binding("f4", "speech_volume(-1)", show=False, priority=True),
+        Binding("f5", "speech_volume(1)", show=False, priority=True),
+        Binding("f6", "speech_personal", show=False, priority=True),
     ]
 
     def __init__(
@@ -104,6 +123,11 @@ class KioskApp(App[None], inherit_bindings=False):
         #: The card tokens (None: opened from `[eid] pkcs11_module` when first needed).
         self.cards = cards
         self.session: CitizenSession | None = None
+        #: High contrast and large text, as chosen on the attract screen (for this session only).
+        self.low_vision = LowVision()
+        #: How many times "more time" was asked for in this session.
+        self.idle_extensions = 0
+        themes.register(self)
         self._last_activity = time.monotonic()
         self._idle_warning: IdleWarning | None = None
         self._chord: list[float] = []
@@ -113,6 +137,10 @@ class KioskApp(App[None], inherit_bindings=False):
         self.staff_lock = StaffLock(settings.staff.wrong_pin_delay_seconds)
         #: systemd's READY=1 and watchdog pings from this event loop (nothing unless under systemd).
         self.watchdog = Watchdog()
+        voice = EspeakSpeech(settings.speech.espeak_binary, rate=settings.speech.rate)
+        #: Speech output, off until the citizen turns it on.
+        self.speech = SpeechService(voice, default_volume=settings.speech.default_volume)
+        self._speech_timer: Timer | None = None
         set_language(settings.ui.default_language)
 
     def printer(self) -> Printer:
@@ -136,9 +164,11 @@ class KioskApp(App[None], inherit_bindings=False):
         if self._watch_cards:
             self.card_bridge = install_card_watcher(self)
         self.watchdog.start(self)
+        self.screen_change_signal.subscribe(self, self._screen_changed)
 
     def on_unmount(self) -> None:
         self.watchdog.stop()
+        self.speech.close()
         self._wipe_at_exit()  # every way out (staff, a crash, a signal) comes through here
         if self.card_bridge is not None:
             self.card_bridge.stop()
@@ -220,6 +250,7 @@ class KioskApp(App[None], inherit_bindings=False):
             if token is not None:  # any token (a weak identification's too); revoking twice is harmless
                 crash.revoke(self.backend, token)
         self._idle_warning = None
+        self.speech.reset()  # off, default volume, "read my data" off: the next citizen chooses again
         self._reset_screens()
         if reason is EndReason.FINISHED:
             self.push_screen(GoodbyeScreen(card_still_in=card_in))
@@ -233,11 +264,14 @@ class KioskApp(App[None], inherit_bindings=False):
             self.pop_screen()
         self.copy_to_clipboard("")
         set_language(self.settings.ui.default_language)
+        self.idle_extensions = 0
+        self.set_low_vision(LowVision())
         self.call_later(self._redraw_attract)
 
     async def _redraw_attract(self) -> None:
         attract = self.screen_stack[0]
         await attract.recompose()
+        forget_queries(attract)  # its cached query results are the old widgets
         if isinstance(attract, KioskScreen):
             attract.add_chrome()
 
@@ -250,16 +284,35 @@ class KioskApp(App[None], inherit_bindings=False):
     def _check_idle(self) -> None:
         if self.session is None or self._idle_warning is not None or self._staff_open:
             return
-        if time.monotonic() - self._last_activity >= self.settings.ui.idle_warning_seconds:
-            self._idle_warning = IdleWarning(self.settings.ui.idle_wipe_seconds)
+        times = self.idle_times()
+        if time.monotonic() - self._last_activity >= times.before_warning:
+            self._idle_warning = IdleWarning(times.warning)
             self.push_screen(self._idle_warning, self._idle_answer)
 
     def _idle_answer(self, more_time: bool | None) -> None:
         self._idle_warning = None
         if more_time:
             self._last_activity = time.monotonic()
+            self.idle_extensions += 1  # never refused (WCAG 2.2.1 asks for at least MIN_EXTENSIONS)
+            if self.idle_extensions == MIN_EXTENSIONS:
+                log.info("more time asked for %d times in this session", MIN_EXTENSIONS)
         elif self.session is not None:
             self.end_session(EndReason.IDLE)
+
+    def idle_times(self) -> IdleTimes:
+        """The idle times of this session: longer with a low-vision mode on (kiosk.timing)."""
+        ui = self.settings.ui
+        return idle_times(ui.idle_warning_seconds, ui.idle_wipe_seconds, slower=self.low_vision.any)
+
+    # ----------------------------------------------------------------- low vision
+    @on(LowVisionChosen)
+    def _low_vision_chosen(self, message: LowVisionChosen) -> None:
+        self.set_low_vision(message.modes)
+
+    def set_low_vision(self, modes: LowVision) -> None:
+        """Show the kiosk in `modes` (the attract screen's buttons; back to none when a session ends)."""
+        self.low_vision = modes
+        themes.apply(self, modes)
 
     # ----------------------------------------------------------------- language
     @on(LanguageChosen)
@@ -274,6 +327,7 @@ class KioskApp(App[None], inherit_bindings=False):
             await screen.recompose()
             if isinstance(screen, KioskScreen | KioskModal):
                 screen.add_chrome()
+        self._read_screen_soon()
         if self.card_bridge is not None:
             self.card_bridge.prepare_login_later()  # the login screen built ahead, in this language
 
@@ -386,6 +440,7 @@ class KioskApp(App[None], inherit_bindings=False):
         self.show_error(_("The kiosk could not complete this step. Please try again, or ask at the counter."))
 
     def _wipe_at_exit(self) -> None:
+        self.speech.reset()
         session, self.session = self.session, None
         if session is None:
             return
@@ -393,3 +448,62 @@ class KioskApp(App[None], inherit_bindings=False):
         session.wipe(EndReason.EXIT)
         if token is not None:
             crash.revoke(self.backend, token, wait=crash.EXIT_REVOKE_SECONDS)
+
+    # ----------------------------------------------------------------- speech (see kiosk.speech)
+    def _screen_changed(self, screen: Screen[Any]) -> None:
+        self.speech.stop()  # whatever was said was about the screen that went
+        self._read_screen_soon()
+
+    def _read_screen_soon(self) -> None:
+        if not self.speech.enabled:
+            return
+        if self._speech_timer is not None:
+            self._speech_timer.stop()
+        self._speech_timer = self.set_timer(SPEECH_SCREEN_DELAY, self._read_screen)
+
+    def _read_screen(self) -> None:
+        self._speech_timer = None
+        self.speech.say_screen(self.screen)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if self.speech.enabled and self._speech_timer is None:
+            self.speech.say(describe_control(event.widget, read_personal=self.speech.read_personal))
+
+    @on(PinPad.Changed)
+    def _pin_typed(self, message: PinPad.Changed) -> None:
+        self.speech.key_in_masked_field()
+
+    async def on_key(self, event: events.Key) -> None:
+        focused = self.focused
+        if self.speech.enabled and isinstance(focused, Input) and focused.password and event.is_printable:
+            self.speech.key_in_masked_field()
+
+    @on(SpeechToggle)
+    def action_speech_toggle(self) -> None:
+        self.speech.toggle(self.screen)
+
+    def action_speech_repeat(self) -> None:
+        self.speech.repeat()
+
+    def action_speech_stop(self) -> None:
+        self.speech.stop()
+
+    def action_speech_volume(self, steps: int) -> None:
+        self.speech.change_volume(steps)
+
+    def action_speech_personal(self) -> None:
+        self.speech.toggle_read_personal()
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """A notice on screen is spoken too (plain text: its markup is never read out)."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+        spoken = Content.from_markup(message).plain if markup else message
+        self.speech.say(" ".join(p for p in (title, spoken) if p), remember=False)

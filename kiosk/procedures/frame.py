@@ -59,6 +59,7 @@ from kiosk.screens.base import KioskScreen
 from widgets.char_counter import CharCounter
 from widgets.plain import plain, shown
 from widgets.step_indicator import StepIndicator
+from widgets.text_area import FieldArea
 
 if TYPE_CHECKING:
     from kiosk.backend.client import BackendClient
@@ -188,7 +189,7 @@ class StepScreen(KioskScreen, Generic[S]):
             if spec.hint:
                 yield Static(plain(_(spec.hint)), classes="field-hint")
             if spec.multiline:
-                area = TextArea(value, id=f"f-{spec.name}", soft_wrap=True, classes="field-input")
+                area = FieldArea(value, id=f"f-{spec.name}", soft_wrap=True, classes="field-input")
                 area.show_line_numbers = False
                 yield area
             else:
