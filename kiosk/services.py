@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from kiosk.backend.client import BackendClient
     from kiosk.config import Settings
     from kiosk.session import CitizenSession
+    from kiosk.themes import LowVision
     from printing.printers import Printer
 
 
@@ -55,6 +56,11 @@ class KioskServices(Protocol):
 
     def show_error(self, message: str, title: str | None = None) -> None:
         """Show the plain error modal (`message` and `title` shown as plain text, never markup)."""
+        ...
+
+    @property
+    def low_vision(self) -> LowVision:
+        """The low-vision modes of this session (high contrast, large text)."""
         ...
 
 
