@@ -41,7 +41,7 @@ CARD = "dnie3-valid"
 PIN = "Prova2026"
 HOLDER = "ESPAÑOLA ESPAÑOLA"
 #: Insert this long after pcscd reported the previous removal: past the test-card daemon's swap pause
-#: (eid.testcards.daemon.SWAP_PAUSE), at the same point of pcscd's polling cycle for both sides.
+#: (testcards.daemon.SWAP_PAUSE), at the same point of pcscd's polling cycle for both sides.
 SETTLE = 0.7
 
 
@@ -135,6 +135,7 @@ async def _app(hand: _Hand, info: Any, server: Any, tmp: Path) -> list[float]:
     from textual import events
 
     from kiosk.app import KioskApp, freeze_startup_heap
+    from kiosk.cli import card_provider
     from tests.fixtures.app import make_settings
     from tests.harness import svg_text
 
@@ -147,7 +148,7 @@ async def _app(hand: _Hand, info: Any, server: Any, tmp: Path) -> list[float]:
         backend={"url": server.url, "kiosk_key": server.kiosk_key},
         eid={"pkcs11_module": str(info.pkcs11_module)},
     )
-    app = KioskApp(settings)
+    app = KioskApp(settings, cards=card_provider(settings))  # as the `kiosk` command picks them
     freeze_startup_heap()  # as the `kiosk` command does before it runs the app
     times: list[float] = []
     # When the compositor made the first frame of each login screen state ("pin": the holder is shown;

@@ -4,7 +4,7 @@ training data" button, which (after a confirmation) erases everything done on th
 loads its demo data again (`BackendClient.reset_training_data`).
 
 The app adds the buttons with `training_buttons(app)` from `staff_extra_buttons()`; they are there only
-in training mode. The test cards are the eID part's (`eid.testcards.control`, the daemon `make demo`
+in training mode. The test cards are the eID part's (`testcards.control`, the daemon `make demo`
 starts); when they are not running the screen says so instead of failing.
 """
 
@@ -23,8 +23,6 @@ from textual.widgets import Button, Static
 
 from contract.v1 import TrainingResetOut
 from eid.errors import EidError
-from eid.testcards.control import TestCardControl, TestCardInfo
-from eid.testcards.vpcd import VPCD_READERS
 from kiosk.backend.client import (
     BackendError,
     BackendUnavailable,
@@ -33,6 +31,8 @@ from kiosk.backend.client import (
 )
 from kiosk.i18n import _
 from kiosk.screens.base import KioskModal
+from testcards.control import TestCardControl, TestCardInfo
+from testcards.vpcd import VPCD_READERS
 from widgets.plain import plain
 
 if TYPE_CHECKING:

@@ -11,11 +11,11 @@ from textual.widgets import Static
 from devstack.backend import BackendInfo
 from devstack.cups import CupsInfo
 from devstack.pcsc import PcscInfo
-from eid.testcards.control import TestCardControl
 from kiosk.app import KioskApp
 from kiosk.procedures import has_certificate_login
 from kiosk.procedures.deixalleria import CardRequestStep, CardResult, CardReview, SummaryStep
 from kiosk.procedures.identify_weak import WeakIdentifyStep
+from testcards.control import TestCardControl
 from tests.e2e.procedures.helpers import (
     SIZE,
     card_app,

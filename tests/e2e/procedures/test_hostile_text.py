@@ -26,7 +26,6 @@ from devstack import backend
 from devstack.backend import BackendInfo
 from devstack.cups import CupsInfo
 from devstack.pcsc import PcscInfo
-from eid.testcards.control import TestCardControl
 from kiosk.app import KioskApp
 from kiosk.catalogue import CatalogueScreen
 from kiosk.procedures.bustia import BustiaResult, BustiaReview, ContactStep, MessageStep
@@ -43,6 +42,7 @@ from kiosk.procedures.instancia import (
 from kiosk.procedures.instancia import ContactStep as InstanciaContact
 from kiosk.procedures.padro import DocumentStep, PadroResult, PadroReview, RegistrationStep
 from kiosk.screens.error import ErrorModal
+from testcards.control import TestCardControl
 from tests.e2e.procedures.helpers import (
     card_app,
     card_login,

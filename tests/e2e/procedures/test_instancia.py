@@ -11,7 +11,6 @@ from typing import Any
 from devstack.backend import BackendInfo
 from devstack.cups import CupsInfo
 from devstack.pcsc import PcscInfo
-from eid.testcards.control import TestCardControl
 from kiosk.procedures.attachments import MAX_FILE_BYTES
 from kiosk.procedures.identify import InsertCardScreen
 from kiosk.procedures.instancia import (
@@ -22,6 +21,7 @@ from kiosk.procedures.instancia import (
     RequestStep,
     SubjectStep,
 )
+from testcards.control import TestCardControl
 from tests.e2e.procedures.helpers import (
     SIZE,
     card_app,

@@ -9,10 +9,10 @@ from textual.widgets import RadioButton
 from devstack.backend import BackendInfo
 from devstack.cups import CupsInfo
 from devstack.pcsc import PcscInfo
-from eid.testcards.control import TestCardControl
 from kiosk.procedures import pending_procedure
 from kiosk.procedures.identify import InsertCardScreen
 from kiosk.procedures.padro import DocumentStep, PadroResult, PadroReview, RegistrationStep
+from testcards.control import TestCardControl
 from tests.e2e.procedures.helpers import (
     SIZE,
     card_app,

@@ -21,9 +21,9 @@ from pathlib import Path
 
 from devstack.backend import BackendInfo
 from devstack.pcsc import PcscInfo
-from eid.testcards.control import TestCardControl
 from kiosk.procedures.attachments import SCAN_MAX_ENTRIES
 from kiosk.procedures.instancia import ContactStep, InstanciaResult, InstanciaReview
+from testcards.control import TestCardControl
 from tests.e2e.procedures.helpers import card_app
 from tests.e2e.procedures.test_instancia import entry, fill_until_attachments
 from tests.fixtures.app import ROOT

@@ -11,7 +11,7 @@ import pytest
 
 from devstack.backend import BackendInfo
 from devstack.pcsc import PcscInfo
-from eid.testcards.control import TestCardControl
+from testcards.control import TestCardControl
 from tests.e2e.procedures.helpers import PIN, READER_INDEX
 from tests.fixtures.app import make_settings
 from tests.fixtures.tmux import TmuxKiosk

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from devstack.backend import BackendInfo
 from devstack.pcsc import PcscInfo
-from eid.testcards.control import TestCardControl
 from kiosk.login import LoginScreen
 from kiosk.procedures.training import TestCardsScreen, reader_index, training_buttons
+from testcards.control import TestCardControl
 from tests.e2e.procedures.helpers import (
     READER_INDEX,
     SIZE,

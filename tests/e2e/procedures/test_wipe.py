@@ -9,7 +9,6 @@ from pathlib import Path
 
 from devstack.backend import BackendInfo
 from devstack.pcsc import PcscInfo
-from eid.testcards.control import TestCardControl
 from kiosk.backend.client import BackendClient, SessionExpired
 from kiosk.procedures.bustia import BustiaResult, BustiaReview, BustiaState, ContactStep, MessageStep
 from kiosk.procedures.identify import InsertCardScreen
@@ -17,6 +16,7 @@ from kiosk.procedures.instancia import AttachmentsStep
 from kiosk.screens.attract import AttractScreen
 from kiosk.screens.goodbye import GoodbyeScreen
 from kiosk.session import EndReason
+from testcards.control import TestCardControl
 from tests.e2e.procedures.helpers import (
     READER_INDEX,
     SIZE,

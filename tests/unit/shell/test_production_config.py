@@ -29,6 +29,7 @@ SAFE = (
         'pkcs11_module = "/usr/lib/softhsm/libsofthsm2.so"', 'pkcs11_module = "/usr/lib/opensc-pkcs11.so"'
     )
     .replace('kind = "folder"', 'kind = "cups"')
+    .replace('cards = "test"', 'cards = "pkcs11"')
     .replace('name = ""', 'name = "Kiosk_Printer"', 1)
 )
 SAFE_HASH_LINE = next(line for line in SAFE.splitlines() if line.startswith("pin_hash = "))
@@ -140,9 +141,10 @@ def test_the_demo_file_switched_to_production_lists_every_problem(tmp_path: Path
         "[backend] kiosk_key",
         "[printer] kind",
         "[eid] pkcs11_module",
+        "[eid] cards",
         "[kiosk] mode",
     ]  # the demo's url is loopback: allowed
-    assert str(caught.value).endswith("(4 more problems after this one)")
+    assert str(caught.value).endswith("(5 more problems after this one)")
 
 
 @pytest.mark.parametrize("how", ["check-config", "start"])
