@@ -141,6 +141,15 @@ class HealthSection(_Section):
     """Send heartbeats (`GET /v1/kiosks/status` shows staff the kiosks that stopped sending them)."""
 
 
+class SpeechSection(_Section):
+    espeak_binary: str = "espeak-ng"
+    """The espeak-ng program that speaks (Debian `espeak-ng`); a missing one leaves the kiosk silent."""
+    default_volume: Annotated[int, Field(ge=0, le=100)] = 60
+    """Volume (percent) when speech is turned on; every session starts again from it."""
+    rate: Annotated[int, Field(ge=80, le=400)] = 150
+    """Words per minute."""
+
+
 class Settings(_Section):
     kiosk: KioskSection
     ui: UiSection = UiSection()
@@ -151,6 +160,7 @@ class Settings(_Section):
     attachments: AttachmentsSection = AttachmentsSection()
     logging: LoggingSection = LoggingSection()
     health: HealthSection = HealthSection()
+    speech: SpeechSection = SpeechSection()
     source: Path | None = Field(default=None, exclude=True)
     """The file these settings came from (not a key of the file)."""
 

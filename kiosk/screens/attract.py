@@ -10,6 +10,7 @@ from textual.widgets import Button, Static
 from kiosk.i18n import LANGUAGE_NAMES, _, current_language
 from kiosk.screens.base import KioskScreen
 from kiosk.services import LanguageChosen, StartVisit
+from kiosk.speech import LISTEN_LABEL, SpeechToggle
 from kiosk.themes import LowVision, LowVisionChosen
 from widgets.plain import plain
 
@@ -44,6 +45,9 @@ class AttractScreen(KioskScreen):
             yield Static(_("Insert your card, or touch the screen to start"), id="start-hint")
             with Center():
                 yield Button(_("Start"), id="start", variant="success", classes="big")
+            with Center():
+                # Speech on/off; its label in three languages, for whoever cannot read this one.
+                yield Button(LISTEN_LABEL, id="listen", variant="primary", classes="big")
             with Horizontal(id="languages"):
                 for code in settings.ui.languages:
                     yield Button(
@@ -69,6 +73,11 @@ class AttractScreen(KioskScreen):
     def _start(self, event: Button.Pressed) -> None:
         event.stop()
         self.post_message(StartVisit())
+
+    @on(Button.Pressed, "#listen")
+    def _listen(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.post_message(SpeechToggle())
 
     @on(Button.Pressed, ".lang")
     def _language(self, event: Button.Pressed) -> None:

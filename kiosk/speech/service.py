@@ -1,0 +1,102 @@
+"""The kiosk's speech service: off until the citizen asks, what was said last (for "repeat"), the volume,
+and "read my data"; all of it back to the defaults when a session ends (`reset`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from textual.message import Message
+from textual.screen import Screen
+
+from kiosk.i18n import _, current_language
+from kiosk.speech.port import VOLUME_STEP, Speech, clamp_volume
+from kiosk.speech.reader import read_screen, speakable
+
+#: The label of the attract screen's speech control, the same in every language: a citizen who cannot
+#: read the screen's current language still finds it.
+LISTEN_LABEL = "Escolteu · Escuchar · Listen"
+
+
+@dataclass
+class SpeechToggle(Message):
+    """The citizen asked for speech on or off (the attract screen's "Listen" control)."""
+
+
+class SpeechService:
+    """Speaks screens, focus changes and notices through `voice` while it is on."""
+
+    def __init__(self, voice: Speech, *, default_volume: int = 50) -> None:
+        self.voice = voice
+        self.default_volume = clamp_volume(default_volume)
+        self.voice.volume = self.default_volume
+        self.enabled = False
+        #: "Read my data": the citizen's own data (names, ID numbers, addresses) is read aloud too.
+        self.read_personal = False
+        self.last_text = ""
+
+    # -- saying
+    def say(self, text: str, *, remember: bool = True) -> None:
+        """Say `text` (plain text) in the screen's language, interrupting what was being said."""
+        if not self.enabled:
+            return
+        text = speakable(text)
+        if not text:
+            return
+        if remember:
+            self.last_text = text
+        self.voice.say(text, current_language())
+
+    def say_screen(self, screen: Screen[Any]) -> None:
+        """Read `screen` from the top (what it shows now)."""
+        if self.enabled:
+            self.say(read_screen(screen, read_personal=self.read_personal))
+
+    def stop(self) -> None:
+        self.voice.stop()
+
+    def repeat(self) -> None:
+        if self.enabled and self.last_text:
+            self.voice.say(self.last_text, current_language())
+
+    # -- what the citizen changes
+    def toggle(self, screen: Screen[Any] | None = None) -> bool:
+        """Speech on (then `screen` is read) or off; says so either way. Whether it is on now."""
+        if self.enabled:
+            self.voice.stop()
+            self.voice.say(_("Speech off."), current_language())
+            self.enabled = False
+            return False
+        self.enabled = True
+        text = _("Speech on.")
+        if screen is not None:
+            text += " " + read_screen(screen, read_personal=self.read_personal)
+        self.say(text)
+        return True
+
+    def change_volume(self, steps: int) -> None:
+        self.voice.volume = clamp_volume(self.voice.volume + steps * VOLUME_STEP)
+        self.say(_("Volume {volume}.").format(volume=self.voice.volume), remember=False)
+
+    def toggle_read_personal(self) -> None:
+        self.read_personal = not self.read_personal
+        if self.read_personal:
+            self.say(_("Your data will be read aloud. Use headphones."), remember=False)
+        else:
+            self.say(_("Your data will not be read aloud."), remember=False)
+
+    def key_in_masked_field(self) -> None:
+        """A key typed in the PIN or a masked field: a neutral word, never the key."""
+        self.say(_("star"), remember=False)
+
+    def reset(self) -> None:
+        """The session ended: silent, off, the default volume, "read my data" off, nothing to repeat."""
+        self.voice.stop()
+        self.enabled = False
+        self.read_personal = False
+        self.voice.volume = self.default_volume
+        self.last_text = ""
+
+    def close(self) -> None:
+        self.reset()
+        self.voice.close()
