@@ -13,17 +13,17 @@ A reference seen before is answered 200 and not kept twice: the gateway's duplic
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 import json
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from contextlib import AbstractContextManager as ContextManager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
+
+from devstack import sink as loopback
 
 
 class SmsSink:
@@ -97,26 +97,19 @@ class SmsSink:
         self.server.server_close()
 
 
-@contextlib.contextmanager
-def running(folder: Path, port: int = 0) -> Iterator[SmsSink]:
-    sink = SmsSink(folder, port)
-    sink.start()
-    try:
-        yield sink
-    finally:
-        sink.stop()
+def running(folder: Path, port: int = 0) -> ContextManager[SmsSink]:
+    return loopback.running(SmsSink(folder, port))
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m devstack.smssink", description=__doc__)
-    parser.add_argument("--folder", type=Path, required=True)
-    parser.add_argument("--port", type=int, default=8026)
-    args = parser.parse_args(argv)
-    with running(args.folder, args.port) as sink:
-        print(f"SMS sink on {sink.url}, messages in {sink.folder}", flush=True)
-        with contextlib.suppress(KeyboardInterrupt):
-            threading.Event().wait()
-    return 0
+    return loopback.foreground(
+        "python -m devstack.smssink",
+        __doc__,
+        8026,
+        SmsSink,
+        lambda gateway: f"SMS sink on {gateway.url}, messages in {gateway.folder}",
+        argv,
+    )
 
 
 if __name__ == "__main__":

@@ -12,14 +12,12 @@ A second delivery of the same Message-ID (a message sent again after its dispatc
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 import re
 import ssl
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from contextlib import AbstractContextManager as ContextManager
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -27,6 +25,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
+from devstack import sink as loopback
 from devstack.ports import free_port
 
 
@@ -96,26 +95,19 @@ class SmtpServer:
         return out
 
 
-@contextlib.contextmanager
-def running(folder: Path, port: int = 0, tls: tuple[Path, Path] | None = None) -> Iterator[SmtpServer]:
-    server = SmtpServer(folder, port, tls)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+def running(folder: Path, port: int = 0, tls: tuple[Path, Path] | None = None) -> ContextManager[SmtpServer]:
+    return loopback.running(SmtpServer(folder, port, tls))
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m devstack.smtp", description=__doc__)
-    parser.add_argument("--folder", type=Path, required=True)
-    parser.add_argument("--port", type=int, default=8025)
-    args = parser.parse_args(argv)
-    with running(args.folder, args.port) as server:
-        print(f"SMTP on {server.host}:{server.port}, messages in {server.folder}", flush=True)
-        with contextlib.suppress(KeyboardInterrupt):
-            threading.Event().wait()
-    return 0
+    return loopback.foreground(
+        "python -m devstack.smtp",
+        __doc__,
+        8025,
+        SmtpServer,
+        lambda server: f"SMTP on {server.host}:{server.port}, messages in {server.folder}",
+        argv,
+    )
 
 
 if __name__ == "__main__":
