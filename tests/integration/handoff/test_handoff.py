@@ -40,6 +40,16 @@ def identify(stack: Stack, handoff: dict[str, Any], phone: Phone, who: idp_sim.I
     assert phone.enter(stack.sms_code(who.phone, seen)).status_code == 200
 
 
+def identity_chosen(stack: Stack, handoff: dict[str, Any], who: idp_sim.Identity) -> tuple[Phone, int]:
+    """A phone that opened the hand-off's URL and chose `who` at the simulator, the code not yet entered;
+    and how many SMS `who` had before (for `stack.sms_code`)."""
+    phone = Phone(stack)
+    seen = sum(1 for m in stack.sms.messages() if m["to"] == who.phone)
+    phone.open(handoff["verification_uri_complete"])
+    phone.choose(who.id_number)
+    return phone, seen
+
+
 def test_whole_flow_gives_the_kiosk_a_handoff_session(stack: Stack) -> None:
     server = stack.server
     handoff = stack.start()
@@ -87,10 +97,7 @@ def test_whole_flow_gives_the_kiosk_a_handoff_session(stack: Stack) -> None:
 def test_callback_replayed_is_refused(sqlite_stack: Stack) -> None:
     stack = sqlite_stack
     handoff = stack.start()
-    phone = Phone(stack)
-    seen = sum(1 for m in stack.sms.messages() if m["to"] == JORDI.phone)
-    phone.open(handoff["verification_uri_complete"])
-    phone.choose(JORDI.id_number)
+    phone, seen = identity_chosen(stack, handoff, JORDI)
     answer = phone.enter(stack.sms_code(JORDI.phone, seen))
     [redirect] = [r for r in answer.history if r.status_code == 303]
     callback = redirect.headers["location"]
@@ -187,10 +194,7 @@ def test_pkce_checked_and_a_stolen_code_is_useless(sqlite_stack: Stack) -> None:
     callback then fails, and the hand-off is denied."""
     stack = sqlite_stack
     handoff = stack.start()
-    phone = Phone(stack)
-    seen = sum(1 for m in stack.sms.messages() if m["to"] == AMINA.phone)
-    phone.open(handoff["verification_uri_complete"])
-    phone.choose(AMINA.id_number)
+    phone, seen = identity_chosen(stack, handoff, AMINA)
     redirect = phone.http.post(
         f"{stack.server.url}/idp-sim/o/oauth2/auth/code",
         data={"flow": phone.flow(), "code": stack.sms_code(AMINA.phone, seen)},
