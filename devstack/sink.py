@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -33,15 +34,13 @@ def running(sink: S) -> Iterator[S]:
 
 
 def foreground(
-    prog: str,
-    description: str | None,
-    default_port: int,
-    make: Callable[[Path, int], S],
-    banner: Callable[[S], str],
-    argv: list[str] | None = None,
+    make: Callable[[Path, int], S], default_port: int, banner: Callable[[S], str], argv: list[str] | None
 ) -> int:
-    """The command line of a sink: `--folder F --port N`, the banner printed, then serve until ^C."""
-    parser = argparse.ArgumentParser(prog=prog, description=description)
+    """The command line of a sink (`python -m <the module of make> --folder F --port N`, described by that
+    module's docstring): the banner printed, then serve until ^C."""
+    module = sys.modules[make.__module__]  # __main__ under `python -m`: its spec keeps the real name
+    name = module.__spec__.name if module.__spec__ is not None else module.__name__
+    parser = argparse.ArgumentParser(prog=f"python -m {name}", description=module.__doc__)
     parser.add_argument("--folder", type=Path, required=True)
     parser.add_argument("--port", type=int, default=default_port)
     args = parser.parse_args(argv)

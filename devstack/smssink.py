@@ -103,12 +103,7 @@ def running(folder: Path, port: int = 0) -> ContextManager[SmsSink]:
 
 def main(argv: list[str] | None = None) -> int:
     return loopback.foreground(
-        "python -m devstack.smssink",
-        __doc__,
-        8026,
-        SmsSink,
-        lambda gateway: f"SMS sink on {gateway.url}, messages in {gateway.folder}",
-        argv,
+        SmsSink, 8026, lambda gateway: f"SMS sink on {gateway.url}, messages in {gateway.folder}", argv
     )
 
 

@@ -101,10 +101,8 @@ def running(folder: Path, port: int = 0, tls: tuple[Path, Path] | None = None) -
 
 def main(argv: list[str] | None = None) -> int:
     return loopback.foreground(
-        "python -m devstack.smtp",
-        __doc__,
-        8025,
         SmtpServer,
+        8025,
         lambda server: f"SMTP on {server.host}:{server.port}, messages in {server.folder}",
         argv,
     )
