@@ -1,7 +1,7 @@
 """Backend durability: 20 kiosks submitting instàncies for 5 minutes while connections are cut at random.
 
 The reference server (`python -m municipal serve`) on a private PostgreSQL cluster (durable settings),
-behind the tests' loopback proxy (tests/e2e/procedures/proxy.py). 20 kiosks, each a thread with the
+behind the tests' loopback proxy (tests/fixtures/proxy.py). 20 kiosks, each a thread with the
 kiosk's own client (kiosk/backend/client.py) and a citizen logged in, submit instàncies with one PDF
 each, one Idempotency-Key per submission, the same key for every retry (the client's own, then the
 kiosk's, as a citizen touching "Send" again). The first fifth of the run has no faults (the reference);
@@ -63,8 +63,8 @@ def _run(length: float, attempts: _ClientRetries) -> list[Figure]:
     from sqlalchemy import create_engine
 
     from devstack import backend, postgres
-    from tests.e2e.procedures.proxy import LossyProxy
     from tests.fixtures.backend import TestPKI
+    from tests.fixtures.proxy import LossyProxy
     from tests.integration.durability.harness import PDF, Kiosk, audit, check_kiosks, submissions_of, tally
 
     with tempfile.TemporaryDirectory(prefix="ovac-bench-durability-") as tmp:

@@ -14,8 +14,8 @@ from devstack.backend import BackendInfo
 from kiosk.catalogue import CatalogueScreen
 from kiosk.config import Settings
 from kiosk.i18n import set_language
-from tests.e2e.procedures.proxy import LossyProxy
 from tests.fixtures.app import make_settings
+from tests.fixtures.proxy import LossyProxy
 from tests.harness import Driver, drive, make_app
 
 pytestmark = pytest.mark.timeout(120)

@@ -14,7 +14,7 @@ from kiosk import procedures
 from kiosk.app import KioskApp
 from municipal.catalogue_data import PROCEDURES
 from tests.fixtures.app import make_settings
-from tests.harness import Driver, make_app
+from tests.harness import TIMEOUT, Driver, S, make_app
 
 SIZE = (80, 24)
 #: A reader name no reader has.
@@ -26,6 +26,19 @@ CERTIFICATE_CODES = frozenset(code for code, _topic, certificate, *_ in PROCEDUR
 def launch(app: KioskApp, code: str) -> bool:
     """Start a procedure as the catalogue screen does, with the reference catalogue's needs_certificate."""
     return procedures.launch(app, code, needs_certificate=code in CERTIFICATE_CODES)
+
+
+async def new_visit(driver: Driver) -> None:
+    """A citizen's visit begins (the catalogue screen), as a touch on the attract screen does."""
+    driver.app.start_visit()
+    await driver.pause()
+
+
+async def begin(driver: Driver, code: str, first: type[S], timeout: float = TIMEOUT) -> S:
+    """A new visit and the procedure `code` started in it; the procedure's first screen, once shown."""
+    await new_visit(driver)
+    assert launch(driver.app, code)
+    return await driver.wait_screen(first, timeout)
 
 
 def kiosk_app(
@@ -124,3 +137,28 @@ def card_app(
     return kiosk_app(
         tmp_path, server, cups, eid={"pkcs11_module": str(pcsc.pkcs11_module), "readers": [reader]}
     )
+
+
+async def begin_with_card(
+    driver: Driver, pcsc: PcscInfo, code: str, first: type[S], card: str = "dnie3-valid"
+) -> S:
+    """`begin` for a procedure that needs a certificate login: the insert-card screen, the test card and
+    its PIN, then the procedure's first step."""
+    from kiosk.procedures.identify import InsertCardScreen
+
+    await begin(driver, code, InsertCardScreen)
+    await card_login(driver, pcsc, card)
+    return await driver.wait_screen(first, timeout=20)
+
+
+async def bustia_message(driver: Driver, topic: str, text: str, kind: str | None = None) -> None:
+    """The bústia's first step filled in (a topic typed, a text pasted, optionally its kind chosen) and
+    passed: the contact step is shown."""
+    from kiosk.procedures.bustia import ContactStep
+
+    await driver.type(topic, into="#f-topic")
+    await driver.paste(text, into="#f-text")
+    if kind is not None:
+        await driver.click(f"#kind-{kind}")
+    await driver.click("#step-next")
+    await driver.wait_screen(ContactStep)

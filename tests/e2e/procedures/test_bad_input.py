@@ -15,11 +15,12 @@ from kiosk.procedures.bustia import BustiaResult, BustiaReview, ContactStep, Mes
 from kiosk.screens.error import ErrorModal
 from tests.e2e.procedures.helpers import (
     SIZE,
+    begin,
+    bustia_message,
     db_rows,
     kiosk_app,
-    launch,
 )
-from tests.e2e.procedures.proxy import LossyProxy
+from tests.fixtures.proxy import LossyProxy
 from tests.harness import Driver, drive
 
 
@@ -35,10 +36,7 @@ async def test_text_fields_refuse_what_cannot_be_registered(
 ) -> None:
     app = kiosk_app(tmp_path, backend_server)
     async with drive(app, size=SIZE) as driver:
-        app.start_visit()
-        await driver.pause()
-        launch(app, "bustia")
-        await driver.wait_screen(MessageStep)
+        await begin(driver, "bustia", MessageStep)
         await driver.paste("Gràcies 😀👍", into="#f-topic")
         assert "Els emojis no es poden registrar" in driver.text_of("#e-topic")
         await driver.paste("Text amb \x1b[31mcolors\x1b[0m i un \u202eRLO", into="#f-text")
@@ -79,15 +77,8 @@ async def test_text_fields_refuse_what_cannot_be_registered(
 
 
 async def _to_review(app: KioskApp, driver: Driver, topic: str) -> None:
-    app.start_visit()
-    await driver.pause()
-    launch(app, "bustia")
-    await driver.wait_screen(MessageStep)
-    await driver.type(topic, into="#f-topic")
-    await driver.paste("Queixa de prova.", into="#f-text")
-    await driver.click("#kind-queixa")
-    await driver.click("#step-next")
-    await driver.wait_screen(ContactStep)
+    await begin(driver, "bustia", MessageStep)
+    await bustia_message(driver, topic, "Queixa de prova.", "queixa")
     await driver.click("#step-next")
     await driver.wait_screen(BustiaReview)
 

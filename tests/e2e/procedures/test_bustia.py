@@ -10,9 +10,11 @@ from devstack.cups import CupsInfo
 from kiosk.procedures.bustia import BustiaResult, BustiaReview, ContactStep, MessageStep
 from tests.e2e.procedures.helpers import (
     SIZE,
+    begin,
     db_rows,
     kiosk_app,
     launch,
+    new_visit,
     print_and_continue,
 )
 from tests.harness import drive
@@ -24,10 +26,7 @@ async def test_anonymous_suggestion_gets_a_reference(
     app = kiosk_app(tmp_path, backend_server, cups_stack)
     topic = f"Fanals {uuid.uuid4().hex[:6]}"
     async with drive(app, size=SIZE) as driver:
-        app.start_visit()
-        await driver.pause()
-        assert launch(app, "bustia")
-        screen = await driver.wait_screen(MessageStep)
+        screen = await begin(driver, "bustia", MessageStep)
         text = driver.text()
         assert "Pas 1 de 4" in text and "Bústia de queixes i suggeriments" in text
         await driver.click("#kind-suggeriment")
@@ -63,8 +62,7 @@ async def test_languages_and_a_language_change_keeps_what_was_typed(
 
     app = kiosk_app(tmp_path, backend_server)
     async with drive(app, size=SIZE) as driver:
-        app.start_visit()
-        await driver.pause()
+        await new_visit(driver)
         set_language("es")
         launch(app, "bustia")
         await driver.wait_screen(MessageStep)

@@ -18,11 +18,13 @@ from kiosk.procedures.identify_weak import WeakIdentifyStep
 from testcards.control import TestCardControl
 from tests.e2e.procedures.helpers import (
     SIZE,
+    begin,
     card_app,
     card_login,
     db_rows,
     kiosk_app,
     launch,
+    new_visit,
     print_and_continue,
 )
 from tests.harness import Driver, drive
@@ -32,10 +34,7 @@ NO_CARD = ("56789012B", "28/02/1950", "08303")  # pin-last-try: registered, no d
 
 
 async def identify(app: KioskApp, driver: Driver, who: tuple[str, str, str], code: str) -> None:
-    app.start_visit()
-    await driver.pause()
-    assert launch(app, code)
-    await driver.wait_screen(WeakIdentifyStep)
+    await begin(driver, code, WeakIdentifyStep)
     assert "Pas 1 de 2" in driver.text()
     await driver.type(who[0], into="#f-weak_id_number")
     await driver.type(who[1], into="#f-weak_birth_date")
@@ -137,8 +136,7 @@ async def test_visits_and_bonus_after_a_card_login(
 ) -> None:
     app = card_app(tmp_path, card_backend, pcsc_stack, cups_stack)
     async with drive(app, size=SIZE) as driver:
-        app.start_visit()
-        await driver.pause()
+        await new_visit(driver)
         await card_login(driver, pcsc_stack)  # dnie3-valid: Carmen
         assert has_certificate_login(app.session)
         assert launch(app, "deixalleria_consulta")

@@ -30,7 +30,6 @@ from kiosk.app import KioskApp
 from kiosk.catalogue import CatalogueScreen
 from kiosk.procedures.bustia import BustiaResult, BustiaReview, ContactStep, MessageStep
 from kiosk.procedures.deixalleria import SummaryStep
-from kiosk.procedures.identify import InsertCardScreen
 from kiosk.procedures.identify_weak import WeakIdentifyStep
 from kiosk.procedures.instancia import (
     AttachmentsStep,
@@ -44,8 +43,10 @@ from kiosk.procedures.padro import DocumentStep, PadroResult, PadroReview, Regis
 from kiosk.screens.error import ErrorModal
 from testcards.control import TestCardControl
 from tests.e2e.procedures.helpers import (
+    begin,
+    begin_with_card,
+    bustia_message,
     card_app,
-    card_login,
     db_rows,
     kiosk_app,
     launch,
@@ -252,10 +253,7 @@ async def test_bustia_topic_and_message(
     ]
     app = kiosk_app(tmp_path, backend_server, cups_stack)
     async with drive(app, size=SIZE) as driver:
-        app.start_visit()
-        await driver.pause()
-        assert launch(app, "bustia")
-        await driver.wait_screen(MessageStep)
+        await begin(driver, "bustia", MessageStep)
         await driver.type(hostile, into="#f-topic")
         await driver.paste(f"{hostile}\n{hostile}", into="#f-text")
         typed = app.screen.query_one("#f-text", TextArea).text.strip()
@@ -287,14 +285,8 @@ async def test_contact_fields(tmp_path: Path, shots: Path, backend_server: Backe
     hostile = all_of(shots)
     app = kiosk_app(tmp_path, backend_server)
     async with drive(app, size=SIZE) as driver:
-        app.start_visit()
-        await driver.pause()
-        assert launch(app, "bustia")
-        await driver.wait_screen(MessageStep)
-        await driver.type("Fanals", into="#f-topic")
-        await driver.paste("Més llum, si us plau.", into="#f-text")
-        await driver.click("#step-next")
-        await driver.wait_screen(ContactStep)
+        await begin(driver, "bustia", MessageStep)
+        await bustia_message(driver, "Fanals", "Més llum, si us plau.")
         await driver.type(hostile, into="#f-email")
         await driver.type(hostile, into="#f-phone")
         await driver.click("#step-next")
@@ -311,10 +303,7 @@ async def test_weak_identification_fields(tmp_path: Path, shots: Path, backend_s
     hostile = all_of(shots)
     app = kiosk_app(tmp_path, backend_server)
     async with drive(app, size=SIZE) as driver:
-        app.start_visit()
-        await driver.pause()
-        assert launch(app, "deixalleria_consulta")
-        await driver.wait_screen(WeakIdentifyStep)
+        await begin(driver, "deixalleria_consulta", WeakIdentifyStep)
         for field in ("#f-weak_id_number", "#f-weak_birth_date", "#f-weak_postal_code"):
             app.screen.query_one(field).focus()
             await driver.pause()
@@ -344,12 +333,7 @@ async def test_instancia_fields_and_departments(
     exposo = f"{screenshot(shots)}\n{MISMATCH}"
     solicito = f"{CLOSE_ALL}\n{QUIT}"
     async with drive(app, size=SIZE) as driver:
-        app.start_visit()
-        await driver.pause()
-        assert launch(app, "instancia_generica")
-        await driver.wait_screen(InsertCardScreen)
-        await card_login(driver, pcsc_stack)
-        await driver.wait_screen(SubjectStep, timeout=20)
+        await begin_with_card(driver, pcsc_stack, "instancia_generica", SubjectStep)
         await driver.type(subject, into="#f-subject")
         await driver.wait_for(lambda: bool(flow_state(app).departments), what="the departments")
         departments = dict(flow_state(app).departments)
@@ -437,12 +421,7 @@ async def test_padro_address(
     server, _ = hostile_backend
     app = card_app(tmp_path, server, pcsc_stack, cups_stack)
     async with drive(app, size=SIZE) as driver:
-        app.start_visit()
-        await driver.pause()
-        assert launch(app, "volant_individual")
-        await driver.wait_screen(InsertCardScreen)
-        await card_login(driver, pcsc_stack)
-        step = await driver.wait_screen(RegistrationStep, timeout=20)
+        step = await begin_with_card(driver, pcsc_stack, "volant_individual", RegistrationStep)
         await driver.wait_for(lambda: step.state.registration is not None, what="the registration")
         await driver.pause()
         assert QUIT in driver.text()
@@ -466,10 +445,7 @@ async def test_deixalleria_centres(
     server, _ = hostile_backend
     app = kiosk_app(tmp_path, server)
     async with drive(app, size=SIZE) as driver:
-        app.start_visit()
-        await driver.pause()
-        assert launch(app, "deixalleria_consulta")
-        await driver.wait_screen(WeakIdentifyStep)
+        await begin(driver, "deixalleria_consulta", WeakIdentifyStep)
         for field, value in zip(
             ("#f-weak_id_number", "#f-weak_birth_date", "#f-weak_postal_code"), CARMEN, strict=True
         ):
@@ -488,14 +464,8 @@ async def test_backend_error_messages(tmp_path: Path, shots: Path, refusing_back
     app = kiosk_app(tmp_path, refusing_backend)
     async with drive(app, size=SIZE) as driver:
         # A refused submission: the backend's message in the error modal.
-        app.start_visit()
-        await driver.pause()
-        assert launch(app, "bustia")
-        await driver.wait_screen(MessageStep)
-        await driver.type("Fanals", into="#f-topic")
-        await driver.paste("Més llum.", into="#f-text")
-        await driver.click("#step-next")
-        await driver.wait_screen(ContactStep)
+        await begin(driver, "bustia", MessageStep)
+        await bustia_message(driver, "Fanals", "Més llum.")
         await driver.click("#step-next")
         await driver.wait_screen(BustiaReview)
         await driver.click("#step-next")

@@ -12,7 +12,6 @@ from devstack.backend import BackendInfo
 from devstack.cups import CupsInfo
 from devstack.pcsc import PcscInfo
 from kiosk.procedures.attachments import MAX_FILE_BYTES
-from kiosk.procedures.identify import InsertCardScreen
 from kiosk.procedures.instancia import (
     AttachmentsStep,
     ContactStep,
@@ -24,10 +23,9 @@ from kiosk.procedures.instancia import (
 from testcards.control import TestCardControl
 from tests.e2e.procedures.helpers import (
     SIZE,
+    begin_with_card,
     card_app,
-    card_login,
     db_rows,
-    launch,
     print_and_continue,
 )
 from tests.harness import Driver, drive
@@ -56,12 +54,7 @@ def entry(driver: Driver, key: str) -> Any:
 
 async def fill_until_attachments(driver: Driver, pcsc: PcscInfo, subject: str) -> None:
     app = driver.app
-    app.start_visit()
-    await driver.pause()
-    assert launch(app, "instancia_generica")
-    await driver.wait_screen(InsertCardScreen)
-    await card_login(driver, pcsc)
-    step = await driver.wait_screen(SubjectStep, timeout=20)
+    step = await begin_with_card(driver, pcsc, "instancia_generica", SubjectStep)
     await driver.type(subject, into="#f-subject")
     await driver.wait_for(lambda: bool(step.state.departments), what="the departments")
     app.screen.query_one("#department").focus()

@@ -15,10 +15,13 @@ from kiosk.procedures.padro import DocumentStep, PadroResult, PadroReview, Regis
 from testcards.control import TestCardControl
 from tests.e2e.procedures.helpers import (
     SIZE,
+    begin,
+    begin_with_card,
     card_app,
     card_login,
     db_rows,
     launch,
+    new_visit,
     print_and_continue,
 )
 from tests.harness import drive
@@ -35,10 +38,7 @@ async def test_volant_collectiu_with_a_dnie(
 ) -> None:
     app = card_app(tmp_path, card_backend, pcsc_stack, cups_stack)
     async with drive(app, size=SIZE) as driver:
-        app.start_visit()
-        await driver.pause()
-        assert launch(app, "volant_collectiu")
-        await driver.wait_screen(InsertCardScreen)
+        await begin(driver, "volant_collectiu", InsertCardScreen)
         assert "Introduïu la targeta al lector" in " ".join(driver.text().split())
         assert pending_procedure(app) == "volant_collectiu"
         await card_login(driver, pcsc_stack)
@@ -78,12 +78,9 @@ async def test_certificat_for_someone_not_registered(
 ) -> None:
     app = card_app(tmp_path, card_backend, pcsc_stack)
     async with drive(app, size=SIZE) as driver:
-        app.start_visit()
-        await driver.pause()
-        launch(app, "certificat_convivencia")
-        await driver.wait_screen(InsertCardScreen)
-        await card_login(driver, pcsc_stack, "not-registered")
-        await driver.wait_screen(RegistrationStep, timeout=20)
+        await begin_with_card(
+            driver, pcsc_stack, "certificat_convivencia", RegistrationStep, "not-registered"
+        )
         text = await driver.wait_for("No consteu al padró de Mataró.")
         assert "empadroneu-vos a l'OAC" in " ".join(text.split())
         assert app.screen.query_one("#step-next").disabled
@@ -98,8 +95,7 @@ async def test_certificat_de_convivencia_in_spanish_after_logging_in_first(
 ) -> None:
     app = card_app(tmp_path, card_backend, pcsc_stack, cups_stack)
     async with drive(app, size=SIZE) as driver:
-        app.start_visit()
-        await driver.pause()
+        await new_visit(driver)
         await card_login(driver, pcsc_stack)  # the card first, then the procedure: nothing is asked again
         assert launch(app, "certificat_convivencia")
         await driver.wait_screen(RegistrationStep, timeout=20)

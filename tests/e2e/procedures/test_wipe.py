@@ -10,7 +10,7 @@ from pathlib import Path
 from devstack.backend import BackendInfo
 from devstack.pcsc import PcscInfo
 from kiosk.backend.client import BackendClient, SessionExpired
-from kiosk.procedures.bustia import BustiaResult, BustiaReview, BustiaState, ContactStep, MessageStep
+from kiosk.procedures.bustia import BustiaResult, BustiaReview, BustiaState, MessageStep
 from kiosk.procedures.identify import InsertCardScreen
 from kiosk.procedures.instancia import AttachmentsStep
 from kiosk.screens.attract import AttractScreen
@@ -20,8 +20,9 @@ from testcards.control import TestCardControl
 from tests.e2e.procedures.helpers import (
     READER_INDEX,
     SIZE,
+    begin,
+    bustia_message,
     kiosk_app,
-    launch,
 )
 from tests.e2e.procedures.test_instancia import PDF, fill_until_attachments, toggle
 from tests.harness import drive
@@ -32,14 +33,8 @@ async def test_finish_after_a_suggestion_leaves_nothing(tmp_path: Path, backend_
     topic = f"Soroll {uuid.uuid4().hex[:6]}"
     email = f"veina-{uuid.uuid4().hex[:6]}@exemple.cat"
     async with drive(app, size=SIZE) as driver:
-        app.start_visit()
-        await driver.pause()
-        launch(app, "bustia")
-        await driver.wait_screen(MessageStep)
-        await driver.type(topic, into="#f-topic")
-        await driver.paste("Hi ha molt soroll a la nit.", into="#f-text")
-        await driver.click("#step-next")
-        await driver.wait_screen(ContactStep)
+        await begin(driver, "bustia", MessageStep)
+        await bustia_message(driver, topic, "Hi ha molt soroll a la nit.")
         await driver.type(email, into="#f-email")
         await driver.click("#consent")
         await driver.click("#step-next")
@@ -62,10 +57,7 @@ async def test_finish_after_a_suggestion_leaves_nothing(tmp_path: Path, backend_
         assert app.session is None and session.ended is EndReason.FINISHED and session.state == {}
         assert not temp_dir.exists() and not list((tmp_path / "sessions").iterdir())
         # The next citizen starts the same procedure from a clean form.
-        app.start_visit()
-        await driver.pause()
-        launch(app, "bustia")
-        step = await driver.wait_screen(MessageStep)
+        step = await begin(driver, "bustia", MessageStep)
         assert step.state == BustiaState()
         assert not any(t in driver.text() for t in traces)
 
@@ -111,8 +103,5 @@ async def test_card_pulled_during_an_instancia(
         # The next citizen: no certificate login carried over. (The popped screens finish unmounting
         # first: an immediate start_visit() meets the old CatalogueScreen's id, reported to the lead.)
         await driver.pause(0.5)
-        app.start_visit()
-        await driver.pause()
-        launch(app, "instancia_generica")
-        await driver.wait_screen(InsertCardScreen)
+        await begin(driver, "instancia_generica", InsertCardScreen)
         assert subject not in driver.text()

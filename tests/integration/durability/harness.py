@@ -291,6 +291,25 @@ def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
         time.sleep(0.02)
 
 
+def wait_acknowledged(kiosks: Sequence[Kiosk], more: int, what: str, timeout: float = 60) -> None:
+    """Wait until `more` submissions have been acknowledged beyond those acknowledged now."""
+    now = tally(kiosks).acknowledged
+    wait_for(lambda: tally(kiosks).acknowledged >= now + more, timeout, what)
+
+
+def join_and_audit(
+    kiosks: Sequence[Kiosk], engine: Engine, also: Sequence[Submission] = ()
+) -> tuple[Audit, Tally]:
+    """The kiosks (told to stop) ended without an error; the registry's invariants checked against every
+    submission they made and `also`. The audit and the kiosks' tally, for the test's own checks."""
+    for k in kiosks:
+        k.join(timeout=60)
+    check_kiosks(kiosks)
+    result = audit(engine, [*submissions_of(kiosks), *also])
+    result.check()
+    return result, tally(kiosks)
+
+
 def resolve(client: BackendClient, token: str, submission: Submission, attachment: Path) -> str:
     """The kiosk's retry of `submission` with its key: the registry number it gets."""
     receipt = client.submit_instancia(

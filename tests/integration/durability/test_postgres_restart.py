@@ -23,13 +23,11 @@ from tests.integration.durability.harness import (
     Kiosk,
     Submission,
     audit,
-    check_kiosks,
+    join_and_audit,
     login,
     new_client,
     resolve,
-    submissions_of,
-    tally,
-    wait_for,
+    wait_acknowledged,
 )
 
 pytestmark = [pytest.mark.timeout(150), pytest.mark.postgres]
@@ -80,23 +78,14 @@ def test_postgres_restarted_under_load(
         for k in kiosks:
             k.start()
         asker.start()
-        wait_for(lambda: tally(kiosks).acknowledged >= 3 * KIOSKS, 60, "acknowledged before the restart")
+        wait_acknowledged(kiosks, 3 * KIOSKS, "acknowledged before the restart")
         restarted_at = time.monotonic()
         own_cluster.restart(immediate=True)
         restart_seconds = time.monotonic() - restarted_at
-        before = tally(kiosks).acknowledged
-        wait_for(
-            lambda: tally(kiosks).acknowledged >= before + 2 * KIOSKS, 60, "acknowledged after the restart"
-        )
+        wait_acknowledged(kiosks, 2 * KIOSKS, "acknowledged after the restart")
         stop.set()
-        for k in kiosks:
-            k.join(timeout=60)
         asker.join(timeout=30)
-        check_kiosks(kiosks)
-
-        result = audit(engine, submissions_of(kiosks))
-        result.check()
-        counts = tally(kiosks)
+        result, counts = join_and_audit(kiosks, engine)
         assert result.entries == counts.submitted == counts.acknowledged
         with engine.connect() as conn:
             rows = conn.execute(

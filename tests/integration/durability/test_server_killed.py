@@ -20,19 +20,20 @@ from sqlalchemy import create_engine
 from devstack import backend
 from devstack.postgres import PostgresInfo
 from kiosk.backend.client import BackendUnavailable
-from tests.e2e.procedures.proxy import LossyProxy
 from tests.fixtures.backend import Issued
+from tests.fixtures.proxy import LossyProxy
 from tests.integration.durability.harness import (
     Kiosk,
     Submission,
     audit,
     check_kiosks,
+    join_and_audit,
     login,
     new_client,
     registry,
     resolve,
     submissions_of,
-    tally,
+    wait_acknowledged,
     wait_for,
 )
 
@@ -88,7 +89,7 @@ def test_server_killed_during_a_burst(
         ]  # fmt: skip
         for k in kiosks:
             k.start()
-        wait_for(lambda: tally(kiosks).acknowledged >= 3 * KIOSKS, 60, "acknowledged before the kill")
+        wait_acknowledged(kiosks, 3 * KIOSKS, "acknowledged before the kill")
         hold.set()
         killed_at = time.monotonic()
         server.kill()
@@ -115,16 +116,9 @@ def test_server_killed_during_a_burst(
         finally:
             retry.close()
         hold.clear()
-        acknowledged = tally(kiosks).acknowledged
-        wait_for(lambda: tally(kiosks).acknowledged >= acknowledged + 2 * KIOSKS, 60, "after the restart")
+        wait_acknowledged(kiosks, 2 * KIOSKS, "after the restart")
         stop.set()
-        for k in kiosks:
-            k.join(timeout=60)
-        check_kiosks(kiosks)
-
-        up = audit(engine, everything)
-        up.check()
-        counts = tally(kiosks)
+        up, counts = join_and_audit(kiosks, engine, also=[lost])
         assert not up.unacknowledged_present and not up.unacknowledged_absent
         assert up.entries == counts.submitted + 1 == counts.acknowledged + 1
         assert counts.retried >= KIOSKS

@@ -28,12 +28,11 @@ from tests.integration.durability.harness import (
     Kiosk,
     Submission,
     audit,
-    check_kiosks,
+    join_and_audit,
     new_client,
     registry,
     resolve,
-    submissions_of,
-    tally,
+    wait_acknowledged,
     wait_for,
 )
 from tests.integration.durability.test_server_killed import lose_one_reply
@@ -94,12 +93,7 @@ def test_one_of_two_servers_killed_during_a_burst(pair: Pair, applicant: Issued,
         stop.set()
         if a.process.poll() is not None:
             a.start()  # for the module's other tests
-    for k in kiosks:
-        k.join(timeout=60)
-    check_kiosks(kiosks)
-    result = audit(pair.engine, [*submissions_of(kiosks), lost])
-    result.check()
-    counts = tally(kiosks)
+    result, counts = join_and_audit(kiosks, pair.engine, also=[lost])
     assert result.entries == counts.submitted + 1 == counts.acknowledged + 1
     assert counts.retried >= 1, counts  # the kiosks that were on the killed server
     print(
@@ -112,7 +106,7 @@ def test_one_of_two_servers_killed_during_a_burst(pair: Pair, applicant: Issued,
 
 def _kill_one(pair: Pair, kiosks: list[Kiosk], lost: Submission, lost_token: str, attachment: Path) -> None:
     a, b = pair.a, pair.b
-    wait_for(lambda: tally(kiosks).acknowledged >= 3 * KIOSKS, 60, "acknowledged before the kill")
+    wait_acknowledged(kiosks, 3 * KIOSKS, "acknowledged before the kill")
     a.kill()
     assert a.process.poll() is not None
     # The lost submission's retry reaches the other server: the same entry.
@@ -133,8 +127,7 @@ def _kill_one(pair: Pair, kiosks: list[Kiosk], lost: Submission, lost_token: str
         "the killed server's kiosks acknowledged by the other one",
     )
     a.start()
-    after = tally(kiosks).acknowledged
-    wait_for(lambda: tally(kiosks).acknowledged >= after + KIOSKS, 60, "acknowledged after the restart")
+    wait_acknowledged(kiosks, KIOSKS, "acknowledged after the restart")
 
 
 def test_challenge_asked_of_one_server_is_used_once_on_either(pair: Pair, applicant: Issued) -> None:
