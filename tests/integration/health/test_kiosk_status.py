@@ -51,6 +51,12 @@ def server(
         yield info, staff_key
 
 
+@pytest.fixture
+def kiosk(server: tuple[backend.BackendInfo, str]) -> tuple[str, str]:
+    """A kiosk of this test's own on the module's server: its id and key."""
+    return server[0].add_kiosk(f"kiosk-{secrets.token_hex(3)}")
+
+
 def _staff(server: tuple[backend.BackendInfo, str], **headers: str) -> requests.Response:
     info, key = server
     sent = {"X-Staff-Id": "fleet-page", "X-Staff-Key": key} if not headers else headers
@@ -83,9 +89,10 @@ def _wait(condition: Callable[[], bool], timeout: float = 15.0) -> None:
         time.sleep(0.05)
 
 
-def test_the_backend_keeps_a_kiosks_state(server: tuple[backend.BackendInfo, str], tmp_path: Path) -> None:
+def test_the_backend_keeps_a_kiosks_state(
+    server: tuple[backend.BackendInfo, str], kiosk: tuple[str, str], tmp_path: Path
+) -> None:
     info, _ = server
-    kiosk = info.add_kiosk(f"kiosk-{secrets.token_hex(3)}")
     settings = _kiosk_settings(tmp_path, info, kiosk)
     beat = health.collect(settings)
     BackendClient(settings).heartbeat(beat)
@@ -121,10 +128,9 @@ def test_status_is_for_staff_only(server: tuple[backend.BackendInfo, str], tmp_p
 
 
 def test_a_kiosk_that_stops_sending_goes_stale(
-    server: tuple[backend.BackendInfo, str], tmp_path: Path
+    server: tuple[backend.BackendInfo, str], kiosk: tuple[str, str], tmp_path: Path
 ) -> None:
     info, _ = server
-    kiosk = info.add_kiosk(f"kiosk-{secrets.token_hex(3)}")
     silent = info.add_kiosk(f"never-{secrets.token_hex(3)}")
     settings = _kiosk_settings(tmp_path, info, kiosk)
     beats = health.Heartbeat(settings, BackendClient(settings), interval=0.3)
@@ -177,10 +183,9 @@ def test_a_printer_out_of_paper_shows_in_the_status(
 
 
 def test_a_restarted_kiosks_old_citizen_session_cannot_be_used(
-    server: tuple[backend.BackendInfo, str], tmp_path: Path
+    server: tuple[backend.BackendInfo, str], kiosk: tuple[str, str], tmp_path: Path
 ) -> None:
     info, _ = server
-    kiosk = info.add_kiosk(f"kiosk-{secrets.token_hex(3)}")
     other = info.add_kiosk(f"kiosk-{secrets.token_hex(3)}")
     headers = {"X-Kiosk-Id": kiosk[0], "X-Kiosk-Key": kiosk[1]}
     other_headers = {"X-Kiosk-Id": other[0], "X-Kiosk-Key": other[1]}
