@@ -28,16 +28,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 
-from eid.pcsc import (
-    CardInserted,
-    CardRemoved,
-    PcscWatcher,
-    ReaderAdded,
-    ReaderRemoved,
-    ServiceBack,
-    ServiceLost,
-    WatchEvent,
-)
+from eid import pcsc
 from eid.token import TokenProvider, open_tokens
 from kiosk.backend.client import BackendClient
 from kiosk.config import Settings
@@ -58,7 +49,7 @@ STANDBY_DELAY_SECONDS = 0.3
 class CardEvent(Message):
     """A reader or card event from the watcher's thread; `event` is the `eid.pcsc` event."""
 
-    event: WatchEvent
+    event: pcsc.WatchEvent
 
 
 class CardHost(Protocol):
@@ -107,7 +98,7 @@ class CardBridge:
     def __init__(self, app: CardHost, *, start_watcher: bool = True) -> None:
         self.app = app
         self.readers: set[str] = set()
-        self._watcher = PcscWatcher(self._from_thread, readers=app.settings.eid.readers)
+        self._watcher = pcsc.PcscWatcher(self._from_thread, readers=app.settings.eid.readers)
         self._start_watcher = start_watcher
         self._tokens: TokenProvider | None = app.cards  # None: opened from [eid] when first needed
         self._tokens_lock = threading.Lock()
@@ -132,7 +123,7 @@ class CardBridge:
     def stop(self) -> None:
         self._watcher.stop()
 
-    def _from_thread(self, event: WatchEvent) -> None:
+    def _from_thread(self, event: pcsc.WatchEvent) -> None:
         self.app.post_message(CardEvent(event))
 
     # -- what the card flow needs, on demand ---------------------------------------------------------------
@@ -168,26 +159,26 @@ class CardBridge:
     def handle(self, message: CardEvent) -> None:
         event = message.event
         session = self.app.session
-        if isinstance(event, CardInserted):
+        if isinstance(event, pcsc.CardInserted):
             log.info("card inserted in %s (%s)", event.reader, event.kind.value)
             self._card_inserted(event)
-        elif isinstance(event, CardRemoved):
+        elif isinstance(event, pcsc.CardRemoved):
             log.info("card removed from %s", event.reader)
             if session is not None and session.reader == event.reader:
                 self.app.post_message(self.CardLeft(EndReason.CARD_REMOVED))
-        elif isinstance(event, ReaderAdded):
+        elif isinstance(event, pcsc.ReaderAdded):
             self.readers.add(event.reader)
             if self._told_no_reader:
                 self._told_no_reader = False
                 self.app.notify(messages.reader_back(), timeout=5, markup=False)
-        elif isinstance(event, ReaderRemoved):
+        elif isinstance(event, pcsc.ReaderRemoved):
             self.readers.discard(event.reader)
             if session is not None and session.reader == event.reader:
                 self.app.post_message(self.CardLeft(EndReason.READER_REMOVED))
-        elif isinstance(event, ServiceLost):
+        elif isinstance(event, pcsc.ServiceLost):
             log.warning("PC/SC service lost")
             self.app.set_timer(NO_READER_GRACE_SECONDS, self._check_readers)
-        elif isinstance(event, ServiceBack):
+        elif isinstance(event, pcsc.ServiceBack):
             log.info("PC/SC service back")
 
     def _check_readers(self) -> None:
@@ -196,7 +187,7 @@ class CardBridge:
             log.warning("no card reader connected")
             self.app.notify(messages.no_reader(), severity="warning", timeout=30, markup=False)
 
-    def _card_inserted(self, event: CardInserted) -> None:
+    def _card_inserted(self, event: pcsc.CardInserted) -> None:
         session = self.app.session
         if session is not None and session.reader is not None:
             return  # a card is already in use in this session

@@ -2,14 +2,15 @@
 
 Blocking card and backend calls run off the event loop and answer with messages. The screen is usually
 built ahead, before any card (`CardBridge` keeps one on standby: it holds nobody's data until `start()`);
-the card is read from the moment it goes in, and the screen shows itself when the holder can be drawn in
-its first frame. The login challenge is fetched while the PIN is typed (`kiosk.login.challenge`), so that
-the PIN's Enter costs one signature and one request. The PIN goes from the pad's `Submitted` message
-straight into the login worker's one call and is dropped there. Taking the card out at any moment ends
-the session (the bridge sees the removal); a login that completes after that is revoked at once, so no
-backend session outlives the card. Every text goes to its widget through `widgets.plain.plain()`: the
-holder's names and the greeting come from a certificate anyone can make, shown before the backend has
-checked its chain.
+the card is read from the moment it goes in, and the screen asks the app to show it (`LoginScreen.Show`)
+when the holder can be drawn in its first frame; once the greeting has been seen it posts
+`kiosk.services.SignedIn`, and the app goes on (the procedure that waited, or the catalogue). The login
+challenge is fetched while the PIN is typed (`kiosk.login.challenge`), so that the PIN's Enter costs one
+signature and one request. The PIN goes from the pad's `Submitted` message straight into the login
+worker's one call and is dropped there. Taking the card out at any moment ends the session (the bridge
+sees the removal); a login that completes after that is revoked at once, so no backend session outlives
+the card. Every text goes to its widget through `widgets.plain.plain()`: the holder's names and the
+greeting come from a certificate anyone can make, shown before the backend has checked its chain.
 """
 
 from __future__ import annotations
@@ -102,22 +103,19 @@ class LoginScreen(KioskScreen):
     LoginScreen #login-pinpad { display: none; }
     """
 
+    @dataclass
     class CardRead(Message, bubble=False):
-        def __init__(self, token: CardToken, certificate: CardCertificate, citizen: Citizen) -> None:
-            super().__init__()
-            self.token = token
-            self.certificate = certificate
-            self.citizen = citizen
+        token: CardToken
+        certificate: CardCertificate
+        citizen: Citizen
 
+    @dataclass
     class LoggedIn(Message, bubble=False):
-        def __init__(self, login: SessionOut) -> None:
-            super().__init__()
-            self.login = login
+        login: SessionOut
 
+    @dataclass
     class Failed(Message, bubble=False):
-        def __init__(self, error: Exception) -> None:
-            super().__init__()
-            self.error = error
+        error: Exception
 
     @dataclass
     class Show(Message):

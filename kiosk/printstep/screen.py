@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -25,12 +26,10 @@ from textual.widgets import Button, LoadingIndicator, Static
 from contract.documents import Document
 from kiosk.i18n import N_, _
 from kiosk.screens.base import KioskModal
+from kiosk.session import CitizenSession, EndReason
 from printing.printers import PrintOutcome, PrintProgress, PrintStatus
 from printing.render import default_renderer
 from widgets.plain import plain
-
-if TYPE_CHECKING:
-    from kiosk.session import CitizenSession, EndReason
 
 log = logging.getLogger(__name__)
 
@@ -74,19 +73,17 @@ class PrintScreen(KioskModal):
     CSS_PATH = Path(__file__).parent / "printstep.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "leave", show=False)]
 
+    @dataclass
     class Progress(Message):
         """From the print worker: the job's state changed."""
 
-        def __init__(self, progress: PrintProgress) -> None:
-            super().__init__()
-            self.progress = progress
+        progress: PrintProgress
 
+    @dataclass
     class Finished(Message):
         """From the print worker: the job ended."""
 
-        def __init__(self, outcome: PrintOutcome) -> None:
-            super().__init__()
-            self.outcome = outcome
+        outcome: PrintOutcome
 
     def __init__(self, document: Document, title: str) -> None:
         super().__init__(id="print-step")

@@ -8,15 +8,18 @@ and a kiosk screen refuses Textual's screen actions (`dismiss` with a result, `f
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 from textual.widgets import Input, Static
 
+from kiosk.app import KioskApp
 from kiosk.screens.attract import AttractScreen
 from kiosk.screens.staff import StaffMenu, StaffPinModal
 from tests.fixtures.app import STAFF_PIN, make_settings
-from tests.harness import drive, make_app
+from tests.harness import Driver, drive, make_app
 
 REFUSED = [
     "app.quit",
@@ -38,17 +41,30 @@ REFUSED = [
 ]
 
 
+def shots_folder(tmp_path: Path) -> Path:
+    """Where a screenshot would land if an action were let through (it must stay empty)."""
+    folder = tmp_path / "shots"
+    folder.mkdir()
+    return folder
+
+
+@asynccontextmanager
+async def visiting(tmp_path: Path) -> AsyncIterator[tuple[KioskApp, Driver]]:
+    """The kiosk with a visit started (the catalogue on the attract screen)."""
+    app = make_app(make_settings(tmp_path), watch_cards=False)
+    async with drive(app, size=(100, 30)) as driver:
+        app.start_visit()
+        await driver.pause()
+        yield app, driver
+
+
 @pytest.mark.parametrize("action", REFUSED)
 async def test_app_actions_a_citizen_must_never_reach_are_refused(
     action: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING, logger="kiosk.app")
-    folder = tmp_path / "shots"
-    folder.mkdir()
-    app = make_app(make_settings(tmp_path), watch_cards=False)
-    async with drive(app, size=(100, 30)) as driver:
-        app.start_visit()
-        await driver.pause()
+    folder = shots_folder(tmp_path)
+    async with visiting(tmp_path) as (app, driver):
         stack = list(app.screen_stack)
         assert not await app.run_action(action.format(folder=folder))
         await driver.pause()
@@ -62,12 +78,8 @@ async def test_app_actions_a_citizen_must_never_reach_are_refused(
 
 
 async def test_markup_that_slipped_through_does_nothing_when_touched(tmp_path: Path) -> None:
-    folder = tmp_path / "shots"
-    folder.mkdir()
-    app = make_app(make_settings(tmp_path), watch_cards=False)
-    async with drive(app, size=(100, 30)) as driver:
-        app.start_visit()
-        await driver.pause()
+    folder = shots_folder(tmp_path)
+    async with visiting(tmp_path) as (app, driver):
         screen = app.screen
         for markup in (
             "[@click=app.quit]TOCA AQUI[/]",
