@@ -13,14 +13,14 @@ from contract.v1 import ChallengeOut as Challenge
 from contract.v1 import SessionOut as Login
 from devstack.backend import BackendInfo
 from devstack.pcsc import PcscInfo
-from eid.testcards.citizens import load_cards
-from eid.testcards.control import TestCardControl
 from kiosk.app import KioskApp
 from kiosk.backend.client import BackendClient, BackendError
 from kiosk.config import Settings
 from kiosk.login import LoginScreen
 from kiosk.screens.attract import AttractScreen
 from kiosk.session import EndReason
+from testcards.citizens import load_cards
+from testcards.control import TestCardControl
 from tests.e2e.eid.conftest import card_settings
 from tests.harness import Driver, drive, make_app
 

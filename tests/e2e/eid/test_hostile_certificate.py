@@ -2,7 +2,7 @@
 (pcscd + vpcd + SoftHSM2 + the reference backend): the login screen and the greeting show the names as
 they are, nothing in them runs.
 
-The card is test-only (`eid.testcards.extra`): provisioned by this test into the stack's folder with the
+The card is test-only (`testcards.extra`): provisioned by this test into the stack's folder with the
 folder's trusted test CA and removed after it, so the trainers' list never shows it.
 """
 
@@ -20,10 +20,10 @@ from cryptography.x509.oid import NameOID
 from devstack.backend import BackendInfo
 from devstack.pcsc import PcscInfo
 from eid.identity import citizen_from_certificate
-from eid.testcards import extra
-from eid.testcards.control import TestCardControl
-from eid.testcards.pki import make_ca
 from kiosk.login import LoginScreen
+from testcards import extra
+from testcards.control import TestCardControl
+from testcards.pki import make_ca
 from tests.e2e.eid.conftest import card_settings
 from tests.harness import drive, make_app
 from widgets.plain import shown

@@ -16,12 +16,13 @@ import pytest
 
 from devstack.backend import BackendInfo
 from devstack.pcsc import PcscInfo
-from eid.testcards.control import TestCardControl
-from eid.token import CardToken, TokenProvider, open_tokens
+from eid.token import CardToken, TokenProvider
 from kiosk.app import KioskApp
 from kiosk.login import LoginScreen
 from kiosk.login import screen as login_screen
 from kiosk.screens.attract import AttractScreen
+from testcards.control import TestCardControl
+from testcards.tokens import TestCardTokens
 from tests.e2e.eid.conftest import card_settings
 from tests.e2e.eid.test_card_login import assert_nothing_of, type_pin
 from tests.harness import Driver, drive, make_app
@@ -76,7 +77,7 @@ class SlowCards:
 
 
 def slow_cards(pcsc: PcscInfo, delay: float) -> SlowCards:
-    return SlowCards(open_tokens(pcsc.pkcs11_module), delay)
+    return SlowCards(TestCardTokens(pcsc.pkcs11_module, pcsc.root), delay)
 
 
 async def test_screen_built_ahead_holds_nobody_and_serves_one_citizen(
