@@ -32,7 +32,8 @@ def procedures() -> dict[str, Procedure[Any, Any]]:
     found: dict[str, Procedure[Any, Any]] = {}
     for name in MODULES:
         spec: Procedure[Any, Any] = importlib.import_module(f"kiosk.procedures.{name}").SPEC
-        found.update(dict.fromkeys(spec.codes, spec))
+        for code in spec.codes:
+            found[code] = spec
     return found
 
 

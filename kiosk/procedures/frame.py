@@ -24,6 +24,7 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.markup import escape
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import (
@@ -174,7 +175,7 @@ class StepScreen(KioskScreen, Generic[S]):
             yield Label(plain(_(spec.label)), classes="field-label")
             yield Select(
                 [(Text(shown(name)), code) for code, name in options],
-                prompt=_(spec.prompt) if options else _(spec.loading_prompt),
+                prompt=escape(_(spec.prompt) if options else _(spec.loading_prompt)),
                 value=Select.NULL if value is None else value,
                 id=spec.name,
                 classes="choice",
@@ -250,7 +251,7 @@ class StepScreen(KioskScreen, Generic[S]):
             if isinstance(spec, PickList) and spec.options == name:
                 options: tuple[tuple[str, str], ...] = getattr(self.state, name)
                 select: Select[str] = self.query_one(f"#{spec.name}", Select)
-                select.prompt = _(spec.prompt)
+                select.prompt = escape(_(spec.prompt))
                 select.set_options([(Text(shown(label)), code) for code, label in options])
 
     @on(FetchFailed)
@@ -432,7 +433,7 @@ class LoadingStep(StepScreen[S]):
     def compose_body(self) -> ComposeResult:
         value = getattr(self.state, self.LOADS)
         if value is None:
-            yield Static(_(self.LOADING), id=f"{self.LOADS}-loading")
+            yield Static(plain(_(self.LOADING)), id=f"{self.LOADS}-loading")
         else:
             yield from self.compose_loaded(value)
 

@@ -47,7 +47,7 @@ class AttractScreen(KioskScreen):
                 yield Button(_("Start"), id="start", variant="success", classes="big")
             with Center():
                 # Speech on/off; its label in three languages, for whoever cannot read this one.
-                yield Button(LISTEN_LABEL, id="listen", variant="primary", classes="big")
+                yield Button(plain(LISTEN_LABEL), id="listen", variant="primary", classes="big")
             with Horizontal(id="languages"):
                 for code in settings.ui.languages:
                     yield Button(

@@ -55,13 +55,18 @@ SAFE_CALLS = frozenset(
         "Text",
         "Text.assemble",
         "Text.styled",
+        # For the texts widgets take as a markup str only (Select's prompt): the markup made literal.
+        "escape",
     }
 )
 MARKUP_PARSERS = frozenset({"Content.from_markup", "Text.from_markup"})
 
-#: (file, the call's function as written): `.update` calls that are not a widget's, with the reason.
+#: (file, the call's function as written): `.update` calls that are not a widget's, and pass-through
+#: overrides whose callers are checked instead, with the reason.
 ALLOWED: dict[tuple[str, str], str] = {
     ("kiosk/procedures/attachments.py", "digest.update"): "hashlib: the SHA-256 of a copied file",
+    ("kiosk/app.py", "super(...).notify"): "KioskApp.notify hands its arguments, markup flag included, to "
+    "Textual's: its callers are checked as notify calls",
 }
 
 
@@ -232,7 +237,7 @@ def check_module(module: _Module, sinks: set[str]) -> list[Finding]:
                 k.arg == "markup" and isinstance(k.value, ast.Constant) and k.value.value is False
                 for k in node.keywords
             )
-            if not markup_off:
+            if not markup_off and (module.path, name) not in ALLOWED:
                 check(node, "notify", node.args[0])
         elif last == "update" and isinstance(node.func, ast.Attribute) and len(node.args) == 1:
             if isinstance(node.args[0], ast.Dict) or (module.path, name) in ALLOWED:
@@ -275,10 +280,11 @@ def test_the_review_sink_of_the_issue_is_found_when_undone() -> None:
     frame = ROOT / "kiosk/procedures/frame.py"
     code = frame.read_text(encoding="utf-8")
     fixed = 'yield Static(plain(value or "—", lines=True), classes="review-value")'
-    assert code.count(fixed) == 2
+    places = code.count(fixed)  # the review's and the result's rows (one helper since the typed flows)
+    assert places >= 1
     undone = code.replace(fixed, 'yield Static(value or "—", classes="review-value")')
     found = findings_in(undone, "kiosk/procedures/frame.py")
-    assert [(f.sink, f.text) for f in found] == [("Static", "value or '—'")] * 2
+    assert [(f.sink, f.text) for f in found] == [("Static", "value or '—'")] * places
 
 
 @pytest.mark.parametrize(
