@@ -93,7 +93,7 @@ class KioskApp(App[None], inherit_bindings=False):
         Binding("f12", "staff_chord", show=False, priority=True),
         # Speech (see kiosk.speech), on every screen: on/off, repeat, stop, volume, "read my data".
         Binding("f1", "speech_toggle", show=False, priority=True),
-        Binding("f2", "speech_repeat", show=False, priority=True),
+        Binding("f7", "speech_repeat", show=False, priority=True),
         Binding("f3", "speech_stop", show=False, priority=True),
         Binding("f4", "speech_volume(-1)", show=False, priority=True),
         Binding("f5", "speech_volume(1)", show=False, priority=True),

@@ -197,7 +197,7 @@ async def test_language_stop_repeat_and_reset(tmp_path: Path, backend_server: Ba
         await driver.press("f3")
         assert voice.stops == stops + 1
         count = len(voice.utterances)
-        await driver.press("f2")
+        await driver.press("f7")
         assert len(voice.utterances) == count + 1 and voice.utterances[-1].text == said
         await driver.press("f5", "f5")
         assert voice.volume == 80
@@ -208,5 +208,5 @@ async def test_language_stop_repeat_and_reset(tmp_path: Path, backend_server: Ba
         await driver.pause(0.3)
         assert voice.volume == 60 and not app.speech.enabled and not app.speech.read_personal
         count = len(voice.utterances)
-        await driver.press("f2")
+        await driver.press("f7")
         assert len(voice.utterances) == count  # off: nothing is said, nothing left to repeat
