@@ -127,6 +127,15 @@ def _characters(count: int) -> str:
     return _("{count} characters typed").format(count=count) if count else _("empty")
 
 
+def _typed_state(value: str, read_personal: bool) -> str:
+    """What the citizen typed in a field: said only with "read my data" on."""
+    if not value:
+        return _("empty")
+    if read_personal:
+        return speakable(value)
+    return _("filled in") + ", " + _not_read()
+
+
 def describe_control(widget: Widget, *, read_personal: bool = False) -> str:
     """What the voice says for a control: its label, its kind and its state (never a masked value)."""
     pad = _pinpad_of(widget)
@@ -135,25 +144,14 @@ def describe_control(widget: Widget, *, read_personal: bool = False) -> str:
     if isinstance(widget, Button):
         return ", ".join(p for p in (speakable(str(widget.label)), _("button")) if p)
     if isinstance(widget, Input):
-        label = _label_of(widget)
         if widget.password:
             state = _characters(len(widget.value))
-        elif not widget.value:
-            state = _("empty")
-        elif read_personal:
-            state = speakable(widget.value)
         else:
-            state = _("filled in") + ", " + _not_read()
-        return ", ".join(p for p in (label, _("text field"), state) if p)
+            state = _typed_state(widget.value, read_personal)
+        return ", ".join(p for p in (_label_of(widget), _("text field"), state) if p)
     if isinstance(widget, TextArea):
-        label = _label_of(widget)
-        if not widget.text:
-            state = _("empty")
-        elif read_personal:
-            state = speakable(widget.text)
-        else:
-            state = _("filled in") + ", " + _not_read()
-        return ", ".join(p for p in (label, _("text box"), state) if p)
+        state = _typed_state(widget.text, read_personal)
+        return ", ".join(p for p in (_label_of(widget), _("text box"), state) if p)
     if isinstance(widget, RadioSet):
         chosen = widget.pressed_button
         label = _label_of(widget)
