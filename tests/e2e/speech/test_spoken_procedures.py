@@ -62,7 +62,8 @@ async def spoken_step(driver: Driver, voice: RecordingSpeech, kind: type[Screen[
 
     await driver.wait_for(read, timeout=20, what=f"the reading of {kind.__name__}")
     await driver.pause(0.3)  # a step may load and be read again
-    said = voice.utterances[-1].text if title in voice.utterances[-1].text else voice.spoken
+    # the step's latest reading; a notice (no card reader, say) may have been said after it
+    said = next(u.text for u in reversed(voice.utterances) if title in u.text and "Control" in u.text)
     step = _text(screen, "#step-indicator")
     assert step and step in said, (step, said)
     for selector in (".intro", ".hint", ".field-label"):
