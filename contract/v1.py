@@ -36,6 +36,10 @@ Delivery = Literal["delivery", "pickup"]
 #: "full": certificate; "handoff": identified at an identity provider by QR hand-off (idCAT Mòbil,
 #: Cl@ve), refused where a certificate is needed; "deixalleria": weak identification.
 Scope = Literal["full", "handoff", "deixalleria"]
+#: How a citizen may be identified for a procedure: a certificate card (scope "full"), a QR hand-off to
+#: an identity provider (scope "handoff"), the deixalleria's weak identification (scope "deixalleria"),
+#: or not at all (no session).
+Identification = Literal["certificate", "handoff", "weak", "none"]
 
 
 class StrictIn(BaseModel):
@@ -121,6 +125,9 @@ class ProcedureOut(BaseModel):
     summary: str
     topic: TopicOut
     needs_certificate: bool
+    #: The identifications this procedure accepts, strongest first; the backend refuses any other with
+    #: 403 scope_forbidden. Empty from a backend that does not say: go by `needs_certificate`.
+    accepts: list[Identification] = []
     completable_here: bool
     kiosk_flow: str | None
     what_to_bring: list[str]

@@ -2,10 +2,24 @@
 
 Each procedure: (code, topic, needs_certificate, completable_here, kiosk_flow, url path,
 {language: (title, summary, what_to_bring, where_to_go, hours)}). Where and when refer to the places
-in PLACES. Synthetic demo data: a city replaces it with its own catalogue.
+in PLACES. Which identification each procedure accepts is in ACCEPTS (`accepts(code)`), checked by the
+backend on every call of the procedure. Synthetic demo data: a city replaces it with its own catalogue.
 """
 
 from __future__ import annotations
+
+from contract.v1 import Identification
+
+# Identifications, strongest first: a certificate card (DNIe, idCAT...), a QR hand-off to an identity
+# provider (idCAT Mòbil, Cl@ve), the deixalleria's weak identification (DNI/NIE, birth date, postal
+# code, as the padró knows them), or no identification at all.
+IDENTIFICATIONS: tuple[Identification, ...] = ("certificate", "handoff", "weak", "none")
+#: What each session scope (`contract.v1.Scope`) is, as an identification.
+IDENTIFICATION_OF_SCOPE: dict[str, Identification] = {"full": "certificate", "handoff": "handoff",
+                                                      "deixalleria": "weak"}  # fmt: skip
+CERTIFICATE_ONLY: tuple[Identification, ...] = ("certificate",)
+IDENTIFIED: tuple[Identification, ...] = ("certificate", "handoff")
+ANYONE: tuple[Identification, ...] = IDENTIFICATIONS
 
 TOPICS = [
     ("padro", ("Padró i població", "Padrón y población", "Padró (census) and population")),
@@ -662,3 +676,27 @@ PROCEDURES = [
         ("De dilluns a divendres de 9 a 21", "De lunes a viernes de 9 a 21", "Monday to Friday 9–21"),
     ),
 ]
+
+#: The identifications each procedure accepts, where it differs from what `needs_certificate` gives
+#: (a certificate or a hand-off when it needs one, anyone otherwise). A certificate of residence
+#: (convivència) lists the whole household: certificate only. The deixalleria's card and visits take the
+#: weak identification too; the bústia takes anyone, unidentified included.
+ACCEPTS: dict[str, tuple[Identification, ...]] = {
+    "volant_individual": IDENTIFIED,
+    "volant_collectiu": IDENTIFIED,
+    "certificat_convivencia": CERTIFICATE_ONLY,
+    "instancia_generica": IDENTIFIED,
+    "deixalleria_targeta": ("certificate", "handoff", "weak"),
+    "deixalleria_consulta": ("certificate", "handoff", "weak"),
+    "bustia": ANYONE,
+}
+_NEEDS_CERTIFICATE = {code: cert for code, _topic, cert, *_rest in PROCEDURES}
+
+
+def accepts(code: str) -> tuple[Identification, ...]:
+    """The identifications procedure `code` accepts (nothing for a code not in the catalogue)."""
+    if code in ACCEPTS:
+        return ACCEPTS[code]
+    if code not in _NEEDS_CERTIFICATE:
+        return ()
+    return IDENTIFIED if _NEEDS_CERTIFICATE[code] else ANYONE

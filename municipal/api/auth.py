@@ -15,8 +15,8 @@ from sqlalchemy import func, select, text, update
 
 from contract.errors import ErrorCode, ErrorOut
 from contract.v1 import ChallengeOut, CitizenOut, Scope, SessionIn, SessionOut, WeakSessionIn
-from municipal import ids, timeutil
-from municipal.api.common import KIOSK, Ctx, KioskId, Token, b64decode, token_hash
+from municipal import catalogue_data, ids, timeutil
+from municipal.api.common import KIOSK, Citizen, Ctx, KioskId, Token, b64decode, token_hash
 from municipal.certificates import CertificateRefused, identity, verify_signature
 from municipal.context import Context
 from municipal.errors import ApiError
@@ -28,6 +28,17 @@ REFUSALS: dict[int | str, dict[str, object]] = {
     401: {"model": ErrorOut, "description": "Kiosk not authorised, or the login was refused"},
     422: {"model": ErrorOut, "description": "Malformed request"},
 }
+
+
+def require_identification(citizen: Citizen | None, *procedures: str) -> None:
+    """403 scope_forbidden unless the citizen's identification (none without a session) is one that a
+    procedure of `procedures` accepts, as the catalogue says (`catalogue_data.accepts`). Every route of a
+    procedure calls it: a hand-off session opens a volant, not a certificat de convivència."""
+    kind = "none" if citizen is None else catalogue_data.IDENTIFICATION_OF_SCOPE.get(citizen.scope, "none")
+    if not any(kind in catalogue_data.accepts(code) for code in procedures):
+        wanted = sorted({accepted for code in procedures for accepted in catalogue_data.accepts(code)})
+        detail = f"{kind} identification; accepted: {', '.join(wanted)}"
+        raise ApiError(403, ErrorCode.SCOPE_FORBIDDEN, detail)
 
 
 def _new_session(ctx: Ctx, kiosk_id: str, who: CitizenOut, scope: Scope, serial: str | None) -> SessionOut:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from contract.documents import BustiaReceipt, Contact
 from contract.v1 import BustiaIn
 from municipal import outbox, timeutil
+from municipal.api.auth import require_identification
 from municipal.api.common import KIOSK, CitizenOrNone, KioskId, citizen_refusals
 from municipal.api.writes import Write, document_head, next_number, record_document
 from municipal.models import BustiaMessage
@@ -25,6 +26,7 @@ def submit(
     body: BustiaIn, request: Request, kiosk_id: KioskId, citizen: CitizenOrNone, write: Write
 ) -> BustiaReceipt:
     """Send a queixa, suggeriment or agraiment. Identification is optional (a token of either scope)."""
+    require_identification(citizen, "bustia")
     contact = body.contact
     with write.transaction(body, citizen) as tx:
         now = timeutil.now()

@@ -26,6 +26,7 @@ from contract.documents import (
 from contract.errors import ErrorCode
 from contract.v1 import CardRequestIn, CardRequestOut
 from municipal import timeutil
+from municipal.api.auth import require_identification
 from municipal.api.common import (
     CITIZEN_REFUSALS,
     KIOSK,
@@ -93,6 +94,7 @@ def summary(
 ) -> DeixalleriaSummary:
     """The card, the visits of `year`, and the bonus on `year`'s waste tax (from last year's visits).
     Printable: it is recorded under a CSV like every issued document."""
+    require_identification(citizen, "deixalleria_consulta")
     now = timeutil.now()
     year = year or timeutil.local_year(now)
     with ctx.transaction() as session:
@@ -141,6 +143,7 @@ def summary(
 )
 def request_card(body: CardRequestIn, citizen: CitizenAny, write: Write) -> CardRequestOut:
     """Request a deixalleria card, posted to the padró address (`delivery`) or collected (`pickup`)."""
+    require_identification(citizen, "deixalleria_targeta")
     with write.transaction(body, citizen) as tx:
         session = tx.session
         current = [c for c in _cards(session, citizen.id_number) if c.status in ("active", "requested")]

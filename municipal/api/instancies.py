@@ -17,6 +17,7 @@ from contract.errors import ErrorCode
 from contract.limits import INSTANCIA_FIELDS_MAX, MAX_FILE_BYTES, MAX_FILES
 from contract.v1 import InstanciaFields
 from municipal import models, outbox, timeutil
+from municipal.api.auth import require_identification
 from municipal.api.common import (
     KIOSK,
     Citizen,
@@ -84,6 +85,7 @@ async def submit_instancia(
 ) -> InstanciaReceipt:
     """Register an instància genèrica (Llei 39/2015 art. 16): the receipt lists every attachment's name,
     size and SHA-256."""
+    require_identification(citizen, "instancia_generica")
     try:
         data = InstanciaFields.model_validate_json(fields)
     except ValidationError as exc:

@@ -9,10 +9,11 @@ from fastapi import APIRouter, Request
 from sqlalchemy import Row, Table, bindparam, select
 from starlette.concurrency import run_in_threadpool
 
-from contract.documents import Address, Holder, Inhabitant, PadroDocument
+from contract.documents import PADRO_KINDS, Address, Holder, Inhabitant, PadroDocument
 from contract.errors import ErrorCode
 from contract.v1 import PadroDocumentIn, RegistrationOut
 from municipal import timeutil
+from municipal.api.auth import require_identification
 from municipal.api.common import (
     CITIZEN_REFUSALS,
     KIOSK,
@@ -73,6 +74,7 @@ def _surnames(row: Resident) -> str:
 @router.get("/registration", response_model=RegistrationOut, responses=CITIZEN_REFUSALS)
 def registration(ctx: Ctx, citizen: CitizenByCertificate) -> RegistrationOut:
     """Whether and where the citizen is registered, and how many people live at the address."""
+    require_identification(citizen, *PADRO_KINDS)
     rows, holder = _household(ctx, citizen.id_number)
     with ctx.transaction() as session:
         touch_session(session, citizen)
@@ -94,6 +96,7 @@ async def issue_document(
     body: PadroDocumentIn, request: Request, kiosk_id: KioskId, citizen: CitizenByCertificate, write: Write
 ) -> PadroDocument:
     """Issue a volant individual, volant col·lectiu or certificat de convivència for the citizen."""
+    require_identification(citizen, body.kind)
     # The database work blocks: off the event loop, in one trip through the thread pool (a sync route
     # costs a second one, for FastAPI's check of the answer).
     return await run_in_threadpool(_issue, body, request, kiosk_id, citizen, write)

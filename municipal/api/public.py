@@ -26,7 +26,7 @@ from contract.v1 import (
     VerifiedHolder,
     Withholding,
 )
-from municipal import __version__
+from municipal import __version__, catalogue_data
 from municipal.api.common import Ctx, language_param
 from municipal.api.writes import verify_url
 from municipal.context import Context
@@ -68,6 +68,7 @@ def catalogue(request: Request, ctx: Ctx, language: LanguageQuery = None) -> Cat
                 summary=t.summary,
                 topic=TopicOut(code=p.topic, name=topics[p.topic].name(lang)),
                 needs_certificate=p.needs_certificate,
+                accepts=list(catalogue_data.accepts(p.code)),
                 completable_here=p.completable_here,
                 kiosk_flow=p.kiosk_flow,
                 what_to_bring=json.loads(t.what_to_bring),

@@ -2,7 +2,7 @@
 with requests opens the verification URL, chooses a test identity at the identity-provider simulator,
 reads the one-time code from the SMS sink (sent through the outbox) and enters it; the backend's callback
 exchanges the authorisation code (state and PKCE checked) and the kiosk's poll gets a session of scope
-"handoff", good where any identification is and refused where a certificate is needed."""
+"handoff", good where the catalogue accepts a hand-off and refused where it needs a certificate."""
 
 from __future__ import annotations
 
@@ -76,11 +76,18 @@ def test_whole_flow_gives_the_kiosk_a_handoff_session(stack: Stack) -> None:
     assert session["citizen"]["certificate_kind"] is None
     citizen = {**server.headers(), "Authorization": f"Bearer {session['token']}"}
 
-    # Where any identification will do, it does; where a certificate is needed, it is refused.
+    # Where the catalogue accepts a hand-off, it does; where only a certificate will do, it is refused.
     summary = requests.get(f"{server.url}/v1/deixalleria/summary", headers=citizen, timeout=10)
     assert summary.status_code == 200, summary.text
     padro = requests.get(f"{server.url}/v1/padro/registration", headers=citizen, timeout=10)
-    assert padro.status_code == 403 and padro.json()["code"] == "scope_forbidden"
+    assert padro.status_code == 200, padro.text
+    convivencia = requests.post(
+        f"{server.url}/v1/padro/documents",
+        json={"kind": "certificat_convivencia"},
+        headers={**citizen, "Idempotency-Key": "handoff-convivencia"},
+        timeout=10,
+    )
+    assert convivencia.status_code == 403 and convivencia.json()["code"] == "scope_forbidden"
 
     # Once only; then, once the kiosk ended the session, said so.
     assert error(stack.poll(handoff)) == "handoff_used"
