@@ -247,7 +247,7 @@ class DeixalleriaCard(Base):
     delivery: Mapped[str] = mapped_column(String(12))
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
     __table_args__ = (
-        # At most one requested card per citizen, whatever the requests racing for it (migration 0002).
+        # At most one requested card per citizen, whatever the requests racing for it.
         Index(
             "uq_deixalleria_cards_one_requested",
             "id_number",

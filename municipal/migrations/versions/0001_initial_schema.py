@@ -1,11 +1,18 @@
 """Initial schema
 
+The tables as they stood before the first release, in one revision: the six development revisions
+(0001-0005 and the server-keys branch) were squashed into it while no city database existed yet. The
+schema is frozen here, not read from `municipal.models`: a later change to the models comes with a
+revision of its own, after this one.
+
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 12:19:34.995707
+Create Date: 2026-12-01 23:30:00
 """
 
 from __future__ import annotations
+
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from alembic import op
@@ -15,307 +22,182 @@ down_revision = None
 branch_labels = None
 depends_on = None
 
+_schema = sa.MetaData()
+_REQUESTED = sa.text("status = 'requested'")
+
+
+def _id() -> sa.Column[int]:
+    """An integer primary key the database numbers."""
+    return sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True)
+
+
+def _key(name: str, length: int) -> sa.Column[str]:
+    """A string primary key (or one column of a composite key)."""
+    return sa.Column(name, sa.String(length=length), primary_key=True)
+
+
+def _text(name: str, length: int | None = None, *, nullable: bool = False) -> sa.Column[str]:
+    """A string column of at most `length` characters, or unbounded text without one."""
+    return sa.Column(name, sa.Text() if length is None else sa.String(length=length), nullable=nullable)
+
+
+def _at(name: str, *, nullable: bool = False) -> sa.Column[datetime]:
+    return sa.Column(name, sa.DateTime(), nullable=nullable)
+
+
+def _number(name: str, *, nullable: bool = False) -> sa.Column[int]:
+    return sa.Column(name, sa.Integer(), nullable=nullable)
+
+
+def _flag(name: str) -> sa.Column[bool]:
+    return sa.Column(name, sa.Boolean(), nullable=False)
+
+
+def _day(name: str, *, nullable: bool = False) -> sa.Column[date]:
+    return sa.Column(name, sa.Date(), nullable=nullable)
+
+
+def _names(prefix: str) -> list[sa.Column[str]]:
+    """A name in each of the catalogue's languages."""
+    return [_text(f"{prefix}_{language}", 200) for language in ("ca", "es", "en")]
+
+
+sa.Table(
+    "addresses", _schema, _id(), _text("street", 200), _text("number", 10), _text("floor", 10),
+    _text("door", 10), _text("postal_code", 5), _text("municipality", 100),
+)  # fmt: skip
+sa.Table(
+    "auth_challenges", _schema, _key("id", 64), _text("kiosk_id", 64),
+    sa.Column("nonce", sa.LargeBinary(), nullable=False), _at("created_at"), _at("expires_at"),
+    _at("used_at", nullable=True),
+)  # fmt: skip
+sa.Table(
+    "bonus_bands", _schema, _id(), _number("min_visits"), _number("max_visits", nullable=True),
+    _text("amount", 12),
+)  # fmt: skip
+sa.Table(
+    "bustia_messages", _schema, _id(), _text("reference", 20), _text("kind", 12), _text("topic", 200),
+    _text("text"), _text("contact_email", 200, nullable=True), _text("contact_phone", 30, nullable=True),
+    _text("id_number", 16, nullable=True), _text("kiosk_id", 64), _at("submitted_at"), _text("csv", 32),
+    sa.UniqueConstraint("reference"),
+)  # fmt: skip
+sa.Table(
+    "citizen_sessions", _schema, _key("token_hash", 64), _text("kiosk_id", 64), _text("id_number", 16),
+    _text("given_name", 200), _text("surnames", 200), _text("scope", 20), _text("method", 20),
+    _text("certificate_serial", 80, nullable=True), _at("created_at"), _at("last_seen_at"),
+    _at("ended_at", nullable=True),
+)  # fmt: skip
+sa.Table(
+    "counters", _schema, _key("series", 8), sa.Column("year", sa.Integer(), primary_key=True), _number("last")
+)  # fmt: skip
+sa.Table(
+    "deixalleria_cards", _schema, _key("number", 20), _text("id_number", 16), _text("status", 12),
+    _text("delivery", 12), _at("requested_at"),
+    sa.Index("ix_deixalleria_cards_id_number", "id_number"),
+    # At most one requested card per citizen: the database refuses a second one made by a race.
+    sa.Index(
+        "uq_deixalleria_cards_one_requested", "id_number", unique=True,
+        sqlite_where=_REQUESTED, postgresql_where=_REQUESTED,
+    ),
+)  # fmt: skip
+sa.Table("departments", _schema, _key("code", 40), _number("position"), *_names("name"))
+sa.Table(
+    "idempotency_records", _schema, _key("kiosk_id", 64), _key("principal", 64), _key("key", 200),
+    _text("request_hash", 64), _number("status_code"), _text("response"), _at("created_at"),
+)  # fmt: skip
+sa.Table(
+    "issued_documents", _schema, _key("csv", 32), _text("kind", 40), _text("holder_hash", 64),
+    _text("kiosk_id", 64), _at("issued_at"), _text("payload"),
+)  # fmt: skip
+sa.Table(
+    "kiosks", _schema, _key("id", 64), _text("key_hash", 200), _text("name", 200), _flag("active"),
+    _at("created_at"),
+)  # fmt: skip
+sa.Table(
+    "people", _schema, _id(), _text("id_number", 16, nullable=True), _text("given_name", 100),
+    _text("surname1", 100), _text("surname2", 100), _day("birth_date"), _text("nationality", 2),
+    sa.UniqueConstraint("id_number"),
+)  # fmt: skip
+sa.Table("topics", _schema, _key("code", 40), _number("position"), *_names("name"))
+sa.Table(
+    "weak_login_attempts", _schema, _id(), _text("kiosk_id", 64), _text("id_hash", 64), _at("at"),
+    _flag("success"),
+    sa.Index("ix_weak_login_attempts_id_hash", "id_hash"),
+    sa.Index("ix_weak_login_attempts_kiosk_id", "kiosk_id"),
+)  # fmt: skip
+sa.Table(
+    "deixalleria_visits", _schema, _id(),
+    sa.Column("card_number", sa.String(length=20), sa.ForeignKey("deixalleria_cards.number"), nullable=False),
+    _day("visited_on"), _text("centre", 100), _text("materials"),
+    sa.Index("ix_deixalleria_visits_card_date", "card_number", "visited_on"),
+)  # fmt: skip
+sa.Table(
+    "instancies", _schema, _id(), _text("registry_number", 20), _number("year"), _number("sequence"),
+    _at("registered_at"), _text("department_code", 40), _text("id_number", 16), _text("kiosk_id", 64),
+    _text("csv", 32), _text("receipt"),
+    sa.ForeignKeyConstraint(["department_code"], ["departments.code"]),
+    sa.UniqueConstraint("registry_number"),
+    sa.UniqueConstraint("year", "sequence", name="uq_instancies_year_sequence"),
+)  # fmt: skip
+sa.Table(
+    "procedures", _schema, _key("code", 60),
+    sa.Column("topic", sa.String(length=40), sa.ForeignKey("topics.code"), nullable=False),
+    _number("position"), _flag("needs_certificate"), _flag("completable_here"),
+    _text("kiosk_flow", 40, nullable=True), _text("url", 300),
+)  # fmt: skip
+sa.Table(
+    "registrations", _schema, _id(),
+    _number("person_id"), _number("address_id"), _day("registered_since"), _day("left_on", nullable=True),
+    sa.ForeignKeyConstraint(["address_id"], ["addresses.id"]),
+    sa.ForeignKeyConstraint(["person_id"], ["people.id"]),
+    sa.Index("ix_registrations_address_id", "address_id"),
+    sa.Index("ix_registrations_person_id", "person_id"),
+)  # fmt: skip
+sa.Table(
+    "instancia_attachments", _schema, _id(),
+    sa.Column("instancia_id", sa.Integer(), sa.ForeignKey("instancies.id"), nullable=False),
+    _number("position"), _text("name", 80), _text("media_type", 40), _number("size"), _text("sha256", 64),
+    sa.Column("content", sa.LargeBinary(), nullable=False),
+    sa.Index("ix_instancia_attachments_instancia_id", "instancia_id"),
+)  # fmt: skip
+sa.Table(
+    "procedure_texts", _schema,
+    sa.Column("code", sa.String(length=60), sa.ForeignKey("procedures.code"), primary_key=True),
+    _key("language", 2), _text("title", 300), _text("summary"), _text("what_to_bring"),
+    _text("where_to_go"), _text("hours"),
+)  # fmt: skip
+sa.Table(
+    "kiosk_heartbeats", _schema,
+    sa.Column("kiosk_id", sa.String(length=64), sa.ForeignKey("kiosks.id"), primary_key=True),
+    _at("received_at"), _text("state"),
+)  # fmt: skip
+sa.Table("staff_keys", _schema, _key("id", 64), _text("key_hash", 200), _flag("active"), _at("created_at"))
+sa.Table(
+    "outbox_messages", _schema, _id(), _text("kind", 40), _text("channel", 8), _text("recipient", 200),
+    _text("consent", 60), _text("language", 2), _text("payload"), _text("idempotency_key", 200),
+    _text("state", 8), _number("attempts"), _at("created_at"), _at("next_attempt_at", nullable=True),
+    _text("claimed_by", 64, nullable=True), _at("lease_until", nullable=True),
+    _at("sent_at", nullable=True), _text("last_error", 300),
+    sa.UniqueConstraint("idempotency_key", name="uq_outbox_messages_idempotency_key"),
+    sa.Index("ix_outbox_messages_due", "state", "next_attempt_at"),
+)  # fmt: skip
+sa.Table(
+    "auth_handoffs", _schema, _key("id_hash", 64), _text("kiosk_id", 64), _text("user_code", 8),
+    _text("language", 2), _text("status", 12), _at("created_at"), _at("expires_at"),
+    _number("interval_seconds"), _at("last_polled_at", nullable=True),
+    _text("state_hash", 64, nullable=True), _text("code_verifier", 128, nullable=True),
+    _text("id_number", 16, nullable=True), _text("given_name", 200, nullable=True),
+    _text("surnames", 200, nullable=True), _text("method", 20, nullable=True),
+    _text("session_hash", 64, nullable=True), _at("finished_at", nullable=True),
+    sa.Index("ix_auth_handoffs_user_code", "user_code"),
+    sa.Index("ix_auth_handoffs_state_hash", "state_hash"),
+)  # fmt: skip
+sa.Table("server_keys", _schema, _key("name", 40), _text("value", 200))
+
 
 def upgrade() -> None:
-
-    op.create_table(
-        "addresses",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("street", sa.String(length=200), nullable=False),
-        sa.Column("number", sa.String(length=10), nullable=False),
-        sa.Column("floor", sa.String(length=10), nullable=False),
-        sa.Column("door", sa.String(length=10), nullable=False),
-        sa.Column("postal_code", sa.String(length=5), nullable=False),
-        sa.Column("municipality", sa.String(length=100), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    op.create_table(
-        "auth_challenges",
-        sa.Column("id", sa.String(length=64), nullable=False),
-        sa.Column("kiosk_id", sa.String(length=64), nullable=False),
-        sa.Column("nonce", sa.LargeBinary(), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.Column("expires_at", sa.DateTime(), nullable=False),
-        sa.Column("used_at", sa.DateTime(), nullable=True),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    op.create_table(
-        "bonus_bands",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("min_visits", sa.Integer(), nullable=False),
-        sa.Column("max_visits", sa.Integer(), nullable=True),
-        sa.Column("amount", sa.String(length=12), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    op.create_table(
-        "bustia_messages",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("reference", sa.String(length=20), nullable=False),
-        sa.Column("kind", sa.String(length=12), nullable=False),
-        sa.Column("topic", sa.String(length=200), nullable=False),
-        sa.Column("text", sa.Text(), nullable=False),
-        sa.Column("contact_email", sa.String(length=200), nullable=True),
-        sa.Column("contact_phone", sa.String(length=30), nullable=True),
-        sa.Column("id_number", sa.String(length=16), nullable=True),
-        sa.Column("kiosk_id", sa.String(length=64), nullable=False),
-        sa.Column("submitted_at", sa.DateTime(), nullable=False),
-        sa.Column("csv", sa.String(length=32), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("reference"),
-    )
-    op.create_table(
-        "citizen_sessions",
-        sa.Column("token_hash", sa.String(length=64), nullable=False),
-        sa.Column("kiosk_id", sa.String(length=64), nullable=False),
-        sa.Column("id_number", sa.String(length=16), nullable=False),
-        sa.Column("given_name", sa.String(length=200), nullable=False),
-        sa.Column("surnames", sa.String(length=200), nullable=False),
-        sa.Column("scope", sa.String(length=20), nullable=False),
-        sa.Column("method", sa.String(length=20), nullable=False),
-        sa.Column("certificate_serial", sa.String(length=80), nullable=True),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.Column("last_seen_at", sa.DateTime(), nullable=False),
-        sa.Column("ended_at", sa.DateTime(), nullable=True),
-        sa.PrimaryKeyConstraint("token_hash"),
-    )
-    op.create_table(
-        "counters",
-        sa.Column("series", sa.String(length=8), nullable=False),
-        sa.Column("year", sa.Integer(), nullable=False),
-        sa.Column("last", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("series", "year"),
-    )
-    op.create_table(
-        "deixalleria_cards",
-        sa.Column("number", sa.String(length=20), nullable=False),
-        sa.Column("id_number", sa.String(length=16), nullable=False),
-        sa.Column("status", sa.String(length=12), nullable=False),
-        sa.Column("delivery", sa.String(length=12), nullable=False),
-        sa.Column("requested_at", sa.DateTime(), nullable=False),
-        sa.PrimaryKeyConstraint("number"),
-    )
-    with op.batch_alter_table("deixalleria_cards", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_deixalleria_cards_id_number"), ["id_number"], unique=False)
-
-    op.create_table(
-        "departments",
-        sa.Column("code", sa.String(length=40), nullable=False),
-        sa.Column("position", sa.Integer(), nullable=False),
-        sa.Column("name_ca", sa.String(length=200), nullable=False),
-        sa.Column("name_es", sa.String(length=200), nullable=False),
-        sa.Column("name_en", sa.String(length=200), nullable=False),
-        sa.PrimaryKeyConstraint("code"),
-    )
-    op.create_table(
-        "idempotency_records",
-        sa.Column("kiosk_id", sa.String(length=64), nullable=False),
-        sa.Column("principal", sa.String(length=64), nullable=False),
-        sa.Column("key", sa.String(length=200), nullable=False),
-        sa.Column("request_hash", sa.String(length=64), nullable=False),
-        sa.Column("status_code", sa.Integer(), nullable=False),
-        sa.Column("response", sa.Text(), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.PrimaryKeyConstraint("kiosk_id", "principal", "key"),
-    )
-    op.create_table(
-        "issued_documents",
-        sa.Column("csv", sa.String(length=32), nullable=False),
-        sa.Column("kind", sa.String(length=40), nullable=False),
-        sa.Column("holder_hash", sa.String(length=64), nullable=False),
-        sa.Column("kiosk_id", sa.String(length=64), nullable=False),
-        sa.Column("issued_at", sa.DateTime(), nullable=False),
-        sa.Column("payload", sa.Text(), nullable=False),
-        sa.PrimaryKeyConstraint("csv"),
-    )
-    op.create_table(
-        "kiosks",
-        sa.Column("id", sa.String(length=64), nullable=False),
-        sa.Column("key_hash", sa.String(length=200), nullable=False),
-        sa.Column("name", sa.String(length=200), nullable=False),
-        sa.Column("active", sa.Boolean(), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    op.create_table(
-        "people",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("id_number", sa.String(length=16), nullable=True),
-        sa.Column("given_name", sa.String(length=100), nullable=False),
-        sa.Column("surname1", sa.String(length=100), nullable=False),
-        sa.Column("surname2", sa.String(length=100), nullable=False),
-        sa.Column("birth_date", sa.Date(), nullable=False),
-        sa.Column("nationality", sa.String(length=2), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("id_number"),
-    )
-    op.create_table(
-        "topics",
-        sa.Column("code", sa.String(length=40), nullable=False),
-        sa.Column("position", sa.Integer(), nullable=False),
-        sa.Column("name_ca", sa.String(length=200), nullable=False),
-        sa.Column("name_es", sa.String(length=200), nullable=False),
-        sa.Column("name_en", sa.String(length=200), nullable=False),
-        sa.PrimaryKeyConstraint("code"),
-    )
-    op.create_table(
-        "weak_login_attempts",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("kiosk_id", sa.String(length=64), nullable=False),
-        sa.Column("id_hash", sa.String(length=64), nullable=False),
-        sa.Column("at", sa.DateTime(), nullable=False),
-        sa.Column("success", sa.Boolean(), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    with op.batch_alter_table("weak_login_attempts", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_weak_login_attempts_id_hash"), ["id_hash"], unique=False)
-        batch_op.create_index(batch_op.f("ix_weak_login_attempts_kiosk_id"), ["kiosk_id"], unique=False)
-
-    op.create_table(
-        "deixalleria_visits",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("card_number", sa.String(length=20), nullable=False),
-        sa.Column("visited_on", sa.Date(), nullable=False),
-        sa.Column("centre", sa.String(length=100), nullable=False),
-        sa.Column("materials", sa.Text(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["card_number"],
-            ["deixalleria_cards.number"],
-        ),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    with op.batch_alter_table("deixalleria_visits", schema=None) as batch_op:
-        batch_op.create_index("ix_deixalleria_visits_card_date", ["card_number", "visited_on"], unique=False)
-
-    op.create_table(
-        "instancies",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("registry_number", sa.String(length=20), nullable=False),
-        sa.Column("year", sa.Integer(), nullable=False),
-        sa.Column("sequence", sa.Integer(), nullable=False),
-        sa.Column("registered_at", sa.DateTime(), nullable=False),
-        sa.Column("department_code", sa.String(length=40), nullable=False),
-        sa.Column("id_number", sa.String(length=16), nullable=False),
-        sa.Column("kiosk_id", sa.String(length=64), nullable=False),
-        sa.Column("csv", sa.String(length=32), nullable=False),
-        sa.Column("receipt", sa.Text(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["department_code"],
-            ["departments.code"],
-        ),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("registry_number"),
-        sa.UniqueConstraint("year", "sequence", name="uq_instancies_year_sequence"),
-    )
-    op.create_table(
-        "procedures",
-        sa.Column("code", sa.String(length=60), nullable=False),
-        sa.Column("topic", sa.String(length=40), nullable=False),
-        sa.Column("position", sa.Integer(), nullable=False),
-        sa.Column("needs_certificate", sa.Boolean(), nullable=False),
-        sa.Column("completable_here", sa.Boolean(), nullable=False),
-        sa.Column("kiosk_flow", sa.String(length=40), nullable=True),
-        sa.Column("url", sa.String(length=300), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["topic"],
-            ["topics.code"],
-        ),
-        sa.PrimaryKeyConstraint("code"),
-    )
-    op.create_table(
-        "registrations",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("person_id", sa.Integer(), nullable=False),
-        sa.Column("address_id", sa.Integer(), nullable=False),
-        sa.Column("registered_since", sa.Date(), nullable=False),
-        sa.Column("left_on", sa.Date(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["address_id"],
-            ["addresses.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["person_id"],
-            ["people.id"],
-        ),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    with op.batch_alter_table("registrations", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_registrations_address_id"), ["address_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_registrations_person_id"), ["person_id"], unique=False)
-
-    op.create_table(
-        "instancia_attachments",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("instancia_id", sa.Integer(), nullable=False),
-        sa.Column("position", sa.Integer(), nullable=False),
-        sa.Column("name", sa.String(length=80), nullable=False),
-        sa.Column("media_type", sa.String(length=40), nullable=False),
-        sa.Column("size", sa.Integer(), nullable=False),
-        sa.Column("sha256", sa.String(length=64), nullable=False),
-        sa.Column("content", sa.LargeBinary(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["instancia_id"],
-            ["instancies.id"],
-        ),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    with op.batch_alter_table("instancia_attachments", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_instancia_attachments_instancia_id"), ["instancia_id"], unique=False
-        )
-
-    op.create_table(
-        "procedure_texts",
-        sa.Column("code", sa.String(length=60), nullable=False),
-        sa.Column("language", sa.String(length=2), nullable=False),
-        sa.Column("title", sa.String(length=300), nullable=False),
-        sa.Column("summary", sa.Text(), nullable=False),
-        sa.Column("what_to_bring", sa.Text(), nullable=False),
-        sa.Column("where_to_go", sa.Text(), nullable=False),
-        sa.Column("hours", sa.Text(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["code"],
-            ["procedures.code"],
-        ),
-        sa.PrimaryKeyConstraint("code", "language"),
-    )
+    _schema.create_all(op.get_bind(), checkfirst=False)
 
 
 def downgrade() -> None:
-
-    op.drop_table("procedure_texts")
-    with op.batch_alter_table("instancia_attachments", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_instancia_attachments_instancia_id"))
-
-    op.drop_table("instancia_attachments")
-    with op.batch_alter_table("registrations", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_registrations_person_id"))
-        batch_op.drop_index(batch_op.f("ix_registrations_address_id"))
-
-    op.drop_table("registrations")
-    op.drop_table("procedures")
-    op.drop_table("instancies")
-    with op.batch_alter_table("deixalleria_visits", schema=None) as batch_op:
-        batch_op.drop_index("ix_deixalleria_visits_card_date")
-
-    op.drop_table("deixalleria_visits")
-    with op.batch_alter_table("weak_login_attempts", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_weak_login_attempts_kiosk_id"))
-        batch_op.drop_index(batch_op.f("ix_weak_login_attempts_id_hash"))
-
-    op.drop_table("weak_login_attempts")
-    op.drop_table("topics")
-    op.drop_table("people")
-    op.drop_table("kiosks")
-    op.drop_table("issued_documents")
-    op.drop_table("idempotency_records")
-    op.drop_table("departments")
-    with op.batch_alter_table("deixalleria_cards", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_deixalleria_cards_id_number"))
-
-    op.drop_table("deixalleria_cards")
-    op.drop_table("counters")
-    op.drop_table("citizen_sessions")
-    op.drop_table("bustia_messages")
-    op.drop_table("bonus_bands")
-    op.drop_table("auth_challenges")
-    op.drop_table("addresses")
+    _schema.drop_all(op.get_bind(), checkfirst=False)
