@@ -22,6 +22,7 @@ from contract import certificates
 from contract.certificates import (
     CHECK_LETTERS,
     NAME_MAX,
+    CertificateSubject,
     IssuerKind,
     SubjectRefused,
     check_letter,
@@ -58,14 +59,10 @@ class Validity(enum.Enum):
 
 
 @dataclass(frozen=True)
-class Citizen:
-    """The holder of a certificate. `repr` hides the personal data (it may end up in a log)."""
+class Citizen(CertificateSubject):
+    """The holder a certificate names (`repr` hides the personal data: it may end up in a log), with the
+    certificate's validity period and serial number."""
 
-    id_number: str = field(repr=False)
-    given_name: str = field(repr=False)
-    surnames: str = field(repr=False)
-    issuer: str
-    issuer_kind: IssuerKind
     not_before: datetime
     not_after: datetime
     serial_number: int = field(repr=False)
@@ -115,13 +112,4 @@ def citizen_from_certificate(cert: x509.Certificate | bytes) -> Citizen:
         subject = certificates.read_subject(der)
     except SubjectRefused as refused:
         raise InvalidIdentity(str(refused)) from None
-    return Citizen(
-        id_number=subject.id_number,
-        given_name=subject.given_name,
-        surnames=subject.surnames,
-        issuer=subject.issuer,
-        issuer_kind=subject.issuer_kind,
-        not_before=not_before,
-        not_after=not_after,
-        serial_number=serial_number,
-    )
+    return Citizen(**vars(subject), not_before=not_before, not_after=not_after, serial_number=serial_number)

@@ -136,12 +136,22 @@ def _der(subject: x509.Name | list[x509.RelativeDistinguishedName]) -> bytes:
     return cert.public_bytes(Encoding.DER)
 
 
-def _subject(*pairs: tuple[x509.ObjectIdentifier, str]) -> x509.Name:
-    """A Name of these attributes in this order, X.520's length limits not enforced (a card's issuer need
-    not enforce them either)."""
+_T61 = _ASN1Type.T61String
+
+
+def _subject(
+    *attributes: tuple[x509.ObjectIdentifier, str] | tuple[x509.ObjectIdentifier, str, _ASN1Type],
+) -> x509.Name:
+    """A Name of these attributes in this order (each an OID, a value and, if not UTF8String, the ASN.1
+    string type), X.520's length limits not enforced (a card's issuer need not enforce them either)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        return x509.Name([x509.NameAttribute(oid, value, _validate=False) for oid, value in pairs])
+        return x509.Name(
+            [
+                x509.NameAttribute(oid, value, *string_type, _validate=False)
+                for oid, value, *string_type in attributes
+            ]
+        )
 
 
 def _outcome(der: bytes) -> Citizen | None:
@@ -208,22 +218,12 @@ HOSTILE: dict[str, tuple[x509.Name | list[x509.RelativeDistinguishedName], tuple
         ("PERE", "VIDAL PUIG"),
     ),
     "T61String, UTF-8 inside (as cryptography writes it)": (
-        x509.Name(
-            [
-                x509.NameAttribute(SERIAL, "12345678Z"),
-                x509.NameAttribute(GN, "Pfísica", _type=_ASN1Type.T61String),
-                x509.NameAttribute(SN, "De la Seña", _type=_ASN1Type.T61String),
-            ]
-        ),
+        _subject((SERIAL, "12345678Z"), (GN, "Pfísica", _T61), (SN, "De la Seña", _T61)),
         ("Pfísica", "De la Seña"),
     ),
     "BMPString and UniversalString": (
-        x509.Name(
-            [
-                x509.NameAttribute(SERIAL, "12345678Z"),
-                x509.NameAttribute(GN, "NÚRIA", _type=_ASN1Type.BMPString),
-                x509.NameAttribute(SN, "COLL", _type=_ASN1Type.UniversalString),
-            ]
+        _subject(
+            (SERIAL, "12345678Z"), (GN, "NÚRIA", _ASN1Type.BMPString), (SN, "COLL", _ASN1Type.UniversalString)
         ),
         ("NÚRIA", "COLL"),
     ),
@@ -269,12 +269,7 @@ def _patched(der: bytes, old: bytes, new: bytes) -> bytes:
 
 def test_a_latin_1_t61string_is_read() -> None:
     """As the older CATCert certificates write it (cryptography's own `x509.Name` refuses it)."""
-    t61 = [
-        x509.NameAttribute(SERIAL, "12345678Z"),
-        x509.NameAttribute(GN, "PfXsica", _type=_ASN1Type.T61String),
-        x509.NameAttribute(SN, "De la SeXa", _type=_ASN1Type.T61String),
-    ]
-    der = _der(x509.Name(t61))
+    der = _der(_subject((SERIAL, "12345678Z"), (GN, "PfXsica", _T61), (SN, "De la SeXa", _T61)))
     der = _patched(_patched(der, b"PfXsica", b"Pf\xedsica"), b"SeXa", b"Se\xf1a")
     with pytest.raises(ValueError):
         x509.load_der_x509_certificate(der).subject  # noqa: B018 - the library's refusal, for the record
