@@ -4,12 +4,10 @@ the citizen is what the kiosk read from the same certificate (`eid.identity`), T
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.x509.name import _ASN1Type
 from cryptography.x509.oid import NameOID
 
@@ -33,39 +31,24 @@ def _resigned(der: bytes, tbs: bytes, patched: bytes, ca: TestCA) -> bytes:
 def _latin_1_t61_certificate(ca: TestCA) -> Issued:
     """An AOC-form authentication certificate whose given name and surnames are T61Strings in Latin-1, as
     CATCert's EC-SAFP wrote them (tests/corpus/certificates/aoc/ec-safp-*-t61.der)."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    now = dt.datetime.now(dt.UTC)
+    T61 = _ASN1Type.T61String
     subject = x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "ES"),
-            x509.NameAttribute(NameOID.SURNAME, "De la SeXa Pruebasdit", _type=_ASN1Type.T61String),
-            x509.NameAttribute(NameOID.GIVEN_NAME, "PfXsica", _type=_ASN1Type.T61String),
+            x509.NameAttribute(NameOID.SURNAME, "De la SeXa Pruebasdit", _type=T61),
+            x509.NameAttribute(NameOID.GIVEN_NAME, "PfXsica", _type=T61),
             x509.NameAttribute(NameOID.SERIAL_NUMBER, "89890002E"),
-            x509.NameAttribute(
-                NameOID.COMMON_NAME, "CPISR-1 PfXsica De la SeXa Pruebasdit", _type=_ASN1Type.T61String
-            ),
+            x509.NameAttribute(NameOID.COMMON_NAME, "CPISR-1 PfXsica De la SeXa Pruebasdit", _type=T61),
         ]
     )
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(ca.name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(True, False, False, False, False, False, False, False, False), critical=True
-        )
-        .sign(ca.key, hashes.SHA256())
-    )
+    issued = ca.certify(subject, days_valid=(-1, 30), policy=None)
+    cert = issued.certificate
     der, tbs = cert.public_bytes(serialization.Encoding.DER), cert.tbs_certificate_bytes
     patched = tbs.replace(b"PfXsica", b"Pf\xedsica").replace(b"SeXa", b"Se\xf1a")
     loaded = x509.load_der_x509_certificate(_resigned(der, tbs, patched, ca))
     with pytest.raises(ValueError):
         loaded.subject  # noqa: B018 - cryptography's own reading refuses these names
-    return Issued(loaded, key)
+    return Issued(loaded, issued.key)
 
 
 def _citizen_as_the_kiosk_reads_it(issued: Issued) -> dict[str, str]:

@@ -17,32 +17,15 @@ from contract.documents import PadroDocument
 from contract.errors import ErrorCode
 from devstack.backend import BackendInfo
 from kiosk.backend.client import BackendClient, BackendUnavailable, NotAuthorised, Rejected, SessionExpired
-from kiosk.config import Settings
+from tests.fixtures.backend import new_client
 from tests.integration.backend.conftest import Api, Citizens
 
 pytestmark = pytest.mark.timeout(120)
 
 
-def settings_for(url: str, kiosk_id: str, key: str, retries: int = 2) -> Settings:
-    return Settings.model_validate(
-        {
-            "kiosk": {"id": kiosk_id},
-            "staff": {"pin_hash": "scrypt$16384$8$1$c2FsdA==$aGFzaA=="},
-            "backend": {
-                "url": url,
-                "kiosk_key": key,
-                "connect_timeout_seconds": 2,
-                "read_timeout_seconds": 10,
-                "retries": retries,
-            },
-        }
-    )
-
-
 @pytest.fixture
 def client(server: BackendInfo) -> Iterator[BackendClient]:
-    c = BackendClient(settings_for(server.url, server.kiosk_id, server.kiosk_key), language=lambda: "ca")
-    c.backoff = 0.05
+    c = new_client(server.url, server.kiosk_id, server.kiosk_key, backoff=0.05)
     yield c
     c.close()
 
@@ -123,7 +106,7 @@ def test_bustia_and_instancia(client: BackendClient, tokens: dict[str, str], tmp
 
 
 def test_unknown_kiosk(server: BackendInfo, tokens: dict[str, str]) -> None:
-    c = BackendClient(settings_for(server.url, server.kiosk_id, "wrong-key"), language=lambda: "es")
+    c = new_client(server.url, server.kiosk_id, "wrong-key", language="es")
     with pytest.raises(NotAuthorised) as caught:
         c.create_challenge()
     assert caught.value.code is ErrorCode.KIOSK_UNAUTHORISED and "autorizado" in caught.value.message
@@ -133,8 +116,7 @@ def test_backend_down_is_unavailable() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    c = BackendClient(settings_for(f"http://127.0.0.1:{port}", "k", "x", retries=1), language=lambda: "ca")
-    c.backoff = 0.01
+    c = new_client(f"http://127.0.0.1:{port}", "k", "x", retries=1, backoff=0.01)
     with pytest.raises(BackendUnavailable):
         c.catalogue()
     with pytest.raises(BackendUnavailable):
@@ -210,11 +192,7 @@ def test_reply_lost_after_commit_retry_returns_the_same_entry(
 ) -> None:
     proxy = DroppingProxy(server.port)
     try:
-        c = BackendClient(
-            settings_for(f"http://127.0.0.1:{proxy.port}", server.kiosk_id, server.kiosk_key),
-            language=lambda: "ca",
-        )
-        c.backoff = 0.05
+        c = new_client(f"http://127.0.0.1:{proxy.port}", server.kiosk_id, server.kiosk_key, backoff=0.05)
         fields = {
             "subject": "Resposta perduda",
             "exposo": "La connexió es talla després de desar.",

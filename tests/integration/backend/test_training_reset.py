@@ -23,8 +23,8 @@ from devstack.backend import BackendInfo
 from kiosk.backend.client import BackendClient, NotAuthorised, NotTraining
 from municipal import database, seed, timeutil, training
 from municipal.models import Base
+from tests.fixtures.backend import new_client
 from tests.integration.backend.conftest import Api, Citizens
-from tests.integration.backend.test_client import settings_for
 from tests.integration.backend.test_instancies import PDF, submit
 
 pytestmark = pytest.mark.timeout(180)
@@ -253,9 +253,7 @@ def test_reset_is_in_no_openapi_document(
 
 def test_client_reset_training_data(training_server: BackendInfo, production_server: BackendInfo) -> None:
     def client(info: BackendInfo, key: str | None = None) -> BackendClient:
-        c = BackendClient(settings_for(info.url, info.kiosk_id, key or info.kiosk_key), language=lambda: "ca")
-        c.backoff = 0.05
-        return c
+        return new_client(info.url, info.kiosk_id, key or info.kiosk_key, backoff=0.05)
 
     with_training = client(training_server)
     try:

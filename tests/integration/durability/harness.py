@@ -27,37 +27,10 @@ from pathlib import Path
 from sqlalchemy import Engine, text
 
 from kiosk.backend.client import BackendClient, BackendError, BackendUnavailable
-from kiosk.config import Settings
 from municipal import timeutil
-from tests.fixtures.backend import Issued
+from tests.fixtures.backend import Issued, new_client
 
 PDF = b"%PDF-1.7\n" + b"d" * 2000 + b"\n%%EOF\n"
-
-
-def client_settings(url: str, kiosk_id: str, key: str, *, retries: int = 2) -> Settings:
-    """A kiosk's settings with the backend section a real kiosk has (config.toml's timeouts and retries,
-    a shorter read timeout so that a dead server is noticed within a test's time)."""
-    return Settings.model_validate(
-        {
-            "kiosk": {"id": kiosk_id},
-            "staff": {"pin_hash": "scrypt$16384$8$1$c2FsdA==$aGFzaA=="},
-            "backend": {
-                "url": url,
-                "kiosk_key": key,
-                "connect_timeout_seconds": 2,
-                "read_timeout_seconds": 10,
-                "retries": retries,
-            },
-        }
-    )
-
-
-def new_client(
-    url: str, kiosk_id: str, key: str, *, retries: int = 2, backoff: float = 0.25
-) -> BackendClient:
-    client = BackendClient(client_settings(url, kiosk_id, key, retries=retries), language=lambda: "ca")
-    client.backoff = backoff
-    return client
 
 
 def login(client: BackendClient, certificate: Issued) -> str:

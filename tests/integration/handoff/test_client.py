@@ -9,7 +9,7 @@ from contract.handoffs import HandoffErrorOut
 from contract.v1 import SessionOut
 from kiosk.backend.client import BackendClient
 from municipal import idp_sim
-from tests.integration.backend.test_client import settings_for
+from tests.fixtures.backend import client_settings as settings_for
 from tests.integration.handoff.conftest import Phone, Stack
 
 NURIA = idp_sim.identities()[5]

@@ -107,22 +107,17 @@ def ground_of(name: str) -> Color:
     return resolve("$" + name)
 
 
-def test_the_theme_text_is_7_to_1() -> None:
+@pytest.mark.parametrize(
+    ("pairs", "minimum"),
+    [(WIDGET_TEXT, TEXT), (WIDGET_NON_TEXT, NON_TEXT)],
+    ids=["text-7-to-1", "borders-and-focus-3-to-1"],
+)
+def test_the_theme_pairs_reach_their_ratio(pairs: list[tuple[str, str, str]], minimum: float) -> None:
     failures = []
-    for text, ground, where in WIDGET_TEXT:
-        bg = ground_of(ground)
-        r = ratio(resolve("$" + text, bg), bg)
-        if r < TEXT:
-            failures.append(f"{where}: ${text} on ${ground} is {r:.2f}:1")
-    assert not failures, failures
-
-
-def test_the_theme_borders_and_focus_are_3_to_1() -> None:
-    failures = []
-    for color, ground, where in WIDGET_NON_TEXT:
+    for color, ground, where in pairs:
         bg = ground_of(ground)
         r = ratio(resolve("$" + color, bg), bg)
-        if r < NON_TEXT:
+        if r < minimum:
             failures.append(f"{where}: ${color} on ${ground} is {r:.2f}:1")
     assert not failures, failures
 
