@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import create_engine, text
 
+from devstack import backend as backend_stack
 from devstack.backend import BackendInfo
 from devstack.cups import CupsInfo
 from devstack.pcsc import PcscInfo
@@ -41,8 +45,28 @@ async def begin(driver: Driver, code: str, first: type[S], timeout: float = TIME
     return await driver.wait_screen(first, timeout)
 
 
+class Backend(Protocol):
+    """What a kiosk needs to know of the backend it talks to (a `BackendInfo`, or a test's own server)."""
+
+    @property
+    def url(self) -> str: ...
+    @property
+    def kiosk_id(self) -> str: ...
+    @property
+    def kiosk_key(self) -> str: ...
+
+
+@contextmanager
+def card_trusting_backend(pcsc: PcscInfo) -> Iterator[BackendInfo]:
+    """The reference backend, in training mode, trusting the test cards' CAs and reading their CRLs."""
+    with backend_stack.running(
+        trust_anchors=pcsc.cards.ca_dir, crls=pcsc.cards.crl_dir, training=True
+    ) as info:
+        yield info
+
+
 def kiosk_app(
-    tmp_path: Path, server: BackendInfo, cups: CupsInfo | None = None, **overrides: dict[str, Any]
+    tmp_path: Path, server: Backend, cups: CupsInfo | None = None, **overrides: dict[str, Any]
 ) -> KioskApp:
     """A kiosk in training mode talking to `server`, printing on `cups`'s `file:` queue (or, without
     `cups`, into the folder `tmp_path/printed`)."""
@@ -69,6 +93,12 @@ def db_rows(server: BackendInfo, sql: str, **params: Any) -> list[Any]:
             return list(connection.execute(text(sql), params))
     finally:
         engine.dispose()
+
+
+async def next_step(driver: Driver, kind: type[S], timeout: float = TIMEOUT) -> S:
+    """Touch the step's Next; the screen it leads to, once it is a `kind`."""
+    await driver.click("#step-next")
+    return await driver.wait_screen(kind, timeout)
 
 
 async def print_and_continue(driver: Driver, cups: CupsInfo | None = None) -> str:
@@ -103,13 +133,20 @@ PIN = "Prova2026"
 READER_INDEX = 1
 
 
-async def card_login(driver: Driver, pcsc: PcscInfo, card: str = "dnie3-valid", pin: str = PIN) -> None:
-    """Insert a test card, type its PIN on the login screen, and wait until the login screen is gone."""
+async def card_in(driver: Driver, pcsc: PcscInfo, card: str = "dnie3-valid") -> None:
+    """Insert a test card into the procedure tests' reader; wait for the login screen and its PIN pad."""
     from kiosk.login import LoginScreen
 
     pcsc.control.insert(card, reader=READER_INDEX)
     await driver.wait_screen(LoginScreen, timeout=20)
     await driver.wait_for(lambda: bool(driver.app.screen.query("PinPad")), timeout=20, what="the PIN pad")
+
+
+async def card_login(driver: Driver, pcsc: PcscInfo, card: str = "dnie3-valid", pin: str = PIN) -> None:
+    """Insert a test card, type its PIN on the login screen, and wait until the login screen is gone."""
+    from kiosk.login import LoginScreen
+
+    await card_in(driver, pcsc, card)
     await driver.press(*pin)
     await driver.press("enter")
     await driver.wait_for(
@@ -139,6 +176,21 @@ def card_app(
     )
 
 
+@dataclass(frozen=True)
+class CardStack:
+    """The virtual readers with the test cards (emptied, PIN counters reset after each test: the
+    `testcards` fixture) and a backend that trusts the cards."""
+
+    pcsc: PcscInfo
+    backend: BackendInfo
+
+    def app(
+        self, tmp_path: Path, cups: CupsInfo | None = None, mount_roots: list[Path] | None = None
+    ) -> KioskApp:
+        """`card_app` on this stack."""
+        return card_app(tmp_path, self.backend, self.pcsc, cups, mount_roots)
+
+
 async def begin_with_card(
     driver: Driver, pcsc: PcscInfo, code: str, first: type[S], card: str = "dnie3-valid"
 ) -> S:
@@ -149,6 +201,30 @@ async def begin_with_card(
     await begin(driver, code, InsertCardScreen)
     await card_login(driver, pcsc, card)
     return await driver.wait_screen(first, timeout=20)
+
+
+async def begin_after_login(
+    driver: Driver, pcsc: PcscInfo, code: str, first: type[S], timeout: float = TIMEOUT
+) -> S:
+    """The card first, then the procedure: a new visit, a card login on the catalogue (a certificate
+    login, checked), then `code` started; its first step, once shown."""
+    from kiosk.procedures import has_certificate_login
+
+    await new_visit(driver)
+    await card_login(driver, pcsc)
+    assert has_certificate_login(driver.app.session)
+    assert launch(driver.app, code)
+    return await driver.wait_screen(first, timeout)
+
+
+#: The fields of the weak identification (ID number, birth date, postal code), in their order on screen.
+WEAK_FIELDS = ("#f-weak_id_number", "#f-weak_birth_date", "#f-weak_postal_code")
+
+
+async def type_weak_identity(driver: Driver, who: tuple[str, str, str]) -> None:
+    """Type an ID number, a birth date and a postal code into the weak identification's fields."""
+    for value, field in zip(who, WEAK_FIELDS, strict=True):
+        await driver.type(value, into=field)
 
 
 async def bustia_message(driver: Driver, topic: str, text: str, kind: str | None = None) -> None:

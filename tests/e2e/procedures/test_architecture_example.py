@@ -15,7 +15,7 @@ import pytest
 from devstack.backend import BackendInfo
 from kiosk import procedures
 from kiosk.procedures.flow import Procedure
-from tests.e2e.procedures.helpers import SIZE, db_rows, kiosk_app
+from tests.e2e.procedures.helpers import SIZE, db_rows, kiosk_app, next_step
 from tests.harness import drive
 
 PAGE = Path(__file__).resolve().parents[3] / "docs" / "architecture.md"
@@ -60,11 +60,9 @@ async def test_the_example_runs_from_its_first_step_to_the_receipt(
         await driver.click("#step-next")  # empty: refused at the field, nothing sent
         await driver.wait_for("Aquest camp és obligatori")
         await driver.type(text, into="#f-text")
-        await driver.click("#step-next")
-        await driver.wait_screen(module.IdeaReview)
+        await next_step(driver, module.IdeaReview)
         assert text in driver.text() and "Pas 2 de 3" in driver.text()
-        await driver.click("#step-next")
-        result = await driver.wait_screen(module.IdeaResult)
+        result = await next_step(driver, module.IdeaResult)
         reference = result.document.reference
         await driver.wait_for(reference)
     rows = db_rows(backend_server, "select reference from bustia_messages where text = :t", t=text)

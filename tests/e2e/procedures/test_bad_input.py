@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 
 from devstack.backend import BackendInfo
-from kiosk.app import KioskApp
 from kiosk.procedures.bustia import BustiaResult, BustiaReview, ContactStep, MessageStep
 from kiosk.screens.error import ErrorModal
 from tests.e2e.procedures.helpers import (
@@ -19,6 +19,7 @@ from tests.e2e.procedures.helpers import (
     bustia_message,
     db_rows,
     kiosk_app,
+    next_step,
 )
 from tests.fixtures.proxy import LossyProxy
 from tests.harness import Driver, drive
@@ -55,8 +56,7 @@ async def test_text_fields_refuse_what_cannot_be_registered(
         await driver.clear("#f-topic")
         await driver.type("Tema correcte", into="#f-topic")
         assert driver.text_of("#e-topic") == ""
-        await driver.click("#step-next")
-        await driver.wait_screen(ContactStep)
+        await next_step(driver, ContactStep)
         await driver.type("nom@", into="#f-email")
         await driver.type("12345", into="#f-phone")
         await driver.click("#step-next")
@@ -71,29 +71,31 @@ async def test_text_fields_refuse_what_cannot_be_registered(
         assert isinstance(app.screen, ContactStep)
         assert "marqueu la casella de consentiment" in " ".join(driver.text().split())
         await driver.click("#consent")
-        await driver.click("#step-next")
-        await driver.wait_screen(BustiaReview)
+        await next_step(driver, BustiaReview)
         assert "nom@exemple.cat" in driver.text()
 
 
-async def _to_review(app: KioskApp, driver: Driver, topic: str) -> None:
-    await begin(driver, "bustia", MessageStep)
-    await bustia_message(driver, topic, "Queixa de prova.", "queixa")
-    await driver.click("#step-next")
-    await driver.wait_screen(BustiaReview)
+@asynccontextmanager
+async def complaint_at_review(
+    tmp_path: Path, backend_server: BackendInfo, proxy: LossyProxy, topic: str
+) -> AsyncIterator[Driver]:
+    """A kiosk that reaches the backend through `proxy`, and a complaint about `topic` up to its review."""
+    app = kiosk_app(tmp_path, backend_server, backend={"url": proxy.url})
+    async with drive(app, size=SIZE) as driver:
+        await begin(driver, "bustia", MessageStep)
+        await bustia_message(driver, topic, "Queixa de prova.", "queixa")
+        await next_step(driver, BustiaReview)
+        yield driver
 
 
 async def test_a_lost_reply_then_retry_registers_once(
     tmp_path: Path, backend_server: BackendInfo, proxy: LossyProxy
 ) -> None:
-    app = kiosk_app(tmp_path, backend_server, backend={"url": proxy.url})
     topic = f"Resposta perduda {uuid.uuid4().hex[:6]}"
-    async with drive(app, size=SIZE) as driver:
-        await _to_review(app, driver, topic)
+    async with complaint_at_review(tmp_path, backend_server, proxy, topic) as driver:
         proxy.cut_idle_connections()
         proxy.drop_next_reply.set()
-        await driver.click("#step-next")
-        await driver.wait_screen(ErrorModal)
+        await next_step(driver, ErrorModal)
         assert proxy.dropped == 1
         text = " ".join(driver.text().split())
         assert "El servei de l'Ajuntament no ha respost" in text and "no es registrarà dues vegades" in text
@@ -101,8 +103,7 @@ async def test_a_lost_reply_then_retry_registers_once(
         assert len(db_rows(backend_server, "select 1 from bustia_messages where topic = :t", t=topic)) == 1
         await driver.click("#error-ok")
         await driver.wait_screen(BustiaReview)
-        await driver.click("#step-next")  # Send again: same idempotency key
-        result = await driver.wait_screen(BustiaResult)
+        result = await next_step(driver, BustiaResult)  # Send again: same idempotency key
         await driver.wait_for(result.document.reference)
     rows = db_rows(backend_server, "select reference from bustia_messages where topic = :t", t=topic)
     assert [r.reference for r in rows] == [result.document.reference]
@@ -111,19 +112,15 @@ async def test_a_lost_reply_then_retry_registers_once(
 async def test_backend_down_at_submit_then_back(
     tmp_path: Path, backend_server: BackendInfo, proxy: LossyProxy
 ) -> None:
-    app = kiosk_app(tmp_path, backend_server, backend={"url": proxy.url})
     topic = f"Servei caigut {uuid.uuid4().hex[:6]}"
-    async with drive(app, size=SIZE) as driver:
-        await _to_review(app, driver, topic)
+    async with complaint_at_review(tmp_path, backend_server, proxy, topic) as driver:
         proxy.set_down(True)  # the backend cannot be reached
-        await driver.click("#step-next")
-        await driver.wait_screen(ErrorModal)
+        await next_step(driver, ErrorModal)
         assert not db_rows(backend_server, "select 1 from bustia_messages where topic = :t", t=topic)
         await driver.click("#error-ok")
         await driver.wait_screen(BustiaReview)
-        assert isinstance(app.screen, BustiaReview) and app.screen.state.topic == topic
+        assert isinstance(driver.screen, BustiaReview) and driver.screen.state.topic == topic
         proxy.set_down(False)  # back
-        await driver.click("#step-next")
-        await driver.wait_screen(BustiaResult)
+        await next_step(driver, BustiaResult)
         await driver.wait_for(lambda: "Número de referència" in driver.text(), what="the reference")
     assert len(db_rows(backend_server, "select 1 from bustia_messages where topic = :t", t=topic)) == 1

@@ -15,6 +15,7 @@ from tests.e2e.procedures.helpers import (
     kiosk_app,
     launch,
     new_visit,
+    next_step,
     print_and_continue,
 )
 from tests.harness import drive
@@ -33,15 +34,12 @@ async def test_anonymous_suggestion_gets_a_reference(
         await driver.type(topic, into="#f-topic")
         assert f"{len(topic)} / 200" in driver.text()
         await driver.paste("Caldria més llum al carrer d'en Pau.\nGràcies!", into="#f-text")
-        await driver.click("#step-next")
-        await driver.wait_screen(ContactStep)
+        await next_step(driver, ContactStep)
         assert "Pas 2 de 4" in driver.text()
-        await driver.click("#step-next")
-        await driver.wait_screen(BustiaReview)
+        await next_step(driver, BustiaReview)
         text = driver.text()
         assert topic in text and "Anònim" in text and "Pas 3 de 4" in text
-        await driver.click("#step-next")
-        result = await driver.wait_screen(BustiaResult)
+        result = await next_step(driver, BustiaResult)
         reference = result.document.reference
         text = await driver.wait_for(reference)
         assert "Pas 4 de 4" in text

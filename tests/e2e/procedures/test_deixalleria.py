@@ -10,22 +10,20 @@ from textual.widgets import Static
 
 from devstack.backend import BackendInfo
 from devstack.cups import CupsInfo
-from devstack.pcsc import PcscInfo
 from kiosk.app import KioskApp
 from kiosk.procedures import has_certificate_login
 from kiosk.procedures.deixalleria import CardRequestStep, CardResult, CardReview, SummaryStep
 from kiosk.procedures.identify_weak import WeakIdentifyStep
-from testcards.control import TestCardControl
 from tests.e2e.procedures.helpers import (
     SIZE,
+    CardStack,
     begin,
-    card_app,
-    card_login,
+    begin_after_login,
     db_rows,
     kiosk_app,
-    launch,
-    new_visit,
+    next_step,
     print_and_continue,
+    type_weak_identity,
 )
 from tests.harness import Driver, drive
 
@@ -36,10 +34,14 @@ NO_CARD = ("56789012B", "28/02/1950", "08303")  # pin-last-try: registered, no d
 async def identify(app: KioskApp, driver: Driver, who: tuple[str, str, str], code: str) -> None:
     await begin(driver, code, WeakIdentifyStep)
     assert "Pas 1 de 2" in driver.text()
-    await driver.type(who[0], into="#f-weak_id_number")
-    await driver.type(who[1], into="#f-weak_birth_date")
-    await driver.type(who[2], into="#f-weak_postal_code")
+    await type_weak_identity(driver, who)
     await driver.click("#step-next")
+
+
+async def identified(driver: Driver, who: tuple[str, str, str], code: str) -> SummaryStep:
+    """`identify`, and the summary that follows it."""
+    await identify(driver.app, driver, who, code)
+    return await driver.wait_screen(SummaryStep)
 
 
 def summary_values(driver: Driver) -> list[str]:
@@ -53,8 +55,7 @@ async def test_visits_and_bonus_without_a_card(
 ) -> None:
     app = kiosk_app(tmp_path, backend_server, cups_stack)
     async with drive(app, size=SIZE) as driver:
-        await identify(app, driver, CARMEN, "deixalleria_consulta")
-        screen = await driver.wait_screen(SummaryStep)
+        screen = await identified(driver, CARMEN, "deixalleria_consulta")
         text = await driver.wait_for("Bonificació")
         summary = screen.state.summary
         assert summary is not None and summary.card is not None
@@ -80,18 +81,15 @@ async def test_request_a_card_to_pick_up(
 ) -> None:
     app = kiosk_app(tmp_path, backend_server, cups_stack)
     async with drive(app, size=SIZE) as driver:
-        await identify(app, driver, NO_CARD, "deixalleria_targeta")
-        await driver.wait_screen(SummaryStep)
+        await identified(driver, NO_CARD, "deixalleria_targeta")
         await driver.wait_for("Encara no teniu targeta de la deixalleria.")
         await driver.click("#card-action")
         await driver.wait_screen(CardRequestStep)
         assert "Pas 3 de 5" in driver.text()
         await driver.click("#delivery-pickup")
-        await driver.click("#step-next")
-        await driver.wait_screen(CardReview)
+        await next_step(driver, CardReview)
         assert "L'aniré a buscar a la deixalleria" in driver.text()
-        await driver.click("#step-next")
-        result = await driver.wait_screen(CardResult)
+        result = await next_step(driver, CardResult)
         number = result.request.card.number
         text = await driver.wait_for(number)
         assert "Sol·licitada, en camí" in text and "Pas 5 de 5" in text
@@ -128,19 +126,12 @@ async def test_invalid_id_number_is_caught_before_sending(
 
 
 async def test_visits_and_bonus_after_a_card_login(
-    tmp_path: Path,
-    pcsc_stack: PcscInfo,
-    testcards: TestCardControl,
-    card_backend: BackendInfo,
-    cups_stack: CupsInfo,
+    tmp_path: Path, card_stack: CardStack, cups_stack: CupsInfo
 ) -> None:
-    app = card_app(tmp_path, card_backend, pcsc_stack, cups_stack)
+    app = card_stack.app(tmp_path, cups_stack)
     async with drive(app, size=SIZE) as driver:
-        await new_visit(driver)
-        await card_login(driver, pcsc_stack)  # dnie3-valid: Carmen
-        assert has_certificate_login(app.session)
-        assert launch(app, "deixalleria_consulta")
-        screen = await driver.wait_screen(SummaryStep)
+        # dnie3-valid: Carmen
+        screen = await begin_after_login(driver, card_stack.pcsc, "deixalleria_consulta", SummaryStep)
         text = await driver.wait_for("Bonificació")
         summary = screen.state.summary
         assert summary is not None and summary.card is not None
@@ -150,7 +141,7 @@ async def test_visits_and_bonus_after_a_card_login(
         assert app.session is not None and app.session.scope == "full"
         printed = await print_and_continue(driver, cups_stack)
     assert summary.card.number in printed and "17,50" in printed
-    [row] = db_rows(card_backend, "select kind from issued_documents where csv = :c", c=summary.csv)
+    [row] = db_rows(card_stack.backend, "select kind from issued_documents where csv = :c", c=summary.csv)
     assert row.kind == "deixalleria_summary"
 
 
@@ -169,20 +160,15 @@ async def test_replace_a_lost_card(tmp_path: Path, backend_server: BackendInfo, 
     born = who.birth_date if isinstance(who.birth_date, date) else date.fromisoformat(str(who.birth_date))
     app = kiosk_app(tmp_path, backend_server, cups_stack)
     async with drive(app, size=SIZE) as driver:
-        await identify(
-            app, driver, (who.id_number, f"{born:%d/%m/%Y}", who.postal_code), "deixalleria_consulta"
-        )
-        await driver.wait_screen(SummaryStep)
+        await identified(driver, (who.id_number, f"{born:%d/%m/%Y}", who.postal_code), "deixalleria_consulta")
         await driver.wait_for("Heu perdut la targeta? Demaneu-ne una altra")
         assert any(who.number in value for value in summary_values(driver))
         await driver.click("#card-action")
         await driver.wait_screen(CardRequestStep)
         assert "La targeta actual s'anul·larà com a perduda" in " ".join(driver.text().split())
-        await driver.click("#step-next")  # posted to the padró address, the default
-        await driver.wait_screen(CardReview)
+        await next_step(driver, CardReview)  # posted to the padró address, the default
         assert "Substitució d'una targeta perduda" in driver.text()
-        await driver.click("#step-next")
-        result = await driver.wait_screen(CardResult)
+        result = await next_step(driver, CardResult)
         number = result.request.card.number
         assert number != who.number
         await driver.wait_for(number)

@@ -16,13 +16,13 @@ import http.server
 import json
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.widgets import Input, Select, Static, TextArea
 
-from devstack import backend
 from devstack.backend import BackendInfo
 from devstack.cups import CupsInfo
 from devstack.pcsc import PcscInfo
@@ -43,13 +43,18 @@ from kiosk.procedures.padro import DocumentStep, PadroResult, PadroReview, Regis
 from kiosk.screens.error import ErrorModal
 from testcards.control import TestCardControl
 from tests.e2e.procedures.helpers import (
+    WEAK_FIELDS,
+    Backend,
+    CardStack,
     begin,
     begin_with_card,
     bustia_message,
-    card_app,
+    card_trusting_backend,
     db_rows,
     kiosk_app,
     launch,
+    next_step,
+    type_weak_identity,
 )
 from tests.harness import Driver, drive
 
@@ -119,9 +124,9 @@ def assert_still_here(app: KioskApp, shots: Path) -> None:
 
 
 # ------------------------------------------------------------------------------------------- backends
-def _hostile_rows(info: BackendInfo, folder: Path) -> dict[str, str]:
+def _hostile_rows(info: BackendInfo, folder: Path) -> None:
     """Put markup in the rows the kiosk shows: catalogue, topics, departments, Carmen's address and
-    deixalleria visits. Returns what was written where."""
+    deixalleria visits."""
     first = db_rows(
         info,
         "select p.code from procedures p join topics t on t.code = p.topic "
@@ -182,7 +187,6 @@ def _hostile_rows(info: BackendInfo, folder: Path) -> dict[str, str]:
                 connection.execute(text(sql), params)
     finally:
         engine.dispose()
-    return {"first": first, "elsewhere": elsewhere}
 
 
 @pytest.fixture(scope="module")
@@ -192,14 +196,19 @@ def hostile_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def hostile_backend(
-    pcsc_stack: PcscInfo, hostile_folder: Path
-) -> Iterator[tuple[BackendInfo, dict[str, str]]]:
+def hostile_backend(pcsc_stack: PcscInfo, hostile_folder: Path) -> Iterator[BackendInfo]:
     """The reference backend, trusting the test cards, with markup in the rows the kiosk shows."""
-    with backend.running(
-        trust_anchors=pcsc_stack.cards.ca_dir, crls=pcsc_stack.cards.crl_dir, training=True
-    ) as info:
-        yield info, _hostile_rows(info, hostile_folder)
+    with card_trusting_backend(pcsc_stack) as info:
+        _hostile_rows(info, hostile_folder)
+        yield info
+
+
+@pytest.fixture
+def hostile_cards(
+    pcsc_stack: PcscInfo, testcards: TestCardControl, hostile_backend: BackendInfo
+) -> CardStack:
+    """The test cards, and the hostile backend that trusts them."""
+    return CardStack(pcsc_stack, hostile_backend)
 
 
 class _RefusingHandler(http.server.BaseHTTPRequestHandler):
@@ -225,19 +234,22 @@ class _RefusingHandler(http.server.BaseHTTPRequestHandler):
         pass
 
 
+@dataclass(frozen=True)
+class _Refusing:
+    """Where the refusing server listens, as a kiosk is configured to reach its backend."""
+
+    url: str
+    kiosk_id: str = "mataro-demo-01"
+    kiosk_key: str = "k" * 32
+
+
 @pytest.fixture
-def refusing_backend() -> Iterator[BackendInfo]:
+def refusing_backend() -> Iterator[Backend]:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _RefusingHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True, name="refusing-backend")
     thread.start()
-    url = f"http://127.0.0.1:{server.server_address[1]}"
-    nowhere = Path("/nonexistent")
     try:
-        yield BackendInfo(
-            url=url, kiosk_id="mataro-demo-01", kiosk_key="k" * 32, database_url="",
-            port=server.server_address[1], trust_anchors=nowhere, revoked_file=nowhere, log_path=nowhere,
-            crl_dir=nowhere, process=None,  # type: ignore[arg-type]
-        )  # fmt: skip
+        yield _Refusing(url=f"http://127.0.0.1:{server.server_address[1]}")
     finally:
         server.shutdown()
         server.server_close()
@@ -257,18 +269,15 @@ async def test_bustia_topic_and_message(
         await driver.type(hostile, into="#f-topic")
         await driver.paste(f"{hostile}\n{hostile}", into="#f-text")
         typed = app.screen.query_one("#f-text", TextArea).text.strip()
-        await driver.click("#step-next")
-        await driver.wait_screen(ContactStep)
-        await driver.click("#step-next")
-        await driver.wait_screen(BustiaReview)
+        await next_step(driver, ContactStep)
+        await next_step(driver, BustiaReview)
         values = shown_values(app)
         assert hostile in values and typed in values and f"{hostile}\n{hostile}" in typed
         if len(hostile) < 40:
             assert hostile in driver.text()
         await touch_everything(driver, app, shots)
         assert_still_here(app, shots)
-        await driver.click("#step-next")
-        result = await driver.wait_screen(BustiaResult, timeout=20)
+        result = await next_step(driver, BustiaResult, timeout=20)
         assert result.document.topic == hostile
         assert hostile in shown_values(app)
         await touch_everything(driver, app, shots)
@@ -304,7 +313,7 @@ async def test_weak_identification_fields(tmp_path: Path, shots: Path, backend_s
     app = kiosk_app(tmp_path, backend_server)
     async with drive(app, size=SIZE) as driver:
         await begin(driver, "deixalleria_consulta", WeakIdentifyStep)
-        for field in ("#f-weak_id_number", "#f-weak_birth_date", "#f-weak_postal_code"):
+        for field in WEAK_FIELDS:
             app.screen.query_one(field).focus()
             await driver.pause()
             await driver.press(*hostile)
@@ -319,21 +328,14 @@ async def test_weak_identification_fields(tmp_path: Path, shots: Path, backend_s
 
 
 async def test_instancia_fields_and_departments(
-    tmp_path: Path,
-    shots: Path,
-    hostile_folder: Path,
-    pcsc_stack: PcscInfo,
-    testcards: TestCardControl,
-    hostile_backend: tuple[BackendInfo, dict[str, str]],
-    cups_stack: CupsInfo,
+    tmp_path: Path, shots: Path, hostile_folder: Path, hostile_cards: CardStack, cups_stack: CupsInfo
 ) -> None:
-    server, _ = hostile_backend
-    app = card_app(tmp_path, server, pcsc_stack, cups_stack, mount_roots=[tmp_path / "no-stick"])
+    app = hostile_cards.app(tmp_path, cups_stack, mount_roots=[tmp_path / "no-stick"])
     subject = f"{QUIT} {CLOSE_ALL}"
     exposo = f"{screenshot(shots)}\n{MISMATCH}"
     solicito = f"{CLOSE_ALL}\n{QUIT}"
     async with drive(app, size=SIZE) as driver:
-        await begin_with_card(driver, pcsc_stack, "instancia_generica", SubjectStep)
+        await begin_with_card(driver, hostile_cards.pcsc, "instancia_generica", SubjectStep)
         await driver.type(subject, into="#f-subject")
         await driver.wait_for(lambda: bool(flow_state(app).departments), what="the departments")
         departments = dict(flow_state(app).departments)
@@ -354,26 +356,21 @@ async def test_instancia_fields_and_departments(
         chosen = departments[flow_state(app).department]
         assert chosen in (QUIT, screenshot(hostile_folder), CLOSE_ALL, MISMATCH)
         await touch_everything(driver, app, hostile_folder)
-        await driver.click("#step-next")
-        await driver.wait_screen(RequestStep)
+        await next_step(driver, RequestStep)
         await driver.paste(exposo, into="#f-exposo")
         await driver.paste(solicito, into="#f-solicito")
         # What the fields hold (the pasted text, whole; the review shows it as it is).
         exposo = app.screen.query_one("#f-exposo", TextArea).text.strip()
         solicito = app.screen.query_one("#f-solicito", TextArea).text.strip()
-        await driver.click("#step-next")
-        await driver.wait_screen(AttachmentsStep)
-        await driver.click("#step-next")
-        await driver.wait_screen(InstanciaContact)
-        await driver.click("#step-next")
-        await driver.wait_screen(InstanciaReview)
+        await next_step(driver, AttachmentsStep)
+        await next_step(driver, InstanciaContact)
+        await next_step(driver, InstanciaReview)
         values = shown_values(app)
         assert subject in values and exposo in values and solicito in values and chosen in values
         assert subject in driver.text()
         await touch_everything(driver, app, shots)
         assert_still_here(app, shots)
-        await driver.click("#step-next")
-        result = await driver.wait_screen(InstanciaResult, timeout=30)
+        result = await next_step(driver, InstanciaResult, timeout=30)
         values = shown_values(app)
         assert result.document.subject == subject and subject in values and chosen in values
         await touch_everything(driver, app, shots)
@@ -383,10 +380,9 @@ async def test_instancia_fields_and_departments(
 
 # ------------------------------------------------------------------------------------------- answered
 async def test_catalogue_titles_topics_and_details(
-    tmp_path: Path, hostile_folder: Path, hostile_backend: tuple[BackendInfo, dict[str, str]]
+    tmp_path: Path, hostile_folder: Path, hostile_backend: BackendInfo
 ) -> None:
-    server, _ = hostile_backend
-    app = kiosk_app(tmp_path, server)
+    app = kiosk_app(tmp_path, hostile_backend)
     async with drive(app, size=SIZE) as driver:
         app.start_visit()
         await driver.wait_screen(CatalogueScreen)
@@ -411,47 +407,31 @@ async def test_catalogue_titles_topics_and_details(
 
 
 async def test_padro_address(
-    tmp_path: Path,
-    shots: Path,
-    pcsc_stack: PcscInfo,
-    testcards: TestCardControl,
-    hostile_backend: tuple[BackendInfo, dict[str, str]],
-    cups_stack: CupsInfo,
+    tmp_path: Path, shots: Path, hostile_cards: CardStack, cups_stack: CupsInfo
 ) -> None:
-    server, _ = hostile_backend
-    app = card_app(tmp_path, server, pcsc_stack, cups_stack)
+    app = hostile_cards.app(tmp_path, cups_stack)
     async with drive(app, size=SIZE) as driver:
-        step = await begin_with_card(driver, pcsc_stack, "volant_individual", RegistrationStep)
+        step = await begin_with_card(driver, hostile_cards.pcsc, "volant_individual", RegistrationStep)
         await driver.wait_for(lambda: step.state.registration is not None, what="the registration")
         await driver.pause()
         assert QUIT in driver.text()
         await touch_everything(driver, app, shots)
-        await driver.click("#step-next")
-        await driver.wait_screen(DocumentStep)
-        await driver.click("#step-next")
-        await driver.wait_screen(PadroReview)
+        await next_step(driver, DocumentStep)
+        await next_step(driver, PadroReview)
         assert any(v.startswith(QUIT) for v in shown_values(app))
         await touch_everything(driver, app, shots)
-        await driver.click("#step-next")
-        await driver.wait_screen(PadroResult, timeout=30)
+        await next_step(driver, PadroResult, timeout=30)
         assert any(v.startswith(QUIT) for v in shown_values(app))
         await touch_everything(driver, app, shots)
         assert_still_here(app, shots)
 
 
-async def test_deixalleria_centres(
-    tmp_path: Path, shots: Path, hostile_backend: tuple[BackendInfo, dict[str, str]]
-) -> None:
-    server, _ = hostile_backend
-    app = kiosk_app(tmp_path, server)
+async def test_deixalleria_centres(tmp_path: Path, shots: Path, hostile_backend: BackendInfo) -> None:
+    app = kiosk_app(tmp_path, hostile_backend)
     async with drive(app, size=SIZE) as driver:
         await begin(driver, "deixalleria_consulta", WeakIdentifyStep)
-        for field, value in zip(
-            ("#f-weak_id_number", "#f-weak_birth_date", "#f-weak_postal_code"), CARMEN, strict=True
-        ):
-            await driver.type(value, into=field)
-        await driver.click("#step-next")
-        await driver.wait_screen(SummaryStep, timeout=20)
+        await type_weak_identity(driver, CARMEN)
+        await next_step(driver, SummaryStep, timeout=20)
         await driver.wait_for(lambda: bool(app.screen.query(".visit")), what="the visits")
         visits = shown_values(app, ".visit")
         assert visits and all(f"{QUIT} {CLOSE_ALL}" in v for v in visits)
@@ -459,17 +439,15 @@ async def test_deixalleria_centres(
         assert_still_here(app, shots)
 
 
-async def test_backend_error_messages(tmp_path: Path, shots: Path, refusing_backend: BackendInfo) -> None:
+async def test_backend_error_messages(tmp_path: Path, shots: Path, refusing_backend: Backend) -> None:
     message = _RefusingHandler.message
     app = kiosk_app(tmp_path, refusing_backend)
     async with drive(app, size=SIZE) as driver:
         # A refused submission: the backend's message in the error modal.
         await begin(driver, "bustia", MessageStep)
         await bustia_message(driver, "Fanals", "Més llum.")
-        await driver.click("#step-next")
-        await driver.wait_screen(BustiaReview)
-        await driver.click("#step-next")
-        await driver.wait_screen(ErrorModal, timeout=20)
+        await next_step(driver, BustiaReview)
+        await next_step(driver, ErrorModal, timeout=20)
         assert shown_values(app, "#error-message") == [message]
         assert message in driver.text()
         await touch_everything(driver, app, shots)
@@ -480,10 +458,7 @@ async def test_backend_error_messages(tmp_path: Path, shots: Path, refusing_back
         # A refused weak identification: the message under the fields.
         assert launch(app, "deixalleria_consulta")
         await driver.wait_screen(WeakIdentifyStep)
-        for field, value in zip(
-            ("#f-weak_id_number", "#f-weak_birth_date", "#f-weak_postal_code"), CARMEN, strict=True
-        ):
-            await driver.type(value, into=field)
+        await type_weak_identity(driver, CARMEN)
         await driver.click("#step-next")
         await driver.wait_for(lambda: shown_values(app, "#weak-status") == [message], what="the refusal")
         assert message in driver.text()

@@ -8,7 +8,6 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from devstack.backend import BackendInfo
 from devstack.cups import CupsInfo
 from devstack.pcsc import PcscInfo
 from kiosk.procedures.attachments import MAX_FILE_BYTES
@@ -20,12 +19,12 @@ from kiosk.procedures.instancia import (
     RequestStep,
     SubjectStep,
 )
-from testcards.control import TestCardControl
 from tests.e2e.procedures.helpers import (
     SIZE,
+    CardStack,
     begin_with_card,
-    card_app,
     db_rows,
+    next_step,
     print_and_continue,
 )
 from tests.harness import Driver, drive
@@ -60,30 +59,24 @@ async def fill_until_attachments(driver: Driver, pcsc: PcscInfo, subject: str) -
     app.screen.query_one("#department").focus()
     await driver.press("enter", "down", "down", "enter")
     await driver.wait_for(lambda: bool(step.state.department), what="a department chosen")
-    await driver.click("#step-next")
-    await driver.wait_screen(RequestStep)
+    await next_step(driver, RequestStep)
     assert "Pas 2 de 6" in driver.text()
     await driver.paste(
         "Que el fanal del carrer d'en Pau, 12, no funciona des de fa dues setmanes.", into="#f-exposo"
     )
     await driver.paste("Que el reparin.", into="#f-solicito")
-    await driver.click("#step-next")
-    await driver.wait_screen(AttachmentsStep)
+    await next_step(driver, AttachmentsStep)
 
 
 async def test_instancia_with_a_file_from_the_stick(
-    tmp_path: Path,
-    pcsc_stack: PcscInfo,
-    testcards: TestCardControl,
-    card_backend: BackendInfo,
-    cups_stack: CupsInfo,
+    tmp_path: Path, card_stack: CardStack, cups_stack: CupsInfo
 ) -> None:
     media = tmp_path / "media"
     media.mkdir()
-    app = card_app(tmp_path, card_backend, pcsc_stack, cups_stack, mount_roots=[media])
+    app = card_stack.app(tmp_path, cups_stack, mount_roots=[media])
     subject = f"Fanal espatllat {uuid.uuid4().hex[:6]}"
     async with drive(app, size=SIZE) as driver:
-        await fill_until_attachments(driver, pcsc_stack, subject)
+        await fill_until_attachments(driver, card_stack.pcsc, subject)
         await driver.wait_for("No s'ha trobat cap llapis USB")
         # The stick is plugged in after the screen opened.
         stick = media / "USB_DISK"
@@ -99,31 +92,26 @@ async def test_instancia_with_a_file_from_the_stick(
         await toggle(driver, "USB_DISK/factura.pdf")
         assert not entry(driver, "USB_DISK/factura.pdf").chosen
         assert "Adjunts: 1 de 10 fitxers" in driver.text_of("#attach-summary")
-        await driver.click("#step-next")
-        await driver.wait_screen(ContactStep)
-        await driver.click("#step-next")
-        await driver.wait_screen(InstanciaReview)
+        await next_step(driver, ContactStep)
+        await next_step(driver, InstanciaReview)
         text = driver.text()
         assert subject in text and "foto-fanal.pdf" in text and "Pas 5 de 6" in text
-        await driver.click("#step-next")
-        result = await driver.wait_screen(InstanciaResult, timeout=20)
+        result = await next_step(driver, InstanciaResult, timeout=20)
         number = result.document.registry_number
         await driver.wait_for(number)
         assert number.startswith("E/") and "foto-fanal.pdf" in driver.text()
         printed = await print_and_continue(driver, cups_stack)
     [row] = db_rows(
-        card_backend, "select id, registry_number from instancies where registry_number = :n", n=number
+        card_stack.backend, "select id, registry_number from instancies where registry_number = :n", n=number
     )
     files = db_rows(
-        card_backend, "select name, sha256 from instancia_attachments where instancia_id = :i", i=row.id
+        card_stack.backend, "select name, sha256 from instancia_attachments where instancia_id = :i", i=row.id
     )
     assert [(f.name, f.sha256) for f in files] == [("foto-fanal.pdf", hashlib.sha256(PDF).hexdigest())]
     assert number in printed and "foto-fanal.pdf" in printed and subject in printed
 
 
-async def test_attachment_limits_and_a_stick_pulled_out(
-    tmp_path: Path, pcsc_stack: PcscInfo, testcards: TestCardControl, card_backend: BackendInfo
-) -> None:
+async def test_attachment_limits_and_a_stick_pulled_out(tmp_path: Path, card_stack: CardStack) -> None:
     media = tmp_path / "media"
     stick = media / "STICK"
     stick.mkdir(parents=True)
@@ -134,9 +122,9 @@ async def test_attachment_limits_and_a_stick_pulled_out(
         big.truncate(MAX_FILE_BYTES + 1)
     (stick / ("n" * 90 + ".pdf")).write_bytes(PDF)
     (stick / "foto.png").write_bytes(PNG)
-    app = card_app(tmp_path, card_backend, pcsc_stack, mount_roots=[media])
+    app = card_stack.app(tmp_path, mount_roots=[media])
     async with drive(app, size=SIZE) as driver:
-        await fill_until_attachments(driver, pcsc_stack, "Prova de límits")
+        await fill_until_attachments(driver, card_stack.pcsc, "Prova de límits")
         assert "Massa gran" in entry(driver, "STICK/gran.pdf").note
         assert "Nom massa llarg" in entry(driver, "STICK/" + "n" * 90 + ".pdf").note
         for n in range(10):

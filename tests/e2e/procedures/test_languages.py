@@ -7,13 +7,19 @@ from pathlib import Path
 
 from devstack.backend import BackendInfo
 from devstack.cups import CupsInfo
-from devstack.pcsc import PcscInfo
 from kiosk.catalogue import CatalogueScreen
 from kiosk.i18n import current_language
 from kiosk.procedures.identify import InsertCardScreen
 from kiosk.procedures.padro import DocumentStep, PadroResult, PadroReview, RegistrationStep
-from testcards.control import TestCardControl
-from tests.e2e.procedures.helpers import SIZE, card_app, card_login, kiosk_app, launch, print_and_continue
+from tests.e2e.procedures.helpers import (
+    SIZE,
+    CardStack,
+    begin,
+    card_login,
+    kiosk_app,
+    next_step,
+    print_and_continue,
+)
 from tests.harness import drive
 
 
@@ -50,34 +56,24 @@ async def test_french_and_romanian_from_the_attract_screen(
 
 
 async def test_volant_prints_in_catalan_when_the_screen_is_in_french(
-    tmp_path: Path,
-    pcsc_stack: PcscInfo,
-    testcards: TestCardControl,
-    card_backend: BackendInfo,
-    cups_stack: CupsInfo,
+    tmp_path: Path, card_stack: CardStack, cups_stack: CupsInfo
 ) -> None:
-    app = card_app(tmp_path, card_backend, pcsc_stack, cups_stack)
+    app = card_stack.app(tmp_path, cups_stack)
     async with drive(app, size=SIZE) as driver:
         await driver.click("#lang-fr")
         await driver.wait_for("Insérez votre carte")
-        app.start_visit()
-        await driver.pause()
-        assert launch(app, "volant_individual")
-        await driver.wait_screen(InsertCardScreen)
+        await begin(driver, "volant_individual", InsertCardScreen)
         assert "Insérez la carte dans le lecteur" in _flat(driver.text())
-        await card_login(driver, pcsc_stack)
+        await card_login(driver, card_stack.pcsc)
         await driver.wait_screen(RegistrationStep, timeout=20)
         text = await driver.wait_for("Vous êtes inscrit au padró de Mataró")
         assert "Étape 1 sur" in text
-        await driver.click("#step-next")
-        await driver.wait_screen(DocumentStep)
+        await next_step(driver, DocumentStep)
         assert "Langue du document" in driver.text()
-        await driver.click("#step-next")
-        await driver.wait_screen(PadroReview)
+        await next_step(driver, PadroReview)
         text = driver.text()
         assert "Volant d'empadronament individual" in text and "Catalan" in text
-        await driver.click("#step-next")
-        result = await driver.wait_screen(PadroResult, timeout=20)
+        result = await next_step(driver, PadroResult, timeout=20)
         await driver.wait_for(result.document.csv)
         assert "Votre document a été délivré." in driver.text()
         printed = _flat(await print_and_continue(driver, cups_stack))

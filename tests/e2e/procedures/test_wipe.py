@@ -23,6 +23,7 @@ from tests.e2e.procedures.helpers import (
     begin,
     bustia_message,
     kiosk_app,
+    next_step,
 )
 from tests.e2e.procedures.test_instancia import PDF, fill_until_attachments, toggle
 from tests.harness import drive
@@ -37,10 +38,8 @@ async def test_finish_after_a_suggestion_leaves_nothing(tmp_path: Path, backend_
         await bustia_message(driver, topic, "Hi ha molt soroll a la nit.")
         await driver.type(email, into="#f-email")
         await driver.click("#consent")
-        await driver.click("#step-next")
-        await driver.wait_screen(BustiaReview)
-        await driver.click("#step-next")
-        result = await driver.wait_screen(BustiaResult)
+        await next_step(driver, BustiaReview)
+        result = await next_step(driver, BustiaResult)
         reference = result.document.reference
         await driver.wait_for(reference)
         session = app.session
