@@ -24,8 +24,17 @@ from kiosk.screens.attract import AttractScreen
 from kiosk.session import EndReason
 from kiosk.speech import RecordingSpeech, SpeechService, describe_control
 from kiosk.speech.reader import shown_text, speakable
-from testcards.control import TestCardControl
-from tests.e2e.procedures.helpers import PIN, READER_INDEX, SIZE, card_app, kiosk_app, launch
+from tests.e2e.procedures.helpers import (
+    PIN,
+    SIZE,
+    CardStack,
+    begin,
+    card_in,
+    kiosk_app,
+    launch,
+    new_visit,
+    type_weak_identity,
+)
 from tests.harness import Driver, drive
 
 CARMEN = ("12345678Z", "15/04/1980", "08301")
@@ -42,6 +51,14 @@ async def speech_on(driver: Driver) -> None:
     """The citizen touches "Listen" on the attract screen."""
     await driver.click("#listen")
     await driver.wait_for(lambda: driver.app.speech.enabled, what="speech on")
+
+
+async def listen_then_card(driver: Driver, pcsc: PcscInfo, code: str) -> None:
+    """Speech on, the procedure `code` (one that needs a card login) started, and the test card in: the
+    login screen's PIN pad is shown."""
+    await speech_on(driver)
+    await begin(driver, code, InsertCardScreen)
+    await card_in(driver, pcsc)
 
 
 def _text(screen: Screen[Any], selector: str) -> str:
@@ -87,8 +104,7 @@ async def test_bustia_every_step_is_read(tmp_path: Path, backend_server: Backend
         await speech_on(driver)
         assert "Veu activada" in voice.spoken  # said in Catalan, the screen's language
         assert any(u.language == "ca" for u in voice.utterances)
-        app.start_visit()
-        await driver.pause()
+        await new_visit(driver)
         assert launch(app, "bustia")
         said = await spoken_step(driver, voice, MessageStep)
         assert "Bústia de queixes i suggeriments" in said and "Pas 1 de 4" in said
@@ -111,13 +127,10 @@ async def test_deixalleria_personal_data_only_when_allowed(
     voice = recorded(app)
     async with drive(app, size=SIZE) as driver:
         await speech_on(driver)
-        app.start_visit()
-        await driver.pause()
+        await new_visit(driver)
         assert launch(app, "deixalleria_consulta")
         await spoken_step(driver, voice, WeakIdentifyStep)
-        fields = ("#f-weak_id_number", "#f-weak_birth_date", "#f-weak_postal_code")
-        for value, field in zip(CARMEN, fields, strict=True):
-            await driver.type(value, into=field)
+        await type_weak_identity(driver, CARMEN)
         await driver.press("tab")
         await driver.pause(0.2)
         assert CARMEN[0] not in voice.spoken and "12345678" not in voice.spoken
@@ -131,20 +144,11 @@ async def test_deixalleria_personal_data_only_when_allowed(
         assert any(speakable(r) in voice.utterances[-1].text for r in rows if len(r) > 3)
 
 
-async def test_padro_pin_never_spoken_and_steps_read(
-    tmp_path: Path, pcsc_stack: PcscInfo, testcards: TestCardControl, card_backend: BackendInfo
-) -> None:
-    app = card_app(tmp_path, card_backend, pcsc_stack)
+async def test_padro_pin_never_spoken_and_steps_read(tmp_path: Path, card_stack: CardStack) -> None:
+    app = card_stack.app(tmp_path)
     voice = recorded(app)
     async with drive(app, size=SIZE) as driver:
-        await speech_on(driver)
-        app.start_visit()
-        await driver.pause()
-        assert launch(app, "volant_individual")
-        await driver.wait_screen(InsertCardScreen)
-        pcsc_stack.control.insert("dnie3-valid", reader=READER_INDEX)
-        await driver.wait_screen(LoginScreen, timeout=20)
-        await driver.wait_for(lambda: bool(app.screen.query("PinPad")), timeout=20, what="the PIN pad")
+        await listen_then_card(driver, card_stack.pcsc, "volant_individual")
         await driver.wait_for(lambda: "PIN" in voice.spoken, what="the PIN pad read")
         before = len(voice.utterances)
         await driver.press(*PIN)
@@ -166,20 +170,11 @@ async def test_padro_pin_never_spoken_and_steps_read(
     assert "CARMEN" not in everything  # the greeting's name and the rows: "read my data" was off
 
 
-async def test_instancia_first_step_is_read(
-    tmp_path: Path, pcsc_stack: PcscInfo, testcards: TestCardControl, card_backend: BackendInfo
-) -> None:
-    app = card_app(tmp_path, card_backend, pcsc_stack)
+async def test_instancia_first_step_is_read(tmp_path: Path, card_stack: CardStack) -> None:
+    app = card_stack.app(tmp_path)
     voice = recorded(app)
     async with drive(app, size=SIZE) as driver:
-        await speech_on(driver)
-        app.start_visit()
-        await driver.pause()
-        assert launch(app, "instancia_generica")
-        await driver.wait_screen(InsertCardScreen)
-        pcsc_stack.control.insert("dnie3-valid", reader=READER_INDEX)
-        await driver.wait_screen(LoginScreen, timeout=20)
-        await driver.wait_for(lambda: bool(app.screen.query("PinPad")), timeout=20, what="the PIN pad")
+        await listen_then_card(driver, card_stack.pcsc, "instancia_generica")
         await driver.press(*PIN, "enter")
         await spoken_step(driver, voice, SubjectStep)
 
@@ -199,8 +194,7 @@ async def test_language_stop_repeat_and_reset(tmp_path: Path, backend_server: Ba
             ),
             what="the attract screen read in Spanish",
         )
-        app.start_visit()
-        await driver.pause()
+        await new_visit(driver)
         assert launch(app, "bustia")
         said = await spoken_step(driver, voice, MessageStep)
         assert voice.utterances[-1].language == "es" and "Paso 1 de 4" in said
