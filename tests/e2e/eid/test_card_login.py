@@ -21,11 +21,10 @@ from kiosk.screens.attract import AttractScreen
 from kiosk.session import EndReason
 from testcards.citizens import load_cards
 from testcards.control import TestCardControl
-from tests.e2e.eid.conftest import card_settings
-from tests.harness import Driver, drive, make_app
+from tests.e2e.eid.conftest import PIN, card_kiosk, card_out, card_settings, login_with_card, type_pin
+from tests.harness import Driver
 
 CARDS = load_cards()
-PIN = "Prova2026"
 WRONG = "Dolent123"
 
 
@@ -44,11 +43,6 @@ def assert_nothing_of(driver: Driver, name: str) -> None:
     assert isinstance(app.screen, AttractScreen)
 
 
-async def type_pin(driver: Driver, pin: str) -> None:
-    await driver.press(*pin)
-    await driver.press("enter")
-
-
 def token_alive(server: BackendInfo, settings: Any, token: str) -> bool:
     try:
         BackendClient(settings).registration(token)
@@ -57,18 +51,10 @@ def token_alive(server: BackendInfo, settings: Any, token: str) -> bool:
     return True
 
 
-@pytest.fixture
-def stack(
-    pcsc_stack: PcscInfo, eid_backend: BackendInfo, testcards: TestCardControl
-) -> tuple[PcscInfo, BackendInfo]:
-    return pcsc_stack, eid_backend
-
-
 async def test_valid_dnie_login_then_card_out(stack: tuple[PcscInfo, BackendInfo], tmp_path: Path) -> None:
     pcsc, server = stack
-    settings = card_settings(tmp_path, server, pcsc, language="ca")
-    app = make_app(settings)
-    async with drive(app, size=(110, 40)) as driver:
+    async with card_kiosk(stack, tmp_path, language="ca") as driver:
+        app, settings = driver.app, driver.app.settings
         await driver.pause(0.3)
         pcsc.control.insert("dnie3-valid")
         await driver.wait_for("ESPAÑOLA ESPAÑOLA", words=True)
@@ -94,15 +80,11 @@ async def test_valid_dnie_login_then_card_out(stack: tuple[PcscInfo, BackendInfo
 
 
 async def test_aoc_card_login(stack: tuple[PcscInfo, BackendInfo], tmp_path: Path) -> None:
-    pcsc, server = stack
-    app = make_app(card_settings(tmp_path, server, pcsc))
-    async with drive(app, size=(110, 40)) as driver:
-        pcsc.control.insert("aoc-valid")
-        await driver.wait_for("LLOPIS GÜELL", words=True)
-        await type_pin(driver, PIN)
+    pcsc = stack[0]
+    async with card_kiosk(stack, tmp_path) as driver:
+        await login_with_card(driver, pcsc, "aoc-valid", "LLOPIS GÜELL")
         await driver.wait_for("Hello, Maria Rosa", words=True)
-        pcsc.control.remove()
-        await driver.wait_for(lambda: app.session is None, timeout=3)
+        await card_out(driver, pcsc)
         assert_nothing_of(driver, "aoc-valid")
 
 
@@ -110,20 +92,16 @@ async def test_wrong_pin_then_right_pin_and_no_pin_in_logs(
     stack: tuple[PcscInfo, BackendInfo], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    pcsc, server = stack
-    app = make_app(card_settings(tmp_path, server, pcsc))
-    async with drive(app, size=(110, 40)) as driver:
-        pcsc.control.insert("dnie2-valid")
-        await driver.wait_for("PUIG FERRER", words=True)
-        await type_pin(driver, WRONG)
+    pcsc = stack[0]
+    async with card_kiosk(stack, tmp_path) as driver:
+        await login_with_card(driver, pcsc, "dnie2-valid", "PUIG FERRER", WRONG)
         await driver.wait_for("You have 2 tries left", words=True)
         await type_pin(driver, WRONG)
         await driver.wait_for("one try left", words=True)  # the warning before the last try
         await type_pin(driver, PIN)
         await driver.wait_for("Hello, Jordi", words=True)
-        assert app.session is not None and app.session.token
-        pcsc.control.remove()
-        await driver.wait_for(lambda: app.session is None, timeout=3)
+        assert driver.app.session is not None and driver.app.session.token
+        await card_out(driver, pcsc)
     assert caplog.records, "the flow logs what happens (without the PIN)"
     for pin in (PIN, WRONG):
         assert pin not in caplog.text
@@ -132,40 +110,30 @@ async def test_wrong_pin_then_right_pin_and_no_pin_in_logs(
 
 
 async def test_pin_last_try_locks(stack: tuple[PcscInfo, BackendInfo], tmp_path: Path) -> None:
-    pcsc, server = stack
-    app = make_app(card_settings(tmp_path, server, pcsc))
-    async with drive(app, size=(110, 40)) as driver:
-        pcsc.control.insert("pin-last-try")
-        await driver.wait_for("FONT GARCIA", words=True)
-        await type_pin(driver, WRONG)
+    async with card_kiosk(stack, tmp_path) as driver:
+        await login_with_card(driver, stack[0], "pin-last-try", "FONT GARCIA", WRONG)
         await driver.wait_for("PIN of your card is locked", words=True)
         assert "Punto de Actualización del DNIe" in driver.words()
-        assert app.session is not None and app.session.token is None
+        assert driver.app.session is not None and driver.app.session.token is None
 
 
 async def test_locked_card(stack: tuple[PcscInfo, BackendInfo], tmp_path: Path) -> None:
-    pcsc, server = stack
-    app = make_app(card_settings(tmp_path, server, pcsc))
-    async with drive(app, size=(110, 40)) as driver:
-        pcsc.control.insert("pin-locked")
-        await driver.wait_for("BOSCH RIERA", words=True)
-        await type_pin(driver, PIN)
+    pcsc = stack[0]
+    async with card_kiosk(stack, tmp_path) as driver:
+        await login_with_card(driver, pcsc, "pin-locked", "BOSCH RIERA")
         shown = await driver.wait_for("PIN of your card is locked", words=True)
         assert "Punto de Actualización del DNIe" in shown
-        assert app.session is not None and app.session.token is None
-        pcsc.control.remove()
-        await driver.wait_for(lambda: app.session is None, timeout=3)
+        assert driver.app.session is not None and driver.app.session.token is None
+        await card_out(driver, pcsc)
         assert_nothing_of(driver, "pin-locked")
 
 
 async def test_expired_certificate(stack: tuple[PcscInfo, BackendInfo], tmp_path: Path) -> None:
-    pcsc, server = stack
-    app = make_app(card_settings(tmp_path, server, pcsc))
-    async with drive(app, size=(110, 40)) as driver:
-        pcsc.control.insert("expired")
+    async with card_kiosk(stack, tmp_path) as driver:
+        stack[0].control.insert("expired")
         shown = await driver.wait_for("expired on", words=True)
         assert "Type the PIN" not in shown
-        assert isinstance(app.screen, LoginScreen) and app.screen.state == "failed"
+        assert isinstance(driver.app.screen, LoginScreen) and driver.app.screen.state == "failed"
 
 
 @pytest.mark.parametrize(
@@ -175,14 +143,10 @@ async def test_expired_certificate(stack: tuple[PcscInfo, BackendInfo], tmp_path
 async def test_backend_refuses_the_certificate(
     card: str, text: str, stack: tuple[PcscInfo, BackendInfo], tmp_path: Path
 ) -> None:
-    pcsc, server = stack
-    app = make_app(card_settings(tmp_path, server, pcsc))
-    async with drive(app, size=(110, 40)) as driver:
-        pcsc.control.insert(card)
-        await driver.wait_for("Type the PIN", words=True)
-        await type_pin(driver, PIN)
+    async with card_kiosk(stack, tmp_path) as driver:
+        await login_with_card(driver, stack[0], card, "Type the PIN")
         await driver.wait_for(text, words=True)
-        assert app.session is not None and app.session.token is None
+        assert driver.app.session is not None and driver.app.session.token is None
 
 
 @pytest.mark.parametrize(
@@ -196,25 +160,22 @@ async def test_backend_refuses_the_certificate(
 async def test_cards_that_cannot_log_in(
     card: str, text: str, stack: tuple[PcscInfo, BackendInfo], tmp_path: Path
 ) -> None:
-    pcsc, server = stack
-    app = make_app(card_settings(tmp_path, server, pcsc))
-    async with drive(app, size=(110, 40)) as driver:
-        pcsc.control.insert(card)
+    async with card_kiosk(stack, tmp_path) as driver:
+        stack[0].control.insert(card)
         shown = await driver.wait_for(text, words=True)
         assert "Type the PIN" not in shown
 
 
 async def test_card_pulled_during_pin_entry(stack: tuple[PcscInfo, BackendInfo], tmp_path: Path) -> None:
-    pcsc, server = stack
-    app = make_app(card_settings(tmp_path, server, pcsc))
-    async with drive(app, size=(110, 40)) as driver:
+    pcsc = stack[0]
+    async with card_kiosk(stack, tmp_path) as driver:
+        app = driver.app
         pcsc.control.insert("nie-valid")
         await driver.wait_for("EL IDRISSI", words=True)
         await driver.press(*"Prova")
         pad = app.screen.query_one("#login-pinpad")
         assert getattr(pad, "length", 0) == 5
-        pcsc.control.remove()
-        await driver.wait_for(lambda: app.session is None, timeout=3)
+        await card_out(driver, pcsc)
         assert_nothing_of(driver, "nie-valid")
         assert not app.query("#login-pinpad")  # the pad, and what was typed, went with the screen
         assert not pad.is_attached
@@ -245,12 +206,9 @@ async def test_card_pulled_between_signing_and_session_reply(
     pcsc, server = stack
     settings = card_settings(tmp_path, server, pcsc)
     backend = _PullCardBeforeReply(settings, pcsc.control)
-    app = make_app(settings, backend=backend)
-    backend.app = app
-    async with drive(app, size=(110, 40)) as driver:
-        pcsc.control.insert("dnie3-valid")
-        await driver.wait_for("ESPAÑOLA ESPAÑOLA", words=True)
-        await type_pin(driver, PIN)
+    async with card_kiosk(stack, tmp_path, client=backend) as driver:
+        app = backend.app = driver.app
+        await login_with_card(driver, pcsc, "dnie3-valid", "ESPAÑOLA ESPAÑOLA")
         await driver.wait_for(lambda: bool(backend.logins), timeout=10)
         await driver.pause(0.3)
         assert app.session is None
@@ -284,10 +242,8 @@ async def test_challenge_fetched_while_the_pin_is_typed_is_used_once(
     stack: tuple[PcscInfo, BackendInfo], tmp_path: Path
 ) -> None:
     pcsc, server = stack
-    settings = card_settings(tmp_path, server, pcsc)
-    backend = _CountingBackend(settings)
-    app = make_app(settings, backend=backend)
-    async with drive(app, size=(110, 40)) as driver:
+    backend = _CountingBackend(card_settings(tmp_path, server, pcsc))
+    async with card_kiosk(stack, tmp_path, client=backend) as driver:
         pcsc.control.insert("dnie3-valid")
         await driver.wait_for("ESPAÑOLA ESPAÑOLA", words=True)
         await driver.wait_for(lambda: len(backend.fetched) == 1)  # before any PIN is typed
@@ -299,5 +255,4 @@ async def test_challenge_fetched_while_the_pin_is_typed_is_used_once(
         # The wrong PIN was refused by the card: its challenge was dropped, never sent, never reused.
         assert backend.used == [backend.fetched[1]]
         assert len(set(backend.fetched)) == 2
-        pcsc.control.remove()
-        await driver.wait_for(lambda: app.session is None, timeout=3)
+        await card_out(driver, pcsc)

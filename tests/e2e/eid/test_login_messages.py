@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from textual.message import Message
 
 from devstack.backend import BackendInfo
@@ -19,10 +18,7 @@ from kiosk.procedures.padro import RegistrationStep
 from kiosk.screens.attract import AttractScreen
 from kiosk.services import SignedIn
 from kiosk.session import EndReason
-from testcards.control import TestCardControl
-from tests.e2e.eid.conftest import card_settings
-from tests.e2e.eid.test_card_login import type_pin
-from tests.harness import drive, make_app
+from tests.e2e.eid.conftest import PIN, card_kiosk, card_out, type_pin
 
 
 def posted(messages: list[Message]) -> list[Message]:
@@ -30,23 +26,13 @@ def posted(messages: list[Message]) -> list[Message]:
     return list({id(m): m for m in messages}.values())
 
 
-PIN = "Prova2026"
-
-
-@pytest.fixture
-def stack(
-    pcsc_stack: PcscInfo, eid_backend: BackendInfo, testcards: TestCardControl
-) -> tuple[PcscInfo, BackendInfo]:
-    return pcsc_stack, eid_backend
-
-
 async def test_login_with_a_waiting_procedure_lands_in_it(
     stack: tuple[PcscInfo, BackendInfo], tmp_path: Path
 ) -> None:
-    pcsc, server = stack
+    pcsc = stack[0]
     messages: list[Message] = []
-    app = make_app(card_settings(tmp_path, server, pcsc, language="ca"))
-    async with drive(app, size=(110, 40), message_hook=messages.append) as driver:
+    async with card_kiosk(stack, tmp_path, language="ca", message_hook=messages.append) as driver:
+        app = driver.app
         await driver.wait_for(lambda: app.card_bridge is not None and app.card_bridge.standby is not None)
         [built] = [m.screen for m in posted(messages) if isinstance(m, CardBridge.BuildAhead)]
         app.start_visit()
@@ -65,8 +51,7 @@ async def test_login_with_a_waiting_procedure_lands_in_it(
         assert not login.is_attached
         assert [type(s) for s in app.screen_stack[:2]] == [AttractScreen, CatalogueScreen]
         assert not any(isinstance(s, LoginScreen | InsertCardScreen) for s in app.screen_stack)
-        pcsc.control.remove()
-        await driver.wait_for(lambda: app.session is None, timeout=3)
+        await card_out(driver, pcsc)
     assert [m.reason for m in posted(messages) if isinstance(m, CardBridge.CardLeft)] == [
         EndReason.CARD_REMOVED
     ]
@@ -75,10 +60,10 @@ async def test_login_with_a_waiting_procedure_lands_in_it(
 async def test_login_without_a_waiting_procedure_goes_to_the_catalogue(
     stack: tuple[PcscInfo, BackendInfo], tmp_path: Path
 ) -> None:
-    pcsc, server = stack
+    pcsc = stack[0]
     messages: list[Message] = []
-    app = make_app(card_settings(tmp_path, server, pcsc))
-    async with drive(app, size=(110, 40), message_hook=messages.append) as driver:
+    async with card_kiosk(stack, tmp_path, message_hook=messages.append) as driver:
+        app = driver.app
         await driver.wait_for(lambda: app.card_bridge is not None and app.card_bridge.standby is not None)
         pcsc.control.insert("dnie3-valid")
         login = await driver.wait_screen(LoginScreen, timeout=20)
@@ -88,5 +73,4 @@ async def test_login_without_a_waiting_procedure_goes_to_the_catalogue(
         assert [m.screen for m in posted(messages) if isinstance(m, SignedIn)] == [login]
         assert not login.is_attached
         assert [type(s) for s in app.screen_stack] == [AttractScreen, CatalogueScreen]
-        pcsc.control.remove()
-        await driver.wait_for(lambda: app.session is None, timeout=3)
+        await card_out(driver, pcsc)

@@ -12,8 +12,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from devstack.backend import BackendInfo
 from devstack.pcsc import PcscInfo
 from eid.token import CardToken, TokenProvider
@@ -21,20 +19,10 @@ from kiosk.app import KioskApp
 from kiosk.login import LoginScreen
 from kiosk.login import screen as login_screen
 from kiosk.screens.attract import AttractScreen
-from testcards.control import TestCardControl
 from testcards.tokens import TestCardTokens
-from tests.e2e.eid.conftest import card_settings
-from tests.e2e.eid.test_card_login import assert_nothing_of, type_pin
-from tests.harness import Driver, drive, make_app
-
-PIN = "Prova2026"
-
-
-@pytest.fixture
-def stack(
-    pcsc_stack: PcscInfo, eid_backend: BackendInfo, testcards: TestCardControl
-) -> tuple[PcscInfo, BackendInfo]:
-    return pcsc_stack, eid_backend
+from tests.e2e.eid.conftest import PIN, card_kiosk, card_out, type_pin
+from tests.e2e.eid.test_card_login import assert_nothing_of
+from tests.harness import Driver
 
 
 def standby_of(app: KioskApp) -> LoginScreen | None:
@@ -51,11 +39,9 @@ async def kiosk_ready(
     cards: TokenProvider | None = None,
 ) -> AsyncIterator[tuple[KioskApp, Driver]]:
     """The kiosk on its attract screen, its login screen built ahead; reading the cards with `cards`."""
-    pcsc, server = stack
-    app = make_app(card_settings(tmp_path, server, pcsc, language=language), cards=cards)
-    async with drive(app, size=(110, 40)) as driver:
-        await driver.wait_for(lambda: standby_of(app) is not None, timeout=5)
-        yield app, driver
+    async with card_kiosk(stack, tmp_path, language=language, cards=cards) as driver:
+        await driver.wait_for(lambda: standby_of(driver.app) is not None, timeout=5)
+        yield driver.app, driver
 
 
 def standby_text(screen: LoginScreen) -> str:
@@ -96,8 +82,7 @@ async def test_screen_built_ahead_holds_nobody_and_serves_one_citizen(
         assert shown is first and app.card_bridge is not None and app.card_bridge.standby is None
         await type_pin(driver, PIN)
         await driver.wait_for("Hola, Carmen", words=True)
-        pcsc.control.remove()
-        await driver.wait_for(lambda: app.session is None, timeout=3)
+        await card_out(driver, pcsc)
         assert_nothing_of(driver, "dnie3-valid")
         assert not first.is_attached  # used once, gone with its citizen
 
@@ -117,8 +102,7 @@ async def test_screen_built_ahead_follows_the_language(
         pcsc.control.insert("dnie3-valid")
         await driver.wait_for("ESPAÑOLA ESPAÑOLA", words=True)
         assert "Identificación con la tarjeta" in driver.text()
-        pcsc.control.remove()
-        await driver.wait_for(lambda: app.session is None, timeout=3)
+        await card_out(driver, pcsc)
         # The next citizen starts in the kiosk's own language again, and so does the next login screen.
         await driver.wait_for(lambda: (s := standby_of(app)) is not None and s.language == "ca", timeout=5)
 
@@ -132,8 +116,7 @@ async def test_slow_card_shows_reading_then_the_holder(
         await driver.wait_for("Reading your card", timeout=5, words=True)
         assert isinstance(app.screen, LoginScreen) and "ESPAÑOLA" not in driver.text()
         await driver.wait_for("ESPAÑOLA ESPAÑOLA", words=True)
-        pcsc.control.remove()
-        await driver.wait_for(lambda: app.session is None, timeout=3)
+        await card_out(driver, pcsc)
 
 
 async def test_card_out_before_the_screen_built_ahead_was_shown(
@@ -147,8 +130,7 @@ async def test_card_out_before_the_screen_built_ahead_was_shown(
         pcsc.control.insert("dnie3-valid")
         await driver.wait_for(lambda: screen.state == "reading", timeout=5)
         assert isinstance(app.screen, AttractScreen)  # still reading, not shown yet
-        pcsc.control.remove()
-        await driver.wait_for(lambda: app.session is None, timeout=3)
+        await card_out(driver, pcsc)
         await driver.wait_for(lambda: not screen.is_attached, timeout=3)
         await driver.pause(2.5)  # the read finishes after the card left: nothing may be shown
         assert_nothing_of(driver, "dnie3-valid")
@@ -171,5 +153,4 @@ async def test_unexpected_error_while_reading_says_so_and_does_not_hang(
         await driver.wait_for("The kiosk could not complete this step", words=True)
         assert "Take your card out of the reader" in driver.text()
         assert "driver exploded" not in driver.text()
-        pcsc.control.remove()
-        await driver.wait_for(lambda: app.session is None, timeout=3)
+        await card_out(driver, pcsc)
