@@ -216,17 +216,23 @@ class Soak:
         document = getattr(self.app.screen, "document", None)
         return [str(getattr(document, a)) for a in ("reference", "csv") if getattr(document, a, None)]
 
+    async def to_printed_result(self, steps: tuple[str, ...], what: str) -> list[str]:
+        """Touch Next on each of `steps`, wait for the result (`what`), print it; the result's traces."""
+        for step in steps:
+            await self.next_step(step)
+        await self.wait(lambda: bool(self.traces_of_result()), what)
+        traces = self.traces_of_result()
+        await self.print_result()
+        return traces
+
     # ------------------------------------------------------------------ the four citizens
     async def padro_card_pulled(self) -> list[str]:
         await self.choose("volant_individual")
         await self.card_login()
         await self.wait(lambda: "Consteu al padró" in self.d.text(), "the registration")
-        await self.next_step("the registration")
-        await self.next_step("the document")
-        await self.next_step("the review")
-        await self.wait(lambda: bool(self.traces_of_result()), "the volant")
-        traces = self.traces_of_result()
-        await self.print_result()
+        traces = await self.to_printed_result(
+            ("the registration", "the document", "the review"), "the volant"
+        )
         await self.pull_card()
         return [*traces, *HOLDER]
 
@@ -252,12 +258,7 @@ class Soak:
         await self.d.click("#kind-suggeriment")
         await self.d.type(topic, into="#f-topic")
         await self.d.paste(body, into="#f-text")
-        await self.next_step("the message")
-        await self.next_step("the contact")
-        await self.next_step("the review")
-        await self.wait(lambda: bool(self.traces_of_result()), "the receipt")
-        traces = self.traces_of_result()
-        await self.print_result()
+        traces = await self.to_printed_result(("the message", "the contact", "the review"), "the receipt")
         await self.finish()
         return [topic, body, *traces]
 

@@ -14,6 +14,7 @@ from textual.widgets import TextArea
 from benchmarks.bench_soak import Sample, Soak, soak
 from devstack import backend
 from devstack.pcsc import PcscInfo
+from tests.e2e.procedures.helpers import card_trusting_backend
 
 SESSIONS = 12
 EVERY = 4
@@ -36,9 +37,7 @@ class Run:
 
 @pytest.fixture(scope="module")
 def soak_backend(pcsc_stack: PcscInfo) -> Iterator[backend.BackendInfo]:
-    with backend.running(
-        trust_anchors=pcsc_stack.cards.ca_dir, crls=pcsc_stack.cards.crl_dir, training=True
-    ) as info:
+    with card_trusting_backend(pcsc_stack) as info:
         yield info
 
 
