@@ -145,9 +145,13 @@ def test_foot_reads_both_configs_without_a_complaint(tmp_path: Path) -> None:
     assert _foot_check(large) == "exit 0 []"
 
 
+class _CaseKeptParser(configparser.ConfigParser):
+    def optionxform(self, optionstr: str) -> str:
+        return optionstr  # keys as written: foot and systemd read them case-sensitively
+
+
 def _ini(path: Path) -> configparser.ConfigParser:
-    parser = configparser.ConfigParser(interpolation=None, strict=True)
-    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    parser = _CaseKeptParser(interpolation=None, strict=True)
     parser.read_string(path.read_text())
     return parser
 
