@@ -66,8 +66,9 @@ class KioskServices(Protocol):
 
 class KioskNavigation(KioskServices, Protocol):
     """The services plus the screen stack, for the procedures' entry points only (`procedures.launch`,
-    `resume_pending`, a flow's `start`): the app calls them to put a procedure's screens on the stack,
-    and they need no more of it than this."""
+    `resume_pending`, and `Flow`, which pushes a procedure's steps and removes them): the app calls them
+    to put a procedure's screens on the stack, and they need no more of it than this (they never import
+    `kiosk.app`, not even for type checking)."""
 
     @property
     def screen(self) -> Screen[object]: ...

@@ -15,8 +15,8 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from kiosk.app import KioskApp
     from kiosk.procedures.flow import Procedure
+    from kiosk.services import KioskNavigation, KioskServices
     from kiosk.session import CitizenSession
 
 PENDING = "pending_procedure"
@@ -38,17 +38,17 @@ def procedures() -> dict[str, Procedure[Any, Any]]:
 
 
 def has_certificate_login(session: CitizenSession | None) -> bool:
-    """A certificate (DNIe, idCAT...) login: a token whose scope, as the login answered, is "full" (the
-    weak identification's, DNI + birth date + postal code, is "deixalleria": it does not open the
-    procedures that need a certificate)."""
-    return bool(session and session.token and session.scope == "full")
+    """A certificate (DNIe, idCAT...) login, scope "full", or a QR hand-off (idCAT Mòbil, Cl@ve), scope
+    "handoff", which the backend refuses where the catalogue wants a certificate only. The weak
+    identification's (DNI + birth date + postal code), "deixalleria", opens none of them."""
+    return bool(session and session.token and session.scope in ("full", "handoff"))
 
 
-def _start(app: KioskApp, code: str, session: CitizenSession) -> None:
+def _start(app: KioskNavigation, code: str, session: CitizenSession) -> None:
     procedures()[code].run(app, code, session)
 
 
-def launch(app: KioskApp, procedure_code: str, *, needs_certificate: bool) -> bool:
+def launch(app: KioskNavigation, procedure_code: str, *, needs_certificate: bool) -> bool:
     """Start the procedure's flow on top of the current screen; False for a code no procedure completes.
 
     A procedure that needs a certificate (as the catalogue says) and finds none asks for the card and
@@ -66,7 +66,7 @@ def launch(app: KioskApp, procedure_code: str, *, needs_certificate: bool) -> bo
     return True
 
 
-def resume_pending(app: KioskApp) -> bool:
+def resume_pending(app: KioskNavigation) -> bool:
     """Call after a certificate login: start the procedure that was waiting for it, if any.
 
     Removes the "insert your card" screen; returns whether a procedure was started."""
@@ -84,7 +84,7 @@ def resume_pending(app: KioskApp) -> bool:
     return True
 
 
-def pending_procedure(app: KioskApp) -> str | None:
+def pending_procedure(app: KioskServices) -> str | None:
     """The procedure waiting for a certificate login, if any."""
     session = app.session
     return None if session is None else session.state.get(PENDING)

@@ -21,7 +21,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from textual.app import App
 from textual.screen import Screen
 
 from contract.documents import Document
@@ -32,6 +31,7 @@ if TYPE_CHECKING:
 
     from kiosk.backend.client import BackendClient
     from kiosk.procedures.frame import ReviewStep, StepScreen
+    from kiosk.services import KioskNavigation
     from kiosk.session import CitizenSession
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ class Procedure(Generic[S, R]):
     closing: Callable[[S], None] | None = None
     """Clean-up of the state when the flow ends (temp files)."""
 
-    def run(self, app: App[Any], code: str, session: CitizenSession) -> Flow[S]:
+    def run(self, app: KioskNavigation, code: str, session: CitizenSession) -> Flow[S]:
         """Start this procedure for catalogue `code` on top of the current screen."""
         flow = Flow(app, self, code, self.start(code, session))
         flow.begin()
@@ -85,7 +85,7 @@ class Procedure(Generic[S, R]):
 class Flow(Generic[S]):
     """One run of a procedure at the kiosk."""
 
-    def __init__(self, app: App[Any], procedure: Procedure[S, Any], code: str, state: S) -> None:
+    def __init__(self, app: KioskNavigation, procedure: Procedure[S, Any], code: str, state: S) -> None:
         self.app = app
         self.procedure = procedure
         self.code = code

@@ -36,12 +36,12 @@ from testcards.vpcd import VPCD_READERS
 from widgets.plain import plain
 
 if TYPE_CHECKING:
-    from kiosk.app import KioskApp
+    from kiosk.services import KioskServices
 
 log = logging.getLogger(__name__)
 
 
-def training_buttons(app: KioskApp) -> list[Widget]:
+def training_buttons(app: KioskServices) -> list[Widget]:
     """The staff menu's extra buttons (none outside training mode)."""
     if not app.settings.training:
         return []
@@ -248,6 +248,7 @@ class ResetTrainingScreen(KioskModal):
     }
     """
     BINDINGS = [Binding("escape", "close", show=False)]
+    BUTTON_ACTIONS = {"training-reset-close": "close"}
 
     class Finished(Message):
         def __init__(self, text: str, ok: bool) -> None:
@@ -310,11 +311,6 @@ class ResetTrainingScreen(KioskModal):
         else:
             confirm.disabled = False
         close.focus()
-
-    @on(Button.Pressed, "#training-reset-close")
-    def _close(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.action_close()
 
     def action_close(self) -> None:
         if not self.running:

@@ -4,7 +4,7 @@ the rule that a screen runs only the kiosk's own actions."""
 from __future__ import annotations
 
 import logging
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 from textual.containers import Horizontal
 from textual.screen import ModalScreen, Screen
@@ -37,7 +37,12 @@ def training_banner() -> Banner:
 
 
 class _KioskMixin:
-    """What every kiosk screen and modal share: the kiosk's services, its actions only, the banner."""
+    """What every kiosk screen and modal share: the kiosk's services, its actions only, the banner, and
+    buttons that run one of the screen's actions."""
+
+    #: Buttons that run one of this screen's own actions when pressed: button id -> action name (the
+    #: method `action_<name>`, as a key binding to it runs it).
+    BUTTON_ACTIONS: ClassVar[dict[str, str]] = {}
 
     @property
     def kiosk(self) -> KioskServices:
@@ -49,6 +54,12 @@ class _KioskMixin:
 
     def on_mount(self) -> None:
         self.add_chrome()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        action = self.BUTTON_ACTIONS.get(event.button.id or "")
+        if action is not None:
+            event.stop()
+            getattr(self, f"action_{action}")()
 
     def add_chrome(self) -> None:
         """What the kiosk adds to every screen (again after a recompose): the training banner."""
