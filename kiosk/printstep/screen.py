@@ -72,6 +72,7 @@ class PrintScreen(KioskModal):
 
     CSS_PATH = Path(__file__).parent / "printstep.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "leave", show=False)]
+    BUTTON_ACTIONS: ClassVar[dict[str, str]] = {"print-done": "leave", "print-skip": "leave"}
 
     @dataclass
     class Progress(Message):
@@ -238,11 +239,6 @@ class PrintScreen(KioskModal):
         self._cancel.set()
         self._status(_("Cancelling…"))
         self._buttons()
-
-    @on(Button.Pressed, "#print-done, #print-skip")
-    def _close(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.action_leave()
 
     def action_leave(self) -> None:
         """Escape or a closing button: only once the job has ended (a running job is cancelled first)."""

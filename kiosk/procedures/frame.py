@@ -98,6 +98,7 @@ class StepScreen(KioskScreen, Generic[S]):
     RULES: ClassVar[tuple[Rule, ...]] = ()
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", show=False)]
+    BUTTON_ACTIONS: ClassVar[dict[str, str]] = {"step-back": "back"}
 
     @dataclass
     class Fetched(Message):
@@ -346,11 +347,6 @@ class StepScreen(KioskScreen, Generic[S]):
         return True
 
     # --- navigation
-    @on(Button.Pressed, "#step-back")
-    def _back_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.action_back()
-
     @on(Button.Pressed, "#step-cancel")
     def _cancel_pressed(self, event: Button.Pressed) -> None:
         event.stop()

@@ -111,13 +111,19 @@ def _unprintable(value: str, *, multiline: bool, skip: set[str]) -> list[str]:
     return seen[:5]
 
 
-def check_email(value: str, *, required: bool = False) -> list[Issue]:
-    value = value.strip()
+def _matching(value: str, pattern: re.Pattern[str], most: int, wrong: str, *, required: bool) -> list[Issue]:
+    """Empty (refused when `required`), or at most `most` characters that `pattern` matches (else the
+    `wrong` message)."""
     if not value:
         return [Issue(N_("This field is required."))] if required else []
-    if len(value) > EMAIL_MAX or not _EMAIL.match(value):
-        return [Issue(N_("This is not a valid email address (for example: name@example.cat)."))]
+    if len(value) > most or not pattern.match(value):
+        return [Issue(wrong)]
     return []
+
+
+def check_email(value: str, *, required: bool = False) -> list[Issue]:
+    wrong = N_("This is not a valid email address (for example: name@example.cat).")
+    return _matching(value.strip(), _EMAIL, EMAIL_MAX, wrong, required=required)
 
 
 def normalise_phone(value: str) -> str:
@@ -126,12 +132,8 @@ def normalise_phone(value: str) -> str:
 
 
 def check_phone(value: str, *, required: bool = False) -> list[Issue]:
-    value = normalise_phone(value)
-    if not value:
-        return [Issue(N_("This field is required."))] if required else []
-    if len(value) > PHONE_MAX or not _PHONE.match(value):
-        return [Issue(N_("This is not a valid phone number (9 digits, or + and the country code)."))]
-    return []
+    wrong = N_("This is not a valid phone number (9 digits, or + and the country code).")
+    return _matching(normalise_phone(value), _PHONE, PHONE_MAX, wrong, required=required)
 
 
 def normalise_id_number(value: str) -> str:

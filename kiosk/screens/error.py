@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Vertical
@@ -17,6 +16,7 @@ class ErrorModal(KioskModal):
     """`message` and `title` are shown as plain text (`plain`): they may carry what the backend said."""
 
     BINDINGS = [Binding("enter,escape", "close", show=False)]
+    BUTTON_ACTIONS = {"error-ok": "close"}
 
     def __init__(self, message: str, title: str | None = None) -> None:
         super().__init__(classes="error-modal")
@@ -34,9 +34,4 @@ class ErrorModal(KioskModal):
         self.query_one("#error-ok", Button).focus()
 
     def action_close(self) -> None:
-        self.dismiss()
-
-    @on(Button.Pressed, "#error-ok")
-    def _ok(self, event: Button.Pressed) -> None:
-        event.stop()
         self.dismiss()

@@ -19,6 +19,7 @@ class IdleWarning(KioskModal):
     BINDINGS = [
         Binding("enter,space,m", "more_time", show=False),
     ]
+    BUTTON_ACTIONS = {"more-time": "more_time"}
 
     def __init__(self, seconds: float) -> None:
         super().__init__(id="idle-warning")
@@ -36,11 +37,6 @@ class IdleWarning(KioskModal):
         self.query_one("#more-time", Button).focus()
 
     def action_more_time(self) -> None:
-        self.dismiss(True)
-
-    @on(Button.Pressed, "#more-time")
-    def _more(self, event: Button.Pressed) -> None:
-        event.stop()
         self.dismiss(True)
 
     @on(Countdown.Finished)

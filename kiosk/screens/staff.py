@@ -31,6 +31,7 @@ class StaffPinModal(KioskModal):
     """
 
     BINDINGS = [Binding("escape", "cancel", show=False)]
+    BUTTON_ACTIONS = {"staff-cancel": "cancel"}
     #: How often the modal looks at the lock while it waits (the field comes back within this).
     REFRESH_SECONDS = 0.1
     _waiting = False
@@ -59,11 +60,6 @@ class StaffPinModal(KioskModal):
             self.query_one("#staff-pin", Input).focus()
 
     def action_cancel(self) -> None:
-        self.dismiss(False)
-
-    @on(Button.Pressed, "#staff-cancel")
-    def _cancel(self, event: Button.Pressed) -> None:
-        event.stop()
         self.dismiss(False)
 
     @on(Input.Submitted, "#staff-pin")
@@ -137,6 +133,7 @@ class StaffMenu(KioskScreen):
 
     SHOW_FINISH = False
     BINDINGS = [Binding("escape", "back", show=False)]
+    BUTTON_ACTIONS = {"staff-back": "back"}
 
     def __init__(self, extra_buttons: Callable[[], Iterable[Widget]] = tuple) -> None:
         super().__init__()
@@ -170,11 +167,6 @@ class StaffMenu(KioskScreen):
         self.query_one("#staff-back", Button).focus()
 
     def action_back(self) -> None:
-        self.dismiss()
-
-    @on(Button.Pressed, "#staff-back")
-    def _back(self, event: Button.Pressed) -> None:
-        event.stop()
         self.dismiss()
 
     @on(Button.Pressed, "#staff-exit")

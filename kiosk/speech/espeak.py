@@ -13,7 +13,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from kiosk.speech.port import MAX_VOLUME, clamp_volume
+from kiosk.speech.port import MAX_VOLUME, Volume, clamp_volume
 
 log = logging.getLogger(__name__)
 
@@ -43,23 +43,15 @@ def available(binary: str = "espeak-ng") -> bool:
     return shutil.which(binary) is not None
 
 
-class EspeakSpeech:
+class EspeakSpeech(Volume):
     """`Speech` through espeak-ng. A missing binary is logged once and the kiosk stays silent."""
 
     def __init__(self, binary: str = "espeak-ng", *, rate: int = 160, volume: int = 50) -> None:
         self.binary = binary
         self.rate = rate
-        self._volume = clamp_volume(volume)
+        self.volume = volume
         self._process: subprocess.Popen[bytes] | None = None
         self._missing_logged = False
-
-    @property
-    def volume(self) -> int:
-        return self._volume
-
-    @volume.setter
-    def volume(self, value: int) -> None:
-        self._volume = clamp_volume(value)
 
     @property
     def speaking(self) -> bool:
@@ -71,7 +63,7 @@ class EspeakSpeech:
             return
         try:
             process = subprocess.Popen(
-                command(self.binary, voice_for(language), self.rate, self._volume),
+                command(self.binary, voice_for(language), self.rate, self.volume),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
@@ -106,7 +98,7 @@ class EspeakSpeech:
     def wav(self, text: str, language: str, path: Path, timeout: float = 30.0) -> None:
         """Write `text` said in `language` to the WAV file `path` (waits until it is written)."""
         subprocess.run(
-            command(self.binary, voice_for(language), self.rate, self._volume, wav=path),
+            command(self.binary, voice_for(language), self.rate, self.volume, wav=path),
             input=text.encode("utf-8"),
             check=True,
             timeout=timeout,

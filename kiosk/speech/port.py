@@ -19,6 +19,20 @@ def clamp_volume(volume: int) -> int:
     return max(MIN_VOLUME, min(MAX_VOLUME, volume))
 
 
+class Volume:
+    """A voice's volume, kept within `MIN_VOLUME`..`MAX_VOLUME` (for the `Speech` implementations)."""
+
+    _volume: int = 50
+
+    @property
+    def volume(self) -> int:
+        return self._volume
+
+    @volume.setter
+    def volume(self, value: int) -> None:
+        self._volume = clamp_volume(value)
+
+
 class Speech(Protocol):
     """A voice that says one utterance at a time: a new `say` interrupts the one before."""
 

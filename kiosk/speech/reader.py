@@ -72,33 +72,24 @@ def shown_text(widget: Widget) -> str:
 
 
 def is_personal(widget: Widget) -> bool:
-    node: Any = widget
-    while isinstance(node, Widget):
-        if node.id in PERSONAL_IDS or any(node.has_class(name) for name in PERSONAL_CLASSES):
-            return True
-        node = node.parent
-    return False
+    return any(
+        node.id in PERSONAL_IDS or any(node.has_class(name) for name in PERSONAL_CLASSES)
+        for node in _widgets_up(widget)
+    )
 
 
 def masked(widget: Widget) -> bool:
     """A field whose characters are never read: the PIN pad (and what is in it), a password Input."""
-    if isinstance(widget, Input) and widget.password:
-        return True
-    node: Any = widget
-    while isinstance(node, Widget):
-        if isinstance(node, PinPad):
-            return True
-        node = node.parent
-    return False
+    return (isinstance(widget, Input) and widget.password) or _pinpad_of(widget) is not None
+
+
+def _widgets_up(widget: Widget) -> list[Widget]:
+    """`widget` and the widgets it is in, up to its screen."""
+    return [node for node in widget.ancestors_with_self if isinstance(node, Widget)]
 
 
 def _pinpad_of(widget: Widget) -> PinPad | None:
-    node: Any = widget
-    while isinstance(node, Widget):
-        if isinstance(node, PinPad):
-            return node
-        node = node.parent
-    return None
+    return next((node for node in _widgets_up(widget) if isinstance(node, PinPad)), None)
 
 
 def _visible(widget: Widget) -> bool:
@@ -179,14 +170,25 @@ def describe_control(widget: Widget, *, read_personal: bool = False) -> str:
     return text
 
 
+def _unread(widget: Widget) -> bool:
+    """Hidden, or of a kind never read (a loading indicator...): neither it nor what it holds is read."""
+    skipped = type(widget).__name__ in SKIPPED_TYPES or isinstance(widget, LoadingIndicator)
+    return skipped or not _visible(widget)
+
+
+def _static_text(widget: Static, read_personal: bool) -> Iterator[str]:
+    """A Static's text, if it has any (personal data said as such, unless "read my data" is on)."""
+    text = shown_text(widget)
+    if text:
+        yield _not_read() if not read_personal and is_personal(widget) else text
+
+
 def _texts(root: Widget, read_personal: bool) -> Iterator[str]:
     """The text of every visible Static under `root` (itself included), in the order they are composed."""
-    if not _visible(root) or type(root).__name__ in SKIPPED_TYPES or isinstance(root, LoadingIndicator):
+    if _unread(root):
         return
     if isinstance(root, Static) and not isinstance(root, Checkbox | RadioButton):
-        text = shown_text(root)
-        if text:
-            yield _not_read() if not read_personal and is_personal(root) else text
+        yield from _static_text(root, read_personal)
     for child in root.children:
         if isinstance(child, Widget):
             yield from _texts(child, read_personal)
@@ -195,7 +197,7 @@ def _texts(root: Widget, read_personal: bool) -> Iterator[str]:
 def _screen_texts(root: Widget, read_personal: bool) -> Iterator[str]:
     """The text of the screen outside its controls (controls are read after it, in focus order); in the
     PIN pad only its prompt and hint."""
-    if not _visible(root) or type(root).__name__ in SKIPPED_TYPES or isinstance(root, LoadingIndicator):
+    if _unread(root):
         return
     if isinstance(root, PinPad):
         for part in root.query("#pin-prompt, #pin-hint"):
@@ -207,9 +209,7 @@ def _screen_texts(root: Widget, read_personal: bool) -> Iterator[str]:
     if root.focusable and not isinstance(root, Screen):
         return
     if isinstance(root, Static):
-        text = shown_text(root)
-        if text:
-            yield _not_read() if not read_personal and is_personal(root) else text
+        yield from _static_text(root, read_personal)
     for child in root.children:
         if isinstance(child, Widget):
             yield from _screen_texts(child, read_personal)

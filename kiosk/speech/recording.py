@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kiosk.speech.port import clamp_volume
+from kiosk.speech.port import Volume
 
 
 @dataclass(frozen=True)
@@ -14,25 +14,17 @@ class Utterance:
     volume: int
 
 
-class RecordingSpeech:
+class RecordingSpeech(Volume):
     """Every utterance in order (`utterances`), and how many times speech was stopped (`stops`)."""
 
     def __init__(self, volume: int = 50) -> None:
-        self._volume = clamp_volume(volume)
+        self.volume = volume
         self.utterances: list[Utterance] = []
         self.stops = 0
         self.closed = False
 
-    @property
-    def volume(self) -> int:
-        return self._volume
-
-    @volume.setter
-    def volume(self, value: int) -> None:
-        self._volume = clamp_volume(value)
-
     def say(self, text: str, language: str) -> None:
-        self.utterances.append(Utterance(text, language, self._volume))
+        self.utterances.append(Utterance(text, language, self.volume))
 
     def stop(self) -> None:
         self.stops += 1
