@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events, on
 from textual.app import App
@@ -25,14 +25,11 @@ from textual.widget import Widget
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
-from eid.token import TokenProvider
 from kiosk import crash, procedures, themes
-from kiosk.backend.client import BackendClient
-from kiosk.catalogue import CatalogueScreen
 from kiosk.config import Settings
 from kiosk.health import Watchdog
 from kiosk.i18n import _, current_language, set_language
-from kiosk.login import CardBridge, CardEvent, LoginScreen, install_card_watcher
+from kiosk.login import CardBridge, CardEvent, install_card_watcher
 from kiosk.screens.attract import AttractScreen
 from kiosk.screens.base import KioskModal, KioskScreen
 from kiosk.screens.error import ErrorModal
@@ -45,9 +42,17 @@ from kiosk.speech import EspeakSpeech, SpeechService, SpeechToggle, describe_con
 from kiosk.staff import StaffLock
 from kiosk.themes import LowVision, LowVisionChosen
 from kiosk.timing import MIN_EXTENSIONS, IdleTimes, idle_times
-from printing.printers import Printer, printer_from_settings
 from widgets.pinpad import PinPad
 from widgets.retention import forget_queries
+
+if TYPE_CHECKING:
+    # For annotations only: the attract screen needs no card tokens, backend client, catalogue, login
+    # screen or printer; each is imported where it is first used (tests/unit/shell/test_startup_modules.py).
+    from eid.token import TokenProvider
+    from kiosk.backend.client import BackendClient
+    from kiosk.catalogue import CatalogueScreen
+    from kiosk.login.screen import LoginScreen
+    from printing.printers import Printer
 
 log = logging.getLogger(__name__)
 
@@ -116,8 +121,7 @@ class KioskApp(App[None], inherit_bindings=False):
         self.settings = settings
         self._watch_cards = watch_cards
         self.card_bridge: CardBridge | None = None
-        #: The municipal backend client (blocking: call it from thread workers only).
-        self.backend = backend if backend is not None else BackendClient(settings)
+        self._backend = backend
         self._printer = printer
         #: The card tokens (None: opened from `[eid] pkcs11_module` when first needed).
         self.cards = cards
@@ -142,10 +146,22 @@ class KioskApp(App[None], inherit_bindings=False):
         self._speech_timer: Timer | None = None
         set_language(settings.ui.default_language)
 
+    @property
+    def backend(self) -> BackendClient:
+        """The municipal backend client (blocking: call it from thread workers only): the one given to the
+        constructor, else the one `settings` describes, made when first asked for."""
+        if self._backend is None:
+            from kiosk.backend.client import BackendClient  # deferred: requests and the contract's models
+
+            self._backend = BackendClient(self.settings)
+        return self._backend
+
     def printer(self) -> Printer:
         """The printer given to the constructor, else the one `[printer]` describes (made per job)."""
         if self._printer is not None:
             return self._printer
+        from printing.printers import printer_from_settings  # deferred: no printing before a document
+
         p = self.settings.printer
         keep = p.folder_keep_minutes * 60
         return printer_from_settings(
@@ -195,8 +211,9 @@ class KioskApp(App[None], inherit_bindings=False):
         await self.pop_screen()
         self.uninstall_screen(screen)
 
-    @on(LoginScreen.Show)
-    def _show_login(self, message: LoginScreen.Show) -> None:
+    def on_login_screen_show(self, message: LoginScreen.Show) -> None:
+        # Named by Textual's convention, not `@on(LoginScreen.Show)`: the login screen's module is loaded
+        # when the bridge first builds one, after the attract screen's first frame.
         if message.screen not in self.screen_stack:
             self.push_screen(message.screen)
 
@@ -210,10 +227,12 @@ class KioskApp(App[None], inherit_bindings=False):
 
     def home_screen(self) -> Screen[Any]:
         """The first screen of a visit: the catalogue of procedures."""
+        from kiosk.catalogue import CatalogueScreen  # deferred: the attract screen does not need it
+
         return CatalogueScreen()
 
-    @on(CatalogueScreen.ProcedureChosen)
-    def _procedure_chosen(self, event: CatalogueScreen.ProcedureChosen) -> None:
+    def on_catalogue_screen_procedure_chosen(self, event: CatalogueScreen.ProcedureChosen) -> None:
+        # Named by Textual's convention, not `@on(...)`: the catalogue is imported with its first screen.
         if not procedures.launch(self, event.procedure_code, needs_certificate=event.needs_certificate):
             self.show_error(_("This procedure cannot be done at this kiosk yet. Please ask at the counter."))
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from textual.message import Message
 from textual.notifications import SeverityLevel
@@ -29,13 +29,17 @@ from textual.screen import Screen
 from textual.timer import Timer
 
 from eid import pcsc
-from eid.token import TokenProvider, open_tokens
-from kiosk.backend.client import BackendClient
 from kiosk.config import Settings
 from kiosk.i18n import current_language
-from kiosk.login import messages
-from kiosk.login.screen import LoginScreen
 from kiosk.session import CitizenSession, EndReason
+
+if TYPE_CHECKING:
+    # Imported where they are first used, after the attract screen's first frame: the login screen (and
+    # the backend client and eid.identity it imports) when the first one is built ahead, the notices
+    # when there is one to give, the PKCS#11 tokens in the thread that opens them.
+    from eid.token import TokenProvider
+    from kiosk.backend.client import BackendClient
+    from kiosk.login.screen import LoginScreen
 
 log = logging.getLogger(__name__)
 
@@ -71,14 +75,8 @@ class CardHost(Protocol):
     def is_screen_installed(self, screen: Screen[Any] | str) -> bool: ...
     def post_message(self, message: Message) -> bool: ...
     def set_timer(self, delay: float, callback: Any = None, *, name: str | None = None) -> Timer: ...
-    def notify(
-        self,
-        message: str,
-        *,
-        title: str = "",
-        severity: SeverityLevel = "information",
-        timeout: float | None = None,
-        markup: bool = True,
+    def notify(  # App.notify, as the bridge calls it
+        self, message: str, *, severity: SeverityLevel = ..., timeout: float | None = ..., markup: bool = ...
     ) -> None: ...
 
 
@@ -131,6 +129,8 @@ class CardBridge:
         """The PKCS#11 tokens, opened once (blocking: loading a module takes time; call from a thread)."""
         with self._tokens_lock:
             if self._tokens is None:
+                from eid.token import open_tokens
+
                 self._tokens = open_tokens(self.app.settings.eid.pkcs11_module)
             return self._tokens
 
@@ -169,6 +169,8 @@ class CardBridge:
         elif isinstance(event, pcsc.ReaderAdded):
             self.readers.add(event.reader)
             if self._told_no_reader:
+                from kiosk.login import messages
+
                 self._told_no_reader = False
                 self.app.notify(messages.reader_back(), timeout=5, markup=False)
         elif isinstance(event, pcsc.ReaderRemoved):
@@ -183,11 +185,15 @@ class CardBridge:
 
     def _check_readers(self) -> None:
         if not self.readers and not self._told_no_reader:
+            from kiosk.login import messages
+
             self._told_no_reader = True
             log.warning("no card reader connected")
             self.app.notify(messages.no_reader(), severity="warning", timeout=30, markup=False)
 
     def _card_inserted(self, event: pcsc.CardInserted) -> None:
+        from kiosk.login.screen import LoginScreen
+
         session = self.app.session
         if session is not None and session.reader is not None:
             return  # a card is already in use in this session
@@ -220,6 +226,8 @@ class CardBridge:
         self._discard_standby()
         if self.app.session is not None or not self.app.is_running:
             return  # during a visit the screen is built when a card arrives; the next one after it
+        from kiosk.login.screen import LoginScreen
+
         screen = LoginScreen(self)
         self._standby = screen
         self.app.post_message(self.BuildAhead(screen))  # composed and mounted by the app, not shown
