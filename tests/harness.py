@@ -238,7 +238,9 @@ class Driver:
         widget = await self.wait_widget(into)
         widget.focus()
         await self.pilot.pause()
-        widget.post_message(events.Paste(text))
+        # To the app, as the terminal's driver does: the app hands it to the focused widget. Posted to a
+        # TextArea itself, it would bubble up to the app and be pasted a second time.
+        self.app.post_message(events.Paste(text))
         await self.wait_for(lambda: text.replace("\r", "") in _value(widget), what=f"the paste into {into}")
 
     async def click(
