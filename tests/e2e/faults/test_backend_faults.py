@@ -1,0 +1,127 @@
+"""The fault matrix's backend faults (down, very slow, 500, garbage) at every backend call of the
+procedures without a card: the bústia and the deixalleria with the weak identification. One walk per
+procedure meets each fault at each call in turn, then goes on with the fault gone.
+
+At each: the citizen reads a plain message in their language that says what to do; what they typed is
+still there; the backend holds at most one entry (exactly one in the end, whatever was retried)."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from devstack.backend import BackendInfo
+from kiosk.catalogue.screen import CatalogueScreen
+from kiosk.procedures.bustia import BustiaResult, BustiaReview, ContactStep, MessageStep
+from kiosk.procedures.deixalleria import CardRequestStep, CardResult, CardReview, SummaryStep
+from kiosk.procedures.identify_weak import WeakIdentifyStep
+from tests.e2e.faults.matrix import BACKEND_FAULTS, CALLS, survived
+from tests.e2e.faults.walks import assert_plain, faulty_kiosk, told_and_dismissed
+from tests.e2e.procedures.helpers import SIZE, db_rows, launch, new_visit
+from tests.fixtures.faults import FAULTS, FaultProxy
+from tests.harness import drive
+
+NO_CARD = ("56789012B", "28/02/1950", "08303")  # registered, no deixalleria card
+
+
+async def test_bustia_survives_every_backend_fault_at_send(
+    tmp_path: Path, backend_server: BackendInfo, fault_proxy: FaultProxy
+) -> None:
+    [send] = CALLS["bustia"]
+    app = faulty_kiosk(tmp_path, backend_server, fault_proxy)
+    topic = f"Fanals {uuid.uuid4().hex[:8]}"
+    text = "El fanal del carrer no s'encén des de fa una setmana."
+
+    def entries() -> list[str]:
+        rows = db_rows(backend_server, "select reference from bustia_messages where topic = :t", t=topic)
+        return [r.reference for r in rows]
+
+    async with drive(app, size=SIZE) as driver:
+        await new_visit(driver)
+        await app.change_language("es")  # the citizen chose Spanish: the messages are in Spanish
+        assert launch(app, "bustia")
+        await driver.wait_screen(MessageStep)
+        await driver.type(topic, into="#f-topic")
+        await driver.paste(text, into="#f-text")
+        await driver.click("#step-next")
+        await driver.wait_screen(ContactStep)
+        await driver.click("#step-next")
+        review = await driver.wait_screen(BustiaReview)
+        for fault in BACKEND_FAULTS:
+            fault_proxy.arm(fault, send.method, send.path)
+            await driver.click("#step-next")
+            await told_and_dismissed(driver, "es")
+            assert app.screen is review and review.state.topic == topic and review.state.text == text
+            reached = FAULTS[fault][1]
+            assert len(entries()) <= 1 and (not reached or len(entries()) == 1), (fault, entries())
+            survived(fault, "bustia", send.step)
+        assert [f for f, *_ in fault_proxy.applied] == list(BACKEND_FAULTS)
+        await driver.click("#step-next")
+        result = await driver.wait_screen(BustiaResult, timeout=10)
+    assert entries() == [result.document.reference]
+
+
+async def test_deixalleria_survives_every_backend_fault_at_each_call(
+    tmp_path: Path, backend_server: BackendInfo, fault_proxy: FaultProxy
+) -> None:
+    login, summary, request, summary_after, _logout = CALLS["deixalleria"]
+    app = faulty_kiosk(tmp_path, backend_server, fault_proxy)
+
+    def cards() -> list[str]:
+        sql = "select number from deixalleria_cards where id_number = :i and status = 'requested'"
+        return [r.number for r in db_rows(backend_server, sql, i=NO_CARD[0])]
+
+    before = cards()
+    async with drive(app, size=SIZE) as driver:
+        await new_visit(driver)
+        assert launch(app, "deixalleria_targeta")
+        step = await driver.wait_screen(WeakIdentifyStep)
+        for field, value in zip(("id_number", "birth_date", "postal_code"), NO_CARD, strict=True):
+            await driver.type(value, into=f"#f-weak_{field}")
+        # 1. The identification: the message under the fields, the fields kept, Continue again.
+        for fault in BACKEND_FAULTS:
+            fault_proxy.arm(fault, login.method, login.path)
+            await driver.click("#step-next")
+            await driver.wait_for(lambda: bool(driver.text_of("#weak-status")) and
+                                  "…" not in driver.text_of("#weak-status"), what="the refusal")  # fmt: skip
+            assert_plain(" ".join(driver.text_of("#weak-status").split()), "ca")
+            assert app.screen is step and app.session is not None and app.session.token is None
+            assert [driver.value(f"#f-weak_{f}") for f in ("id_number", "birth_date", "postal_code")] == list(
+                NO_CARD
+            )
+            survived(fault, "deixalleria", login.step)
+        await driver.click("#step-next")
+        await driver.wait_screen(SummaryStep, timeout=10)
+        await driver.wait_for(lambda: driver.shown("#card-action"), what="the summary")
+        # 2. The summary (a loading step): the procedure ends with the message; the citizen, still
+        # identified, starts it again from the procedures.
+        for fault in BACKEND_FAULTS:
+            await driver.click("#step-cancel")
+            await driver.wait_screen(CatalogueScreen)
+            fault_proxy.arm(fault, summary.method, summary.path)
+            assert launch(app, "deixalleria_targeta")
+            await told_and_dismissed(driver)
+            assert isinstance(app.screen, CatalogueScreen) and app.session is not None and app.session.token
+            assert launch(app, "deixalleria_targeta")
+            await driver.wait_screen(SummaryStep, timeout=10)
+            await driver.wait_for(lambda: driver.shown("#card-action"), what="the summary")
+            survived(fault, "deixalleria", summary.step)
+        await driver.click("#card-action")
+        await driver.wait_screen(CardRequestStep)
+        await driver.click("#delivery-pickup")
+        await driver.click("#step-next")
+        review = await driver.wait_screen(CardReview)
+        # 3 and 4. The request, then the summary fetched with it: Send again is safe at either.
+        for call in (request, summary_after):
+            for fault in BACKEND_FAULTS:
+                fault_proxy.arm(fault, call.method, call.path)
+                await driver.click("#step-next")
+                await told_and_dismissed(driver)
+                assert app.screen is review and review.state.delivery == "pickup"
+                assert len(cards()) - len(before) <= 1
+                survived(fault, "deixalleria", call.step)
+        await driver.click("#step-next")
+        result = await driver.wait_screen(CardResult, timeout=10)
+        number = result.request.card.number
+        assert cards() == [*before, number] or sorted(cards()) == sorted([*before, number])
+    assert [c for c in cards() if c not in before] == [number]
