@@ -128,14 +128,10 @@ class PinKeys(Widget):
 
     @dataclass
     class Pressed(Message):
-        """A key was clicked or touched."""
+        """A key was clicked or touched (for the pad these keys belong to: no `control` to select on)."""
 
         keys: PinKeys
         key: Key
-
-        @property
-        def control(self) -> PinKeys:
-            return self.keys
 
     def __init__(self, labels: PinPadLabels, *, id: str | None = None) -> None:  # noqa: A002
         super().__init__(id=id)

@@ -189,6 +189,15 @@ def check_module(module: _Module, sinks: set[str]) -> list[Finding]:
         if not safe(text, module):
             report(node, sink, text)
 
+    def check_options(node: ast.Call, sink: str) -> None:
+        """The options (the call's first argument) of a Select or its `set_options`: every text checked,
+        or the whole argument reported when its texts cannot be told."""
+        texts = _option_texts(node.args[0])
+        if texts is None:
+            report(node, f"{sink} options", node.args[0])
+        for text in texts or ():
+            check(node, f"{sink} option", text)
+
     for cls in (n for n in ast.walk(module.tree) if isinstance(n, ast.ClassDef)):
         if any(_name(b).rsplit(".", 1)[-1] in sinks for b in cls.bases):
             for call in (n for n in ast.walk(cls) if isinstance(n, ast.Call)):
@@ -216,22 +225,12 @@ def check_module(module: _Module, sinks: set[str]) -> list[Finding]:
                 check(node, last, text)
         elif last == "Select":
             if node.args:
-                texts = _option_texts(node.args[0])
-                if texts is None:
-                    report(node, "Select options", node.args[0])
-                else:
-                    for text in texts:
-                        check(node, "Select option", text)
+                check_options(node, "Select")
             for keyword in node.keywords:
                 if keyword.arg == "prompt":
                     check(node, "Select prompt", keyword.value)
         elif last == "set_options" and isinstance(node.func, ast.Attribute) and node.args:
-            texts = _option_texts(node.args[0])
-            if texts is None:
-                report(node, "set_options", node.args[0])
-            else:
-                for text in texts:
-                    check(node, "set_options option", text)
+            check_options(node, "set_options")
         elif last == "notify" and node.args:
             markup_off = any(
                 k.arg == "markup" and isinstance(k.value, ast.Constant) and k.value.value is False
