@@ -28,7 +28,7 @@ from sqlalchemy import Engine, text
 
 from kiosk.backend.client import BackendClient, BackendError, BackendUnavailable
 from municipal import timeutil
-from tests.fixtures.backend import Issued, new_client
+from tests.fixtures.backend import Issued, new_client, wait_for
 
 PDF = b"%PDF-1.7\n" + b"d" * 2000 + b"\n%%EOF\n"
 
@@ -116,6 +116,8 @@ class Kiosk(threading.Thread):
         self.failed_sends = 0
         self.error: BaseException | None = None
         self.token = ""
+        #: What the kiosk is doing now, for a test that waits on it (and for its failure message).
+        self.doing = "starting"
         self._turn = 0
 
     def _next_server(self) -> None:
@@ -136,6 +138,7 @@ class Kiosk(threading.Thread):
 
     def run(self) -> None:
         try:
+            self.doing = "logging in"
             self.token = str(self._until_acknowledged(lambda: login(self.client, self.certificate)))
             n = 0
             while not self.stop.is_set() and (self.limit is None or n < self.limit):
@@ -146,6 +149,7 @@ class Kiosk(threading.Thread):
         except BaseException as error:  # reported by the test
             self.error = error
         finally:
+            self.doing = "ended"
             self.client.close()
 
     def _submit(self, submission: Submission) -> None:
@@ -153,6 +157,7 @@ class Kiosk(threading.Thread):
         deadline = time.monotonic() + self.give_up_after
         while True:
             submission.sends += 1
+            self.doing = f"sending {submission.subject} (send {submission.sends})"
             try:
                 receipt = self.client.submit_instancia(
                     self.token, fields(submission.subject), [self.attachment], idempotency_key=submission.key
@@ -167,6 +172,7 @@ class Kiosk(threading.Thread):
                     while self.hold.is_set():
                         time.sleep(0.02)
                     self.parked = None
+                self.doing = f"waiting to send {submission.subject} again"
                 self._next_server()
                 time.sleep(self.retry_pause)
                 continue
@@ -256,12 +262,30 @@ def submissions_of(kiosks: Sequence[Kiosk]) -> list[Submission]:
     return [s for k in kiosks for s in k.submissions]
 
 
-def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what}: not within {timeout:.0f} s")
-        time.sleep(0.02)
+def wait_submitting(kiosks: Sequence[Kiosk], timeout: float = 60) -> None:
+    """Wait until every kiosk has had a submission acknowledged: each is logged in and in its loop of
+    submissions (a kiosk still logging in when the server dies retries its login, and holds no
+    submission), and none has ended with an error."""
+
+    def submitting() -> bool:
+        check_kiosks(kiosks)
+        return all(any(s.registry_number is not None for s in k.submissions) for k in kiosks)
+
+    wait_for(submitting, timeout, "a submission acknowledged on every kiosk")
+
+
+def wait_parked(kiosks: Sequence[Kiosk], timeout: float = 30) -> None:
+    """Wait until every kiosk holds a submission it could not send (`hold` set, the server gone: after
+    `wait_submitting`, each one is sending or about to); a kiosk that ended with an error fails at once."""
+
+    def parked() -> bool:
+        check_kiosks(kiosks)
+        return all(k.parked is not None for k in kiosks)
+
+    try:
+        wait_for(parked, timeout, "a submission left on every kiosk")
+    except TimeoutError as timeout_error:
+        raise TimeoutError(f"{timeout_error}: {'; '.join(f'{k.name} {k.doing}' for k in kiosks)}") from None
 
 
 def wait_acknowledged(kiosks: Sequence[Kiosk], more: int, what: str, timeout: float = 60) -> None:

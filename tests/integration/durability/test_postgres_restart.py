@@ -18,17 +18,8 @@ from sqlalchemy import create_engine, text
 
 from devstack import backend, postgres
 from kiosk.backend.client import BackendUnavailable
-from tests.fixtures.backend import Issued
-from tests.integration.durability.harness import (
-    Kiosk,
-    Submission,
-    audit,
-    join_and_audit,
-    login,
-    new_client,
-    resolve,
-    wait_acknowledged,
-)
+from tests.fixtures.backend import Issued, new_client
+from tests.integration.durability import harness
 
 pytestmark = [pytest.mark.timeout(150), pytest.mark.postgres]
 KIOSKS = 4
@@ -68,8 +59,8 @@ def test_postgres_restarted_under_load(
         engine = create_engine(server.database_url, pool_pre_ping=True)
         stop = threading.Event()
         kiosks = [
-            Kiosk(f"k{n}", [server.url], *server.add_kiosk(f"pg-{n}-{uuid.uuid4().hex[:6]}"), applicant,
-                  attachment, stop=stop)
+            harness.Kiosk(f"k{n}", [server.url], *server.add_kiosk(f"pg-{n}-{uuid.uuid4().hex[:6]}"),
+                          applicant, attachment, stop=stop)
             for n in range(KIOSKS)
         ]  # fmt: skip
         challenger = server.add_kiosk(f"pg-challenges-{uuid.uuid4().hex[:6]}")
@@ -78,14 +69,14 @@ def test_postgres_restarted_under_load(
         for k in kiosks:
             k.start()
         asker.start()
-        wait_acknowledged(kiosks, 3 * KIOSKS, "acknowledged before the restart")
+        harness.wait_acknowledged(kiosks, 3 * KIOSKS, "acknowledged before the restart")
         restarted_at = time.monotonic()
         own_cluster.restart(immediate=True)
         restart_seconds = time.monotonic() - restarted_at
-        wait_acknowledged(kiosks, 2 * KIOSKS, "acknowledged after the restart")
+        harness.wait_acknowledged(kiosks, 2 * KIOSKS, "acknowledged after the restart")
         stop.set()
         asker.join(timeout=30)
-        result, counts = join_and_audit(kiosks, engine)
+        result, counts = harness.join_and_audit(kiosks, engine)
         assert result.entries == counts.submitted == counts.acknowledged
         with engine.connect() as conn:
             rows = conn.execute(
@@ -112,7 +103,7 @@ def test_database_down_is_503_and_a_keyed_write_waits_it_out(
     with backend.running(database_url=database, trust_anchors=backend_trust_anchors) as server:
         kiosk = server.add_kiosk(f"pg-down-{uuid.uuid4().hex[:6]}")
         client = new_client(server.url, *kiosk, retries=0)
-        token = login(client, applicant)
+        token = harness.login(client, applicant)
         own_cluster.stop(immediate=True)
         try:
             r = requests.post(
@@ -126,22 +117,22 @@ def test_database_down_is_503_and_a_keyed_write_waits_it_out(
                 "internal_error",
                 "1",
             )
-            lost = Submission("down", "Durabilitat base de dades aturada")
+            lost = harness.Submission("down", "Durabilitat base de dades aturada")
             with pytest.raises(BackendUnavailable):
-                resolve(client, token, lost, attachment)
+                harness.resolve(client, token, lost, attachment)
             # The same write, retried by the client (retries=6, backoff 0.25 s: about 15 s in all) while
             # the database comes back.
             client.retries = 6
             restarter = threading.Timer(1.0, own_cluster.start)
             restarter.start()
-            number = resolve(client, token, lost, attachment)
+            number = harness.resolve(client, token, lost, attachment)
             restarter.join()
         finally:
             if own_cluster.process.poll() is not None:
                 own_cluster.start()
             client.close()
         engine = create_engine(server.database_url)
-        result = audit(engine, [lost])
+        result = harness.audit(engine, [lost])
         engine.dispose()
         result.check()
         assert result.entries == 1 and number.endswith("/000001")

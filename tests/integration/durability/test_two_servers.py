@@ -23,7 +23,7 @@ from sqlalchemy import Engine, create_engine, text
 from devstack import backend
 from devstack.postgres import PostgresInfo
 from municipal import ids
-from tests.fixtures.backend import Issued
+from tests.fixtures.backend import Issued, wait_for
 from tests.integration.durability.harness import (
     Kiosk,
     Submission,
@@ -33,7 +33,6 @@ from tests.integration.durability.harness import (
     registry,
     resolve,
     wait_acknowledged,
-    wait_for,
 )
 from tests.integration.durability.test_server_killed import lose_one_reply
 

@@ -10,7 +10,7 @@ import secrets
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -25,6 +25,7 @@ from kiosk import __version__, health
 from kiosk.backend.client import BackendClient
 from kiosk.config import Settings
 from tests.fixtures.app import make_settings
+from tests.fixtures.backend import wait_for
 
 STALE_SECONDS = 2
 
@@ -82,13 +83,6 @@ def _kiosk_settings(
     )
 
 
-def _wait(condition: Callable[[], bool], timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
-
-
 def test_the_backend_keeps_a_kiosks_state(
     server: tuple[backend.BackendInfo, str], kiosk: tuple[str, str], tmp_path: Path
 ) -> None:
@@ -136,13 +130,13 @@ def test_a_kiosk_that_stops_sending_goes_stale(
     beats = health.Heartbeat(settings, BackendClient(settings), interval=0.3)
     beats.start()
     try:
-        _wait(lambda: beats.sent >= 3)
+        wait_for(lambda: beats.sent >= 3, 15)
         assert _entry(server, kiosk[0])["stale"] is False
     finally:
         beats.stop()
     stopped = time.monotonic()
     assert _entry(server, kiosk[0])["stale"] is False
-    _wait(lambda: _entry(server, kiosk[0])["stale"] is True, timeout=STALE_SECONDS + 10)
+    wait_for(lambda: _entry(server, kiosk[0])["stale"] is True, STALE_SECONDS + 10)
     assert time.monotonic() - stopped >= STALE_SECONDS - 0.5
     assert _entry(server, kiosk[0])["state"]["version"] == __version__  # the last state stays
     never = _entry(server, silent[0])
@@ -172,7 +166,7 @@ def test_a_printer_out_of_paper_shows_in_the_status(
     connection = cups.Connection()
     job = connection.printFile(fault_queue.name, str(sample_pdf), "heartbeat test", {})
     try:
-        _wait(lambda: "media-empty-error" in health.printer_health(settings).reasons)
+        wait_for(lambda: "media-empty-error" in health.printer_health(settings).reasons, 15)
         client.heartbeat(health.collect(settings))
         shown = _entry(server, kiosk[0])["state"]["printer"]
         assert "media-empty-error" in shown["reasons"]

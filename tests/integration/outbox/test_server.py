@@ -10,8 +10,6 @@ import secrets
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +21,13 @@ from devstack.smssink import SmsSink
 from devstack.smtp import SmtpServer
 from municipal import database
 from municipal.api.kiosks import register_staff
+from tests.fixtures.backend import wait_for
 
 
-def write_config(path: Path, mail: SmtpServer, sms: SmsSink) -> Path:
+@pytest.fixture
+def outbox_config(tmp_path: Path, mail: SmtpServer, sms: SmsSink) -> Path:
+    """An outbox configuration sending through the test's mail server and SMS sink."""
+    path = tmp_path / "outbox.toml"
     path.write_text(
         f'[outbox]\nfrom = "OVAC Mataró <no-reply@ovac.test>"\ninterval_seconds = 0.2\n'
         f'[smtp]\nhost = "{mail.host}"\nport = {mail.port}\nsecurity = "none"\n'
@@ -45,21 +47,14 @@ def bustia(server: backend.BackendInfo, contact: dict[str, str], language: str, 
     return answer.json()
 
 
-def wait_for(check: Callable[[], bool], timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
-
-
 def test_confirmations_sent_by_the_server_once_and_shown_to_staff(
-    tmp_path: Path,
+    outbox_config: Path,
     mail: SmtpServer,
     sms: SmsSink,
     backend_trust_anchors: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("MUNICIPAL_OUTBOX_CONFIG", str(write_config(tmp_path / "outbox.toml", mail, sms)))
+    monkeypatch.setenv("MUNICIPAL_OUTBOX_CONFIG", str(outbox_config))
     with backend.running(trust_anchors=backend_trust_anchors, training=True) as server:
         staff_key = secrets.token_urlsafe(16)
         engine = database.make_engine(server.database_url, pool_size=1)
@@ -113,14 +108,9 @@ def test_confirmations_sent_by_the_server_once_and_shown_to_staff(
 
 
 def test_server_killed_after_the_write_the_message_waits_and_is_sent_once(
-    tmp_path: Path,
-    mail: SmtpServer,
-    sms: SmsSink,
-    backend_trust_anchors: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    outbox_config: Path, mail: SmtpServer, backend_trust_anchors: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv("MUNICIPAL_OUTBOX_CONFIG", raising=False)
-    config = write_config(tmp_path / "outbox.toml", mail, sms)
+    monkeypatch.delenv("MUNICIPAL_OUTBOX_CONFIG", raising=False)  # no dispatcher in the server
     with backend.running(trust_anchors=backend_trust_anchors, training=True) as server:
         receipt = bustia(server, {"email": "pau@example.org"}, "ca", "k-3")
         os.killpg(server.process.pid, signal.SIGKILL)
@@ -128,7 +118,7 @@ def test_server_killed_after_the_write_the_message_waits_and_is_sent_once(
         assert mail.messages() == []
         database_url = server.database_url
         dispatch = [sys.executable, "-m", "municipal", "dispatch", "--once",
-                    "--database", database_url, "--outbox-config", str(config)]  # fmt: skip
+                    "--database", database_url, "--outbox-config", str(outbox_config)]  # fmt: skip
         subprocess.run(dispatch, check=True, timeout=60)
         subprocess.run(dispatch, check=True, timeout=60)  # a second run finds nothing due
     [email] = mail.messages()
