@@ -11,9 +11,11 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Input, Label, LoadingIndicator, Static
@@ -35,6 +37,54 @@ def matches(procedure: ProcedureOut, query: str) -> bool:
     words = _fold(query).split()
     haystack = _fold(" ".join((procedure.title, procedure.summary, procedure.topic.name)))
     return all(word in haystack for word in words)
+
+
+class ProcedureButton(Button):
+    """An item of the list. Only one item at a time is a Tab stop (the `tab-stop` one: the first, or the
+    last one chosen), so Tab leaves the list for the chosen procedure's Start instead of walking every
+    item; the arrow keys move through the items (`ProcedureList`)."""
+
+    def allow_focus(self) -> bool:
+        return super().allow_focus() and self.has_class("tab-stop")
+
+
+class ProcedureList(VerticalScroll, can_focus=False):
+    """The list of procedures: one Tab stop (its current item, never the container), arrows within."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down", "move(1)", show=False),
+        Binding("up", "move(-1)", show=False),
+        Binding("home", "move(-1000)", show=False),
+        Binding("end", "move(1000)", show=False),
+    ]
+
+    def items(self) -> list[ProcedureButton]:
+        return list(self.query(ProcedureButton).results(ProcedureButton))
+
+    def make_stop(self, item: ProcedureButton | None) -> None:
+        """`item` (or, with None, the first item) becomes the list's one Tab stop."""
+        items = self.items()
+        if item is None and items:
+            item = items[0]
+        for other in items:
+            other.set_class(other is item, "tab-stop")
+
+    def action_move(self, by: int) -> None:
+        items = self.items()
+        current = next((i for i, item in enumerate(items) if item.has_class("tab-stop")), 0)
+        if not items:
+            return
+        target = items[max(0, min(len(items) - 1, current + by))]
+        self.make_stop(target)
+        target.focus()
+
+
+class DetailPane(VerticalScroll):
+    """The chosen procedure's detail. A Tab stop only when it has no Start button and is longer than the
+    screen (so that what to bring, where and when can be scrolled by keyboard)."""
+
+    def allow_focus(self) -> bool:
+        return self.max_scroll_y > 0 and not self.query("#catalogue-start")
 
 
 class CatalogueScreen(KioskScreen):
@@ -65,8 +115,8 @@ class CatalogueScreen(KioskScreen):
         yield Label(_("What would you like to do?"), id="catalogue-title")
         yield Input(placeholder=_("Search a procedure (e.g. volant, deixalleria)"), id="catalogue-search")
         with Horizontal(id="catalogue-body"):
-            yield VerticalScroll(LoadingIndicator(), id="catalogue-list")
-            yield VerticalScroll(id="catalogue-detail")
+            yield ProcedureList(LoadingIndicator(), id="catalogue-list")
+            yield DetailPane(id="catalogue-detail")
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -128,29 +178,38 @@ class CatalogueScreen(KioskScreen):
             await self._show_list(event.value)
 
     async def _show_list(self, query: str) -> None:
-        listing = self.query_one("#catalogue-list", VerticalScroll)
+        listing = self.query_one("#catalogue-list", ProcedureList)
         await listing.remove_children()
         shown = [p for p in self.procedures if matches(p, query)]
         if not shown:
             await listing.mount(Static(_("No procedure matches your search."), id="catalogue-message"))
             return
-        widgets: list[Label | Button] = []
+        widgets: list[Label | ProcedureButton] = []
         topic = None
         for procedure in shown:
             if procedure.topic.code != topic:
                 topic = procedure.topic.code
                 widgets.append(Label(plain(procedure.topic.name), classes="topic-heading"))
             marker = "▶ " if procedure.completable_here else "ⓘ "
+            chosen = self.selected is not None and self.selected.code == procedure.code
             widgets.append(
-                Button(plain(marker + procedure.title), id=f"proc-{procedure.code}", classes="procedure")
+                ProcedureButton(
+                    plain(marker + procedure.title),
+                    id=f"proc-{procedure.code}",
+                    classes="procedure tab-stop" if chosen else "procedure",
+                )
             )
         await listing.mount_all(widgets)
+        if not listing.query(".tab-stop"):
+            listing.make_stop(None)
 
     @on(Button.Pressed, ".procedure")
     async def _selected(self, event: Button.Pressed) -> None:
         event.stop()
         code = (event.button.id or "").removeprefix("proc-")
         procedure = next((p for p in self.procedures if p.code == code), None)
+        if isinstance(event.button, ProcedureButton):
+            self.query_one("#catalogue-list", ProcedureList).make_stop(event.button)
         if procedure is not None:
             await self.show_detail(procedure)
 
@@ -170,6 +229,10 @@ class CatalogueScreen(KioskScreen):
             )
         else:
             parts.append(Static(_("No digital certificate needed."), classes="badge-certificate"))
+        if procedure.needs_certificate and procedure.accepts:  # the catalogue says which identification
+            phone = "handoff" in procedure.accepts
+            badge = _("Or with your phone: idCAT Mòbil or Cl@ve.") if phone else _("Not with the phone.")
+            parts.append(Static(badge, classes="badge-certificate"))
         if procedure.completable_here:
             parts.append(Static(_("You can complete it here, at this kiosk."), classes="badge-here"))
             parts.append(Button(_("Start"), id="catalogue-start", variant="success", classes="big"))
