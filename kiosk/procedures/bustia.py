@@ -67,8 +67,8 @@ TEXT = FieldSpec(
     multiline=True,
     hint=N_("Tab moves to the next field."),
 )
-EMAIL = FieldSpec("email", N_("Email (optional)"), check_email, placeholder="nom@exemple.cat")
-PHONE = FieldSpec("phone", N_("Phone (optional)"), check_phone, placeholder="600 000 000")
+EMAIL = FieldSpec("email", N_("Email (optional)"), check_email, placeholder=N_("Example: name@example.com"))
+PHONE = FieldSpec("phone", N_("Phone (optional)"), check_phone, placeholder=N_("Example: 600 000 000"))
 AGREED = Tick("consent", N_("I agree to my contact details being used to answer me"))
 
 
