@@ -124,6 +124,12 @@ class PrinterSection(_Section):
 class AttachmentsSection(_Section):
     mount_roots: tuple[Path, ...] = (Path("/media"), Path("/run/media"))
     """Folders where USB sticks appear; the citizen's file picker never leaves them."""
+    eject_command: tuple[str, ...] = ()
+    """Program (and its arguments) that unmounts and powers off a stick once the citizen is told to take
+    it, e.g. ["udiskie-umount", "--detach"]; the stick's mount point is added as its last argument (no
+    shell). Empty = do nothing and say nothing (demo and training kiosks)."""
+    eject_timeout_seconds: PositiveSeconds = 20
+    """Seconds the eject command may take before it is stopped (the failure is logged, never shown)."""
 
 
 class LoggingSection(_Section):

@@ -81,7 +81,7 @@ class FilePicker(OptionList):
         self._notice = notice
         self.clear_options()
         if notice:
-            self.add_option(Option(Content.assemble((shown(notice), "bold")), disabled=True))
+            self.add_option(Option(Content.assemble((shown(notice, lines=True), "bold")), disabled=True))
         if not entries:
             self.add_option(Option(Content.assemble((shown(self.empty_text), "italic")), disabled=True))
             return

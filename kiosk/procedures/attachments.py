@@ -23,7 +23,15 @@ copy of each chosen file in the session's temp folder.
   walks from the mount root one folder at a time (directory descriptors, `O_NOFOLLOW`), so a folder
   swapped for a link after the listing cannot lead out of the stick, and opens the file with
   `O_NONBLOCK` and checks it on the descriptor, so a file swapped for a FIFO or a device never blocks
-  the copy: either is refused as "changed since it was listed".
+  the copy: either is refused as "changed since it was listed". A file that changes while it is copied
+  (its size or times differ before and after) is refused the same way, and nothing of it is kept.
+- What a scan cannot offer is still accounted for: a FIFO, a device node, a symbolic link loop or a link
+  out of the stick is never listed nor read (its target is never resolved into a candidate), but the
+  listing counts them (`Listing.skipped`) and the citizen is told that such items are not shown. A file
+  the kiosk user may not read is listed with that reason, not as "not a PDF".
+- Once the citizen is told to take the stick, `eject` runs the configured command (udiskie-umount
+  --detach on a real kiosk) for each stick mount the scans listed files from (`StickScanner.take_mounts`):
+  the mount point as one argument, no shell, a timeout, in its own process group; a failure is logged.
 
 Plain functions (file system only, no Textual): the attachments screen runs them in thread workers.
 """
@@ -33,10 +41,14 @@ from __future__ import annotations
 import errno
 import hashlib
 import itertools
+import logging
 import os
+import signal
 import stat
+import subprocess
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +57,8 @@ from contract.limits import ATTACHMENT_NAME_MAX as MAX_NAME
 from contract.limits import MAX_FILE_BYTES, MAX_FILES, MB
 from kiosk.i18n import N_
 from kiosk.procedures.validation import PRINTABLE, Issue, is_control, is_emoji
+
+log = logging.getLogger(__name__)
 
 __all__ = ["MAX_FILE_BYTES", "MAX_FILES", "MAX_NAME"]  # the contract's, for the instància's screens
 MAX_TOTAL_BYTES = MAX_FILES * MAX_FILE_BYTES
@@ -109,7 +123,9 @@ def human_size(size: int) -> str:
         return f"{size} B"
     if size < MB:
         return f"{size / 1024:.0f} KB"
-    return f"{size / MB:.1f} MB"
+    if size < 1024 * MB:
+        return f"{size / MB:.1f} MB"
+    return f"{size / (1024 * MB):.1f} GB"
 
 
 @dataclass(frozen=True)
@@ -133,12 +149,29 @@ TOO_MANY = N_(
 )
 
 
+#: Items a scan does not list (a FIFO, a device, a link loop or a link out of the stick), for the citizen.
+NOT_SHOWN = N_(
+    "Links and special files on the USB stick cannot be attached and are not shown ({count}). "
+    "Copy the files themselves onto the USB stick."
+)
+
+
 @dataclass(frozen=True)
 class Listing:
-    """What one scan found, and why it is incomplete when it is (`overflow`, None = it is complete)."""
+    """What one scan found, and why it is incomplete when it is (`overflow`, None = it is complete);
+    `skipped`: entries that are not files that can be attached (never listed, never read)."""
 
     candidates: list[Candidate]
     overflow: Issue | None = None
+    skipped: int = 0
+
+    @property
+    def notices(self) -> list[Issue]:
+        """What the citizen is told above the list (cut listing, items not shown)."""
+        notices = [self.overflow] if self.overflow is not None else []
+        if self.skipped:
+            notices.append(Issue(NOT_SHOWN, {"count": self.skipped}))
+        return notices
 
 
 class _Budget:
@@ -148,6 +181,7 @@ class _Budget:
         self.entries = entries
         self.files = files
         self.cut = False
+        self.skipped = 0
 
 
 class StickScanner:
@@ -169,10 +203,29 @@ class StickScanner:
         self.max_files = max_files
         self._cache: dict[Path, tuple[int, int, Issue | None]] = {}
         self._running = threading.Lock()
+        self._mounts: dict[Path, None] = {}
+        self._mounts_lock = threading.Lock()
 
     def scan(self) -> list[Candidate]:
         with self._running:
             return self._scan().candidates
+
+    @contextmanager
+    def held(self, timeout: float) -> Iterator[None]:
+        """No scan runs inside (one running is waited for, at most `timeout` seconds): a stick being
+        unmounted is not being read."""
+        got = self._running.acquire(timeout=timeout)
+        try:
+            yield
+        finally:
+            if got:
+                self._running.release()
+
+    def take_mounts(self) -> list[Path]:
+        """The stick mounts the scans listed files from since the last call (then forgotten)."""
+        with self._mounts_lock:
+            mounts, self._mounts = list(self._mounts), {}
+        return mounts
 
     def scan_if_idle(self) -> Listing | None:
         """The listing, or None at once when another scan is still running."""
@@ -199,8 +252,11 @@ class StickScanner:
             self._walk(real_root, real_root, 0, None, found, budget)
         keep = {c.path for c in found}
         self._cache = {p: v for p, v in self._cache.items() if p in keep}
+        mounts = {m for m in (stick_mount(c) for c in found) if m is not None}
+        with self._mounts_lock:
+            self._mounts.update(dict.fromkeys(sorted(mounts)))
         overflow = Issue(TOO_MANY, {"count": len(found)}) if budget.cut else None
-        return Listing(sorted(found, key=lambda c: c.key.casefold()), overflow)
+        return Listing(sorted(found, key=lambda c: c.key.casefold()), overflow, budget.skipped)
 
     def _walk(
         self, root: Path, folder: Path, depth: int, folder_issue: Issue | None, found: list[Candidate],
@@ -230,8 +286,10 @@ class StickScanner:
                     continue
                 candidate = self._file(root, Path(entry.path), entry.is_symlink(), folder_issue)
             except (OSError, RuntimeError, ValueError):  # one bad entry never hides the others
-                continue
-            if candidate is not None:
+                candidate = None
+            if candidate is None:
+                budget.skipped += 1  # a FIFO, a device, a link loop or out of the stick: told, not listed
+            else:
                 found.append(candidate)
                 budget.files -= 1
 
@@ -246,8 +304,12 @@ class StickScanner:
         if cached is not None and cached[:2] == (info.st_size, info.st_mtime_ns):
             verdict = cached[2]
         else:
-            verdict = check_content(info.st_size, _read_head(root, real))
-            self._cache[real] = (info.st_size, info.st_mtime_ns, verdict)
+            head = _read_head(root, real)
+            if isinstance(head, Issue):  # not remembered: read again at the next scan
+                verdict = head
+            else:
+                verdict = check_content(info.st_size, head)
+                self._cache[real] = (info.st_size, info.st_mtime_ns, verdict)
         refusal = check_name(path.name) or folder_issue or verdict
         return Candidate(
             key=str(path.relative_to(root)), path=real, name=path.name, size=info.st_size, refusal=refusal,
@@ -255,15 +317,16 @@ class StickScanner:
         )  # fmt: skip
 
 
-def _read_head(root: Path, path: Path) -> bytes:
+def _read_head(root: Path, path: Path) -> bytes | Issue:
+    """The first bytes of the file, or why it cannot be read (the citizen is told that, not "not a PDF")."""
     try:
         fd = open_beneath(root, path)
-    except AttachmentError:
-        return b""
+    except AttachmentError as exc:
+        return exc.issue
     try:
         return os.read(fd, _HEAD)
-    except OSError:
-        return b""
+    except OSError as exc:
+        return _io_issue(exc)
     finally:
         os.close(fd)
 
@@ -350,8 +413,9 @@ def copy_into(candidate: Candidate, dest_root: Path, slot: int) -> Attached:
     head = b""
     fd = open_beneath(candidate.root or candidate.path.parent, candidate.path)
     try:
-        if os.fstat(fd).st_size > MAX_FILE_BYTES:  # grown since it was listed: not read at all
-            raise AttachmentError(_too_big(os.fstat(fd).st_size))
+        before = os.fstat(fd)
+        if before.st_size > MAX_FILE_BYTES:  # grown since it was listed: not read at all
+            raise AttachmentError(_too_big(before.st_size))
         with open(target, "xb") as out:
             os.chmod(target, 0o600)
             while chunk := os.read(fd, MB):
@@ -362,6 +426,8 @@ def copy_into(candidate: Candidate, dest_root: Path, slot: int) -> Attached:
                     raise AttachmentError(_too_big(size))
                 digest.update(chunk)
                 out.write(chunk)
+        if _changed(before, os.fstat(fd)) or size != before.st_size:  # written to while it was read
+            raise AttachmentError(Issue(CHANGED))
     except OSError as exc:
         target.unlink(missing_ok=True)
         raise AttachmentError(_io_issue(exc)) from None
@@ -381,7 +447,21 @@ def copy_into(candidate: Candidate, dest_root: Path, slot: int) -> Attached:
     )  # fmt: skip
 
 
+def _changed(before: os.stat_result, after: os.stat_result) -> bool:
+    return (before.st_size, before.st_mtime_ns, before.st_ctime_ns) != (
+        after.st_size, after.st_mtime_ns, after.st_ctime_ns
+    )  # fmt: skip
+
+
+UNREADABLE = N_(
+    "The kiosk is not allowed to read this file (it is protected on the USB stick): "
+    "copy it without protection, or bring it on paper."
+)
+
+
 def _io_issue(exc: OSError) -> Issue:
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return Issue(UNREADABLE)
     if exc.errno in (errno.ENOENT, errno.ENODEV, errno.EIO, errno.ENXIO):
         return Issue(N_("The file could not be read: was the USB stick removed?"))
     if exc.errno in (errno.ELOOP, errno.ENOTDIR):  # a link, or a non-folder, where a folder or file was
@@ -396,3 +476,67 @@ def discard(attached: Attached) -> None:
         attached.copy.parent.rmdir()
     except OSError:
         pass
+
+
+# ---------------------------------------------------------------------------------------- taking the stick
+def stick_mount(candidate: Candidate) -> Path | None:
+    """The mount point of the stick `candidate` is on: the deepest mount point from the file's folder up
+    to its mount root; with none (a folder standing in for a stick), the root's folder it is in."""
+    root = candidate.root
+    if root is None:
+        return None
+    folders = Path(candidate.key).parts[:-1]
+    for depth in range(len(folders), -1, -1):
+        folder = root.joinpath(*folders[:depth])
+        if os.path.ismount(folder):
+            return folder
+    return root / folders[0] if folders else None
+
+
+def eject(command: Sequence[str], mount: Path, timeout: float) -> bool:
+    """Run `command` with the stick's mount point as its last argument (no shell): udiskie-umount
+    --detach unmounts it and powers the drive off. In its own process group, killed after `timeout`
+    seconds. False (and logged, without the mount point: a stick's label may be a name) on any failure."""
+    argv = [*command, os.fspath(mount)]
+    program = os.path.basename(command[0]) if command else "?"
+    try:
+        process = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            close_fds=True, start_new_session=True,
+        )  # fmt: skip
+    except (OSError, ValueError) as exc:
+        log.warning("the eject command %s could not start: %s", program, getattr(exc, "strerror", exc))
+        return False
+    try:
+        code = process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(process)
+        log.warning("the eject command %s took more than %g s: stopped", program, timeout)
+        return False
+    if code != 0:
+        log.warning("the eject command %s failed (exit status %d)", program, code)
+        return False
+    return True
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except OSError:
+        process.kill()
+    try:
+        process.wait(5)
+    except subprocess.TimeoutExpired:
+        log.warning("the eject command did not end after SIGKILL")
+
+
+def eject_all(scanner: StickScanner, command: Sequence[str], timeout: float) -> int:
+    """Eject every stick mount the scanner listed files from and that is still there, with no scan
+    running meanwhile. How many were there (ejected or not: a read-only stick can be pulled anyway)."""
+    mounts = [m for m in scanner.take_mounts() if os.path.isdir(m)]
+    if not mounts or not command:
+        return 0
+    with scanner.held(timeout):
+        for mount in mounts:
+            eject(command, mount, timeout)
+    return len(mounts)

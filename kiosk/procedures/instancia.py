@@ -1,16 +1,25 @@
 """Instància genèrica: subject and addressee department, "Exposo" and "Sol·licito", attachments from a USB
 stick, contact and notification preference; review; the registry entry number and the printed receipt.
-Needs a certificate login. A retried submission reuses its idempotency key: one registry entry only."""
+Needs a certificate login. A retried submission reuses its idempotency key: one registry entry only.
+
+Taking the stick: when the citizen leaves the attachments step forward, and in any case when the instància
+is sent, cancelled or the session ends (card pulled, inactivity, Finish), every stick the step listed
+files from is ejected with `[attachments] eject_command` (in a thread, bounded by its timeout), and then
+the citizen is told, on screen and by speech, that the stick can be taken. The copies already taken stay.
+With no eject command configured nothing is run and nothing is said."""
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from textual import on, work
-from textual.app import ComposeResult
+from textual import events, on, work
+from textual.app import App, ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
@@ -27,10 +36,12 @@ from kiosk.procedures.attachments import (
     Attached,
     AttachmentError,
     Candidate,
+    Listing,
     StickScanner,
     check_addition,
     copy_into,
     discard,
+    eject_all,
     human_size,
 )
 from kiosk.procedures.fields import Choice, FieldSpec, PickList, Rule
@@ -45,9 +56,11 @@ from kiosk.procedures.validation import (
     normalise_phone,
     normalise_text,
 )
-from kiosk.session import CitizenSession
+from kiosk.session import CitizenSession, EndReason
 from widgets.file_picker import FilePicker, PickerEntry
 from widgets.plain import plain
+
+log = logging.getLogger(__name__)
 
 CHANNELS = {
     "paper": N_("By post, on paper, to my address"),
@@ -67,6 +80,8 @@ class InstanciaState:
     attached: tuple[Attached, ...] = ()
     scanner: StickScanner | None = None
     """The USB sticks' lister (kept across Back, so that a scan still running is never doubled)."""
+    sticks: StickRelease | None = None
+    """Gives the sticks back (ejects them, tells the citizen), made with the scanner."""
     next_slot: int = 0
     channel: str = "paper"
     email: str = ""
@@ -129,6 +144,46 @@ class RequestStep(StepScreen[InstanciaState]):
 
 
 # ---------------------------------------------------------------------------------------- attachments
+TAKE_STICK = N_("You can take your USB stick now.")
+
+
+class StickRelease:
+    """Ejects the sticks a flow's scanner listed files from, then tells the citizen to take them.
+
+    `release()` is called from the app's thread; the eject runs in a thread of its own (not a worker of a
+    screen: the session's end removes the screens), and the message comes back as a callback message,
+    which never blocks on an app that is closing."""
+
+    def __init__(self, app: App[Any], scanner: StickScanner, command: tuple[str, ...], timeout: float):
+        self.app = app
+        self.scanner = scanner
+        self.command = command
+        self.timeout = timeout
+
+    def release(self) -> threading.Thread | None:
+        """Eject what was read from and not yet ejected (nothing when none is configured). The message is
+        translated now, in the citizen's language (the session's end resets it)."""
+        if not self.command:
+            return None
+        message = _(TAKE_STICK)
+        thread = threading.Thread(target=self._eject, args=(message,), name="stick-eject")
+        thread.start()
+        return thread
+
+    def session_ended(self, session: CitizenSession, reason: EndReason) -> None:
+        self.release()
+
+    def _eject(self, message: str) -> None:
+        try:
+            there = eject_all(self.scanner, self.command, self.timeout)
+        except Exception:  # never a crash for the citizen: the stick is read-only, it can be pulled anyway
+            log.exception("ejecting the USB sticks failed")
+            there = 1
+        if there:
+            tell = partial(self.app.notify, message, timeout=15, markup=False)
+            self.app.post_message(events.Callback(callback=tell))
+
+
 class AttachmentsStep(StepScreen[InstanciaState]):
     """The files on the USB stick, each with its verdict; a touch chooses one or takes it back."""
 
@@ -136,8 +191,7 @@ class AttachmentsStep(StepScreen[InstanciaState]):
 
     @dataclass
     class Scanned(Message):
-        candidates: list[Candidate]
-        overflow: Issue | None = None
+        listing: Listing
 
     @dataclass
     class Copied(Message):
@@ -151,7 +205,7 @@ class AttachmentsStep(StepScreen[InstanciaState]):
     def __init__(self, flow: Flow[InstanciaState], **kwargs: Any) -> None:
         super().__init__(flow, **kwargs)
         self._candidates: list[Candidate] = []
-        self._overflow: Issue | None = None
+        self._notices: list[Issue] = []
         self._notes: dict[str, Issue] = {}
         self._copying: set[str] = set()
 
@@ -159,8 +213,13 @@ class AttachmentsStep(StepScreen[InstanciaState]):
     def scanner(self) -> StickScanner:
         scanner = self.state.scanner
         if scanner is None:
-            scanner = StickScanner(self.kiosk.settings.attachments.mount_roots)
-            self.flow.update(scanner=scanner)
+            settings = self.kiosk.settings.attachments
+            scanner = StickScanner(settings.mount_roots)
+            sticks = StickRelease(self.app, scanner, settings.eject_command, settings.eject_timeout_seconds)
+            self.flow.update(scanner=scanner, sticks=sticks)
+            session = self.kiosk.session
+            if session is not None:  # card pulled, inactivity, Finish: the sticks are given back too
+                session.add_wipe_listener(sticks.session_ended)
         return scanner
 
     def compose_body(self) -> ComposeResult:
@@ -186,14 +245,16 @@ class AttachmentsStep(StepScreen[InstanciaState]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="scan", description="Listing the stick")
     def _scan(self) -> None:
+        if self.app.screen is not self:  # a later step is shown: the stick is left alone (or ejected)
+            return
         listing = self.scanner.scan_if_idle()  # None while the previous scan still runs: never two at once
         if listing is not None:
-            self.post_message(self.Scanned(listing.candidates, listing.overflow))
+            self.post_message(self.Scanned(listing))
 
     @on(Scanned)
     def _scanned(self, event: Scanned) -> None:
-        self._candidates = event.candidates
-        self._overflow = event.overflow
+        self._candidates = event.listing.candidates
+        self._notices = event.listing.notices
         self._refresh()
 
     def _summary(self) -> Content:
@@ -218,7 +279,7 @@ class AttachmentsStep(StepScreen[InstanciaState]):
 
     def _refresh(self) -> None:
         for picker in self.query("#picker").results(FilePicker):
-            picker.show(self._entries(), describe(self._overflow) if self._overflow else "")
+            picker.show(self._entries(), "\n".join(describe(n) for n in self._notices))
         for summary in self.query("#attach-summary").results(Static):
             summary.update(self._summary())
 
@@ -281,6 +342,13 @@ class AttachmentsStep(StepScreen[InstanciaState]):
             self.kiosk.show_error(_("Please wait: the files are still being copied."))
             return
         super().proceed()
+        release_sticks(self.state)
+
+
+def release_sticks(state: InstanciaState) -> None:
+    """The citizen is done with the sticks: eject them and say so (see `StickRelease`)."""
+    if state.sticks is not None:
+        state.sticks.release()
 
 
 # ---------------------------------------------------------------------------------------- contact
@@ -333,6 +401,10 @@ def submit(s: Submission[InstanciaState]) -> InstanciaReceipt:
 
 
 class InstanciaResult(ResultStep[InstanciaState, InstanciaReceipt]):
+    def on_mount(self) -> None:
+        super().on_mount()
+        release_sticks(self.state)  # sent: a stick plugged in again since is given back too
+
     def headline(self) -> str:
         return _("Your instància has been registered with number {number}").format(
             number=self.document.registry_number
@@ -355,9 +427,11 @@ def _start(code: str, session: CitizenSession) -> InstanciaState:
     return InstanciaState()
 
 
-def _discard_all(state: InstanciaState) -> None:
+def _closing(state: InstanciaState) -> None:
+    """Cancelled or finished: the copies go, the sticks are given back."""
     for attached in state.attached:
         discard(attached)
+    release_sticks(state)
 
 
 SPEC = Procedure(
@@ -366,5 +440,5 @@ SPEC = Procedure(
     steps=(SubjectStep, RequestStep, AttachmentsStep, ContactStep, InstanciaReview, InstanciaResult),
     start=_start,
     submit=submit,
-    closing=_discard_all,
+    closing=_closing,
 )

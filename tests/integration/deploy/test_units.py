@@ -235,6 +235,8 @@ def test_usb_sticks_are_mounted_read_only_under_the_kiosk_mount_root() -> None:
     skeleton = tomllib.loads((FILES / "etc/ovac-kiosk/config.toml").read_text())
     # udisks2 mounts a user's sticks under /media/<user>: the kiosk's file picker looks exactly there.
     assert skeleton["attachments"]["mount_roots"] == ["/media/ovac-kiosk"]
+    # When the citizen is told to take the stick: unmounted and powered off (udiskie, allowed by polkit).
+    assert skeleton["attachments"]["eject_command"] == ["/usr/bin/udiskie-umount", "--detach"]
     sticks = (FILES / "etc/systemd/system/ovac-kiosk-sticks.service").read_text()
     assert "User=ovac-kiosk" in sticks and "udiskie --automount" in sticks
     rule = (FILES / "etc/polkit-1/rules.d/50-ovac-kiosk.rules").read_text()
