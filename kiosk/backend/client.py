@@ -44,6 +44,7 @@ from contract.v1 import (
     ChallengeOut,
     DepartmentsOut,
     HealthOut,
+    Identification,
     InstanciaFields,
     PadroDocumentIn,
     ProcedureOut,
@@ -226,6 +227,8 @@ class BackendClient:
         self.retries = backend.retries
         self.backoff = 0.25
         self._language = language
+        #: What the last catalogue said each procedure accepts (see `accepts`).
+        self._accepts: dict[str, tuple[Identification, ...]] = {}
         self._session = requests.Session()
         self._session.headers.update(
             {
@@ -354,7 +357,14 @@ class BackendClient:
 
     def catalogue(self, language: str | None = None) -> list[ProcedureOut]:
         body = self._request("GET", "/v1/catalogue", params={"language": language or self.language()})
-        return _read(CatalogueOut, body, "catalogue").procedures
+        procedures = _read(CatalogueOut, body, "catalogue").procedures
+        self._accepts = {p.code: tuple(p.accepts) for p in procedures if p.accepts}
+        return procedures
+
+    def accepts(self, procedure_code: str) -> tuple[Identification, ...] | None:
+        """The identifications the procedure accepts, as the last catalogue read said; None when it did
+        not say (no catalogue read yet, or an older backend). The backend checks them on every call."""
+        return self._accepts.get(procedure_code)
 
     def departments(self, language: str | None = None) -> list[Department]:
         body = self._request("GET", "/v1/departments", params={"language": language or self.language()})
@@ -398,8 +408,10 @@ class BackendClient:
 
     def start_handoff(self, language: str | None = None) -> HandoffOut:
         """Start a login by QR hand-off: show `verification_uri_complete` as a QR code and `user_code`,
-        then call `poll_handoff` every `interval` seconds until `expires_at`."""
-        body = _body(HandoffIn, language=language or self.language())
+        then call `poll_handoff` every `interval` seconds until `expires_at`. The phone's pages are in
+        ca, es or en: a kiosk in another language asks for English."""
+        wanted = language or self.language()
+        body = _body(HandoffIn, language=wanted if wanted in ("ca", "es", "en") else "en")
         return _read(HandoffOut, self._request("POST", "/v1/auth/handoffs", json_body=body), "hand-off")
 
     def poll_handoff(self, handoff_id: str) -> SessionOut | HandoffErrorOut:

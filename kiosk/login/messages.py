@@ -124,3 +124,14 @@ def for_error(error: Exception, *, issuer: IssuerKind | None = None, kind: CardK
     if isinstance(error, EidError):
         return _("The card could not be read. Take it out, insert it again and wait a moment.")
     return _("The kiosk could not complete this step. Please try again, or ask at the counter.")
+
+
+def handoff_ended(error: str) -> str:
+    """The citizen's message for a QR hand-off that ended without a session (the device flow's `error`)."""
+    if error == "expired_token":
+        return _("The time to identify with your phone has run out. You can start again.")
+    if error == "access_denied":
+        return _("The identification on your phone was cancelled or not completed. You can start again.")
+    if error == "handoff_unavailable":
+        return _("Identification with your phone is not available right now. Please use your card.")
+    return _("The identification with your phone could not be completed. You can start again.")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -92,7 +93,10 @@ class Phone:
         return answer
 
 
-def _stack(tmp: Path, trust_anchors: Path, database_url: str | None, handoff: str = "") -> Iterator[Stack]:
+@contextmanager
+def running(tmp: Path, trust_anchors: Path, database_url: str | None, handoff: str = "") -> Iterator[Stack]:
+    """A training server with its SMS sink; `handoff`: the hand-off config's TOML (default: polls every
+    `INTERVAL` seconds, expires after 10 minutes)."""
     with smssink.running(tmp / "sms") as sms, pytest.MonkeyPatch.context() as env:
         outbox = tmp / "outbox.toml"
         outbox.write_text(f'[outbox]\ninterval_seconds = 0.1\n[sms]\nurl = "{sms.url}"\n', encoding="utf-8")
@@ -115,9 +119,11 @@ def stack(
     if request.param == "postgres":
         cluster: PostgresInfo = request.getfixturevalue("postgres_cluster")
         url = cluster.create_database()
-    yield from _stack(tmp_path_factory.mktemp("handoff"), backend_trust_anchors, url)
+    with running(tmp_path_factory.mktemp("handoff"), backend_trust_anchors, url) as stack:
+        yield stack
 
 
 @pytest.fixture(scope="module")
 def sqlite_stack(tmp_path_factory: pytest.TempPathFactory, backend_trust_anchors: Path) -> Iterator[Stack]:
-    yield from _stack(tmp_path_factory.mktemp("handoff-sqlite"), backend_trust_anchors, None)
+    with running(tmp_path_factory.mktemp("handoff-sqlite"), backend_trust_anchors, None) as stack:
+        yield stack
