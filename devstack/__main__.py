@@ -2,7 +2,9 @@
 
 Starts pcscd with the virtual reader and the test cards, the reference backend on the loopback address
 and port of the config's `[backend] url` (SQLite, fresh demo data, the test CA as trust anchor, the
-kiosk of `[kiosk] id` registered with `[backend] kiosk_key`), then runs the kiosk in this terminal.
+kiosk of `[kiosk] id` registered with `[backend] kiosk_key`), the outbox's mail server and SMS sink,
+then runs the kiosk in this terminal. In training mode it says how to identify "with the phone" through
+the backend's identity-provider simulator (the SMS code is read from the sink's folder).
 When the kiosk exits (staff menu → Exit), everything it started is stopped.
 """
 
@@ -52,10 +54,24 @@ def demo(config_path: Path) -> int:
         print(f"Backend: {server.url} (log: {STATE / 'backend.log'})")
         print(f"Emails and SMS sent to citizens: {mail.folder}/*.eml, {sms.folder}/*.json")
         print("Test cards, from another terminal: `.venv/bin/kiosk testcard list`, `insert NAME`, `remove`")
+        if training:
+            _print_phone_path(server.url, sms.folder)
         print("(or from the staff menu: Ctrl+F12 or F12 three times; demo staff PIN 24681357).")
         env = {**os.environ, **cards.env}
         result = subprocess.run([sys.executable, "-m", "kiosk", "--config", str(config_path)], env=env)
         return result.returncode
+
+
+def _print_phone_path(base: str, sms_folder: Path) -> None:
+    """How a trainer identifies "with the phone" at the demo: the identity-provider SIMULATOR (training
+    only) stands for idCAT Mòbil / Cl@ve, and its one-time code goes to the SMS sink's folder."""
+    print("Identification with the phone (SIMULATOR of idCAT Mòbil / Cl@ve, training only):")
+    print('  1. At the kiosk choose a volant, then "Use your phone (idCAT Mòbil / Cl@ve)".')
+    print(f"  2. Open the address under the QR code ({base}/handoff?code=...) in a browser on this")
+    print(f"     machine, or type the code shown at {base}/handoff. It leads to {base}/idp-sim/.")
+    print("  3. Choose a test identity (CARMEN ESPAÑOLA ESPAÑOLA, 12345678Z, is in the padró).")
+    print(f"  4. The SMS code: the newest file in {sms_folder}/ (`cat {sms_folder}/*.json`).")
+    print("  5. Enter it: the kiosk goes on by itself to the volant, which prints.")
 
 
 def _outbox_config(mail: smtp.SmtpServer, sms: smssink.SmsSink) -> Path:

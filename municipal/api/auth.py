@@ -8,7 +8,7 @@ import hashlib
 import logging
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Response
 from sqlalchemy import func, select, text, update
@@ -41,24 +41,29 @@ def require_identification(citizen: Citizen | None, *procedures: str) -> None:
         raise ApiError(403, ErrorCode.SCOPE_FORBIDDEN, detail)
 
 
+def session_row(
+    token: str, kiosk_id: str, who: CitizenOut, scope: Scope, method: str, serial: str | None, now: datetime
+) -> CitizenSession:
+    """The stored session of bearer `token` (kept as its hash), for every kind of login."""
+    return CitizenSession(
+        token_hash=token_hash(token),
+        kiosk_id=kiosk_id,
+        id_number=who.id_number,
+        given_name=who.given_name,
+        surnames=who.surnames,
+        scope=scope,
+        method=method[:20],
+        certificate_serial=serial,
+        created_at=now,
+        last_seen_at=now,
+    )
+
+
 def _new_session(ctx: Ctx, kiosk_id: str, who: CitizenOut, scope: Scope, serial: str | None) -> SessionOut:
     token = secrets.token_urlsafe(32)
     now = timeutil.now()
     with ctx.transaction() as session:
-        session.add(
-            CitizenSession(
-                token_hash=token_hash(token),
-                kiosk_id=kiosk_id,
-                id_number=who.id_number,
-                given_name=who.given_name,
-                surnames=who.surnames,
-                scope=scope,
-                method=who.certificate_kind or "weak",
-                certificate_serial=serial,
-                created_at=now,
-                last_seen_at=now,
-            )
-        )
+        session.add(session_row(token, kiosk_id, who, scope, who.certificate_kind or "weak", serial, now))
     expires = now + timedelta(seconds=ctx.settings.session_idle_seconds)
     return SessionOut(token=token, expires_at=expires, scope=scope, citizen=who)
 

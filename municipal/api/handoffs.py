@@ -56,6 +56,7 @@ from contract.errors import ErrorOut
 from contract.handoffs import HandoffError, HandoffErrorOut, HandoffIn, HandoffOut
 from contract.v1 import CitizenOut, SessionOut
 from municipal import ids, timeutil
+from municipal.api.auth import session_row
 from municipal.api.common import KIOSK, Ctx, KioskId, token_hash
 from municipal.context import Context
 from municipal.errors import LANGUAGES, language_of
@@ -320,26 +321,13 @@ def poll_handoff(handoff_id: str, request: Request, ctx: Ctx, kiosk_id: KioskId)
         # authorised: the session, once
         assert row.id_number and row.given_name is not None and row.surnames is not None
         token = secrets.token_urlsafe(32)
-        session.add(
-            CitizenSession(
-                token_hash=token_hash(token),
-                kiosk_id=kiosk_id,
-                id_number=row.id_number,
-                given_name=row.given_name,
-                surnames=row.surnames,
-                scope="handoff",
-                method=(row.method or "handoff")[:20],
-                certificate_serial=None,
-                created_at=now,
-                last_seen_at=now,
-            )
-        )
-        row.status = "consumed"
-        row.session_hash = token_hash(token)
-        row.finished_at = now
         citizen = CitizenOut(
             id_number=row.id_number, given_name=row.given_name, surnames=row.surnames, certificate_kind=None
         )
+        session.add(session_row(token, kiosk_id, citizen, "handoff", row.method or "handoff", None, now))
+        row.status = "consumed"
+        row.session_hash = token_hash(token)
+        row.finished_at = now
     log.info(
         "hand-off login: citizen %s by %s (kiosk %s)", ids.log_hash(citizen.id_number), row.method, kiosk_id
     )
