@@ -6,15 +6,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Button, Static
 
 from contract.v1 import SessionOut
 from kiosk.i18n import N_, _
+from kiosk.login.handoff import HandoffScreen
 from kiosk.procedures import backend as api
 from kiosk.procedures.fields import FieldSpec
 from kiosk.procedures.flow import S
@@ -29,17 +31,24 @@ from kiosk.procedures.validation import (
 from widgets.plain import plain
 
 ID_NUMBER = FieldSpec(
-    "weak_id_number", N_("DNI or NIE"), check_id_number, placeholder="12345678Z", restrict=r"[0-9A-Za-z .-]*"
+    "weak_id_number",
+    N_("DNI or NIE"),
+    check_id_number,
+    placeholder=N_("Example: 12345678Z"),
+    restrict=r"[0-9A-Za-z .-]*",
 )
 BIRTH_DATE = FieldSpec(
-    "weak_birth_date", N_("Date of birth (day/month/year)"), check_birth_date, placeholder="15/04/1980",
+    "weak_birth_date",
+    N_("Date of birth (day/month/year)"),
+    check_birth_date,
+    placeholder=N_("Example: 31/01/1970"),
     restrict=r"[0-9/.-]*",
-)  # fmt: skip
+)
 POSTAL_CODE = FieldSpec(
     "weak_postal_code",
     N_("Postal code of your home"),
     check_postal_code,
-    placeholder="08301",
+    placeholder=N_("Example: 08301"),
     restrict=r"[0-9]*",
 )
 
@@ -51,6 +60,13 @@ class WeakIdentifyStep(StepScreen[S]):
     STEP = N_("Identification")
     FIELDS = (ID_NUMBER, BIRTH_DATE, POSTAL_CODE)
     NEXT_LABEL = N_("Continue")
+    # Tab moves the focus here, in the app's own turn, before the keys that follow it are given to a
+    # field: a terminal delivers a fast typist's keys in one read, and a Tab left to the focused field's
+    # turn moved the focus only after the birth date and postal code had gone into the DNI field.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("tab", "next_field", show=False, priority=True),
+        Binding("shift+tab", "previous_field", show=False, priority=True),
+    ]
 
     @dataclass
     class LoggedIn(Message):
@@ -74,6 +90,22 @@ class WeakIdentifyStep(StepScreen[S]):
         )
         yield from super().compose_body()
         yield Static("", id="weak-status")
+        yield Button(_("Use your phone (idCAT Mòbil / Cl@ve)"), id="weak-phone", classes="choice")
+
+    @on(Button.Pressed, "#weak-phone")
+    def _phone(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.app.push_screen(HandoffScreen(), self._phone_done)
+
+    def _phone_done(self, login: SessionOut | None) -> None:
+        if login is not None:  # the QR hand-off's session: on as after the weak identification
+            self.post_message(self.LoggedIn(login))
+
+    def action_next_field(self) -> None:
+        self.focus_next()
+
+    def action_previous_field(self) -> None:
+        self.focus_previous()
 
     def proceed(self) -> None:
         self.query_one("#step-next", Button).disabled = True
