@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +73,9 @@ class PrintProgress:
 ProgressCallback = Callable[[PrintProgress], None]
 
 
-class Printer(Protocol):
-    """Anything that can print a PDF for the kiosk."""
+class Printer:
+    """Anything that can print a PDF for the kiosk. A printer gives its `description` and does the job in
+    `_print`; `submit` reports its progress to whoever asked and logs the outcome."""
 
     def submit(
         self,
@@ -85,12 +86,27 @@ class Printer(Protocol):
         cancel: threading.Event | None = None,
     ) -> PrintOutcome:
         """Print `pdf_path` (a job named `title`, which must carry no citizen data) and wait for the end."""
-        ...
+        outcome = self._print(pdf_path, title, on_progress or _unheard, cancel)
+        if outcome.printed:
+            log.info("printed: %s", outcome.detail)
+        else:
+            log.warning("print failed (%s): %s", outcome.status.value, outcome.detail)
+        return outcome
 
     @property
     def description(self) -> str:
         """For staff and logs: which printer this is."""
-        ...
+        raise NotImplementedError
+
+    def _print(
+        self, pdf_path: Path, title: str, report: ProgressCallback, cancel: threading.Event | None
+    ) -> PrintOutcome:
+        """Print and wait for the end, reporting the job's progress to `report`."""
+        raise NotImplementedError
+
+
+def _unheard(progress: PrintProgress) -> None:
+    """Progress nobody asked for."""
 
 
 # --- CUPS ----------------------------------------------------------------------------------------
@@ -153,7 +169,7 @@ def fault_of(reasons: Iterable[str]) -> PrintStatus | None:
     return next((fault for fault in _FAULT_ORDER if fault in found), None)
 
 
-class CupsPrinter:
+class CupsPrinter(Printer):
     """A CUPS queue, through pycups. `server` is "host[:port]" or a socket path; empty = the default."""
 
     def __init__(
@@ -179,34 +195,25 @@ class CupsPrinter:
             cups.setServer(self.server)
         return cups.Connection()
 
-    def submit(
-        self,
-        pdf_path: Path,
-        title: str,
-        *,
-        on_progress: ProgressCallback | None = None,
-        cancel: threading.Event | None = None,
+    def _print(
+        self, pdf_path: Path, title: str, report: ProgressCallback, cancel: threading.Event | None
     ) -> PrintOutcome:
         import cups
-
-        def report(progress: PrintProgress) -> None:
-            if on_progress is not None:
-                on_progress(progress)
 
         try:
             conn = self._connect()
         except RuntimeError as exc:  # pycups: no server answering
-            return self._log(PrintOutcome(PrintStatus.CUPS_UNREACHABLE, f"{self.description}: {exc}"))
+            return PrintOutcome(PrintStatus.CUPS_UNREACHABLE, f"{self.description}: {exc}")
 
         job_id: int | None = None
         try:
             printer = conn.getPrinterAttributes(self.queue, requested_attributes=_PRINTER_ATTRIBUTES)
             refused = self._refusal(printer)
             if refused is not None:
-                return self._log(refused)
+                return refused
             job_id = int(conn.printFile(self.queue, str(pdf_path), title, {}))
             report(PrintProgress("queued", detail=f"job {job_id}"))
-            return self._log(self._follow(conn, job_id, report, cancel))
+            return self._follow(conn, job_id, report, cancel)
         except cups.IPPError as exc:
             status, message = (exc.args + (None, ""))[:2]
             if status == cups.IPP_NOT_FOUND:
@@ -228,9 +235,9 @@ class CupsPrinter:
                     PrintStatus.ABORTED, f"{self.description}: IPP error {status} {message}", job_id
                 )
             self._cancel_quietly(conn, job_id)
-            return self._log(outcome)
+            return outcome
         except (RuntimeError, OSError) as exc:  # the connection dropped: cupsd stopped or restarted
-            return self._log(PrintOutcome(PrintStatus.CUPS_UNREACHABLE, f"{self.description}: {exc}", job_id))
+            return PrintOutcome(PrintStatus.CUPS_UNREACHABLE, f"{self.description}: {exc}", job_id)
 
     def _reachable(self) -> bool:
         """Whether cupsd answers now, and still a moment later: a cupsd that is stopping can answer once
@@ -327,13 +334,6 @@ class CupsPrinter:
         except Exception as exc:  # already finished, or CUPS gone: nothing more to do
             log.info("could not cancel job %s on %s: %s", job_id, self.queue, exc)
 
-    def _log(self, outcome: PrintOutcome) -> PrintOutcome:
-        if outcome.printed:
-            log.info("printed: %s", outcome.detail)
-        else:
-            log.warning("print failed (%s): %s", outcome.status.value, outcome.detail)
-        return outcome
-
 
 # --- a folder, for demos -------------------------------------------------------------------------
 
@@ -377,7 +377,7 @@ def prune_folder(folder: Path, keep_seconds: float, now: Callable[[], float] = t
     return deleted
 
 
-class FolderPrinter:
+class FolderPrinter(Printer):
     """Writes each PDF into `folder`: the demo's and the training room's printer.
 
     A document is readable by the kiosk's user only (0600; a folder it creates is 0700), and is deleted
@@ -408,16 +408,10 @@ class FolderPrinter:
         """Delete the documents older than `keep_seconds`; how many went."""
         return prune_folder(self.folder, self.keep_seconds, self._now)
 
-    def submit(
-        self,
-        pdf_path: Path,
-        title: str,
-        *,
-        on_progress: ProgressCallback | None = None,
-        cancel: threading.Event | None = None,
+    def _print(
+        self, pdf_path: Path, title: str, report: ProgressCallback, cancel: threading.Event | None
     ) -> PrintOutcome:
-        if on_progress is not None:
-            on_progress(PrintProgress("printing"))
+        report(PrintProgress("printing"))
         slug = re.sub(r"[^A-Za-z0-9]+", "-", _ascii(title)).strip("-").lower()[:60] or "document"
         stamp = self._clock().strftime("%Y%m%d-%H%M%S-%f")
         target = self.folder / f"{stamp}-{slug}.pdf"
@@ -432,10 +426,7 @@ class FolderPrinter:
                 shutil.copyfileobj(src, out)
             partial.replace(target)  # never a half-written PDF in the folder
         except OSError as exc:
-            outcome = PrintOutcome(PrintStatus.OFFLINE, f"{self.description}: {exc.strerror or exc}")
-            log.warning("print failed (%s): %s", outcome.status.value, outcome.detail)
-            return outcome
-        log.info("printed to %s", target)
+            return PrintOutcome(PrintStatus.OFFLINE, f"{self.description}: {exc.strerror or exc}")
         return PrintOutcome(PrintStatus.PRINTED, f"written to {target}")
 
 

@@ -218,7 +218,7 @@ def snapshot_app(
 
 
 # ------------------------------------------------------------------------------------------- printer
-class StatePrinter:
+class StatePrinter(Printer):
     """A printer (the printing layer's `Printer` protocol) that reports the states it is told to.
 
     The print step shows what the printer reports; the real cupsd states behind each one are covered by
