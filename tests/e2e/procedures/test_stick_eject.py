@@ -22,7 +22,8 @@ from kiosk.session import EndReason
 from kiosk.speech import RecordingSpeech, SpeechService
 from testcards.control import TestCardControl
 from tests.e2e.procedures.helpers import READER_INDEX, SIZE, CardStack, db_rows, kiosk_app, next_step
-from tests.e2e.procedures.test_instancia import entry, fill_until_attachments, toggle
+from tests.e2e.procedures.test_instancia import entry, fill_until_attachments
+from tests.e2e.procedures.test_stick_names import toggle
 from tests.harness import Driver, drive
 from widgets.file_picker import FilePicker
 
@@ -126,7 +127,7 @@ async def test_cancelling_gives_the_stick_back(tmp_path: Path, card_stack: CardS
     program, record = stand_in(tmp_path)
     app = ejecting_app(tmp_path, card_stack, media, program)
     async with drive(app, size=SIZE) as driver:
-        await fill_until_attachments(driver, card_stack.pcsc, "Cancel·lada")
+        await fill_until_attachments(driver, card_stack.pcsc, "Cancellada")
         await driver.wait_for(lambda: bool(driver.app.screen.query_one(FilePicker).entries), what="listed")
         await driver.click("#step-cancel")
         await given_back(driver, record, stick)

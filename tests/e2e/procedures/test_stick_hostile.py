@@ -16,7 +16,8 @@ import pytest
 
 from kiosk.procedures.instancia import AttachmentsStep, ContactStep
 from tests.e2e.procedures.helpers import SIZE, CardStack, next_step
-from tests.e2e.procedures.test_instancia import entry, fill_until_attachments, toggle
+from tests.e2e.procedures.test_instancia import entry, fill_until_attachments
+from tests.e2e.procedures.test_stick_names import toggle
 from tests.harness import Driver, drive
 from widgets.file_picker import FilePicker
 
