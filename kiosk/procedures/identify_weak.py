@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, ClassVar
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Button, Static
 
@@ -60,13 +59,6 @@ class WeakIdentifyStep(StepScreen[S]):
     STEP = N_("Identification")
     FIELDS = (ID_NUMBER, BIRTH_DATE, POSTAL_CODE)
     NEXT_LABEL = N_("Continue")
-    # Tab moves the focus here, in the app's own turn, before the keys that follow it are given to a
-    # field: a terminal delivers a fast typist's keys in one read, and a Tab left to the focused field's
-    # turn moved the focus only after the birth date and postal code had gone into the DNI field.
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("tab", "next_field", show=False, priority=True),
-        Binding("shift+tab", "previous_field", show=False, priority=True),
-    ]
 
     @dataclass
     class LoggedIn(Message):
@@ -100,12 +92,6 @@ class WeakIdentifyStep(StepScreen[S]):
     def _phone_done(self, login: SessionOut | None) -> None:
         if login is not None:  # the QR hand-off's session: on as after the weak identification
             self.post_message(self.LoggedIn(login))
-
-    def action_next_field(self) -> None:
-        self.focus_next()
-
-    def action_previous_field(self) -> None:
-        self.focus_previous()
 
     def proceed(self) -> None:
         self.query_one("#step-next", Button).disabled = True

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any, ClassVar, cast
 
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button
@@ -15,6 +16,14 @@ from kiosk.services import FinishSession, KioskServices
 from widgets.banner import Banner
 
 log = logging.getLogger(__name__)
+
+#: Tab and Shift+Tab move the focus in the app's own turn, before the keys that follow them are given to a
+#: field: a terminal delivers a fast typist's keys in one read, and a Tab left to the focused field's turn
+#: (Textual's screen binding) moved the focus only after the next field's text had gone into this one.
+FOCUS_BINDINGS: list[BindingType] = [
+    Binding("tab", "next_field", show=False, priority=True),
+    Binding("shift+tab", "previous_field", show=False, priority=True),
+]
 
 
 def kiosk_action(screen: Screen[Any], action: str) -> bool:
@@ -55,6 +64,12 @@ class _KioskMixin:
     def on_mount(self) -> None:
         self.add_chrome()
 
+    def action_next_field(self) -> None:
+        cast(Screen[Any], self).focus_next()
+
+    def action_previous_field(self) -> None:
+        cast(Screen[Any], self).focus_previous()
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         action = self.BUTTON_ACTIONS.get(event.button.id or "")
         if action is not None:
@@ -72,6 +87,7 @@ class KioskScreen(_KioskMixin, Screen[Any]):
     """A full screen of the kiosk. Set `SHOW_FINISH = False` where there is no session to finish."""
 
     SHOW_FINISH = True
+    BINDINGS: ClassVar[list[BindingType]] = FOCUS_BINDINGS
 
     def add_chrome(self) -> None:
         """The training banner and the Finish bar (again after a recompose)."""
@@ -92,3 +108,5 @@ class KioskScreen(_KioskMixin, Screen[Any]):
 
 class KioskModal(_KioskMixin, ModalScreen[Any]):
     """A modal over the current screen (idle warning, staff PIN, error)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = FOCUS_BINDINGS
