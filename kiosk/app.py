@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import gc
 import logging
+import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -113,11 +114,22 @@ class KioskApp(App[None], inherit_bindings=False):
         backend: BackendClient | None = None,
         printer: Printer | None = None,
         cards: TokenProvider | None = None,
+        open_cards: Callable[[], TokenProvider] | None = None,
+        startup: Callable[[], None] | None = None,
     ) -> None:
         """The collaborators not given are the ones `settings` describes. `watch_cards=False` leaves the
         card readers alone (tests of the shell, snapshots); `cards` reads the cards in place of the
-        PKCS#11 module of `[eid]`."""
+        PKCS#11 module of `[eid]`; `open_cards` builds and loads them, in the card bridge's thread, so
+        that their modules are not imported before the first frame. `startup` is work that must be done
+        before the first session (`kiosk` tells the backend it started, so that it ends the sessions a
+        killed run left open) but not before the first frame: it runs in a thread once the attract
+        screen is drawn, and a session waits for it (`wait_started`)."""
         super().__init__()
+        self._startup = startup
+        #: Set once `startup` has returned (or failed): a session may begin.
+        self._started = threading.Event()
+        if startup is None:
+            self._started.set()
         self.settings = settings
         self._watch_cards = watch_cards
         self.card_bridge: CardBridge | None = None
@@ -125,6 +137,8 @@ class KioskApp(App[None], inherit_bindings=False):
         self._printer = printer
         #: The card tokens (None: opened from `[eid] pkcs11_module` when first needed).
         self.cards = cards
+        #: Builds and loads the card tokens when `cards` is None (None: from `[eid] pkcs11_module`).
+        self.open_cards = open_cards
         self.session: CitizenSession | None = None
         #: High contrast and large text, as chosen on the attract screen (for this session only).
         self.low_vision = LowVision()
@@ -180,6 +194,31 @@ class KioskApp(App[None], inherit_bindings=False):
             self.card_bridge = install_card_watcher(self)
         self.watchdog.start(self)
         self.screen_change_signal.subscribe(self, self._screen_changed)
+        if self._startup is not None:
+            self.call_after_refresh(self._run_startup)
+
+    def _run_startup(self) -> None:
+        def run(startup: Callable[[], None]) -> None:
+            try:
+                startup()
+            except Exception as exc:  # logged; the kiosk serves citizens without it
+                log.warning("start-up work failed (%s)", type(exc).__name__)
+            finally:
+                self._started.set()
+
+        startup, self._startup = self._startup, None  # once, from whichever asks first
+        if startup is not None:
+            threading.Thread(target=run, args=(startup,), name="kiosk-startup", daemon=True).start()
+
+    def wait_started(self) -> bool:
+        """Wait (at most the backend's timeout) for the start-up work: whether it is done."""
+        self._run_startup()  # not started yet if asked before the first frame
+        backend = self.settings.backend
+        if self._started.wait(backend.connect_timeout_seconds + backend.read_timeout_seconds):
+            return True
+        log.warning("the start-up work is not done yet: sessions begin without waiting for it")
+        self._started.set()  # once: no later session waits again
+        return False
 
     def on_unmount(self) -> None:
         self.watchdog.stop()
@@ -248,6 +287,7 @@ class KioskApp(App[None], inherit_bindings=False):
     def begin_session(self) -> CitizenSession:
         """The current session, started now if there is none."""
         if self.session is None:
+            self.wait_started()  # the backend has ended the sessions a killed run left (see `startup`)
             self.session = CitizenSession(temp_root=self.settings.kiosk.temp_dir)
             log.info("session %s started", self.session.id)
         self._last_activity = time.monotonic()
@@ -281,6 +321,8 @@ class KioskApp(App[None], inherit_bindings=False):
         while len(self.screen_stack) > 1:
             self.pop_screen()
         self.copy_to_clipboard("")
+        # A notice is part of a session too ("no card reader connected"...): not shown to the next citizen.
+        self.clear_notifications()
         set_language(self.settings.ui.default_language)
         self.idle_extensions = 0
         self.set_low_vision(LowVision())

@@ -20,10 +20,11 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from eid.token import Pkcs11Tokens
 from kiosk import config as config_module
 
 if TYPE_CHECKING:
+    from eid.token import Pkcs11Tokens
+    from kiosk.app import KioskApp
     from testcards.tokens import TestCardTokens
 
 log = logging.getLogger(__name__)
@@ -64,31 +65,35 @@ def card_provider(settings: config_module.Settings) -> Pkcs11Tokens | TestCardTo
     """The cards this kiosk reads, as `[eid] cards` says: the citizens' through `[eid] pkcs11_module`,
     or the virtual test cards (`testcards`), which only a training kiosk gets: ConfigError otherwise,
     whatever loaded the settings. Nothing is loaded yet (`load()`, or the first card, does it)."""
+    _check_cards(settings)
     eid = settings.eid
     if eid.cards == "pkcs11":
+        # Here, not at the top: the PKCS#11 binding and the X.509 parser are not needed for a first frame.
+        from eid.token import Pkcs11Tokens
+
         return Pkcs11Tokens(eid.pkcs11_module)
-    if not settings.training:
-        raise config_module.ConfigError(
-            f'{settings.source}: [eid] cards is "test" but [kiosk] mode is "{settings.kiosk.mode}": the '
-            "virtual test cards are for training only"
-        )
     # Deferred on purpose: a kiosk reading real cards never imports the test-card package.
     from testcards.tokens import TestCardTokens
 
     return TestCardTokens(eid.pkcs11_module, eid.testcards_dir)
 
 
-def _load_cards_later(cards: Pkcs11Tokens | TestCardTokens) -> None:
-    """Load the PKCS#11 module while the attract screen comes up, not when the first citizen's card goes
-    in (C_Initialize is slow with OpenSC); a failure is told when a card is read."""
+def _check_cards(settings: config_module.Settings) -> None:
+    """ConfigError if `[eid] cards` asks for the virtual test cards on a kiosk that is not training."""
+    if settings.eid.cards != "pkcs11" and not settings.training:
+        raise config_module.ConfigError(
+            f'{settings.source}: [eid] cards is "test" but [kiosk] mode is "{settings.kiosk.mode}": the '
+            "virtual test cards are for training only"
+        )
 
-    def run() -> None:
-        try:
-            cards.load()
-        except Exception as exc:
-            log.warning("could not open the PKCS#11 module: %s", type(exc).__name__)
 
-    threading.Thread(target=run, name="pkcs11-open", daemon=True).start()
+def _open_cards(settings: config_module.Settings) -> Pkcs11Tokens | TestCardTokens:
+    """The cards of `card_provider`, loaded (blocking: C_Initialize is slow with OpenSC). The app's card
+    bridge calls it from a thread while the attract screen comes up, not when the first citizen's card
+    goes in; a failure is told when a card is read."""
+    cards = card_provider(settings)
+    cards.load()
+    return cards
 
 
 def _hash_pin() -> int:
@@ -123,21 +128,31 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     settings = _load(args.config)
     from kiosk import logsetup
-    from kiosk.app import KioskApp, freeze_startup_heap
+    from kiosk.app import freeze_startup_heap
 
     logsetup.setup(settings.logging.level, settings.logging.file)
     _prune_printed(settings)
-    stop_health = _start_health(settings)
-    cards = card_provider(settings)
-    app = KioskApp(settings, cards=cards)
-    _load_cards_later(cards)
+    health = _Health(settings)
+    app = build_app(settings, health)
     freeze_startup_heap()
     try:
         app.run()
     finally:
         _prune_printed(settings)
-        stop_health()
+        health.stop()
     return 0
+
+
+def build_app(settings: config_module.Settings, health: _Health) -> KioskApp:
+    """The app `kiosk` runs: its cards (built and their PKCS#11 module loaded in a thread), and
+    `health.start` as its start-up work, both off the first frame. The session folders a killed run
+    left are deleted here, before any screen (a file-system walk; `kiosk.health.recover`)."""
+    from kiosk.app import KioskApp
+    from kiosk.session import remove_leftovers
+
+    _check_cards(settings)  # a broken [eid] stops the kiosk here, before any screen
+    remove_leftovers(settings.kiosk.temp_dir)
+    return KioskApp(settings, open_cards=lambda: _open_cards(settings), startup=health.start)
 
 
 def _prune_printed(settings: config_module.Settings) -> None:
@@ -149,21 +164,40 @@ def _prune_printed(settings: config_module.Settings) -> None:
         prune_folder(settings.printer.folder, settings.printer.folder_keep_minutes * 60)
 
 
-def _start_health(settings: config_module.Settings) -> Callable[[], None]:
-    """Before the first screen: clean up after a run that was killed (its session folders, its citizen
-    sessions on the backend: `kiosk.health.recover`), then start the heartbeat thread ([health]).
-    Returns what stops it."""
-    from kiosk import health
-    from kiosk.backend.client import BackendClient
+class _Health:
+    """The backend's side of a start (`kiosk.health.tell_started`: it ends the citizen sessions a killed
+    run left open), then the heartbeat thread ([health]). `start` is the app's start-up work: it runs in a
+    thread once the attract screen is up, and the first session waits for it (see `KioskApp`); `stop`
+    stops whatever it started, whenever it is called."""
 
-    # A client of its own (its own connections), in English: it never speaks to a citizen.
-    backend = BackendClient(settings, language=lambda: "en")
-    health.recover(settings, backend)
-    if not settings.health.heartbeat:
-        return backend.close
-    heartbeat = health.Heartbeat(settings, backend)
-    heartbeat.start()
-    return heartbeat.stop
+    def __init__(self, settings: config_module.Settings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._stop: Callable[[], None] | None = None
+        self._stopped = False
+
+    def start(self) -> None:
+        from kiosk import health
+        from kiosk.backend.client import BackendClient
+
+        # A client of its own (its own connections), in English: it never speaks to a citizen.
+        backend = BackendClient(self.settings, language=lambda: "en")
+        health.tell_started(backend)
+        stop: Callable[[], None] = backend.close
+        if self.settings.health.heartbeat:
+            heartbeat = health.Heartbeat(self.settings, backend)
+            heartbeat.start()
+            stop = heartbeat.stop
+        with self._lock:
+            stopped, self._stop = self._stopped, stop
+        if stopped:  # the kiosk stopped while this ran
+            stop()
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped, stop, self._stop = True, self._stop, None
+        if stop is not None:
+            stop()
 
 
 if __name__ == "__main__":

@@ -10,10 +10,12 @@ start after a crash.
   (`collect()`: readers, card stack, printer state and reasons, free space for the temp folders,
   version, the last error code) and posts it to the backend. It never touches the event loop nor the
   screen; a failure is logged and the next beat tries again. No citizen data is in it.
-- `recover()` runs at start, before the first screen: the session folders a killed process left behind
-  are deleted (`kiosk.session.remove_leftovers`), and the backend is told that this kiosk started, so it
-  ends every citizen session the kiosk still had open (a killed process could not revoke its token; the
-  token lived only in its memory, and the backend would otherwise expire it after its idle time).
+- `recover()` runs at start, before any session: the session folders a killed process left behind are
+  deleted (`kiosk.session.remove_leftovers`), and the backend is told that this kiosk started
+  (`tell_started()`), so it ends every citizen session the kiosk still had open (a killed process could
+  not revoke its token; the token lived only in its memory, and the backend would otherwise expire it
+  after its idle time). `kiosk` deletes the folders before the app starts and tells the backend from a
+  thread once the attract screen is up; the first session waits for that (`KioskApp(startup=...)`).
 """
 
 from __future__ import annotations
@@ -293,12 +295,17 @@ class Heartbeat:
 
 
 def recover(settings: Settings, backend: _HealthBackend | None) -> None:
-    """At start, before the first screen: delete the session folders a killed kiosk left, and have the
-    backend end the citizen sessions this kiosk still had open (logged if it cannot be reached: the
-    backend then expires them after its idle time)."""
+    """At start, before any session: delete the session folders a killed kiosk left, and have the
+    backend end the citizen sessions this kiosk still had open (`tell_started`)."""
     remove_leftovers(settings.kiosk.temp_dir)
-    if backend is None:
-        return
+    if backend is not None:
+        tell_started(backend)
+
+
+def tell_started(backend: _HealthBackend) -> None:
+    """Have the backend end the citizen sessions this kiosk still had open (a killed process could not
+    revoke their tokens); logged if it cannot be reached: the backend then expires them after its idle
+    time. `kiosk` runs it off the first frame, and the first session waits for it."""
     try:
         ended = backend.kiosk_started().ended_sessions
     except Exception as exc:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -67,6 +68,8 @@ class CardHost(Protocol):
     def backend(self) -> BackendClient: ...
     @property
     def cards(self) -> TokenProvider | None: ...
+    @property
+    def open_cards(self) -> Callable[[], TokenProvider] | None: ...
     @property
     def is_running(self) -> bool: ...
     @property
@@ -128,6 +131,8 @@ class CardBridge:
     def tokens(self) -> TokenProvider:
         """The PKCS#11 tokens, opened once (blocking: loading a module takes time; call from a thread)."""
         with self._tokens_lock:
+            if self._tokens is None and self.app.open_cards is not None:
+                self._tokens = self.app.open_cards()
             if self._tokens is None:
                 from eid.token import open_tokens
 
