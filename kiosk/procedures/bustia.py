@@ -16,14 +16,13 @@ from contract.documents import BustiaReceipt
 from contract.limits import LONG_TEXT_MAX, TOPIC_MAX
 from kiosk.i18n import N_, _
 from kiosk.procedures import backend as api
-from kiosk.procedures.fields import Choice, FieldSpec, Rule, Tick
+from kiosk.procedures.fields import Choice, FieldSpec, Rule, Tick, free_text
 from kiosk.procedures.flow import Procedure, Submission
 from kiosk.procedures.frame import ResultStep, ReviewStep, StepScreen
 from kiosk.procedures.validation import (
     Issue,
     check_email,
     check_phone,
-    check_text,
     normalise_phone,
     normalise_text,
 )
@@ -52,17 +51,12 @@ class BustiaState:
     consent: bool = False
 
 
-TOPIC = FieldSpec(
-    "topic",
-    N_("Topic"),
-    lambda v: check_text(v, max_length=TOPIC_MAX),
-    max_length=TOPIC_MAX,
-    placeholder=N_("For example: street lighting in my street"),
+TOPIC = free_text(
+    "topic", N_("Topic"), max_length=TOPIC_MAX, placeholder=N_("For example: street lighting in my street")
 )
-TEXT = FieldSpec(
+TEXT = free_text(
     "text",
     N_("Your message"),
-    lambda v: check_text(v, max_length=LONG_TEXT_MAX, multiline=True),
     max_length=LONG_TEXT_MAX,
     multiline=True,
     hint=N_("Tab moves to the next field."),

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from textual.widgets import Static
 
 from kiosk.i18n import N_
-from kiosk.procedures.validation import Issue
+from kiosk.procedures.validation import Issue, check_text
 
 if TYPE_CHECKING:
     from kiosk.backend.client import BackendClient
@@ -42,6 +42,21 @@ class FieldSpec:
     hint: str = ""
     password: bool = False
     restrict: str | None = None
+
+
+def free_text(
+    name: str, label: str, *, max_length: int, multiline: bool = False, placeholder: str = "", hint: str = ""
+) -> FieldSpec:
+    """A required field of free text: its one length limit is both checked and kept while typing."""
+    return FieldSpec(
+        name,
+        label,
+        lambda v: check_text(v, max_length=max_length, multiline=multiline),
+        max_length=max_length,
+        multiline=multiline,
+        placeholder=placeholder,
+        hint=hint,
+    )
 
 
 @dataclass(frozen=True)

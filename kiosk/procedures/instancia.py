@@ -44,14 +44,13 @@ from kiosk.procedures.attachments import (
     eject_all,
     human_size,
 )
-from kiosk.procedures.fields import Choice, FieldSpec, PickList, Rule
+from kiosk.procedures.fields import Choice, FieldSpec, PickList, Rule, free_text
 from kiosk.procedures.flow import Flow, Procedure, Submission
 from kiosk.procedures.frame import ResultStep, ReviewStep, StepScreen
 from kiosk.procedures.validation import (
     Issue,
     check_email,
     check_phone,
-    check_text,
     describe,
     normalise_phone,
     normalise_text,
@@ -92,12 +91,8 @@ def departments(backend: BackendClient, language: str) -> list[tuple[str, str]]:
     return [(d.code, d.name) for d in backend.departments(language)]
 
 
-SUBJECT = FieldSpec(
-    "subject",
-    N_("Subject"),
-    lambda v: check_text(v, max_length=SUBJECT_MAX),
-    max_length=SUBJECT_MAX,
-    placeholder=N_("In a few words, what is it about?"),
+SUBJECT = free_text(
+    "subject", N_("Subject"), max_length=SUBJECT_MAX, placeholder=N_("In a few words, what is it about?")
 )
 DEPARTMENT = PickList(
     "department",
@@ -108,19 +103,9 @@ DEPARTMENT = PickList(
     loading_prompt=N_("Loading the departments…"),
     required=N_("Choose the department your request goes to."),
 )
-EXPOSO = FieldSpec(
-    "exposo",
-    N_("Exposo (the facts)"),
-    lambda v: check_text(v, max_length=LONG_TEXT_MAX, multiline=True),
-    max_length=LONG_TEXT_MAX,
-    multiline=True,
-)
-SOLICITO = FieldSpec(
-    "solicito",
-    N_("Sol·licito (what you ask for)"),
-    lambda v: check_text(v, max_length=LONG_TEXT_MAX, multiline=True),
-    max_length=LONG_TEXT_MAX,
-    multiline=True,
+EXPOSO = free_text("exposo", N_("Exposo (the facts)"), max_length=LONG_TEXT_MAX, multiline=True)
+SOLICITO = free_text(
+    "solicito", N_("Sol·licito (what you ask for)"), max_length=LONG_TEXT_MAX, multiline=True
 )
 CHANNEL = Choice("channel", N_("How do you want to receive the answer?"), CHANNELS)
 EMAIL = FieldSpec("email", N_("Email"), check_email, placeholder="nom@exemple.cat")
