@@ -2,24 +2,18 @@
 stick, contact and notification preference; review; the registry entry number and the printed receipt.
 Needs a certificate login. A retried submission reuses its idempotency key: one registry entry only.
 
-Taking the stick: when the citizen leaves the attachments step forward, and in any case when the instància
-is sent, cancelled or the session ends (card pulled, inactivity, Finish), every stick the step listed
-files from is ejected with `[attachments] eject_command` (in a thread, bounded by its timeout), and then
-the citizen is told, on screen and by speech, that the stick can be taken. The copies already taken stay.
-With no eject command configured nothing is run and nothing is said."""
+The sticks are given back (kiosk.procedures.sticks) when the citizen leaves the attachments step forward,
+and in any case when the instància is sent, cancelled or the session ends; the copies taken stay."""
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any
 
-from textual import events, on, work
-from textual.app import App, ComposeResult
+from textual import on, work
+from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
@@ -41,12 +35,12 @@ from kiosk.procedures.attachments import (
     check_addition,
     copy_into,
     discard,
-    eject_all,
     human_size,
 )
 from kiosk.procedures.fields import Choice, FieldSpec, PickList, Rule, free_text
 from kiosk.procedures.flow import Flow, Procedure, Submission
 from kiosk.procedures.frame import ResultStep, ReviewStep, StepScreen
+from kiosk.procedures.sticks import StickRelease
 from kiosk.procedures.validation import (
     Issue,
     check_email,
@@ -55,11 +49,9 @@ from kiosk.procedures.validation import (
     normalise_phone,
     normalise_text,
 )
-from kiosk.session import CitizenSession, EndReason
+from kiosk.session import CitizenSession
 from widgets.file_picker import FilePicker, PickerEntry
 from widgets.plain import plain
-
-log = logging.getLogger(__name__)
 
 CHANNELS = {
     "paper": N_("By post, on paper, to my address"),
@@ -129,46 +121,6 @@ class RequestStep(StepScreen[InstanciaState]):
 
 
 # ---------------------------------------------------------------------------------------- attachments
-TAKE_STICK = N_("You can take your USB stick now.")
-
-
-class StickRelease:
-    """Ejects the sticks a flow's scanner listed files from, then tells the citizen to take them.
-
-    `release()` is called from the app's thread; the eject runs in a thread of its own (not a worker of a
-    screen: the session's end removes the screens), and the message comes back as a callback message,
-    which never blocks on an app that is closing."""
-
-    def __init__(self, app: App[Any], scanner: StickScanner, command: tuple[str, ...], timeout: float):
-        self.app = app
-        self.scanner = scanner
-        self.command = command
-        self.timeout = timeout
-
-    def release(self) -> threading.Thread | None:
-        """Eject what was read from and not yet ejected (nothing when none is configured). The message is
-        translated now, in the citizen's language (the session's end resets it)."""
-        if not self.command:
-            return None
-        message = _(TAKE_STICK)
-        thread = threading.Thread(target=self._eject, args=(message,), name="stick-eject")
-        thread.start()
-        return thread
-
-    def session_ended(self, session: CitizenSession, reason: EndReason) -> None:
-        self.release()
-
-    def _eject(self, message: str) -> None:
-        try:
-            there = eject_all(self.scanner, self.command, self.timeout)
-        except Exception:  # never a crash for the citizen: the stick is read-only, it can be pulled anyway
-            log.exception("ejecting the USB sticks failed")
-            there = 1
-        if there:
-            tell = partial(self.app.notify, message, timeout=15, markup=False)
-            self.app.post_message(events.Callback(callback=tell))
-
-
 class AttachmentsStep(StepScreen[InstanciaState]):
     """The files on the USB stick, each with its verdict; a touch chooses one or takes it back."""
 
