@@ -232,7 +232,7 @@ class CatalogueScreen(KioskScreen):
         if procedure.needs_certificate and procedure.accepts:  # the catalogue says which identification
             phone = "handoff" in procedure.accepts
             badge = _("Or with your phone: idCAT Mòbil or Cl@ve.") if phone else _("Not with the phone.")
-            parts.append(Static(badge, classes="badge-certificate"))
+            parts.append(Static(plain(badge), classes="badge-certificate"))
         if procedure.completable_here:
             parts.append(Static(_("You can complete it here, at this kiosk."), classes="badge-here"))
             parts.append(Button(_("Start"), id="catalogue-start", variant="success", classes="big"))
