@@ -9,7 +9,11 @@ procedure's list. Steps write no `next()`; a step whose Next does something else
 overrides `proceed()`.
 
 Blocking backend calls run in thread workers (`@work(thread=True, exclusive=True, exit_on_error=False)`)
-that catch the backend's typed errors and answer with a message; nothing blocks the event loop.
+that catch the backend's typed errors and answer with a message; nothing blocks the event loop. A failed
+load ends the procedure with the reason, except a pick-list's options that did not come because the service
+did not answer: the citizen may already be typing in that step, so the step stays as it is (no modal, which
+would take their keys), the problem is shown and spoken at the pick-list, and the options are asked for
+again a few times.
 """
 
 from __future__ import annotations
@@ -70,6 +74,22 @@ log = logging.getLogger(__name__)
 #: The printable document a result step shows.
 D = TypeVar("D", bound=Document)
 
+#: A pick-list whose options did not come (the service did not answer) asks again after this many
+#: seconds, this many times, before it tells the citizen to go back or ask at the counter.
+PICK_RETRY_SECONDS = 3.0
+PICK_RETRIES = 4
+#: What the pick-list shows meanwhile: in its prompt (short) and under it (what happened, what follows).
+PICK_RETRYING_PROMPT = N_("Not loaded: trying again…")
+PICK_RETRYING = N_(
+    "The list could not be loaded: the city hall's service did not answer. It will be tried again in a few "
+    "seconds."
+)
+PICK_GAVE_UP_PROMPT = N_("The list could not be loaded")
+PICK_GAVE_UP = N_(
+    "The list could not be loaded: the city hall's service did not answer. Please go back and try again "
+    "later, or ask at the counter."
+)
+
 __all__ = [
     "Choice",
     "FieldSpec",
@@ -109,11 +129,19 @@ class StepScreen(KioskScreen, Generic[S]):
 
     @dataclass
     class FetchFailed(Message):
+        """A `fetch` failed: the citizen's message; the state attribute it was for; whether asking again
+        may help (the service did not answer)."""
+
         message: str
+        name: str = ""
+        transient: bool = False
 
     def __init__(self, flow: Flow[S], **kwargs: Any) -> None:
         super().__init__(classes="procedure-step", **kwargs)
         self.flow = flow
+        # Pick-lists whose options did not come: how many times they were asked for, and what is shown.
+        self._pick_tries: dict[str, int] = {}
+        self._pick_issues: dict[str, Issue] = {}
 
     @classmethod
     def applies(cls, state: Any) -> bool:
@@ -173,15 +201,18 @@ class StepScreen(KioskScreen, Generic[S]):
                     yield RadioButton(plain(_(label)), value=value == code, id=f"{spec.name}-{code}")
         elif isinstance(spec, PickList):
             options: tuple[tuple[str, str], ...] = getattr(self.state, spec.options)
+            trouble = self._pick_issues.get(spec.name)
             yield Label(plain(_(spec.label)), classes="field-label")
             yield Select(
                 [(Text(shown(name)), code) for code, name in options],
-                prompt=escape(_(spec.prompt) if options else _(spec.loading_prompt)),
+                prompt=escape(self._pick_prompt(spec, options)),
                 value=Select.NULL if value is None else value,
                 id=spec.name,
                 classes="choice",
             )
-            yield Static("", id=f"{spec.name}-error", classes="field-error")
+            yield Static(
+                plain(describe(trouble)) if trouble else "", id=f"{spec.name}-error", classes="field-error"
+            )
         else:
             yield Checkbox(plain(_(spec.label)), value=bool(value), id=spec.name)
 
@@ -229,7 +260,7 @@ class StepScreen(KioskScreen, Generic[S]):
     # --- loading from the backend (one worker for every step)
     def fetch(self, name: str, load: Callable[[BackendClient], object]) -> None:
         """Ask the backend (in a thread) for the value of the state attribute `name`; `fetched()` follows.
-        A failure ends the procedure with the reason."""
+        A failure ends the procedure with the reason (a pick-list's options: see `_pick_failed`)."""
         self._fetch(name, load)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="procedure-load", description="Loading")
@@ -237,7 +268,8 @@ class StepScreen(KioskScreen, Generic[S]):
         try:
             value = load(self.kiosk.backend)
         except api.BackendError as exc:
-            self.post_message(self.FetchFailed(api.citizen_message(exc)))
+            transient = isinstance(exc, api.BackendUnavailable)
+            self.post_message(self.FetchFailed(api.citizen_message(exc), name, transient))
         else:
             self.post_message(self.Fetched(name, value))
 
@@ -254,11 +286,50 @@ class StepScreen(KioskScreen, Generic[S]):
                 select: Select[str] = self.query_one(f"#{spec.name}", Select)
                 select.prompt = escape(_(spec.prompt))
                 select.set_options([(Text(shown(label)), code) for code, label in options])
+                if self._pick_issues.pop(spec.name, None) is not None:
+                    self._show_issue(spec.name, None)
 
     @on(FetchFailed)
     def _fetch_failed(self, event: FetchFailed) -> None:
+        spec = self._pick_list_of(event.name) if event.transient else None
+        if spec is not None:
+            self._pick_failed(spec)
+            return
         self.flow.cancel()
         self.kiosk.show_error(event.message)
+
+    def _pick_list_of(self, options: str) -> PickList | None:
+        """This step's pick-list whose options are the state attribute `options`, if any."""
+        return next((s for s in self.FIELDS if isinstance(s, PickList) and s.options == options), None)
+
+    def _pick_failed(self, spec: PickList) -> None:
+        """A pick-list's options did not come: everything else on the step stays as it is (the citizen may
+        be typing); the problem is shown at the list and spoken, and the options asked for again in a few
+        seconds, `PICK_RETRIES` times."""
+        tries = self._pick_tries.get(spec.name, 0) + 1
+        self._pick_tries[spec.name] = tries
+        again = tries <= PICK_RETRIES
+        issue = Issue(PICK_RETRYING if again else PICK_GAVE_UP)
+        self._pick_issues[spec.name] = issue
+        log.warning("the options of %s did not come (try %d)", spec.name, tries)
+        for select in self.query(f"#{spec.name}").results(Select):
+            select.prompt = escape(self._pick_prompt(spec, ()))
+        self._show_issue(spec.name, issue)
+        if tries == 1 or not again:
+            # Spoken as every notice is; a toast, not a modal: it takes no keys.
+            self.app.notify(describe(issue), severity="warning", timeout=8, markup=False)
+        if again:
+            language = self.flow.document_language()
+            self.set_timer(PICK_RETRY_SECONDS, lambda: self.fetch(spec.options, _options_of(spec, language)))
+
+    def _pick_prompt(self, spec: PickList, options: tuple[tuple[str, str], ...]) -> str:
+        """What a pick-list's closed list says: choose; loading; or that its options did not come."""
+        if options:
+            return _(spec.prompt)
+        trouble = self._pick_issues.get(spec.name)
+        if trouble is None:
+            return _(spec.loading_prompt)
+        return _(PICK_RETRYING_PROMPT) if trouble.message == PICK_RETRYING else _(PICK_GAVE_UP_PROMPT)
 
     # --- fields
     def _field(self, widget_id: str | None) -> Field | None:
@@ -340,7 +411,8 @@ class StepScreen(KioskScreen, Generic[S]):
         for rule in (*chosen, *self.RULES):
             issue = rule.check(self.state)
             if issue is not None:
-                self._show_issue(rule.field, issue)
+                # A list whose options did not come keeps saying so (it says what to do).
+                self._show_issue(rule.field, self._pick_issues.get(rule.field, issue))
                 target = rule.focus or rule.field
                 self.query_one(f"#f-{target}" if self.query(f"#f-{target}") else f"#{target}").focus()
                 return False
