@@ -102,6 +102,11 @@ def svg_text(svg: str, width: int, height: int) -> str:
     return "\n".join("".join(row).rstrip() for row in rows)
 
 
+def burst_keys(text: str) -> list[events.Key]:
+    """The key events a terminal's one read of `text` gives (a tab character is the Tab key)."""
+    return [events.Key("tab", "\t") if ch == "\t" else events.Key(ch, ch) for ch in text]
+
+
 class Driver:
     """Drives one running kiosk as a citizen would: touches, keys, and waits for what the screen shows."""
 
@@ -206,6 +211,17 @@ class Driver:
         return self.screen.query_one(selector)
 
     # ------------------------------------------------------------------ acting
+    async def burst(self, text: str, focused: str) -> None:
+        """Keys as a terminal's one read of `text` gives them (`burst_keys`), once the field `focused` has
+        the focus: all posted at once, no pause in between; back once that field has a value and the
+        burst has been handled."""
+        screen = self.screen
+        await self.wait_for(lambda: screen.focused is screen.query_one(focused))
+        for key in burst_keys(text):
+            self.app.post_message(key)
+        await self.wait_for(lambda: screen.query_one(focused, Input).value, timeout=3)
+        await self.pause(0.3)
+
     async def press(self, *keys: str) -> None:
         """Press keys (Textual key names: "enter", "tab", "a", "ctrl+f12")."""
         await self.pilot.press(*keys)

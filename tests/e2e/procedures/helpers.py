@@ -86,6 +86,12 @@ def kiosk_app(
     return make_app(settings)
 
 
+def offline_app(tmp_path: Path, reader: str = NO_READER) -> KioskApp:
+    """A kiosk with the default settings (no backend running behind them) that watches no card reader:
+    for screens that need neither, such as a procedure's first step."""
+    return make_app(make_settings(tmp_path, eid={"readers": [reader]}), watch_cards=False)
+
+
 def db_rows(server: BackendInfo, sql: str, **params: Any) -> list[Any]:
     engine = create_engine(server.database_url)
     try:

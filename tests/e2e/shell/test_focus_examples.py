@@ -8,13 +8,12 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input
 
-from kiosk import procedures
 from kiosk.i18n import _, set_language
 from kiosk.procedures import bustia, deixalleria, identify_weak, padro
 from kiosk.procedures.fields import FieldSpec
 from kiosk.procedures.identify_weak import WeakIdentifyStep
-from tests.fixtures.app import make_settings
-from tests.harness import drive, make_app
+from tests.e2e.procedures.helpers import begin, offline_app
+from tests.harness import drive
 
 MODULES = (padro, bustia, deixalleria, identify_weak)
 #: How "Example:" starts in each language's translation.
@@ -39,12 +38,9 @@ def test_every_example_says_it_is_one(language: str) -> None:
 
 
 async def test_the_identification_shows_examples(tmp_path: Path) -> None:
-    app = make_app(make_settings(tmp_path, eid={"readers": ["no reader: examples test"]}), watch_cards=False)
+    app = offline_app(tmp_path, "no reader: examples test")
     async with drive(app, size=(100, 32)) as driver:
-        app.start_visit()
-        await driver.pause()
-        assert procedures.launch(app, "deixalleria_consulta", needs_certificate=False)
-        screen = await driver.wait_screen(WeakIdentifyStep)
+        screen = await begin(driver, "deixalleria_consulta", WeakIdentifyStep)
         shown = {field.id: field.placeholder for field in screen.query(Input)}
         assert shown == {
             "f-weak_id_number": "Exemple: 12345678Z",

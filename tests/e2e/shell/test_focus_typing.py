@@ -8,34 +8,22 @@ import time
 from pathlib import Path
 
 import pytest
-from textual import events
 from textual.widgets import Input
 
 from devstack.backend import BackendInfo
-from kiosk import procedures
 from kiosk.procedures.identify_weak import WeakIdentifyStep
+from tests.e2e.procedures.helpers import begin, offline_app
 from tests.fixtures.app import make_settings
 from tests.fixtures.tmux import TmuxKiosk
-from tests.harness import drive, make_app
-
-
-def burst(text: str) -> list[events.Key]:
-    """The key events a terminal's one read of `text` gives (a tab character is the Tab key)."""
-    return [events.Key("tab", "\t") if ch == "\t" else events.Key(ch, ch) for ch in text]
+from tests.harness import drive
 
 
 async def test_a_tab_typed_right_after_text_is_not_lost(tmp_path: Path) -> None:
-    app = make_app(make_settings(tmp_path, eid={"readers": ["no reader: typing test"]}), watch_cards=False)
+    app = offline_app(tmp_path, "no reader: typing test")
     async with drive(app, size=(100, 32)) as driver:
-        app.start_visit()
-        await driver.pause()
-        assert procedures.launch(app, "deixalleria_consulta", needs_certificate=False)
-        screen = await driver.wait_screen(WeakIdentifyStep)
-        await driver.wait_for(lambda: screen.focused is screen.query_one("#f-weak_id_number"))
-        for key in burst("12345678Z\t31/01/1970\t08301"):
-            app.post_message(key)  # all at once, as they come from the terminal: no pause in between
-        await driver.wait_for(lambda: screen.query_one("#f-weak_id_number", Input).value, timeout=3)
-        await driver.pause(0.3)
+        screen = await begin(driver, "deixalleria_consulta", WeakIdentifyStep)
+        # All at once, as they come from the terminal: no pause in between.
+        await driver.burst("12345678Z\t31/01/1970\t08301", focused="#f-weak_id_number")
         values = {field.id: field.value for field in screen.query(Input)}
         assert values == {
             "f-weak_id_number": "12345678Z",
