@@ -12,6 +12,8 @@ screen may stand out sideways. Every test checks both: `shots.check()` the golde
 from __future__ import annotations
 
 import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,19 +25,9 @@ from textual.widget import Widget
 from textual.widgets import Button
 
 from devstack.backend import BackendInfo
+from kiosk.app import KioskApp
 from kiosk.catalogue.screen import CatalogueScreen
-from kiosk.procedures.bustia import BustiaResult, BustiaReview, MessageStep
-from kiosk.procedures.bustia import ContactStep as BustiaContact
-from kiosk.procedures.deixalleria import CardRequestStep, CardResult, CardReview
 from kiosk.procedures.identify import InsertCardScreen
-from kiosk.procedures.instancia import (
-    AttachmentsStep,
-    InstanciaResult,
-    InstanciaReview,
-    RequestStep,
-    SubjectStep,
-)
-from kiosk.procedures.instancia import ContactStep as InstanciaContact
 from kiosk.screens.error import ErrorModal
 from kiosk.screens.goodbye import GoodbyeScreen
 from kiosk.screens.idle import IdleWarning
@@ -170,13 +162,25 @@ def mode_shots(snapshot: SnapshotAssertion) -> ModeShots:
     return ModeShots(snapshot)
 
 
+@asynccontextmanager
+async def low_vision(
+    tmp_path: Path, server: BackendInfo, snapshot: SnapshotAssertion
+) -> AsyncIterator[tuple[KioskApp, Driver, ModeShots]]:
+    """The snapshot kiosk driven at 80x24 with its `ModeShots`; once the app has stopped, the placements
+    and the golden screens are checked (`check_fit`, then `check`)."""
+    shots = ModeShots(snapshot)
+    app = snapshot_app(tmp_path, server)
+    async with drive(app, size=SMALL) as driver:
+        yield app, driver, shots
+    shots.check_fit()
+    shots.check()
+
+
 async def test_padro_low_vision(
     tmp_path: Path, server: BackendInfo, snapshot_pki: Pki, snapshot: SnapshotAssertion
 ) -> None:
     """The volant: identification by card, its four steps, the print step and the result after it."""
-    shots = ModeShots(snapshot)
-    app = snapshot_app(tmp_path, server)
-    async with drive(app, size=SMALL) as driver:
+    async with low_vision(tmp_path, server, snapshot) as (app, driver, shots):
         await walks.start(app, driver, "volant_individual")
         await driver.wait_screen(InsertCardScreen)
         await shots.take(driver, "insert-card", "#insert-card-cancel")
@@ -186,89 +190,38 @@ async def test_padro_low_vision(
         assert resume_pending(app)
         await walks.padro(driver, shots, shoot_registration=True)
         await walks.print_it(driver, shots, "4-result")
-    shots.check_fit()
-    shots.check()
 
 
 async def test_instancia_low_vision(
     tmp_path: Path, server: BackendInfo, snapshot_pki: Pki, snapshot: SnapshotAssertion
 ) -> None:
-    shots = ModeShots(snapshot)
-    app = snapshot_app(tmp_path, server)
-    async with drive(app, size=SMALL) as driver:
+    async with low_vision(tmp_path, server, snapshot) as (app, driver, shots):
         await walks.certificate_login(app, snapshot_pki)
         await walks.start(app, driver, "instancia_generica")
-        subject = await driver.wait_screen(SubjectStep)
-        await driver.wait_for(lambda: bool(subject.state.departments), what="the departments")
-        await shots.take(driver, "1-subject-empty")
-        await driver.type("Fanal espatllat al carrer d'en Pau", into="#f-subject")
-        app.screen.query_one("#department").focus()
-        await driver.press("enter", "down", "down", "enter")
-        await driver.wait_for(lambda: bool(subject.state.department), what="a department chosen")
-        await shots.take(driver, "1-subject")
-        await shots.next(driver, RequestStep)
-        await driver.paste(
-            "Que el fanal del carrer d'en Pau, 12, no funciona des de fa dues setmanes.", into="#f-exposo"
-        )
-        await driver.paste("Que el reparin.", into="#f-solicito")
-        await shots.take(driver, "2-request")
-        await shots.next(driver, AttachmentsStep, "3-attachments", showing="No s'ha trobat cap llapis USB")
-        await shots.next(driver, InstanciaContact, "4-contact")
-        await shots.next(driver, InstanciaReview, "5-review")
-        await shots.next(
-            driver, InstanciaResult, "6-result", showing=lambda result: result.document.registry_number
-        )
-    shots.check_fit()
-    shots.check()
+        await walks.instancia(driver, shots, "3-attachments")
 
 
 async def test_bustia_low_vision(tmp_path: Path, server: BackendInfo, snapshot: SnapshotAssertion) -> None:
-    shots = ModeShots(snapshot)
-    app = snapshot_app(tmp_path, server)
-    async with drive(app, size=SMALL) as driver:
+    async with low_vision(tmp_path, server, snapshot) as (app, driver, shots):
         await walks.start(app, driver, "bustia")
-        await driver.wait_screen(MessageStep)
-        await shots.take(driver, "1-message-empty")
-        await driver.click("#kind-suggeriment")
-        await driver.type("Fanals", into="#f-topic")
-        await driver.paste("Caldria més llum al carrer d'en Pau.\nGràcies!", into="#f-text")
-        await shots.take(driver, "1-message")
-        await shots.next(driver, BustiaContact, "2-contact")
-        await shots.next(driver, BustiaReview, "3-review")
-        await shots.next(driver, BustiaResult, "4-result", showing=lambda result: result.document.reference)
-    shots.check_fit()
-    shots.check()
+        await walks.bustia(driver, shots)
 
 
 async def test_deixalleria_low_vision(
     tmp_path: Path, server: BackendInfo, snapshot: SnapshotAssertion
 ) -> None:
     """The card request: the weak identification, the summary, the request, its review and result."""
-    shots = ModeShots(snapshot)
-    app = snapshot_app(tmp_path, server)
-    async with drive(app, size=SMALL) as driver:
+    async with low_vision(tmp_path, server, snapshot) as (app, driver, shots):
         await walks.start(app, driver, "deixalleria_targeta")
-        await walks.identify(driver, shots, walks.NO_CARD, "targeta", "Encara no teniu targeta")
-        await driver.click("#card-action")
-        await driver.wait_screen(CardRequestStep)
-        await shots.take(driver, "targeta-3-request")
-        await driver.click("#delivery-pickup")
-        await shots.next(driver, CardReview, "targeta-4-review")
-        await shots.next(
-            driver, CardResult, "targeta-5-result", showing=lambda result: result.request.card.number
-        )
-    shots.check_fit()
-    shots.check()
+        await walks.targeta(driver, shots, "Encara no teniu targeta")
 
 
 async def test_login_low_vision(
     tmp_path: Path, server: BackendInfo, snapshot_pki: Pki, snapshot: SnapshotAssertion
 ) -> None:
     """The card login: the PIN pad (its OK and Delete keys are its last row), a wrong PIN, the greeting."""
-    shots = ModeShots(snapshot)
     der, key = certificate(snapshot_pki.trusted)
-    app = snapshot_app(tmp_path, server)
-    async with drive(app, size=SMALL) as driver:
+    async with low_vision(tmp_path, server, snapshot) as (app, driver, shots):
         ready = threading.Event()
         ready.set()
         await insert(driver, FakeCards(FakeCardToken(der, key, {PIN: "ok"}), ready))
@@ -280,15 +233,11 @@ async def test_login_low_vision(
         await pin(driver, PIN)
         await said(driver, "Hola,", "#login-title")
         await remove(driver)
-    shots.check_fit()
-    shots.check()
 
 
 async def test_shell_low_vision(tmp_path: Path, server: BackendInfo, snapshot: SnapshotAssertion) -> None:
     """The screens around the procedures: attract, catalogue, the idle warning, an error, goodbye, staff."""
-    shots = ModeShots(snapshot)
-    app = snapshot_app(tmp_path, server)
-    async with drive(app, size=SMALL) as driver:
+    async with low_vision(tmp_path, server, snapshot) as (app, driver, shots):
         await driver.wait_for("Ajuntament de Mataró")
         await driver.press("ctrl+f12")
         await driver.wait_screen(StaffPinModal)
@@ -318,5 +267,3 @@ async def test_shell_low_vision(tmp_path: Path, server: BackendInfo, snapshot: S
         app.end_session(EndReason.FINISHED)
         await driver.wait_screen(GoodbyeScreen)
         await shots.take(driver, "goodbye", "#goodbye-title")
-    shots.check_fit()
-    shots.check()

@@ -89,6 +89,58 @@ async def padro(driver: Driver, shots: Shots, prefix: str = "", *, shoot_registr
     await shots.next(driver, PadroResult, f"{prefix}4-result", showing=lambda result: result.document.csv)
 
 
+async def instancia(driver: Driver, shots: Shots, attachments: str) -> None:
+    """The instància from its subject step to the result, each step shot; the attachments step (no stick
+    in) as `attachments`."""
+    subject = await driver.wait_screen(SubjectStep)
+    await driver.wait_for(lambda: bool(subject.state.departments), what="the departments")
+    await shots.take(driver, "1-subject-empty")
+    await driver.type("Fanal espatllat al carrer d'en Pau", into="#f-subject")
+    driver.app.screen.query_one("#department").focus()
+    await driver.press("enter", "down", "down", "enter")
+    await driver.wait_for(lambda: bool(subject.state.department), what="a department chosen")
+    await shots.take(driver, "1-subject")
+    await shots.next(driver, RequestStep)
+    await driver.paste(
+        "Que el fanal del carrer d'en Pau, 12, no funciona des de fa dues setmanes.", into="#f-exposo"
+    )
+    await driver.paste("Que el reparin.", into="#f-solicito")
+    await shots.take(driver, "2-request")
+    await shots.next(driver, AttachmentsStep, attachments, showing="No s'ha trobat cap llapis USB")
+    await shots.next(driver, InstanciaContact, "4-contact")
+    await shots.next(driver, InstanciaReview, "5-review")
+    await shots.next(
+        driver, InstanciaResult, "6-result", showing=lambda result: result.document.registry_number
+    )
+
+
+async def bustia(driver: Driver, shots: Shots) -> None:
+    """The bústia from its message step, empty then filled in, to the result, each step shot."""
+    await driver.wait_screen(MessageStep)
+    await shots.take(driver, "1-message-empty")
+    await driver.click("#kind-suggeriment")
+    await driver.type("Fanals", into="#f-topic")
+    await driver.paste("Caldria més llum al carrer d'en Pau.\nGràcies!", into="#f-text")
+    await shots.take(driver, "1-message")
+    await shots.next(driver, BustiaContact, "2-contact")
+    await shots.next(driver, BustiaReview, "3-review")
+    await shots.next(driver, BustiaResult, "4-result", showing=lambda result: result.document.reference)
+
+
+async def targeta(driver: Driver, shots: Shots, summary: str) -> None:
+    """The deixalleria card request of a citizen without a card: the weak identification, the summary
+    `showing` its `summary` text, the request, its review and result, each step shot."""
+    await identify(driver, shots, NO_CARD, "targeta", summary)
+    await driver.click("#card-action")
+    await driver.wait_screen(CardRequestStep)
+    await shots.take(driver, "targeta-3-request")
+    await driver.click("#delivery-pickup")
+    await shots.next(driver, CardReview, "targeta-4-review")
+    await shots.next(
+        driver, CardResult, "targeta-5-result", showing=lambda result: result.request.card.number
+    )
+
+
 async def test_padro_volant_individual(
     tmp_path: Path, server: BackendInfo, snapshot_pki: Pki, shots: Shots
 ) -> None:
@@ -128,27 +180,7 @@ async def test_instancia(tmp_path: Path, server: BackendInfo, snapshot_pki: Pki,
     async with drive(app, size=SIZE) as driver:
         await certificate_login(app, snapshot_pki)
         await start(app, driver, "instancia_generica")
-        subject = await driver.wait_screen(SubjectStep)
-        await driver.wait_for(lambda: bool(subject.state.departments), what="the departments")
-        await shots.take(driver, "1-subject-empty")
-        await driver.type("Fanal espatllat al carrer d'en Pau", into="#f-subject")
-        app.screen.query_one("#department").focus()
-        await driver.press("enter", "down", "down", "enter")
-        await driver.wait_for(lambda: bool(subject.state.department), what="a department chosen")
-        await shots.take(driver, "1-subject")
-        await shots.next(driver, RequestStep)
-        await driver.paste(
-            "Que el fanal del carrer d'en Pau, 12, no funciona des de fa dues setmanes.", into="#f-exposo"
-        )
-        await driver.paste("Que el reparin.", into="#f-solicito")
-        await shots.take(driver, "2-request")
-        no_stick = "No s'ha trobat cap llapis USB"
-        await shots.next(driver, AttachmentsStep, "3-attachments-no-stick", showing=no_stick)
-        await shots.next(driver, InstanciaContact, "4-contact")
-        await shots.next(driver, InstanciaReview, "5-review")
-        await shots.next(
-            driver, InstanciaResult, "6-result", showing=lambda result: result.document.registry_number
-        )
+        await instancia(driver, shots, "3-attachments-no-stick")
     shots.check()
 
 
@@ -156,15 +188,7 @@ async def test_bustia(tmp_path: Path, server: BackendInfo, shots: Shots) -> None
     app = snapshot_app(tmp_path, server)
     async with drive(app, size=SIZE) as driver:
         await start(app, driver, "bustia")
-        await driver.wait_screen(MessageStep)
-        await shots.take(driver, "1-message-empty")
-        await driver.click("#kind-suggeriment")
-        await driver.type("Fanals", into="#f-topic")
-        await driver.paste("Caldria més llum al carrer d'en Pau.\nGràcies!", into="#f-text")
-        await shots.take(driver, "1-message")
-        await shots.next(driver, BustiaContact, "2-contact")
-        await shots.next(driver, BustiaReview, "3-review")
-        await shots.next(driver, BustiaResult, "4-result", showing=lambda result: result.document.reference)
+        await bustia(driver, shots)
     shots.check()
 
 
@@ -191,13 +215,5 @@ async def test_deixalleria_targeta(tmp_path: Path, server: BackendInfo, shots: S
     app = snapshot_app(tmp_path, server)
     async with drive(app, size=SIZE) as driver:
         await start(app, driver, "deixalleria_targeta")
-        await identify(driver, shots, NO_CARD, "targeta", "Encara no teniu targeta de la deixalleria.")
-        await driver.click("#card-action")
-        await driver.wait_screen(CardRequestStep)
-        await shots.take(driver, "targeta-3-request")
-        await driver.click("#delivery-pickup")
-        await shots.next(driver, CardReview, "targeta-4-review")
-        await shots.next(
-            driver, CardResult, "targeta-5-result", showing=lambda result: result.request.card.number
-        )
+        await targeta(driver, shots, "Encara no teniu targeta de la deixalleria.")
     shots.check()

@@ -11,12 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from devstack import backend
 from devstack.backend import BackendInfo
 from devstack.cups import CupsInfo
 from devstack.pcsc import PcscInfo
 from testcards.control import TestCardControl
-from tests.e2e.procedures.helpers import PIN, READER_INDEX
+from tests.e2e.procedures.helpers import PIN, READER_INDEX, card_trusting_backend
 from tests.fixtures.app import make_settings
 from tests.fixtures.tmux import TmuxKiosk
 from tests.unit.printing import pdftools
@@ -33,9 +32,7 @@ CEILING = 22
 @pytest.fixture(scope="module")
 def card_backend(pcsc_stack: PcscInfo) -> Iterator[BackendInfo]:
     """The reference backend, trusting the test cards."""
-    with backend.running(
-        trust_anchors=pcsc_stack.cards.ca_dir, crls=pcsc_stack.cards.crl_dir, training=True
-    ) as info:
+    with card_trusting_backend(pcsc_stack) as info:
         yield info
 
 
