@@ -16,9 +16,9 @@ from kiosk.procedures.bustia import BustiaResult, BustiaReview, ContactStep, Mes
 from kiosk.procedures.deixalleria import CardRequestStep, CardResult, CardReview, SummaryStep
 from kiosk.procedures.identify_weak import WeakIdentifyStep
 from tests.e2e.faults.matrix import BACKEND_FAULTS, CALLS, survived
-from tests.e2e.faults.walks import assert_plain, faulty_kiosk, told_and_dismissed
+from tests.e2e.faults.walks import assert_plain, faults_at_send, faulty_kiosk, told_and_dismissed
 from tests.e2e.procedures.helpers import SIZE, db_rows, launch, new_visit
-from tests.fixtures.faults import FAULTS, FaultProxy
+from tests.fixtures.faults import FAULTS, Fault, FaultProxy
 from tests.harness import drive
 
 NO_CARD = ("56789012B", "28/02/1950", "08303")  # registered, no deixalleria card
@@ -47,14 +47,13 @@ async def test_bustia_survives_every_backend_fault_at_send(
         await driver.wait_screen(ContactStep)
         await driver.click("#step-next")
         review = await driver.wait_screen(BustiaReview)
-        for fault in BACKEND_FAULTS:
-            fault_proxy.arm(fault, send.method, send.path)
-            await driver.click("#step-next")
-            await told_and_dismissed(driver, "es")
-            assert app.screen is review and review.state.topic == topic and review.state.text == text
+
+        def kept(fault: Fault) -> None:
+            assert review.state.topic == topic and review.state.text == text
             reached = FAULTS[fault][1]
             assert len(entries()) <= 1 and (not reached or len(entries()) == 1), (fault, entries())
-            survived(fault, "bustia", send.step)
+
+        await faults_at_send(driver, fault_proxy, send, "bustia", kept, "es")
         assert [f for f, *_ in fault_proxy.applied] == list(BACKEND_FAULTS)
         await driver.click("#step-next")
         result = await driver.wait_screen(BustiaResult, timeout=10)
@@ -111,15 +110,14 @@ async def test_deixalleria_survives_every_backend_fault_at_each_call(
         await driver.click("#delivery-pickup")
         await driver.click("#step-next")
         review = await driver.wait_screen(CardReview)
+
+        def kept(fault: Fault) -> None:
+            assert review.state.delivery == "pickup"
+            assert len(cards()) - len(before) <= 1
+
         # 3 and 4. The request, then the summary fetched with it: Send again is safe at either.
         for call in (request, summary_after):
-            for fault in BACKEND_FAULTS:
-                fault_proxy.arm(fault, call.method, call.path)
-                await driver.click("#step-next")
-                await told_and_dismissed(driver)
-                assert app.screen is review and review.state.delivery == "pickup"
-                assert len(cards()) - len(before) <= 1
-                survived(fault, "deixalleria", call.step)
+            await faults_at_send(driver, fault_proxy, call, "deixalleria", kept)
         await driver.click("#step-next")
         result = await driver.wait_screen(CardResult, timeout=10)
         number = result.request.card.number

@@ -3,6 +3,7 @@ citizen is told when a backend call fails."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +13,9 @@ from devstack.backend import BackendInfo
 from kiosk.app import KioskApp
 from kiosk.screens.error import ErrorModal
 from tests.e2e.faults.conftest import READ_TIMEOUT
+from tests.e2e.faults.matrix import BACKEND_FAULTS, Call, survived
 from tests.e2e.procedures.helpers import kiosk_app
-from tests.fixtures.faults import FaultProxy
+from tests.fixtures.faults import Fault, FaultProxy
 from tests.harness import Driver
 
 #: What the citizen reads when the city hall's service fails, in their language: what happened, and what
@@ -46,3 +48,23 @@ async def told_and_dismissed(driver: Driver, language: str = "ca") -> None:
     assert_plain(shown, language)
     await driver.click("#error-ok")
     await driver.wait_for(lambda: not isinstance(driver.app.screen, ErrorModal), what="the modal to close")
+
+
+async def faults_at_send(
+    driver: Driver,
+    proxy: FaultProxy,
+    call: Call,
+    procedure: str,
+    kept: Callable[[Fault], None],
+    language: str = "ca",
+) -> None:
+    """Every fault at a call that Send makes on the review, in turn: the citizen is told in `language`
+    and is still on the review; `kept(fault)` checks what they entered and what the backend holds."""
+    review = driver.app.screen
+    for fault in BACKEND_FAULTS:
+        proxy.arm(fault, call.method, call.path)
+        await driver.click("#step-next")
+        await told_and_dismissed(driver, language)
+        assert driver.app.screen is review
+        kept(fault)
+        survived(fault, procedure, call.step)
