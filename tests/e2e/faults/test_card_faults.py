@@ -12,27 +12,19 @@ import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from devstack.backend import BackendInfo
-from devstack.pcsc import PcscInfo
 from kiosk.app import KioskApp
 from kiosk.catalogue.screen import CatalogueScreen
 from kiosk.login import LoginScreen
+from kiosk.procedures import instancia
 from kiosk.procedures.identify import InsertCardScreen
-from kiosk.procedures.instancia import (
-    AttachmentsStep,
-    ContactStep,
-    InstanciaResult,
-    InstanciaReview,
-    RequestStep,
-    SubjectStep,
-)
 from kiosk.procedures.padro import DocumentStep, PadroResult, PadroReview, RegistrationStep
 from kiosk.screens.attract import AttractScreen
-from testcards.control import TestCardControl
+from kiosk.screens.error import ErrorModal
+from tests.e2e.faults.conftest import CardFaults
 from tests.e2e.faults.matrix import BACKEND_FAULTS, CALLS, Call, survived
-from tests.e2e.faults.walks import faulty_kiosk, told_and_dismissed
+from tests.e2e.faults.walks import faults_at_send, faulty_kiosk, told_and_dismissed
 from tests.e2e.procedures.helpers import PIN, READER_INDEX, SIZE, card_login, db_rows, launch, new_visit
-from tests.fixtures.faults import FAULTS, FaultProxy
+from tests.fixtures.faults import FAULTS, Fault, FaultProxy
 from tests.harness import Driver, drive
 from widgets.file_picker import FilePicker
 
@@ -40,11 +32,10 @@ LOGIN_UNAVAILABLE = "El sistema de l'Ajuntament no respon ara mateix. Torneu-ho 
 PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-def card_kiosk(
-    tmp_path: Path, server: BackendInfo, proxy: FaultProxy, pcsc: PcscInfo, media: Path
-) -> KioskApp:
-    eid = {"pkcs11_module": str(pcsc.pkcs11_module), "readers": [pcsc.readers[READER_INDEX]]}
-    return faulty_kiosk(tmp_path, server, proxy, eid=eid, attachments={"mount_roots": [str(media)]})
+def card_kiosk(tmp_path: Path, stack: CardFaults, media: Path) -> KioskApp:
+    eid = {"pkcs11_module": str(stack.pcsc.pkcs11_module), "readers": [stack.pcsc.readers[READER_INDEX]]}
+    attachments = {"mount_roots": [str(media)]}
+    return faulty_kiosk(tmp_path, stack.backend, stack.proxy, eid=eid, attachments=attachments)
 
 
 async def faults_at_load(
@@ -72,19 +63,15 @@ async def faults_at_load(
 
 
 async def test_padro_survives_every_backend_fault_at_each_call(
-    tmp_path: Path,
-    pcsc_stack: PcscInfo,
-    testcards: TestCardControl,
-    faults_card_backend: BackendInfo,
-    card_fault_proxy: FaultProxy,
+    tmp_path: Path, card_faults: CardFaults
 ) -> None:
     _challenge, login, registration, document = CALLS["padro"]
-    proxy = card_fault_proxy
-    app = card_kiosk(tmp_path, faults_card_backend, proxy, pcsc_stack, tmp_path / "media")
+    pcsc_stack, server, proxy = card_faults.pcsc, card_faults.backend, card_faults.proxy
+    app = card_kiosk(tmp_path, card_faults, tmp_path / "media")
 
     def documents() -> int:
         sql = "select count(*) as n from issued_documents where kind = 'volant_individual'"
-        return int(db_rows(faults_card_backend, sql)[0].n)
+        return int(db_rows(server, sql)[0].n)
 
     async with drive(app, size=SIZE) as driver:
         # 1. The login's session: "take your card out"; out, the visit ends and nothing of it is left.
@@ -119,13 +106,12 @@ async def test_padro_survives_every_backend_fault_at_each_call(
         review = await driver.wait_screen(PadroReview)
         # 3. The document: Send again after each fault; one document in the end.
         before = documents()
-        for fault in BACKEND_FAULTS:
-            proxy.arm(fault, document.method, document.path)
-            await driver.click("#step-next")
-            await told_and_dismissed(driver)
-            assert app.screen is review and review.state.language == "es"
+
+        def kept(fault: Fault) -> None:
+            assert review.state.language == "es"
             assert documents() - before == (1 if FAULTS[fault][1] or documents() > before else 0) <= 1
-            survived(fault, "padro", document.step)
+
+        await faults_at_send(driver, proxy, document, "padro", kept)
         await driver.click("#step-next")
         result = await driver.wait_screen(PadroResult, timeout=10)
         await driver.wait_for(result.document.csv)
@@ -133,18 +119,14 @@ async def test_padro_survives_every_backend_fault_at_each_call(
 
 
 async def test_instancia_survives_every_backend_fault_at_each_call(
-    tmp_path: Path,
-    pcsc_stack: PcscInfo,
-    testcards: TestCardControl,
-    faults_card_backend: BackendInfo,
-    card_fault_proxy: FaultProxy,
+    tmp_path: Path, card_faults: CardFaults
 ) -> None:
     departments, register = CALLS["instancia"]
-    proxy = card_fault_proxy
+    pcsc_stack, server, proxy = card_faults.pcsc, card_faults.backend, card_faults.proxy
     media = tmp_path / "media"
     (media / "USB").mkdir(parents=True)
     (media / "USB" / "foto.pdf").write_bytes(PDF)
-    app = card_kiosk(tmp_path, faults_card_backend, proxy, pcsc_stack, media)
+    app = card_kiosk(tmp_path, card_faults, media)
     subject = f"Fanal {uuid.uuid4().hex[:8]}"
 
     def entries() -> list[tuple[str, int]]:
@@ -153,33 +135,43 @@ async def test_instancia_survives_every_backend_fault_at_each_call(
             "left join instancia_attachments a on a.instancia_id = i.id where i.receipt like :s "
             "group by i.registry_number"
         )
-        return [(r.number, r.files) for r in db_rows(faults_card_backend, sql, s=f"%{subject}%")]
+        return [(r.number, r.files) for r in db_rows(server, sql, s=f"%{subject}%")]
 
     async with drive(app, size=SIZE) as driver:
         await new_visit(driver)
         assert launch(app, "instancia_generica")
         await driver.wait_screen(InsertCardScreen)
-        # 1. The departments (the subject step's pick-list).
-        await faults_at_load(
-            driver,
-            proxy,
-            departments,
-            "instancia",
-            "instancia_generica",
-            lambda: card_login(driver, pcsc_stack),
-        )
-        step = await driver.wait_screen(SubjectStep, timeout=10)
+        # 1. The departments (the subject step's pick-list): each fault in turn while the citizen types the
+        #    subject; the step stays (no modal takes the keys), the list says it tries again, and the
+        #    departments come on the try after the last fault.
+        base = len(proxy.applied)
+        proxy.arm(BACKEND_FAULTS[0], departments.method, departments.path)
+        await card_login(driver, pcsc_stack)
+        step = await driver.wait_screen(instancia.SubjectStep, timeout=10)
         await driver.type(subject, into="#f-subject")
-        await driver.wait_for(lambda: bool(step.state.departments), what="the departments")
+        for index, fault in enumerate(BACKEND_FAULTS):
+
+            def told(n: int = index + 1) -> bool:
+                applied = len(proxy.applied) - base == n
+                return applied and "tornarà a provar" in driver.text_of("#department-error")
+
+            await driver.wait_for(told, timeout=15, what=f"the list telling the departments' {fault}")
+            assert app.screen is step and step.state.subject == subject
+            assert not any(isinstance(s, ErrorModal) for s in app.screen_stack)
+            if index + 1 < len(BACKEND_FAULTS):
+                proxy.arm(BACKEND_FAULTS[index + 1], departments.method, departments.path)
+            survived(fault, "instancia", departments.step)
+        await driver.wait_for(lambda: bool(step.state.departments), timeout=15, what="the departments")
+        assert driver.value("#f-subject") == subject
         app.screen.query_one("#department").focus()
         await driver.press("enter", "down", "down", "enter")
         await driver.wait_for(lambda: bool(step.state.department), what="a department chosen")
         await driver.click("#step-next")
-        await driver.wait_screen(RequestStep)
+        await driver.wait_screen(instancia.RequestStep)
         await driver.paste("Que el fanal del carrer no funciona.", into="#f-exposo")
         await driver.paste("Que el reparin.", into="#f-solicito")
         await driver.click("#step-next")
-        await driver.wait_screen(AttachmentsStep)
+        await driver.wait_screen(instancia.AttachmentsStep)
         picker = app.screen.query_one(FilePicker)
         await driver.wait_for(lambda: "USB/foto.pdf" in [e.key for e in picker.entries], what="the file")
         picker.focus()
@@ -187,26 +179,23 @@ async def test_instancia_survives_every_backend_fault_at_each_call(
         await driver.press("enter")
         await driver.wait_for(lambda: any(e.chosen for e in picker.entries), what="the file attached")
         await driver.click("#step-next")
-        await driver.wait_screen(ContactStep)
+        await driver.wait_screen(instancia.ContactStep)
         await driver.click("#step-next")
-        review = await driver.wait_screen(InstanciaReview)
+        review = await driver.wait_screen(instancia.InstanciaReview)
+
         # 2. The registration with its attachment.
-        for fault in BACKEND_FAULTS:
-            proxy.arm(fault, register.method, register.path)
-            await driver.click("#step-next")
-            await told_and_dismissed(driver)
-            assert (
-                app.screen is review and review.state.subject == subject and len(review.state.attached) == 1
-            )
+        def kept(fault: Fault) -> None:
+            assert review.state.subject == subject and len(review.state.attached) == 1
             assert all(copy.exists() for copy in (a.copy for a in review.state.attached))
             got = entries()
             assert len(got) <= 1 and all(files == 1 for _, files in got), got
             assert bool(got) or not FAULTS[fault][1], (fault, got)
-            survived(fault, "instancia", register.step)
+
+        await faults_at_send(driver, proxy, register, "instancia", kept)
         await driver.click("#step-next")
-        result = await driver.wait_screen(InstanciaResult, timeout=15)
+        result = await driver.wait_screen(instancia.InstanciaResult, timeout=15)
     assert entries() == [(result.document.registry_number, 1)]
-    for year in {r.year for r in db_rows(faults_card_backend, "select year from instancies")}:
+    for year in {r.year for r in db_rows(server, "select year from instancies")}:
         sql = "select sequence from instancies where year = :y order by sequence"
-        numbers = [r.sequence for r in db_rows(faults_card_backend, sql, y=year)]
+        numbers = [r.sequence for r in db_rows(server, sql, y=year)]
         assert numbers == list(range(1, len(numbers) + 1)), f"a gap or a duplicate in E/{year}/<n>"
