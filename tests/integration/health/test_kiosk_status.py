@@ -44,7 +44,7 @@ def server(
     ):
         staff_key = secrets.token_urlsafe(24)
         subprocess.run(
-            [sys.executable, "-m", "municipal", "add-staff", "--id", "fleet-page", "--key", staff_key]
+            [sys.executable, "-m", "municipal", "add-staff", "--id", "fleet-page", f"--key={staff_key}"]
             + ["--database", info.database_url],
             check=True,
             capture_output=True,
