@@ -116,12 +116,22 @@ def identities() -> list[Identity]:
     return list(seen.values())
 
 
-@dataclass
-class _Flow:
+@dataclass(frozen=True)
+class _Binding:
+    """What an authorisation code is bound to: the client, its redirect URI (RFC 6749 section 4.1.3) and
+    the PKCE challenge (RFC 7636). The token request must name the same."""
+
     client_id: str
     redirect_uri: str
-    state: str
     challenge: str
+
+
+@dataclass
+class _Flow:
+    """One authorisation on its way: from the authorisation page to the code sent back."""
+
+    binding: _Binding
+    state: str
     language: str
     expires: float
     identity: Identity | None = None
@@ -133,9 +143,7 @@ class _Flow:
 @dataclass
 class _Grant:
     identity: Identity
-    client_id: str
-    redirect_uri: str
-    challenge: str
+    binding: _Binding
     expires: float
 
 
@@ -197,8 +205,9 @@ def _masked(phone: str) -> str:
 
 def _redirect(flow: _Flow, **values: str) -> RedirectResponse:
     query = urllib.parse.urlencode({**values, "state": flow.state})
-    separator = "&" if "?" in flow.redirect_uri else "?"
-    return RedirectResponse(f"{flow.redirect_uri}{separator}{query}", status_code=303)
+    target = flow.binding.redirect_uri
+    separator = "&" if "?" in target else "?"
+    return RedirectResponse(f"{target}{separator}{query}", status_code=303)
 
 
 @router.get("/o/oauth2/auth", response_class=HTMLResponse)
@@ -218,7 +227,8 @@ def authorize(
     target = urllib.parse.urlsplit(redirect_uri)
     if client_id != CLIENT_ID or target.netloc != request.url.netloc or target.path != CALLBACK_PATH:
         return _page(language, f"<p>{_t('bad_request', language)}</p>", 400)
-    flow = _Flow(client_id, redirect_uri, state, code_challenge, language, time.monotonic() + FLOW_SECONDS)
+    binding = _Binding(client_id, redirect_uri, code_challenge)
+    flow = _Flow(binding, state, language, time.monotonic() + FLOW_SECONDS)
     if response_type != "code" or SCOPE not in scope.split() or not state:
         return _redirect(flow, error="invalid_request")
     if code_challenge_method != "S256" or len(code_challenge) < 43:
@@ -320,13 +330,7 @@ def enter_code(
     grant = secrets.token_urlsafe(32)
     with _state.lock:
         _state.flows.pop(flow, None)
-        _state.codes[grant] = _Grant(
-            found.identity,
-            found.client_id,
-            found.redirect_uri,
-            found.challenge,
-            time.monotonic() + CODE_SECONDS,
-        )
+        _state.codes[grant] = _Grant(found.identity, found.binding, time.monotonic() + CODE_SECONDS)
     return _redirect(found, code=grant)
 
 
@@ -354,7 +358,7 @@ def token(
     challenge = (
         base64.urlsafe_b64encode(hashlib.sha256(code_verifier.encode()).digest()).rstrip(b"=").decode()
     )
-    if grant.client_id != client_id or grant.redirect_uri != redirect_uri or challenge != grant.challenge:
+    if grant.binding != _Binding(client_id, redirect_uri, challenge):
         return _token_error("invalid_grant")
     access = secrets.token_urlsafe(32)
     with _state.lock:
