@@ -566,40 +566,44 @@ def unit_stays_up(unit: str, wait_seconds: float, settle_seconds: float = 15.0) 
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kiosk-setup", description=__doc__.splitlines()[0])
-    parser.add_argument("--root", type=Path, default=Path("/"), help="install into this folder (tests)")
+    """The options named as `Options`' fields, each default in `Options` only (an option not given is not
+    in the parsed namespace); --rollback, --uninstall and --purge choose what to do."""
+    parser = argparse.ArgumentParser(
+        prog="kiosk-setup", description=__doc__.splitlines()[0], argument_default=argparse.SUPPRESS
+    )
+    parser.add_argument("--root", type=Path, help="install into this folder (tests)")
     parser.add_argument("--touch", action="store_true", help="touch screen: X + matchbox + xterm")
     parser.add_argument("--large-text", action="store_true", help="foot with the large-text font size")
     parser.add_argument("--printer-uri", help="device URI of the kiosk printer (see lpinfo -v)")
-    parser.add_argument("--printer-model", default="everywhere", help="lpadmin -m (default: everywhere)")
+    parser.add_argument("--printer-model", help="lpadmin -m (default: everywhere)")
     parser.add_argument("--release", help="release name (default: version+git commit)")
-    parser.add_argument("--source", type=Path, default=PROJECT, help="the project to install")
-    parser.add_argument("--wait", type=float, default=60.0, help="seconds for a new release to come up")
-    parser.add_argument("--rollback", action="store_true", help="run the release that ran before")
-    parser.add_argument("--uninstall", action="store_true", help="remove what kiosk-setup added")
-    parser.add_argument("--purge", action="store_true", help="with --uninstall: the filled-in config too")
+    parser.add_argument("--source", type=_absolute, help="the project to install")
+    parser.add_argument(
+        "--wait", dest="wait_seconds", type=float, metavar="SECONDS", help="for a new release to start"
+    )
+    parser.add_argument("--rollback", action="store_true", default=False, help="run the release before")
+    parser.add_argument("--uninstall", action="store_true", default=False, help="remove what it added")
+    parser.add_argument(
+        "--purge", action="store_true", default=False, help="with --uninstall: the config too"
+    )
     return parser
 
 
+def _absolute(path: str) -> Path:
+    return Path(path).resolve()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    options = Options(
-        root=args.root,
-        touch=args.touch,
-        large_text=args.large_text,
-        printer_uri=args.printer_uri,
-        printer_model=args.printer_model,
-        release=args.release,
-        source=args.source.resolve(),
-        wait_seconds=args.wait,
-    )
+    args = vars(_parser().parse_args(argv))
+    what = {name: args.pop(name) for name in ("rollback", "uninstall", "purge")}
+    options = Options(**args)
     if options.live and os.geteuid() != 0:
         print("kiosk-setup: run as root (or with --root DIR to install into a folder)", file=sys.stderr)
         return 2
     installer = Installer(options)
-    if args.uninstall:
-        return installer.uninstall(purge=args.purge)
-    if args.rollback:
+    if what["uninstall"]:
+        return installer.uninstall(purge=what["purge"])
+    if what["rollback"]:
         return installer.rollback()
     return installer.install()
 

@@ -25,53 +25,70 @@ HIGH_CONTRAST_NAME = "ovac-high-contrast"
 HIGH_CONTRAST_CLASS = "-high-contrast"
 LARGE_TEXT_CLASS = "-large-text"
 
+
+class _HC:
+    """The high-contrast palette, each colour named once (its contrast on black in brackets)."""
+
+    WHITE = "#ffffff"  # 21:1, text
+    BLACK = "#000000"  # every ground
+    YELLOW = "#ffff00"  # 19.6:1, the focus, the accent and primary buttons
+    CYAN = "#00ffff"  # 16.7:1
+    GOLD = "#ffd700"  # 15.0:1, warnings
+    PINK = "#ff9090"  # 9.6:1, errors
+    GREEN = "#00e060"  # 11.8:1, success
+    LIGHT_GREY = "#d0d0d0"  # 13.6:1, muted text
+    GREY = "#808080"  # 5.3:1, borders without the focus
+    DARK_GREY = "#3a3a3a"  # under white text (11.4:1): hover, a list cursor without the focus
+    PANEL_GREY = "#1c1c1c"  # panels, under white text (17.0:1)
+
+
 #: White on black (21:1); yellow (19.6:1) for the focus, the accent and primary buttons; the state colours
 #: light enough for 7:1 on black, and dark text (Textual's "auto") on them as button backgrounds.
 HIGH_CONTRAST = Theme(
     name=HIGH_CONTRAST_NAME,
-    primary="#ffff00",
-    secondary="#00ffff",
-    accent="#ffff00",
-    warning="#ffd700",
-    error="#ff9090",
-    success="#00e060",
-    foreground="#ffffff",
-    background="#000000",
-    surface="#000000",
-    panel="#1c1c1c",
-    boost="#ffffff",
+    primary=_HC.YELLOW,
+    secondary=_HC.CYAN,
+    accent=_HC.YELLOW,
+    warning=_HC.GOLD,
+    error=_HC.PINK,
+    success=_HC.GREEN,
+    foreground=_HC.WHITE,
+    background=_HC.BLACK,
+    surface=_HC.BLACK,
+    panel=_HC.PANEL_GREY,
+    boost=_HC.WHITE,
     dark=True,
     text_alpha=1.0,
     variables={
         # Full-strength text everywhere: Textual's defaults fade text (87%, 60% muted), below 7:1 on colour.
         "text": "auto",
-        "text-muted": "#d0d0d0",
-        "foreground-muted": "#d0d0d0",
-        "button-foreground": "#ffffff",
-        "button-color-foreground": "#000000",
-        "block-cursor-foreground": "#000000",
-        "block-cursor-background": "#ffff00",
+        "text-muted": _HC.LIGHT_GREY,
+        "foreground-muted": _HC.LIGHT_GREY,
+        "button-foreground": _HC.WHITE,
+        "button-color-foreground": _HC.BLACK,
+        "block-cursor-foreground": _HC.BLACK,
+        "block-cursor-background": _HC.YELLOW,
         "block-cursor-text-style": "bold",
-        "block-cursor-blurred-foreground": "#ffffff",
-        "block-cursor-blurred-background": "#3a3a3a",
-        "block-hover-background": "#3a3a3a",
+        "block-cursor-blurred-foreground": _HC.WHITE,
+        "block-cursor-blurred-background": _HC.DARK_GREY,
+        "block-hover-background": _HC.DARK_GREY,
         "button-focus-text-style": "bold reverse",
         # The borders of a control without the focus: grey, 3:1 and more on black (Textual's is invisible).
-        "border-blurred": "#808080",
-        "border": "#ffff00",
-        "input-cursor-background": "#ffffff",
-        "input-cursor-foreground": "#000000",
-        "input-selection-background": "#ffff00",
-        "input-selection-foreground": "#000000",
-        "text-primary": "#ffff00",
-        "text-accent": "#ffff00",
-        "text-success": "#00e060",
-        "text-warning": "#ffd700",
-        "text-error": "#ff9090",
-        "scrollbar": "#808080",
-        "scrollbar-hover": "#ffffff",
-        "scrollbar-active": "#ffff00",
-        "scrollbar-background": "#000000",
+        "border-blurred": _HC.GREY,
+        "border": _HC.YELLOW,
+        "input-cursor-background": _HC.WHITE,
+        "input-cursor-foreground": _HC.BLACK,
+        "input-selection-background": _HC.YELLOW,
+        "input-selection-foreground": _HC.BLACK,
+        "text-primary": _HC.YELLOW,
+        "text-accent": _HC.YELLOW,
+        "text-success": _HC.GREEN,
+        "text-warning": _HC.GOLD,
+        "text-error": _HC.PINK,
+        "scrollbar": _HC.GREY,
+        "scrollbar-hover": _HC.WHITE,
+        "scrollbar-active": _HC.YELLOW,
+        "scrollbar-background": _HC.BLACK,
     },
 )
 

@@ -43,9 +43,13 @@ CONSENT = N_(
 
 @dataclass(frozen=True)
 class BustiaState:
+    """What the citizen typed, as typed: `body_of` normalises it when the message is sent."""
+
+    #: queixa | suggeriment | agraiment (the message step's choice)
     kind: str = "suggeriment"
     topic: str = ""
     text: str = ""
+    #: The contact for an answer, both optional; either of them needs the consent (`consent_given`).
     email: str = ""
     phone: str = ""
     consent: bool = False
