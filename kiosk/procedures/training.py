@@ -123,7 +123,10 @@ class TestCardsScreen(KioskModal):
     async def _listed(self, event: Listed) -> None:
         if event.cards is None:
             self.query_one("#testcards-status", Static).update(
-                _("The test cards are not running here (start the kiosk with `make demo`).")
+                _(
+                    "The test cards are not available on this kiosk. To use them, start the kiosk in demo "
+                    "mode (make demo)."
+                )
             )
             return
         self.cards = event.cards
@@ -214,12 +217,18 @@ def reset_message(result: TrainingResetOut) -> str:
 
 def reset_error_message(exc: BackendError) -> str:
     if isinstance(exc, NotTraining):
-        return _("The backend is not in training mode: nothing was erased.")
+        return _(
+            "Nothing was erased: this kiosk is connected to a service that is not in training mode. "
+            "Check the kiosk's settings."
+        )
     if isinstance(exc, BackendUnavailable):
-        return _("The training backend did not answer. Try again in a moment.")
+        return _("The training service did not answer. Try again in a moment.")
     if isinstance(exc, NotAuthorised):
-        return _("The training backend does not accept this kiosk.")
-    return _("The training data could not be reset. Try again, or restart the training backend.")
+        return _(
+            "The training service does not accept this kiosk. "
+            "Ask the administrator to register it for training."
+        )
+    return _("The training data could not be reset. Try again, or restart the training service.")
 
 
 class ResetTrainingScreen(KioskModal):
@@ -266,7 +275,7 @@ class ResetTrainingScreen(KioskModal):
             yield Static(
                 _(
                     "This erases everything done in this training session on this kiosk's training "
-                    "backend: registry entries, documents, bústia messages, deixalleria card requests "
+                    "service: registry entries, documents, bústia messages, deixalleria card requests "
                     "and citizen sessions. The demo data is loaded again."
                 ),
                 id="training-reset-warning",
