@@ -59,6 +59,9 @@ NEXT_STEP: dict[str, str] = {
         "Check the date on your card"
     ),
     "No card reader is connected right now. Please ask at the counter.": COUNTER,
+    "The card reader has stopped working, so your session has ended and nothing of it has been kept. Take "
+    "your card out. You can start again when the reader is ready, or ask at the counter.": "Take your card "
+    "out.",
     "The city cannot accept the certificate on this card: it was not issued by an authority the city "
     "recognises. Use your DNIe or an idCAT or FNMT certificate.": "Use your DNIe",
     "The certificate on this card has been revoked and can no longer be used. You can get a new one at a "
@@ -147,6 +150,7 @@ FOLLOWED: dict[str, str] = {
 
 #: Still without a next step, in files owned elsewhere: message id -> the wording asked for.
 PENDING: dict[str, str] = {
+    "The card reader is ready.": "The card reader is ready. You can insert your card.",
     "No procedure matches your search.": "No procedure matches your search. Try another word, or ask at "
     "the counter.",
     "Wrong PIN. You have {tries} tries left.": "Wrong PIN. You have {tries} tries left. Check it and try "
@@ -210,7 +214,7 @@ ERROR_LIKE = re.compile(
     r"could not|cannot|can no longer|not valid|not a |wrong|expired|locked|revoked|refused|failed|did not|"
     r"not answering|not accept|not available|not allowed|not registered|not connected|not printed|"
     r"too (long|big|many)|at most|is empty|run out|stuck|required|no longer|\bno \w+ (found|matches)|"
-    r"not running|nothing was|\bnot\b",
+    r"not running|nothing was|stopped working|\bnot\b",
     re.IGNORECASE,
 )
 #: Words of the program, not of the citizen (any language: they leak untranslated).
