@@ -1,5 +1,10 @@
 """Citizen login: a nonce signed by the card's authentication key, or weak identification against the
-padró for the deixalleria only. Sessions are bearer tokens (stored hashed) bound to the kiosk."""
+padró for the deixalleria only. Sessions are bearer tokens (stored hashed) bound to the kiosk.
+
+A kiosk serves one citizen at a time, so it has at most one open session: every login (card, weak
+identification, phone hand-off: `open_session`) ends the kiosk's sessions still open. A login whose
+answer never reached the kiosk (slow, cut, garbled) left a session the kiosk cannot end, since it never
+got the token; the kiosk's next login ends it, as its restart does (`POST /v1/kiosks/started`)."""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Response
 from sqlalchemy import func, select, text, update
+from sqlalchemy.orm import Session
 
 from contract.errors import ErrorCode, ErrorOut
 from contract.v1 import ChallengeOut, CitizenOut, Scope, SessionIn, SessionOut, WeakSessionIn
@@ -59,11 +65,50 @@ def session_row(
     )
 
 
+#: Namespaces of the advisory locks on PostgreSQL (the first half of the two-key form): the weak
+#: logins' counts per kiosk and per ID number, and one kiosk's logins (`open_session`).
+_LOCK_KIOSK = 0x4F56_0001
+_LOCK_ID = 0x4F56_0002
+_LOCK_SESSIONS = 0x4F56_0003
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:space, :key)")
+
+
+def _lock_key(value: str) -> int:
+    """A signed 32-bit key for `pg_advisory_xact_lock(int, int)`; a collision only serialises more."""
+    return int.from_bytes(hashlib.sha256(value.encode()).digest()[:4], "big", signed=True)
+
+
+def end_open_sessions(session: Session, kiosk_id: str, now: datetime) -> int:
+    """End every session of `kiosk_id` still open, in the caller's transaction; how many were."""
+    result = session.execute(
+        update(CitizenSession)
+        .where(CitizenSession.kiosk_id == kiosk_id, CitizenSession.ended_at.is_(None))
+        .values(ended_at=now)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def open_session(session: Session, row: CitizenSession) -> None:
+    """Store `row` as its kiosk's one open session: the kiosk's earlier sessions still open are ended in
+    the same transaction (on PostgreSQL under a lock on the kiosk, so two logins at once cannot both stay
+    open; on SQLite the write transaction is the lock)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_ADVISORY_LOCK, {"space": _LOCK_SESSIONS, "key": _lock_key(row.kiosk_id)})
+    ended = end_open_sessions(session, row.kiosk_id, row.created_at)
+    if ended:
+        log.warning(
+            "kiosk %s: %d earlier citizen session(s) still open ended by a new login", row.kiosk_id, ended
+        )
+    session.add(row)
+
+
 def _new_session(ctx: Ctx, kiosk_id: str, who: CitizenOut, scope: Scope, serial: str | None) -> SessionOut:
     token = secrets.token_urlsafe(32)
     now = timeutil.now()
     with ctx.transaction() as session:
-        session.add(session_row(token, kiosk_id, who, scope, who.certificate_kind or "weak", serial, now))
+        open_session(
+            session, session_row(token, kiosk_id, who, scope, who.certificate_kind or "weak", serial, now)
+        )
     expires = now + timedelta(seconds=ctx.settings.session_idle_seconds)
     return SessionOut(token=token, expires_at=expires, scope=scope, citizen=who)
 
@@ -131,17 +176,6 @@ def create_session(body: SessionIn, ctx: Ctx, kiosk_id: KioskId) -> SessionOut:
         id_number=who.id_number, given_name=who.given_name, surnames=who.surnames, certificate_kind=who.kind
     )
     return _new_session(ctx, kiosk_id, citizen, "full", who.serial_hex)
-
-
-#: Namespaces of the weak-login advisory locks on PostgreSQL (the first half of the two-key form).
-_LOCK_KIOSK = 0x4F56_0001
-_LOCK_ID = 0x4F56_0002
-_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:space, :key)")
-
-
-def _lock_key(value: str) -> int:
-    """A signed 32-bit key for `pg_advisory_xact_lock(int, int)`; a collision only serialises more."""
-    return int.from_bytes(hashlib.sha256(value.encode()).digest()[:4], "big", signed=True)
 
 
 def _admit_attempt(ctx: Context, kiosk_id: str, id_hash: str, *, success: bool) -> bool:

@@ -56,7 +56,7 @@ from contract.errors import ErrorOut
 from contract.handoffs import HandoffError, HandoffErrorOut, HandoffIn, HandoffOut
 from contract.v1 import CitizenOut, SessionOut
 from municipal import ids, timeutil
-from municipal.api.auth import session_row
+from municipal.api.auth import open_session, session_row
 from municipal.api.common import KIOSK, Ctx, KioskId, token_hash
 from municipal.context import Context
 from municipal.errors import LANGUAGES, language_of
@@ -324,7 +324,9 @@ def poll_handoff(handoff_id: str, request: Request, ctx: Ctx, kiosk_id: KioskId)
         citizen = CitizenOut(
             id_number=row.id_number, given_name=row.given_name, surnames=row.surnames, certificate_kind=None
         )
-        session.add(session_row(token, kiosk_id, citizen, "handoff", row.method or "handoff", None, now))
+        # The kiosk's earlier sessions still open end here (one citizen at a kiosk: auth.open_session).
+        method = row.method or "handoff"
+        open_session(session, session_row(token, kiosk_id, citizen, "handoff", method, None, now))
         row.status = "consumed"
         row.session_hash = token_hash(token)
         row.finished_at = now

@@ -22,7 +22,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response, Security
 from fastapi.security import APIKeyHeader
 from pydantic import ValidationError
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -30,10 +30,11 @@ from starlette.concurrency import run_in_threadpool
 from contract.errors import ErrorCode
 from contract.kiosks import HeartbeatIn, KioskStartedOut, KioskStatus, KioskStatusOut
 from municipal import timeutil
+from municipal.api.auth import end_open_sessions
 from municipal.api.common import Ctx, check_kiosk
 from municipal.context import Context, _dummy_hash, hash_kiosk_key, verify_kiosk_key
 from municipal.errors import ApiError
-from municipal.models import CitizenSession, Kiosk, KioskHeartbeat, StaffKey
+from municipal.models import Kiosk, KioskHeartbeat, StaffKey
 
 log = logging.getLogger("municipal.kiosks")
 router = APIRouter(prefix="/v1/kiosks", tags=["kiosks"], include_in_schema=False)
@@ -118,12 +119,7 @@ def started(ctx: Ctx, kiosk_id: KioskId) -> KioskStartedOut:
     every citizen session of this kiosk still open belongs to a process that died, whose token must never
     be used again; all are ended."""
     with ctx.transaction() as session:
-        result = session.execute(
-            update(CitizenSession)
-            .where(CitizenSession.kiosk_id == kiosk_id, CitizenSession.ended_at.is_(None))
-            .values(ended_at=timeutil.now())
-        )
-        ended = int(getattr(result, "rowcount", 0) or 0)
+        ended = end_open_sessions(session, kiosk_id, timeutil.now())
     if ended:
         log.warning("kiosk %s started: %d citizen session(s) of its previous run ended", kiosk_id, ended)
     return KioskStartedOut(ended_sessions=ended)

@@ -49,7 +49,8 @@ class Api:
     kiosk: tuple[str, str]
 
     def headers(self, token: str | None = None, **extra: str) -> dict[str, str]:
-        out = {"X-Kiosk-Id": self.kiosk[0], "X-Kiosk-Key": self.kiosk[1]}
+        kiosk = KIOSK_OF.get(token, self.kiosk) if token else self.kiosk
+        out = {"X-Kiosk-Id": kiosk[0], "X-Kiosk-Key": kiosk[1]}
         if token:
             out["Authorization"] = f"Bearer {token}"
         out.update({k.replace("_", "-"): v for k, v in extra.items()})
@@ -135,11 +136,17 @@ def citizens(backend_pki: TestPKI) -> Citizens:
     )
 
 
+#: The kiosk each session of `tokens` was opened at: `Api` sends a token with its own kiosk's headers.
+KIOSK_OF: dict[str, tuple[str, str]] = {}
+
+
 @pytest.fixture(scope="session")
 def tokens(server: backend.BackendInfo, citizens: Citizens, server_engine: Engine) -> dict[str, str]:
-    """One certificate session per test citizen, for the procedure tests (per server)."""
-    api = Api(server, server_engine, (server.kiosk_id, server.kiosk_key))
-    return {
-        name: api.login(getattr(citizens, name))["token"]
-        for name in ("carmen", "jordi", "maria_rosa", "amina", "pau")
-    }
+    """One certificate session per test citizen, for the procedure tests (per server), each at a kiosk of
+    its own: a kiosk has one open session, its next login ends the one before."""
+    out: dict[str, str] = {}
+    for name in ("carmen", "jordi", "maria_rosa", "amina", "pau"):
+        kiosk = server.add_kiosk(f"{name}-{server.port}")
+        out[name] = Api(server, server_engine, kiosk).login(getattr(citizens, name))["token"]
+        KIOSK_OF[out[name]] = kiosk
+    return out

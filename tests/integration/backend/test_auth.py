@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import uuid
 
 import pytest
 import requests
@@ -262,13 +263,15 @@ def test_token_is_bound_to_its_kiosk(api: Api, citizens: Citizens) -> None:
 
 
 def test_token_of_another_citizen_gives_only_their_own_data(api: Api, citizens: Citizens) -> None:
+    # At two kiosks: a kiosk's next login would end Carmen's session.
+    other = Api(api.info, api.engine, api.info.add_kiosk(f"kiosk-next-door-{uuid.uuid4().hex[:8]}"))
     carmen = api.login(citizens.carmen)["token"]
-    jordi = api.login(citizens.jordi)["token"]
+    jordi = other.login(citizens.jordi)["token"]
     key = {"Idempotency-Key": "shared-key-between-citizens"}
     first = api.post("/v1/padro/documents", carmen, json={"kind": "volant_individual"}, headers=key)
     assert first.status_code == 201
     # Jordi's token with the key Carmen used never returns Carmen's document.
-    second = api.post("/v1/padro/documents", jordi, json={"kind": "volant_individual"}, headers=key)
+    second = other.post("/v1/padro/documents", jordi, json={"kind": "volant_individual"}, headers=key)
     assert second.status_code == 201
     assert second.json()["holder"]["id_number"] == "87654321X"
     assert second.json()["csv"] != first.json()["csv"]

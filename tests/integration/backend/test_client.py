@@ -18,7 +18,7 @@ from contract.errors import ErrorCode
 from devstack.backend import BackendInfo
 from kiosk.backend.client import BackendClient, BackendUnavailable, NotAuthorised, Rejected, SessionExpired
 from tests.fixtures.backend import new_client
-from tests.integration.backend.conftest import Api, Citizens
+from tests.integration.backend.conftest import KIOSK_OF, Api, Citizens
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -82,7 +82,9 @@ def test_weak_login_deixalleria_and_scope(client: BackendClient) -> None:
         client.request_deixalleria_card(login.token, "pickup")  # Jordi already has an active card
 
 
-def test_bustia_and_instancia(client: BackendClient, tokens: dict[str, str], tmp_path: Path) -> None:
+def test_bustia_and_instancia(server: BackendInfo, tokens: dict[str, str], tmp_path: Path) -> None:
+    # At Jordi's kiosk: a session is bound to the kiosk it was opened at.
+    client = new_client(server.url, *KIOSK_OF[tokens["jordi"]], backoff=0.05)
     receipt = client.submit_bustia(None, "queixa", "Voreres", "Una vorera trencada.", None, "bustia-client-1")
     assert receipt.reference.startswith("QS/") and receipt.contact is None
     pdf = tmp_path / "document.pdf"
@@ -103,6 +105,7 @@ def test_bustia_and_instancia(client: BackendClient, tokens: dict[str, str], tmp
     with pytest.raises(Rejected) as caught:
         client.submit_instancia(tokens["jordi"], {**fields, "department": "NOPE"}, [], "instancia-client-2")
     assert caught.value.code is ErrorCode.DEPARTMENT_UNKNOWN
+    client.close()
 
 
 def test_unknown_kiosk(server: BackendInfo, tokens: dict[str, str]) -> None:
@@ -192,7 +195,7 @@ def test_reply_lost_after_commit_retry_returns_the_same_entry(
 ) -> None:
     proxy = DroppingProxy(server.port)
     try:
-        c = new_client(f"http://127.0.0.1:{proxy.port}", server.kiosk_id, server.kiosk_key, backoff=0.05)
+        c = new_client(f"http://127.0.0.1:{proxy.port}", *KIOSK_OF[tokens["carmen"]], backoff=0.05)
         fields = {
             "subject": "Resposta perduda",
             "exposo": "La connexió es talla després de desar.",

@@ -96,19 +96,23 @@ CALLS: dict[str, Call] = {
 
 @pytest.fixture(scope="module")
 def sessions(stack: Stack, backend_pki: TestPKI) -> dict[str, dict[str, str]]:
-    """The kiosk's headers with a session of each kind, all for the same citizen (Carmen)."""
+    """The kiosk's headers with a session of each kind, all for the same citizen (Carmen), each kind at a
+    kiosk of its own (a kiosk's next login ends its session before)."""
     server = stack.server
     kiosk = server.headers()
-    challenge = requests.post(f"{server.url}/v1/auth/challenges", headers=kiosk, timeout=10).json()
+    at: dict[str, dict[str, str]] = {}
+    for kind in ("certificate", "weak"):
+        kiosk_id, key = server.add_kiosk(f"{kind}-{server.port}")
+        at[kind] = {"X-Kiosk-Id": kiosk_id, "X-Kiosk-Key": key}
+    challenge = requests.post(f"{server.url}/v1/auth/challenges", headers=at["certificate"], timeout=10)
     carmen = backend_pki.dnie.issue("12345678Z", "CARMEN", "ESPAÑOLA", "ESPAÑOLA")
-    full = requests.post(
-        f"{server.url}/v1/auth/sessions", json=carmen.login_body(challenge), headers=kiosk, timeout=10
-    )
+    body = carmen.login_body(challenge.json())
+    full = requests.post(f"{server.url}/v1/auth/sessions", json=body, headers=at["certificate"], timeout=10)
     assert full.status_code == 201, full.text
     weak = requests.post(
         f"{server.url}/v1/auth/weak-sessions",
         json={"id_number": "12345678Z", "birth_date": "1980-04-15", "postal_code": "08301"},
-        headers=kiosk,
+        headers=at["weak"],
         timeout=10,
     )
     assert weak.status_code == 201, weak.text
@@ -123,7 +127,7 @@ def sessions(stack: Stack, backend_pki: TestPKI) -> dict[str, dict[str, str]]:
         "handoff",
         "deixalleria",
     ]
-    out = {kind: {**kiosk, "Authorization": f"Bearer {body['token']}"} for kind, body in tokens.items()}
+    out = {k: {**at.get(k, kiosk), "Authorization": f"Bearer {t['token']}"} for k, t in tokens.items()}
     out["none"] = kiosk
     return out
 
