@@ -143,19 +143,22 @@ def measure_backend(
     from devstack import backend
 
     with backend.running(database_url=database_url, trust_anchors=anchors, workers=workers) as info:
-        headers = info.headers()
         tokens = []
-        for _ in range(CLIENTS):
+        kiosks = []  # a kiosk per client: a kiosk's next login ends its open session
+        for n in range(CLIENTS):
+            kiosk_id, key = info.add_kiosk(f"bench-{n}")
+            headers = {"X-Kiosk-Id": kiosk_id, "X-Kiosk-Key": key}
             challenge = requests.post(info.url + "/v1/auth/challenges", headers=headers, timeout=10).json()
             body = certificate.login_body(challenge)  # type: ignore[attr-defined]
             r = requests.post(info.url + "/v1/auth/sessions", headers=headers, json=body, timeout=10)
             r.raise_for_status()
             tokens.append(r.json()["token"])
+            kiosks.append(headers)
 
         def issue(client: Client, n: int) -> int:
             return client.post(
                 "/v1/padro/documents",
-                {**headers, "Authorization": f"Bearer {tokens[n]}", "Idempotency-Key": uuid.uuid4().hex},
+                {**kiosks[n], "Authorization": f"Bearer {tokens[n]}", "Idempotency-Key": uuid.uuid4().hex},
                 {"kind": "volant_individual", "language": "ca"},
             )
 
