@@ -144,7 +144,8 @@ def check_id_number(value: str) -> list[Issue]:
     value = normalise_id_number(value)
     if not value:
         return [Issue(N_("This field is required."))]
-    if not is_valid_id(value):
+    # ASCII only: `\d` in the ID pattern also takes other scripts' digits (١٢٣٤٥٦٧٨Z), which no padró holds.
+    if not value.isascii() or not is_valid_id(value):
         return [Issue(N_("This is not a valid DNI or NIE: check the digits and the letter."))]
     return []
 
@@ -152,12 +153,13 @@ def check_id_number(value: str) -> list[Issue]:
 def parse_birth_date(value: str, *, today: date | None = None) -> date | None:
     """`15/04/1980`, `15-4-1980`, `1980-04-15` → a date in the past; None if it is not one."""
     value = value.strip()
-    found = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", value)
+    # [0-9], not \d: the date is read as the citizen sees it, in the digits the field takes.
+    found = re.fullmatch(r"([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})", value)
     try:
         if found:
             day, month, year = (int(g) for g in found.groups())
             parsed = date(year, month, day)
-        elif re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        elif re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
             parsed = date.fromisoformat(value)
         else:
             return None
