@@ -235,7 +235,31 @@ class BustiaReceipt(Issued):
     contact: Contact | None = None
 
 
-Document: TypeAlias = PadroDocument | InstanciaReceipt | DeixalleriaSummary | BustiaReceipt
+# --- cita prèvia -----------------------------------------------------------------------------------
+
+
+class CitaService(Part):
+    """A service of an office that takes appointments (the OAC's padró, registre...)."""
+
+    code: str
+    name: str
+    office: str
+    #: How long one appointment lasts.
+    slot_minutes: int
+
+
+class CitaJustificant(Issued):
+    """Justificant of an appointment (cita prèvia) booked at an office of the Oficina d'Atenció Ciutadana."""
+
+    reference: str
+    service: CitaService
+    appointment_at: LocalDateTime
+    booked_at: LocalDateTime
+    holder: Applicant
+    contact: Contact | None = None
+
+
+Document: TypeAlias = PadroDocument | InstanciaReceipt | DeixalleriaSummary | BustiaReceipt | CitaJustificant
 
 
 def document_from_payload(payload: dict[str, Any]) -> Document:
@@ -248,6 +272,8 @@ def document_from_payload(payload: dict[str, Any]) -> Document:
         return DeixalleriaSummary.from_payload(payload)
     if payload.get("kind") in PADRO_KINDS:
         return PadroDocument.from_payload(payload)
+    if "appointment_at" in payload:
+        return CitaJustificant.from_payload(payload)
     if "reference" in payload:
         return BustiaReceipt.from_payload(payload)
     raise DocumentError("document payload of an unknown kind")

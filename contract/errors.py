@@ -49,6 +49,9 @@ class ErrorCode(StrEnum):
     ATTACHMENT_NAME = "attachment_name"
     ATTACHMENT_TYPE = "attachment_type"
     CARD_EXISTS = "card_exists"
+    SERVICE_UNKNOWN = "service_unknown"
+    SLOT_TAKEN = "slot_taken"
+    APPOINTMENT_EXISTS = "appointment_exists"
     # the server
     INTERNAL_ERROR = "internal_error"
 

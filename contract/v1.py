@@ -21,6 +21,7 @@ from contract.documents import (
     Address,
     BustiaKind,
     Card,
+    CitaService,
     Department,
     DocumentLanguage,
     NotificationChannel,
@@ -211,6 +212,44 @@ class BustiaIn(StrictIn):
     text: LongText
     contact: ContactIn | None = None
     language: DocumentLanguage = "ca"
+
+
+# --- cita prèvia ---------------------------------------------------------------------------------
+
+
+class CitaServicesOut(BaseModel):
+    language: str
+    services: list[CitaService]
+
+
+class CitaSlotsOut(BaseModel):
+    """The free appointments of a service, soonest first, in Mataró's local time."""
+
+    service: CitaService
+    slots: list[LocalDateTime]
+
+
+class CitaIn(StrictIn):
+    service: Annotated[str, Field(min_length=1, max_length=limits.DEPARTMENT_CODE_MAX)]
+    #: The start of a free slot, as `CitaSlotsOut` gave it.
+    appointment_at: datetime
+    #: Where to send the confirmation; only with `consent` (the citizen agreed to its use for this).
+    contact: ContactIn | None = None
+    consent: bool = False
+    language: DocumentLanguage = "ca"
+
+    @field_validator("appointment_at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("must carry a UTC offset")
+        return value
+
+    @model_validator(mode="after")
+    def _contact_needs_consent(self) -> CitaIn:
+        if self.contact is not None and (self.contact.email or self.contact.phone) and not self.consent:
+            raise ValueError("a contact needs the citizen's consent")
+        return self
 
 
 # --- verification ---------------------------------------------------------------------------------

@@ -10,7 +10,18 @@ import anyio.to_thread
 from fastapi import FastAPI
 
 from municipal import __version__, errors, idp_sim, ids
-from municipal.api import auth, bustia, deixalleria, handoffs, instancies, kiosks, padro, public, training
+from municipal.api import (
+    auth,
+    bustia,
+    cites,
+    deixalleria,
+    handoffs,
+    instancies,
+    kiosks,
+    padro,
+    public,
+    training,
+)
 from municipal.api.common import KioskAuthentication
 from municipal.api.writes import Replayed, replayed
 from municipal.context import Context
@@ -58,7 +69,7 @@ def create_app(settings: ServerSettings, context: Context | None = None) -> Fast
     app.state.ctx = context or Context.create(settings)
     errors.install(app)
     app.add_exception_handler(Replayed, replayed)
-    modules = (public, auth, padro, instancies, deixalleria, bustia, kiosks, outbox_api)
+    modules = (public, auth, padro, instancies, deixalleria, bustia, cites, kiosks, outbox_api)
     routers = [module.router for module in modules]
     routers += [handoffs.router, handoffs.phone_router]
     if settings.training:

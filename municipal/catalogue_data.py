@@ -689,7 +689,26 @@ ACCEPTS: dict[str, tuple[Identification, ...]] = {
     "deixalleria_targeta": ("certificate", "handoff", "weak"),
     "deixalleria_consulta": ("certificate", "handoff", "weak"),
     "bustia": ANYONE,
+    "cita_previa": IDENTIFIED,
 }
+
+#: The services that take appointments (cita prèvia): code, names (ca, es, en), office, minutes a slot.
+CITA_OFFICE = "OAC Centre, la Riera, 48"
+CITA_SERVICES = [
+    ("padro", ("Padró d'habitants", "Padrón de habitantes", "Padró (census)"), CITA_OFFICE, 15),
+    ("registre", ("Registre general", "Registro general", "General registry"), CITA_OFFICE, 15),
+]
+#: When the OAC gives appointments, in Mataró's local time, by weekday (0 = Monday): what OAC_HOURS says.
+CITA_HOURS: dict[int, tuple[tuple[str, str], ...]] = {
+    0: (("08:30", "14:30"),),
+    1: (("08:30", "14:30"),),
+    2: (("08:30", "14:30"),),
+    3: (("08:30", "14:30"), ("16:30", "19:00")),
+    4: (("08:30", "14:30"),),
+}
+#: How many days ahead the demo database offers appointments.
+CITA_DAYS_AHEAD = 14
+
 _NEEDS_CERTIFICATE = {code: cert for code, _topic, cert, *_rest in PROCEDURES}
 
 

@@ -187,6 +187,21 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
         "Ya tiene una tarjeta de la deixalleria activa o en trámite.",
         "You already have an active or pending deixalleria card.",
     ),
+    "service_unknown": (
+        "Aquest servei no dona cita prèvia.",
+        "Este servicio no da cita previa.",
+        "This service does not take appointments.",
+    ),
+    "slot_taken": (
+        "Aquesta hora ja no està disponible. Trieu-ne una altra.",
+        "Esta hora ya no está disponible. Elija otra.",
+        "This time is no longer available. Please choose another one.",
+    ),
+    "appointment_exists": (
+        "Ja teniu una cita pendent per a aquest servei. Si voleu canviar-la, truqueu al 010.",
+        "Ya tiene una cita pendiente para este servicio. Si quiere cambiarla, llame al 010.",
+        "You already have an appointment to come for this service. To change it, call 010.",
+    ),
     "internal_error": (
         "Hi ha hagut un error al servidor de l'Ajuntament. Torneu-ho a provar més tard.",
         "Ha habido un error en el servidor del Ayuntamiento. Vuelva a intentarlo más tarde.",

@@ -295,6 +295,43 @@ class BustiaMessage(Base):
     csv: Mapped[str] = mapped_column(String(32))
 
 
+class AppointmentService(_Named, Base):
+    """A service that takes appointments (cita prèvia), at the office `office`."""
+
+    __tablename__ = "cita_services"
+    office: Mapped[str] = mapped_column(String(200))
+    slot_minutes: Mapped[int] = mapped_column(Integer)
+
+
+class AppointmentSlot(Base):
+    """One appointment time a service offers; taken by at most one `Appointment`."""
+
+    __tablename__ = "cita_slots"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    service_code: Mapped[str] = mapped_column(ForeignKey("cita_services.code"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    __table_args__ = (UniqueConstraint("service_code", "starts_at", name="uq_cita_slots_service_start"),)
+
+
+class Appointment(Base):
+    """A booked appointment: the slot it takes (the unique constraint lets one booking win a race)."""
+
+    __tablename__ = "appointments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("cita_slots.id"))
+    service_code: Mapped[str] = mapped_column(String(40))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    id_number: Mapped[str] = mapped_column(String(16))
+    kiosk_id: Mapped[str] = mapped_column(String(64))
+    booked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    csv: Mapped[str] = mapped_column(String(32))
+    __table_args__ = (
+        UniqueConstraint("slot_id", name="uq_appointments_slot"),
+        Index("ix_appointments_citizen_service", "id_number", "service_code"),
+    )
+
+
 class KioskHeartbeat(Base):
     """The last heartbeat of each kiosk (`POST /v1/kiosks/heartbeat`): its state as it came, JSON."""
 

@@ -23,6 +23,7 @@ from municipal import catalogue_data, ids, timeutil
 from municipal.context import hash_kiosk_key
 from municipal.models import (
     Address,
+    AppointmentService,
     BonusBand,
     Counter,
     DeixalleriaCard,
@@ -405,6 +406,7 @@ def seed_demo_into(session: Session) -> dict[str, int]:
             gen.register(mover, old, since, moved)
             gen.register(mover, address, moved)
     session.add(Counter(series="DX", year=0, last=gen.card_sequence))  # card numbers go on from here
+    _appointments(session, today)
     session.flush()
     counts = {"households": gen.households, "people": gen.people, "deixalleria cards": gen.card_sequence}
     counts["procedures"] = len(catalogue_data.PROCEDURES)
@@ -444,3 +446,20 @@ def _catalogue(session: Session) -> None:
                     hours=hours,
                 )
             )
+
+
+def _appointments(session: Session, today: date) -> None:
+    """The OAC's services that take appointments, and their slots from tomorrow for two weeks."""
+    from municipal.api.cites import slots_for_seed
+
+    codes = []
+    for position, (code, names, office, minutes) in enumerate(catalogue_data.CITA_SERVICES):
+        session.add(AppointmentService(code=code, position=position, name_ca=names[0], name_es=names[1],
+                                       name_en=names[2], office=office, slot_minutes=minutes))  # fmt: skip
+        codes.append(code)
+    session.flush()
+    minutes = catalogue_data.CITA_SERVICES[0][3]
+    first = today + timedelta(days=1)
+    session.add_all(
+        slots_for_seed(first, catalogue_data.CITA_DAYS_AHEAD, catalogue_data.CITA_HOURS, minutes, codes)
+    )

@@ -25,6 +25,7 @@ from fpdf.output import OutputProducer
 
 from contract.documents import (
     BustiaReceipt,
+    CitaJustificant,
     DeixalleriaSummary,
     Document,
     Holder,
@@ -32,6 +33,7 @@ from contract.documents import (
     InstanciaReceipt,
     PadroDocument,
 )
+from contract.localtime import local_zone
 from printing.fonts import FAMILY, FontCache, add_fonts, printable
 from printing.texts import (
     CITY,
@@ -305,6 +307,8 @@ def document_title(document: Document) -> str:
         return text("instancia_title", language)
     if isinstance(document, DeixalleriaSummary):
         return text("deixalleria_title", language)
+    if isinstance(document, CitaJustificant):
+        return text("cita_title", language)
     return text("bustia_title", language)
 
 
@@ -325,6 +329,8 @@ class _Body:
             self.deixalleria(document)
         elif isinstance(document, BustiaReceipt):
             self.bustia(document)
+        elif isinstance(document, CitaJustificant):
+            self.cita(document)
         else:  # pragma: no cover - the type union is closed
             raise TypeError(f"cannot render {type(document).__name__}")
 
@@ -553,6 +559,24 @@ class _Body:
         self.heading(self.t("message"))
         self.paragraph(doc.text)
         self.note(self.t("bustia_note"))
+
+    # --- cita prèvia -----------------------------------------------------------------------------
+
+    def cita(self, doc: CitaJustificant) -> None:
+        self.paragraph(self.t("cita_intro"))
+        at = doc.appointment_at.astimezone(local_zone())  # the office's clock, whatever the offset sent
+        self.field(self.t("cita_day"), format_date(at.date()), bold=True)
+        self.field(self.t("cita_time"), at.strftime("%H:%M"), bold=True)
+        self.field(self.t("cita_service"), doc.service.name, bold=True)
+        self.field(self.t("cita_office"), doc.service.office)
+        self.field(self.t("reference"), doc.reference)
+        applicant = doc.holder.full_name
+        if doc.holder.id_number:
+            applicant += f" · {doc.holder.id_number}"
+        self.field(self.t("applicant"), applicant)
+        self.field(self.t("contact"), _contact_line(doc.contact) or self.t("none"))
+        self.field(self.t("cita_booked_at"), format_datetime(doc.booked_at))
+        self.note(self.t("cita_note"))
 
 
 def _address_line(doc: PadroDocument) -> str:

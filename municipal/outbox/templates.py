@@ -79,6 +79,35 @@ TEMPLATES: dict[str, dict[str, Template]] = {
             sms="Mataró City Council: we have received your message. Reference {reference}.",
         ),
     },
+    "cita_booked": {
+        "ca": Template(
+            subject="Cita prèvia confirmada: {date} a les {time}",
+            body=(
+                "Teniu cita prèvia a {office}.\n\n"
+                "Servei: {service}\nDia: {date}\nHora: {time}\nReferència: {reference}\n\n"
+                "Porteu el DNI, NIE o passaport. Si no hi podeu anar, truqueu al 010.\n"
+            ),
+            sms="Ajuntament de Mataró: cita a {office} el {date} a les {time}. Ref. {reference}",
+        ),
+        "es": Template(
+            subject="Cita previa confirmada: {date} a las {time}",
+            body=(
+                "Tiene cita previa en {office}.\n\n"
+                "Servicio: {service}\nDía: {date}\nHora: {time}\nReferencia: {reference}\n\n"
+                "Traiga el DNI, NIE o pasaporte. Si no puede ir, llame al 010.\n"
+            ),
+            sms="Ayuntamiento de Mataró: cita en {office} el {date} a las {time}. Ref. {reference}",
+        ),
+        "en": Template(
+            subject="Appointment confirmed: {date} at {time}",
+            body=(
+                "You have an appointment at {office}.\n\n"
+                "Service: {service}\nDate: {date}\nTime: {time}\nReference: {reference}\n\n"
+                "Bring your DNI, NIE or passport. If you cannot come, call 010.\n"
+            ),
+            sms="Mataró City Council: appointment at {office} on {date} at {time}. Ref. {reference}",
+        ),
+    },
 }
 
 

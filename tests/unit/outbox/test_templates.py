@@ -18,6 +18,10 @@ VALUES = {
     "reference": "QS/2026/000045",
     "topic": "Soroll",
     "code": "482913",
+    "service": "Padró d'habitants",
+    "office": "OAC Centre, la Riera, 48",
+    "date": "09/12/2026",
+    "time": "10:15",
 }
 
 
