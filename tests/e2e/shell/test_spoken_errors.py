@@ -1,0 +1,84 @@
+"""Errors are spoken (EN 301 549 5.1.3.15, non-visual error identification): with speech on, an error
+modal is said, and so is a notice; a field's problem is not yet said with its field (a strict xfail: it
+turns into a failure once the reader says it, and the mark must then go). The recording
+voice keeps what was said; the kiosk has no backend or reader behind it (none is needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kiosk.app import KioskApp
+from kiosk.i18n import _
+from kiosk.procedures.bustia import MessageStep
+from kiosk.screens.error import ErrorModal
+from kiosk.speech import RecordingSpeech, SpeechService
+from tests.e2e.procedures.helpers import begin, offline_app
+from tests.harness import Driver, drive
+
+SIZE = (100, 32)
+
+
+def recorded(app: KioskApp) -> RecordingSpeech:
+    voice = RecordingSpeech()
+    app.speech = SpeechService(voice, default_volume=60)
+    return voice
+
+
+async def speech_on(driver: Driver) -> None:
+    await driver.press("f1")
+    await driver.wait_for(lambda: driver.app.speech.enabled, what="speech on")
+
+
+async def said(driver: Driver, voice: RecordingSpeech, *parts: str) -> str:
+    """Wait until one utterance holds every one of `parts`; that utterance."""
+
+    def found() -> str | None:
+        for u in reversed(voice.utterances):
+            if all(p in u.text for p in parts):
+                return u.text
+        return None
+
+    await driver.wait_for(
+        lambda: found() is not None, timeout=10, what=f"spoken: {parts} in {voice.spoken!r}"
+    )
+    text = found()
+    assert text is not None
+    return text
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="not yet: after Next the focus moves to the wrong field and it is read as 'Tema, camp de text, "
+    "buit' without its problem; describe_control (kiosk/speech/reader.py) should add the field's "
+    "'#<name>-error' text (kiosk/procedures/frame.py) when it is not empty",
+)
+async def test_a_field_error_is_said_with_its_field(tmp_path: Path) -> None:
+    app = offline_app(tmp_path, "no reader: spoken errors test")
+    voice = recorded(app)
+    async with drive(app, size=SIZE) as driver:
+        await begin(driver, "bustia", MessageStep)
+        await speech_on(driver)
+        await driver.click("#step-next")  # nothing typed: the first required field is wrong
+        required = _("This field is required.")
+        assert required != "This field is required."  # the kiosk speaks Catalan first
+        await said(driver, voice, required)
+
+
+async def test_an_error_modal_and_a_notice_are_said(tmp_path: Path) -> None:
+    app = offline_app(tmp_path, "no reader: spoken errors test")
+    voice = recorded(app)
+    async with drive(app, size=SIZE) as driver:
+        await begin(driver, "bustia", MessageStep)
+        await speech_on(driver)
+        message = _("The kiosk could not complete this step. Please try again, or ask at the counter.")
+        app.show_error(message)
+        await driver.wait_screen(ErrorModal)
+        await said(driver, voice, message)
+        await driver.press("enter")
+        await driver.wait_screen(MessageStep)
+
+        notice = _("Please wait: the files are still being copied.")
+        app.notify(notice, severity="warning", markup=False)
+        await said(driver, voice, notice)
