@@ -111,6 +111,9 @@ async def test_reset_against_a_production_backend_erases_nothing(
         await open_reset(driver)
         await driver.click("#training-reset-confirm")
         await driver.wait_for(lambda: "no està en mode de formació" in status(driver), what="the refusal")
-        assert status(driver) == "El servidor no està en mode de formació: no s'ha esborrat res."
+        assert status(driver) == (
+            "No s'ha esborrat res: aquest quiosc està connectat a un servei que no està en mode de formació. "
+            "Reviseu la configuració del quiosc."
+        )
         assert bustia_messages(production_backend) == 1
         assert not app.screen.query_one("#training-reset-confirm").disabled
