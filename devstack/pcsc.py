@@ -22,6 +22,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -104,6 +105,37 @@ def pcscd_healthy() -> bool:
     return all(r in readers for r in VPCD_READERS)
 
 
+def pcscd_answers() -> bool:
+    """pcscd answers (with or without readers)."""
+    if not PCSCD_SOCKET.exists():
+        return False
+    try:
+        list_readers()
+    except PcscUnavailable:
+        return False
+    return True
+
+
+def hold_vpcd_ports() -> list[socket.socket]:
+    """Listen on vpcd's ports here: a pcscd started meanwhile cannot open vpcd's readers (its driver
+    cannot listen) and lists none of them. A virtual card inserted meanwhile connects and is never spoken
+    to, as a card in a reader that is not plugged in; it knocks again once the sockets are closed (its
+    connection is reset). SO_REUSEADDR for the connections in TIME_WAIT that the pcscd just stopped left."""
+    held: list[socket.socket] = []
+    try:
+        for port in VPCD_PORTS:
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            held.append(sock)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(("", port))
+            sock.listen(1)
+    except OSError:
+        for sock in held:
+            sock.close()
+        raise
+    return held
+
+
 @dataclass
 class Pcscd:
     """A pcscd this process started (or None when it reuses someone else's)."""
@@ -112,11 +144,13 @@ class Pcscd:
     process: subprocess.Popen[bytes] | None = None
     owned: bool = False
 
-    def start(self, timeout: float = 10.0, attempts: int = 3) -> None:
+    def start(self, timeout: float = 10.0, attempts: int = 3, *, readers: bool = True) -> None:
+        """Start pcscd and wait until it shows vpcd's readers (`readers=False`: until it answers, for a
+        pcscd started while vpcd's ports are held, which has no virtual reader)."""
         reserve_vpcd_ports()
         for attempt in range(attempts):
             try:
-                self._start_once(timeout)
+                self._start_once(timeout, readers)
                 return
             except PcscdError:
                 self.stop()
@@ -124,7 +158,7 @@ class Pcscd:
                     raise
                 time.sleep(1.0)  # e.g. a vpcd port still held by another socket in TIME_WAIT
 
-    def _start_once(self, timeout: float) -> None:
+    def _start_once(self, timeout: float, readers: bool = True) -> None:
         if self.process is not None and self.process.poll() is None:
             return
         for stale in (PCSCD_SOCKET, PCSCD_PIDFILE):  # left behind by a pcscd that was killed
@@ -140,7 +174,7 @@ class Pcscd:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise PcscdError(f"pcscd exited with {self.process.returncode}; see {self.log_path}")
-            if pcscd_healthy():
+            if pcscd_healthy() if readers else pcscd_answers():
                 return
             time.sleep(0.05)
         raise PcscdError(f"pcscd did not show the vpcd readers within {timeout:.0f} s; see {self.log_path}")
@@ -168,6 +202,7 @@ class PcscInfo:
     readers: tuple[str, ...] = VPCD_READERS
     pkcs11_module: Path = SOFTHSM_MODULE
     env: dict[str, str] = field(default_factory=dict)
+    _held_ports: list[socket.socket] = field(default_factory=list, repr=False)
 
     @property
     def owns_pcscd(self) -> bool:
@@ -185,14 +220,40 @@ class PcscInfo:
             raise PcscdError("pcscd is shared with another user (or not ours): it will not be stopped")
         self.pcscd.stop()
 
-    def start_pcscd(self) -> None:
+    def start_pcscd(self, *, readers: bool = True) -> None:
+        """Start pcscd again after `stop_pcscd` (`readers=False`: while vpcd's ports are held, see
+        `unplug_readers`)."""
         with _start_lock():
-            self.pcscd.start()
+            self.pcscd.start(readers=readers)
             data = _read_users()
             assert self.pcscd.process is not None
             data["pcscd_pid"] = self.pcscd.process.pid
             data["pcscd_started"] = started_at(self.pcscd.process.pid)
             _write_users(data)
+
+    def unplug_readers(self) -> None:
+        """The virtual readers leave pcscd's list, as a USB reader pulled out does (tests; only for a
+        pcscd this stack started and uses alone). pcsc-lite 1.9 keeps a reader of reader.conf.d for as long
+        as it runs (its serial rescan drops only a reader whose driver fails, vpcd's never does, and
+        Debian's udev build does not even rescan on SIGUSR1), so pcscd is started again while vpcd's ports
+        are held: it runs, and lists no virtual reader. A card inserted meanwhile waits outside, as in a
+        reader that is not plugged in. `plug_readers()` undoes it."""
+        self.stop_pcscd()
+        self._held_ports = hold_vpcd_ports()
+        self.start_pcscd(readers=False)
+        if any(reader in list_readers() for reader in VPCD_READERS):
+            raise PcscdError("pcscd opened vpcd's readers although their ports are held")
+
+    def plug_readers(self) -> None:
+        """The virtual readers back in pcscd's list (after `unplug_readers`); a card waiting goes in."""
+        self.release_vpcd_ports()
+        self.stop_pcscd()
+        self.start_pcscd()
+
+    def release_vpcd_ports(self) -> None:
+        held, self._held_ports = self._held_ports, []
+        for sock in held:
+            sock.close()
 
 
 def _alive(pid: int) -> bool:

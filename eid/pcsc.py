@@ -1,8 +1,9 @@
 """Reader and card events from PC/SC. The only module of the project that imports pyscard.
 
 `PcscWatcher` is a plain thread behind the small `CardWatcher` ABC; it reports `ReaderAdded`,
-`ReaderRemoved`, `CardInserted` (reader, ATR, `CardKind`), `CardRemoved`, `ServiceLost` and
-`ServiceBack` to one callback, on its own thread (the kiosk turns them into Textual messages).
+`ReaderRemoved`, `CardInserted` (reader, ATR, `CardKind`), `CardRemoved` (`with_reader` when the card
+went with its reader or with pcscd), `ServiceLost` and `ServiceBack` to one callback, on its own thread
+(the kiosk turns them into Textual messages).
 
 Why not pyscard's `CardMonitor`/`ReaderMonitor`: both are process-wide singletons whose threads stop for
 good (after printing a traceback to stderr) when pcscd goes away, and cannot be restarted without poking
@@ -17,7 +18,7 @@ import logging
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from smartcard import scard as S
 
@@ -52,6 +53,9 @@ class CardInserted:
 @dataclass(frozen=True)
 class CardRemoved:
     reader: str
+    #: The card went with its reader (the reader unplugged, or pcscd gone), not taken out by a hand. Not
+    #: part of equality: it is the same removal either way.
+    with_reader: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -213,7 +217,9 @@ class PcscWatcher(CardWatcher):
         # Keep the event counter (high word) so that a quick remove + insert is still seen.
         self._readers[reader] = event_state & ~S.SCARD_STATE_CHANGED
         present = bool(event_state & S.SCARD_STATE_PRESENT)
-        if event_state & (S.SCARD_STATE_UNAVAILABLE | S.SCARD_STATE_UNKNOWN | S.SCARD_STATE_IGNORE):
+        # A USB reader pulled out: pcscd reports it unknown (then drops it from its list).
+        gone = bool(event_state & (S.SCARD_STATE_UNAVAILABLE | S.SCARD_STATE_UNKNOWN | S.SCARD_STATE_IGNORE))
+        if gone:
             present = False
         had = self._cards.get(reader)
         if present and (had is None or had != atr):
@@ -224,11 +230,11 @@ class PcscWatcher(CardWatcher):
             self._emit(CardInserted(reader, atr))
         elif not present and had is not None:
             del self._cards[reader]
-            self._emit(CardRemoved(reader))
+            self._emit(CardRemoved(reader, with_reader=gone))
 
     def _forget_reader(self, reader: str) -> None:
         if self._cards.pop(reader, None) is not None:
-            self._emit(CardRemoved(reader))
+            self._emit(CardRemoved(reader, with_reader=True))
         self._readers.pop(reader, None)
         self._emit(ReaderRemoved(reader))
 

@@ -10,7 +10,9 @@ of language), so that a card's holder is on screen sooner: it holds no citizen's
 inserted, and it is used once and removed with its session like any other screen;
 the removal of the session's card, or of its reader, ends the session at once (`EndReason.CARD_REMOVED`
 / `READER_REMOVED`: the app wipes it, the backend session is revoked by the wipe listener the login
-flow registered); no reader at all, and a reader appearing later, are told to the people in front.
+flow registered); when the card went with its reader (the reader unplugged, pcscd stopped) the citizen is
+told so in their language, once the session has ended; no reader at all (at start, or when the last one
+goes), and a reader appearing later, are told to the people in front.
 
 The bridge never touches the screen stack: what the app must do with a screen, or with the session,
 goes to it as a message (`BuildAhead`, `LoginScreen.Show`, `CardLeft`), and the app decides.
@@ -31,7 +33,7 @@ from textual.timer import Timer
 
 from eid import pcsc
 from kiosk.config import Settings
-from kiosk.i18n import current_language
+from kiosk.i18n import _, current_language
 from kiosk.session import CitizenSession, EndReason
 
 if TYPE_CHECKING:
@@ -48,6 +50,17 @@ log = logging.getLogger(__name__)
 NO_READER_GRACE_SECONDS = 2.0
 #: Seconds after start-up, or after a session ended, before the next login screen is built ahead.
 STANDBY_DELAY_SECONDS = 0.3
+#: Seconds the citizen whose card reader stopped working is given to read why their session ended.
+READER_LOST_NOTICE_SECONDS = 20.0
+
+
+def reader_lost() -> str:
+    """What the citizen reads when the reader with their card in it stops working (unplugged, or the
+    card service stopped): their session has ended; what to do."""
+    return _(
+        "The card reader has stopped working, so your session has ended and nothing of it has been kept. "
+        "Take your card out. You can start again when the reader is ready, or ask at the counter."
+    )
 
 
 @dataclass
@@ -77,6 +90,7 @@ class CardHost(Protocol):
     def begin_session(self) -> CitizenSession: ...
     def is_screen_installed(self, screen: Screen[Any] | str) -> bool: ...
     def post_message(self, message: Message) -> bool: ...
+    def call_later(self, callback: Callable[..., Any], *args: Any, **kwargs: Any) -> bool: ...
     def set_timer(self, delay: float, callback: Any = None, *, name: str | None = None) -> Timer: ...
     def notify(  # App.notify, as the bridge calls it
         self, message: str, *, severity: SeverityLevel = ..., timeout: float | None = ..., markup: bool = ...
@@ -105,6 +119,8 @@ class CardBridge:
         self._tokens_lock = threading.Lock()
         self._told_no_reader = False
         self._standby: LoginScreen | None = None
+        #: The session ended because its reader went (its card's and its reader's removal end it once).
+        self._lost_session: CitizenSession | None = None
 
     # -- lifecycle (app.on_mount / app.on_unmount) ----------------------------------------------------------
     def start(self) -> None:
@@ -168,9 +184,12 @@ class CardBridge:
             log.info("card inserted in %s (%s)", event.reader, event.kind.value)
             self._card_inserted(event)
         elif isinstance(event, pcsc.CardRemoved):
-            log.info("card removed from %s", event.reader)
+            log.info("card removed from %s%s", event.reader, " with its reader" if event.with_reader else "")
             if session is not None and session.reader == event.reader:
-                self.app.post_message(self.CardLeft(EndReason.CARD_REMOVED))
+                if event.with_reader:
+                    self._reader_lost()
+                else:
+                    self.app.post_message(self.CardLeft(EndReason.CARD_REMOVED))
         elif isinstance(event, pcsc.ReaderAdded):
             self.readers.add(event.reader)
             if self._told_no_reader:
@@ -179,14 +198,33 @@ class CardBridge:
                 self._told_no_reader = False
                 self.app.notify(messages.reader_back(), timeout=5, markup=False)
         elif isinstance(event, pcsc.ReaderRemoved):
+            log.warning("card reader %s removed", event.reader)
             self.readers.discard(event.reader)
             if session is not None and session.reader == event.reader:
-                self.app.post_message(self.CardLeft(EndReason.READER_REMOVED))
+                self._reader_lost()
+            if not self.readers:
+                self.app.set_timer(NO_READER_GRACE_SECONDS, self._check_readers)
         elif isinstance(event, pcsc.ServiceLost):
             log.warning("PC/SC service lost")
             self.app.set_timer(NO_READER_GRACE_SECONDS, self._check_readers)
         elif isinstance(event, pcsc.ServiceBack):
             log.info("PC/SC service back")
+
+    def _reader_lost(self) -> None:
+        """The session's card went with its reader: the session ends, and the citizen is told why and what
+        to do in their language (the text is made now, before the session's end sets the default one),
+        once the end has cleared the screens and their notices."""
+        session = self.app.session
+        if session is None or session.ended is not None or session is self._lost_session:
+            return  # ended once, whichever of the card's and the reader's removal comes first
+        self._lost_session = session
+        text = reader_lost()
+        self._told_no_reader = True  # "the card reader is ready" when it comes back
+        self.app.post_message(self.CardLeft(EndReason.READER_REMOVED))
+        self.app.call_later(self._tell_reader_lost, text)
+
+    def _tell_reader_lost(self, text: str) -> None:
+        self.app.notify(text, severity="warning", timeout=READER_LOST_NOTICE_SECONDS, markup=False)
 
     def _check_readers(self) -> None:
         if not self.readers and not self._told_no_reader:
