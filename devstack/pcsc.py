@@ -209,16 +209,29 @@ class PcscInfo:
         return self.pcscd.owned
 
     def can_restart_pcscd(self) -> bool:
-        """Whether this stack may stop pcscd: it started it and nobody else uses it now."""
+        """Whether this stack may stop pcscd: a devstack started it (this one, or one whose run is gone)
+        and nobody else uses it now."""
         with _start_lock():
-            others = [p for p in _read_users()["users"] if p != os.getpid()]
-        return self.pcscd.owned and self.pcscd.process is not None and not others
+            data = _read_users()
+        others = [p for p in data["users"] if p != os.getpid()]
+        ours = self.pcscd.owned and self.pcscd.process is not None
+        return not others and (ours or data.get("pcscd_pid") is not None)
 
     def stop_pcscd(self) -> None:
-        """Stop pcscd (tests of a pcscd restart). Only for a pcscd this stack started and uses alone."""
+        """Stop pcscd (tests of a pcscd restart). Only for a pcscd a devstack started, used by this stack
+        alone; `start_pcscd` starts this stack's own."""
         if not self.can_restart_pcscd():
             raise PcscdError("pcscd is shared with another user (or not ours): it will not be stopped")
-        self.pcscd.stop()
+        if self.pcscd.process is not None:
+            self.pcscd.stop()
+            return
+        with _start_lock():  # a pcscd that a devstack gone since started (a killed run's)
+            data = _read_users()
+            pid = data.get("pcscd_pid")
+            if pid is not None:
+                _stop_pid(int(pid), data.get("pcscd_started"))
+                data["pcscd_pid"] = data["pcscd_started"] = None
+                _write_users(data)
 
     def start_pcscd(self, *, readers: bool = True) -> None:
         """Start pcscd again after `stop_pcscd` (`readers=False`: while vpcd's ports are held, see
@@ -254,6 +267,21 @@ class PcscInfo:
         held, self._held_ports = self._held_ports, []
         for sock in held:
             sock.close()
+
+
+def _stop_pid(pid: int, started: int | None, timeout: float = 5.0) -> None:
+    """SIGTERM to the process recorded as (pid, started), SIGKILL after `timeout`; wait until it is gone."""
+    if not _same_process(pid, started):
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while started_at(pid) is not None and _same_process(pid, started):
+        if time.monotonic() > deadline:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            deadline += timeout
+        time.sleep(0.05)
 
 
 def _alive(pid: int) -> bool:
