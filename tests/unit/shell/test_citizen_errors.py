@@ -214,7 +214,7 @@ ERROR_LIKE = re.compile(
     r"could not|cannot|can no longer|not valid|not a |wrong|expired|locked|revoked|refused|failed|did not|"
     r"not answering|not accept|not available|not allowed|not registered|not connected|not printed|"
     r"too (long|big|many)|at most|is empty|run out|stuck|required|no longer|\bno \w+ (found|matches)|"
-    r"not running|nothing was|stopped working|\bnot\b",
+    r"not running|nothing was|stopped working|no room|\bno free\b|\bnot\b",
     re.IGNORECASE,
 )
 #: Words of the program, not of the citizen (any language: they leak untranslated).
