@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from rich.highlighter import Highlighter
+from rich.text import Text
 from textual.content import Content
 
 #: What stands for a control or format character that is not a C0 control.
@@ -52,3 +54,13 @@ def shown(text: str, *, lines: bool = False) -> str:
 def plain(text: str, *, lines: bool = False) -> Content:
     """`text` as a `Content` that no widget parses as markup, controls made visible (`shown`)."""
     return Content(shown(text, lines=lines))
+
+
+class ShownHighlighter(Highlighter):
+    """An `Input`'s value drawn as `shown` draws it: a pasted ESC or NUL would otherwise reach the
+    terminal as it is (Textual draws an Input's value, and a TextArea's lines, unfiltered). One character
+    stands for one, so the cursor and the selection stay where they are; the value itself is kept, for
+    the field's checks to refuse it."""
+
+    def highlight(self, text: Text) -> None:
+        text.plain = shown(text.plain)

@@ -8,15 +8,19 @@ into stayed alive from the app, with its text, its screen's styles and its timer
 session. `FieldArea` removes the watchers it registered on other objects when it is unmounted.
 
 Textual has no public way to remove a watcher: see widgets/retention.py.
+
+It also draws what a citizen pasted with its control characters made visible (`widgets.plain.shown`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual.dom import DOMNode
 from textual.widgets import TextArea
 
+from widgets.plain import shown
 from widgets.retention import drop_watchers
 
 
@@ -31,6 +35,14 @@ class FieldArea(TextArea):
         if obj is not self and all(obj is not seen for seen in self._watched):
             self._watched.append(obj)
         super().watch(obj, attribute_name, callback, init=init)
+
+    def get_line(self, line_index: int) -> Text:
+        # Drawn as `shown` draws it, tabs aside (the area expands them): Textual draws a line unfiltered,
+        # so a pasted ESC or NUL would reach the terminal. One character stands for one, so the cursor,
+        # the selection and the wrapping stay where they are; the text itself is kept, for the checks.
+        line = super().get_line(line_index)
+        line.plain = "\t".join(shown(part) for part in line.plain.split("\t"))
+        return line
 
     def on_unmount(self) -> None:
         # The screen's selection signal holds a closure over this widget in a WeakKeyDictionary keyed by

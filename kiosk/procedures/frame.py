@@ -59,10 +59,10 @@ from kiosk.procedures.fields import (
 )
 from kiosk.procedures.flow import Flow, S, Submission
 from kiosk.procedures.paper import print_document
-from kiosk.procedures.validation import Issue, describe
+from kiosk.procedures.validation import Issue, describe, normalise_text
 from kiosk.screens.base import KioskScreen
 from widgets.char_counter import CharCounter
-from widgets.plain import plain, shown
+from widgets.plain import ShownHighlighter, plain, shown
 from widgets.step_indicator import StepIndicator
 from widgets.text_area import FieldArea
 
@@ -232,12 +232,13 @@ class StepScreen(KioskScreen, Generic[S]):
                     id=f"f-{spec.name}",
                     password=spec.password,
                     restrict=spec.restrict,
+                    highlighter=ShownHighlighter(),
                     classes="field-input",
                 )
             with Horizontal(classes="field-status"):
                 yield FieldError("", id=f"e-{spec.name}")
                 if spec.max_length is not None:
-                    yield CharCounter(spec.max_length, len(value), id=f"c-{spec.name}")
+                    yield CharCounter(spec.max_length, _counted(spec, value), id=f"c-{spec.name}")
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -350,7 +351,7 @@ class StepScreen(KioskScreen, Generic[S]):
             return
         self.flow.update(**{spec.name: value})
         for counter in self.query(f"#c-{spec.name}").results(CharCounter):
-            counter.count = len(value.strip())
+            counter.count = _counted(spec, value)
         self._show_issues(spec, live_issues(spec, value))
 
     @on(RadioSet.Changed)
@@ -451,6 +452,11 @@ class StepScreen(KioskScreen, Generic[S]):
         if event.key in ("ctrl+enter", "f2") and self.SHOW_NEXT:
             event.stop()
             self.next()
+
+
+def _counted(spec: FieldSpec, value: str) -> int:
+    """The length the counter shows: what the checks count (`e` + a combining accent is one `é`)."""
+    return len(normalise_text(value, multiline=spec.multiline))
 
 
 def _options_of(spec: PickList, language: str) -> Callable[[BackendClient], object]:
