@@ -4,17 +4,21 @@ Starts pcscd with the virtual reader and the test cards, the reference backend o
 and port of the config's `[backend] url` (SQLite, fresh demo data, the test CA as trust anchor, the
 kiosk of `[kiosk] id` registered with `[backend] kiosk_key`), the outbox's mail server and SMS sink,
 then runs the kiosk in this terminal. In training mode it says how to identify "with the phone" through
-the backend's identity-provider simulator (the SMS code is read from the sink's folder).
-When the kiosk exits (staff menu → Exit), everything it started is stopped.
+the backend's identity-provider simulator (the SMS code is read from the sink's folder) and, at a
+terminal, waits for Enter before the kiosk takes the screen. `python -m devstack sms` prints the newest
+SMS the sink received (the simulator's one-time code). When the kiosk exits (staff menu → Exit),
+everything it started is stopped.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import subprocess
 import sys
+import time
 import tomllib
 from contextlib import ExitStack
 from pathlib import Path
@@ -23,6 +27,7 @@ from urllib.parse import urlsplit
 from devstack import backend, pcsc, smssink, smtp
 
 STATE = Path(".stack") / "demo"
+SMS_FOLDER = STATE / "outbox" / "sms"
 
 
 def demo(config_path: Path) -> int:
@@ -38,7 +43,7 @@ def demo(config_path: Path) -> int:
         cards = stack.enter_context(pcsc.running(announce=True))
         # The outbox's mail server and SMS gateway: what the backend sends lands in .stack/demo/outbox/.
         mail = stack.enter_context(smtp.running(STATE / "outbox" / "email"))
-        sms = stack.enter_context(smssink.running(STATE / "outbox" / "sms"))
+        sms = stack.enter_context(smssink.running(SMS_FOLDER))
         os.environ["MUNICIPAL_OUTBOX_CONFIG"] = str(_outbox_config(mail, sms))
         server = stack.enter_context(
             backend.running(
@@ -53,25 +58,66 @@ def demo(config_path: Path) -> int:
         )
         print(f"Backend: {server.url} (log: {STATE / 'backend.log'})")
         print(f"Emails and SMS sent to citizens: {mail.folder}/*.eml, {sms.folder}/*.json")
+        printer = config.get("printer", {})
+        if printer.get("kind") == "folder":
+            print(f"Printed documents (PDF): {printer.get('folder')}/ (`ls -t` there, newest first)")
         print("Test cards, from another terminal: `.venv/bin/kiosk testcard list`, `insert NAME`, `remove`")
+        print("  (or from the staff menu: Ctrl+F12 or F12 three times; demo staff PIN 24681357).")
         if training:
-            _print_phone_path(server.url, sms.folder)
-        print("(or from the staff menu: Ctrl+F12 or F12 three times; demo staff PIN 24681357).")
+            _print_phone_path(server.url)
+        _print_speech()
+        _wait_for_enter()
         env = {**os.environ, **cards.env}
         result = subprocess.run([sys.executable, "-m", "kiosk", "--config", str(config_path)], env=env)
         return result.returncode
 
 
-def _print_phone_path(base: str, sms_folder: Path) -> None:
+def _print_phone_path(base: str) -> None:
     """How a trainer identifies "with the phone" at the demo: the identity-provider SIMULATOR (training
-    only) stands for idCAT Mòbil / Cl@ve, and its one-time code goes to the SMS sink's folder."""
-    print("Identification with the phone (SIMULATOR of idCAT Mòbil / Cl@ve, training only):")
-    print('  1. At the kiosk choose a volant, then "Use your phone (idCAT Mòbil / Cl@ve)".')
-    print(f"  2. Open the address under the QR code ({base}/handoff?code=...) in a browser on this")
-    print(f"     machine, or type the code shown at {base}/handoff. It leads to {base}/idp-sim/.")
-    print("  3. Choose a test identity (CARMEN ESPAÑOLA ESPAÑOLA, 12345678Z, is in the padró).")
-    print(f"  4. The SMS code: the newest file in {sms_folder}/ (`cat {sms_folder}/*.json`).")
-    print("  5. Enter it: the kiosk goes on by itself to the volant, which prints.")
+    only) stands for idCAT Mòbil / Cl@ve, and its one-time code goes to the SMS sink's folder. The
+    kiosk's labels as it shows them (Catalan first); the whole walk, with curl too: docs/demo-phone.md."""
+    print("Identification with the phone (SIMULATOR of idCAT Mòbil / Cl@ve; docs/demo-phone.md):")
+    print("  1. At the kiosk: Començar, a volant (Volant d'empadronament individual), Comença,")
+    print('     then "Amb el mòbil (idCAT Mòbil / Cl@ve)": a QR code, an address, a code (ABCD-EFGH).')
+    print(f"  2. In a browser on this machine open {base}/handoff and type the code")
+    print(f"     (or open {base}/handoff?code=ABCDEFGH, the code without its dash).")
+    print("  3. Choose a test identity: CARMEN ESPAÑOLA ESPAÑOLA (12345678Z) is in the padró.")
+    print("  4. The SMS code (good for 60 s), in another terminal here: .venv/bin/python -m devstack sms")
+    print("  5. Type it and send: the kiosk goes on by itself (within 5 s) to the volant; Següent,")
+    print("     Següent, Enviar, Imprimir.")
+
+
+def _wait_for_enter() -> None:
+    """The kiosk takes the whole terminal (its alternate screen) and hides what was printed above:
+    at a terminal, the trainer reads it first and starts the kiosk with Enter."""
+    if not sys.stdin.isatty():
+        return
+    try:
+        input("Press Enter to start the kiosk (these steps are also in docs/demo-phone.md)… ")
+    except EOFError:
+        pass
+
+
+def _print_speech() -> None:
+    """How to hear the kiosk speak (espeak-ng, on this machine's default audio output)."""
+    print('Speech: on the attract screen touch "Escolteu · Escuchar · Listen" (or Tab to it and Enter, or')
+    print("  F1 anywhere): each screen is read aloud on this machine's default audio output (speakers or")
+    print("  headphones), then each control as the focus moves. F7 repeats, F3 stops, F4/F5 volume, F6 reads")
+    print('  your own data. Nothing heard? Try `espeak-ng "prova"` in a shell (no sound card: silent).')
+
+
+def print_sms(folder: Path, count: int) -> int:
+    """The newest `count` SMS of the sink's folder, oldest first, one line each: when, to whom, the text.
+    The files are named by the gateway's reference, not by time: `ls` order says nothing."""
+    found = sorted(folder.glob("*.json"), key=lambda path: path.stat().st_mtime)
+    if not found:
+        print(f"No SMS in {folder}/ yet (is `make demo` running in this folder?).")
+        return 1
+    for path in found[-max(1, count) :]:
+        message = json.loads(path.read_text(encoding="utf-8"))
+        when = time.strftime("%H:%M:%S", time.localtime(path.stat().st_mtime))
+        print(f"{when}  to {message.get('to', '?')}: {message.get('text', '')}")
+    return 0
 
 
 def _outbox_config(mail: smtp.SmtpServer, sms: smssink.SmsSink) -> Path:
@@ -96,7 +142,12 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     run_demo = sub.add_parser("demo", help="start the local stack and the kiosk in front of it")
     run_demo.add_argument("--config", type=Path, default=Path("config.toml"))
+    show_sms = sub.add_parser("sms", help="print the newest SMS the demo's SMS sink received")
+    show_sms.add_argument("--count", type=int, default=1, help="how many, newest last (default 1)")
+    show_sms.add_argument("--folder", type=Path, default=SMS_FOLDER)
     args = parser.parse_args(argv)
+    if args.command == "sms":
+        return print_sms(args.folder, args.count)
     return demo(args.config)
 
 
