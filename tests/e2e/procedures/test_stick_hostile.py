@@ -7,7 +7,6 @@ changes while it is copied: tests/integration/sticks/test_hostile.py.)"""
 
 from __future__ import annotations
 
-import errno
 import os
 import stat
 from pathlib import Path
@@ -18,6 +17,7 @@ from kiosk.procedures.instancia import AttachmentsStep, ContactStep
 from tests.e2e.procedures.helpers import SIZE, CardStack, next_step
 from tests.e2e.procedures.test_instancia import entry, fill_until_attachments
 from tests.e2e.procedures.test_stick_names import toggle
+from tests.fixtures.sticks import refuse_open
 from tests.harness import Driver, drive
 from widgets.file_picker import FilePicker
 
@@ -60,16 +60,7 @@ async def test_a_hostile_stick_in_the_instancia(
 ) -> None:
     media = tmp_path / "media"
     specials = hostile_stick(media, tmp_path / "fora")
-    real_open = os.open
-
-    def protected(path: str | Path, flags: int, mode: int = 0o777, *, dir_fd: int | None = None) -> int:
-        # As the kiosk's own user meets a file of mode 000 on the stick (the tests run as root, which no
-        # mode refuses): the one place a stick's file is opened says EACCES for this one.
-        if str(path) == "protegit.pdf":
-            raise PermissionError(errno.EACCES, "Permission denied")
-        return real_open(path, flags, mode, dir_fd=dir_fd)
-
-    monkeypatch.setattr(os, "open", protected)
+    refuse_open(monkeypatch, "protegit.pdf")  # a file of mode 000, as the kiosk's own user meets it
     app = card_stack.app(tmp_path, mount_roots=[media])
     async with drive(app, size=SIZE) as driver:
         await fill_until_attachments(driver, card_stack.pcsc, "Llapis hostil")

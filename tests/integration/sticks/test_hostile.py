@@ -25,6 +25,7 @@ from kiosk.i18n import set_language
 from kiosk.procedures import attachments as att
 from kiosk.procedures.attachments import AttachmentError, Candidate, Listing, StickScanner, copy_into
 from kiosk.procedures.validation import describe
+from tests.fixtures.sticks import refuse_open
 
 PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 T = TypeVar("T")
@@ -255,14 +256,7 @@ def test_an_injected_permission_error_at_the_open_is_told(
     """The one place a stick's file is opened (`open_beneath`, its last `os.open`) refusing, as a
     protected file on a stick refuses the kiosk user (EACCES) or a filesystem refuses everyone (EPERM)."""
     good = by_key(listing(stick.parent))["USB/bo.pdf"]
-    real_open = os.open
-
-    def refusing(path: str | Path, flags: int, mode: int = 0o777, *, dir_fd: int | None = None) -> int:
-        if str(path) == "bo.pdf":
-            raise PermissionError(errno.EPERM, "Operation not permitted")
-        return real_open(path, flags, mode, dir_fd=dir_fd)
-
-    monkeypatch.setattr(os, "open", refusing)
+    refuse_open(monkeypatch, "bo.pdf", errno.EPERM)
     assert copy_refused(good, tmp_path / "session").startswith("El quiosc no té permís per llegir")
 
 
