@@ -39,7 +39,7 @@ from kiosk.screens.idle import IdleWarning
 from kiosk.screens.staff import StaffMenu, StaffPinModal
 from kiosk.services import FinishSession, LanguageChosen, SignedIn, StaffExit, StartVisit
 from kiosk.session import CitizenSession, EndReason
-from kiosk.speech import EspeakSpeech, SpeechService, SpeechToggle, describe_control
+from kiosk.speech import EspeakSpeech, ReadAgain, SpeechService, SpeechToggle
 from kiosk.staff import StaffLock
 from kiosk.themes import LowVision, LowVisionChosen
 from kiosk.timing import MIN_EXTENSIONS, IdleTimes, idle_times
@@ -523,11 +523,16 @@ class KioskApp(App[None], inherit_bindings=False):
 
     def _read_screen(self) -> None:
         self._speech_timer = None
-        self.speech.say_screen(self.screen)
+        if self.screen_stack:  # not when the timer outlived the app's screens (the app is closing)
+            self.speech.say_screen(self.screen)
+
+    @on(ReadAgain)
+    def _read_again(self) -> None:
+        self._read_screen_soon()
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         if self.speech.enabled and self._speech_timer is None:
-            self.speech.say(describe_control(event.widget, read_personal=self.speech.read_personal))
+            self.speech.focused(event.widget)
 
     @on(PinPad.Changed)
     def _pin_typed(self, message: PinPad.Changed) -> None:
@@ -537,6 +542,8 @@ class KioskApp(App[None], inherit_bindings=False):
         focused = self.focused
         if self.speech.enabled and isinstance(focused, Input) and focused.password and event.is_printable:
             self.speech.key_in_masked_field()
+        if self.speech.enabled:  # after the key's binding ran: an arrow moved a list's highlight?
+            self.call_after_refresh(lambda: self.speech.highlight_moved(self.focused))
 
     @on(SpeechToggle)
     def action_speech_toggle(self) -> None:

@@ -24,6 +24,7 @@ from contract.v1 import ProcedureOut
 from kiosk.backend.client import BackendClient, BackendError
 from kiosk.i18n import _, current_language
 from kiosk.screens.base import KioskScreen
+from kiosk.speech import ReadAgain
 from widgets.plain import plain
 
 
@@ -49,7 +50,8 @@ class ProcedureButton(Button):
 
 
 class ProcedureList(VerticalScroll, can_focus=False):
-    """The list of procedures: one Tab stop (its current item, never the container), arrows within."""
+    """The list of procedures: one Tab stop (its current item, never the container), arrows within. Speech
+    says each item's place in it ("item 3 of 28": `spoken_items`, a `kiosk.speech.ItemList`)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("down", "move(1)", show=False),
@@ -60,6 +62,9 @@ class ProcedureList(VerticalScroll, can_focus=False):
 
     def items(self) -> list[ProcedureButton]:
         return list(self.query(ProcedureButton).results(ProcedureButton))
+
+    def spoken_items(self) -> list[ProcedureButton]:
+        return self.items()
 
     def make_stop(self, item: ProcedureButton | None) -> None:
         """`item` (or, with None, the first item) becomes the list's one Tab stop."""
@@ -151,6 +156,7 @@ class CatalogueScreen(KioskScreen):
     async def _loaded(self, message: Loaded) -> None:
         self.procedures = message.procedures
         await self._show_list(self.query_one("#catalogue-search", Input).value)
+        self.post_message(ReadAgain())  # the screen was read before the list came: read it with the list
 
     @on(Failed)
     async def _failed(self, message: Failed) -> None:

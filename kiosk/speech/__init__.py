@@ -3,13 +3,15 @@ reader that builds what is said from the widgets shown, and the kiosk's speech s
 
 from kiosk.speech.espeak import EspeakSpeech
 from kiosk.speech.port import Speech
-from kiosk.speech.reader import describe_control, read_screen
+from kiosk.speech.reader import ItemList, describe_control, read_screen
 from kiosk.speech.recording import RecordingSpeech, Utterance
-from kiosk.speech.service import LISTEN_LABEL, SpeechService, SpeechToggle
+from kiosk.speech.service import LISTEN_LABEL, ReadAgain, SpeechService, SpeechToggle
 
 __all__ = [
     "LISTEN_LABEL",
     "EspeakSpeech",
+    "ItemList",
+    "ReadAgain",
     "RecordingSpeech",
     "Speech",
     "SpeechService",

@@ -9,6 +9,11 @@ Two things are never read from what is shown:
   the class `personal`), unless the citizen turned on "read my data" (`read_personal`): it is replaced by
   a neutral "not read aloud".
 
+An item of a list, a radio set or a select is said with its place ("item 3 of 28"): who cannot see the
+screen does not otherwise know how many choices there are, nor where the current one is. The screen's
+first reading (`whole`) says how many items each list has too; a highlight moving within a list (the
+arrow keys in a radio set or an open select) says the item it reached (`highlighted`).
+
 What comes out is plain text (markup is never interpreted; control characters are dropped), with the
 drawing symbols of the screen (bullets, step dots, box lines) left out.
 """
@@ -16,8 +21,8 @@ drawing symbols of the screen (bullets, step dots, box lines) left out.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import Any, Protocol, runtime_checkable
 
 from textual.screen import Screen
 from textual.widget import Widget
@@ -25,6 +30,7 @@ from textual.widgets import (
     Button,
     Checkbox,
     Input,
+    ListItem,
     ListView,
     LoadingIndicator,
     OptionList,
@@ -35,7 +41,7 @@ from textual.widgets import (
     TextArea,
 )
 
-from kiosk.i18n import _
+from kiosk.i18n import _, ngettext
 from widgets.pinpad import PinPad
 
 #: Widgets whose shown text is the citizen's data (besides the values of text fields): these classes, and
@@ -97,17 +103,86 @@ def _visible(widget: Widget) -> bool:
 
 
 def _label_of(widget: Widget) -> str:
-    """The label a field is shown with: the `.field-label` of its field box, else its placeholder."""
+    """The label a field is shown with: the `.field-label` just before it (or before the box it is in),
+    else the first of its field box, else its placeholder."""
     node: Any = widget.parent
+    child: Widget = widget
     for _level in range(3):
         if not isinstance(node, Widget):
             break
+        siblings = list(node.children)
+        before = siblings[: siblings.index(child)] if child in siblings else []
+        labels = [w for w in before if isinstance(w, Widget) and w.has_class("field-label")]
+        if labels:
+            return shown_text(labels[-1])
         labels = [w for w in node.query(".field-label") if isinstance(w, Widget)]
         if labels:
             return shown_text(labels[0])
-        node = node.parent
+        child, node = node, node.parent
     placeholder = getattr(widget, "placeholder", "")
     return speakable(str(placeholder)) if placeholder else ""
+
+
+@runtime_checkable
+class ItemList(Protocol):
+    """A list whose items are controls of their own (the catalogue's procedures, one Tab stop among them,
+    the arrow keys within): the reader says which item of how many each one is."""
+
+    def spoken_items(self) -> Sequence[Widget]:
+        """The list's items, in order."""
+        ...
+
+
+def _position(index: int, count: int) -> str:
+    return _("item {position} of {count}").format(position=index + 1, count=count)
+
+
+def _count(count: int) -> str:
+    return ngettext("{count} item", "{count} items", count).format(count=count)
+
+
+def _list_of(widget: Widget) -> ItemList | None:
+    parent = widget.parent
+    return parent if isinstance(parent, ItemList) and isinstance(parent, Widget) else None
+
+
+def _radio_buttons(radio_set: RadioSet) -> list[RadioButton]:
+    return list(radio_set.query_children(RadioButton).results(RadioButton))
+
+
+def _highlighted_radio(radio_set: RadioSet) -> RadioButton | None:
+    """The radio button the arrow keys are on (Textual marks it with the class `-selected`), else the
+    pressed one."""
+    buttons = _radio_buttons(radio_set)
+    return next((b for b in buttons if b.has_class("-selected")), radio_set.pressed_button)
+
+
+def _select_overlay(select: Select[Any]) -> OptionList | None:
+    found = select.query(OptionList).results(OptionList)
+    return next(iter(found), None)
+
+
+def _blank_first(options: OptionList) -> bool:
+    """Whether the first option of `options` is its select's blank one (the prompt, "nothing chosen")."""
+    select = options.parent
+    if not isinstance(select, Select) or not options.option_count:
+        return False
+    return speakable(str(options.get_option_at_index(0).prompt)) == speakable(str(select.prompt))
+
+
+def _option(options: OptionList, index: int | None) -> str:
+    """The option at `index` of `options`, with its place among them (a select's blank one without)."""
+    if index is None or not 0 <= index < options.option_count:
+        return ""
+    text = speakable(str(options.get_option_at_index(index).prompt))
+    skip = 1 if _blank_first(options) else 0
+    if index < skip:
+        return text
+    return ", ".join(p for p in (text, _position(index - skip, options.option_count - skip)) if p)
+
+
+def _option_count(options: OptionList) -> int:
+    return options.option_count - (1 if _blank_first(options) else 0)
 
 
 def _not_read() -> str:
@@ -127,13 +202,24 @@ def _typed_state(value: str, read_personal: bool) -> str:
     return _("filled in") + ", " + _not_read()
 
 
-def describe_control(widget: Widget, *, read_personal: bool = False) -> str:
-    """What the voice says for a control: its label, its kind and its state (never a masked value)."""
+def describe_control(widget: Widget, *, read_personal: bool = False, whole: bool = False) -> str:
+    """What the voice says for a control: its label, its kind and its state (never a masked value); an
+    item of a list with its place in it. `whole` (the screen's first reading): a list with how many items
+    it has."""
     pad = _pinpad_of(widget)
     if pad is not None:
         return ", ".join((_("PIN entry"), _characters(pad.length)))
     if isinstance(widget, Button):
-        return ", ".join(p for p in (speakable(str(widget.label)), _("button")) if p)
+        described = ", ".join(p for p in (speakable(str(widget.label)), _("button")) if p)
+        listing = _list_of(widget)
+        if listing is None:
+            return described
+        items = list(listing.spoken_items())
+        if widget not in items:
+            return described
+        place = _position(items.index(widget), len(items))
+        whole_list = (_("list"), _count(len(items))) if whole else ()
+        return ", ".join((*whole_list, described, place))
     if isinstance(widget, Input):
         if widget.password:
             state = _characters(len(widget.value))
@@ -144,30 +230,73 @@ def describe_control(widget: Widget, *, read_personal: bool = False) -> str:
         state = _typed_state(widget.text, read_personal)
         return ", ".join(p for p in (_label_of(widget), _("text box"), state) if p)
     if isinstance(widget, RadioSet):
-        chosen = widget.pressed_button
         label = _label_of(widget)
-        state = shown_text(chosen) if chosen is not None else _("nothing chosen")
-        return ", ".join(p for p in (label, _("choice"), state) if p)
+        count = _count(len(_radio_buttons(widget))) if whole else ""
+        current = _highlighted_radio(widget)
+        pressed = widget.pressed_button
+        chosen = _("nothing chosen") if pressed is None else ""
+        if pressed is not None and pressed is not current:
+            chosen = describe_control(pressed)
+        item = describe_control(current) if current is not None else ""
+        return ", ".join(p for p in (label, _("choice"), count, chosen, item) if p)
     if isinstance(widget, RadioButton):
-        return ", ".join((shown_text(widget), _("selected") if widget.value else _("not selected")))
+        state = _("selected") if widget.value else _("not selected")
+        radio_set = widget.parent
+        place = ""
+        if isinstance(radio_set, RadioSet):
+            buttons = _radio_buttons(radio_set)
+            place = _position(buttons.index(widget), len(buttons)) if widget in buttons else ""
+        return ", ".join(p for p in (shown_text(widget), state, place) if p)
     if isinstance(widget, Checkbox):
         return ", ".join((shown_text(widget), _("ticked") if widget.value else _("not ticked")))
     if isinstance(widget, Select):
         label = _label_of(widget)
-        value = " ".join(shown_text(w) for w in widget.query(Static) if _visible(w))
-        return ", ".join(p for p in (label, _("list"), value) if p)
+        options = _select_overlay(widget)
+        count = _count(_option_count(options)) if whole and options is not None else ""
+        if widget.is_blank() or options is None:
+            value = " ".join(t for t in (shown_text(w) for w in widget.query(Static) if _visible(w)) if t)
+        else:
+            value = _option(options, options.highlighted)
+        return ", ".join(p for p in (label, _("list"), count, value) if p)
     if isinstance(widget, OptionList):
-        index = widget.highlighted
-        option = speakable(str(widget.get_option_at_index(index).prompt)) if index is not None else ""
-        return ", ".join(p for p in (_("list"), option) if p)
+        count = _count(_option_count(widget)) if whole else ""
+        return ", ".join(p for p in (_("list"), count, _option(widget, widget.highlighted)) if p)
     if isinstance(widget, ListView):
-        item = widget.highlighted_child
-        text = " ".join(_texts(item, read_personal)) if item is not None else ""
-        return ", ".join(p for p in (_("list"), text) if p)
+        entry = widget.highlighted_child
+        entries = list(widget.query_children(ListItem).results(ListItem))
+        count = _count(len(entries)) if whole else ""
+        text = " ".join(_texts(entry, read_personal)) if entry is not None else ""
+        place = _position(entries.index(entry), len(entries)) if entry in entries else ""
+        return ", ".join(p for p in (_("list"), count, text, place) if p)
     text = " ".join(_texts(widget, read_personal))
     if text and is_personal(widget) and not read_personal:
         text = _not_read()
     return text
+
+
+def highlighted(widget: Widget | None) -> tuple[int, ...] | None:
+    """Where the highlight of `widget` is, when it is a list whose highlight moves while it keeps the focus
+    (a radio set, a select's open options, an option list, a list view); None for any other control."""
+    if isinstance(widget, RadioSet):
+        current = _highlighted_radio(widget)
+        buttons = _radio_buttons(widget)
+        return (buttons.index(current),) if current in buttons else (-1,)
+    if isinstance(widget, OptionList):
+        return (-1 if widget.highlighted is None else widget.highlighted,)
+    if isinstance(widget, ListView):
+        return (-1 if widget.index is None else widget.index,)
+    return None
+
+
+def describe_highlighted(widget: Widget, *, read_personal: bool = False) -> str:
+    """What the voice says when the highlight of the list `widget` moved: the item it is on now, with its
+    place in the list (a radio set's button, a select's option, a list's item)."""
+    if isinstance(widget, RadioSet):
+        current = _highlighted_radio(widget)
+        return describe_control(current) if current is not None else ""
+    if isinstance(widget, OptionList):
+        return _option(widget, widget.highlighted)
+    return describe_control(widget, read_personal=read_personal)
 
 
 def _unread(widget: Widget) -> bool:
@@ -233,7 +362,7 @@ def read_screen(screen: Screen[Any], *, read_personal: bool = False) -> str:
     """Everything a screen says when it appears: its text top to bottom, then its controls in focus
     order, then which one has the focus."""
     parts = [t for t in _screen_texts(screen, read_personal) if t]
-    described = [describe_control(w, read_personal=read_personal) for w in controls(screen)]
+    described = [describe_control(w, read_personal=read_personal, whole=True) for w in controls(screen)]
     described = [d for d in described if d]
     sentences = [_end(p) for p in parts]
     if described:

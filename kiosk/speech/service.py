@@ -8,10 +8,12 @@ from typing import Any
 
 from textual.message import Message
 from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import OptionList
 
 from kiosk.i18n import _, current_language
 from kiosk.speech.port import VOLUME_STEP, Speech, clamp_volume
-from kiosk.speech.reader import read_screen, speakable
+from kiosk.speech.reader import describe_control, describe_highlighted, highlighted, read_screen, speakable
 
 #: The label of the attract screen's speech control, the same in every language: a citizen who cannot
 #: read the screen's current language still finds it.
@@ -21,6 +23,11 @@ LISTEN_LABEL = "Escolteu · Escuchar · Listen"
 @dataclass
 class SpeechToggle(Message):
     """The citizen asked for speech on or off (the attract screen's "Listen" control)."""
+
+
+@dataclass
+class ReadAgain(Message):
+    """What the screen shows came (a list loaded after the screen appeared): read it again from the top."""
 
 
 class SpeechService:
@@ -34,6 +41,8 @@ class SpeechService:
         #: "Read my data": the citizen's own data (names, ID numbers, addresses) is read aloud too.
         self.read_personal = False
         self.last_text = ""
+        #: The focused list and where its highlight was when last said (`focused`, `highlight_moved`).
+        self._highlight: tuple[int, tuple[int, ...] | None] | None = None
 
     # -- saying
     def say(self, text: str, *, remember: bool = True) -> None:
@@ -50,7 +59,31 @@ class SpeechService:
     def say_screen(self, screen: Screen[Any]) -> None:
         """Read `screen` from the top (what it shows now)."""
         if self.enabled:
+            self._remember_highlight(screen.focused)
             self.say(read_screen(screen, read_personal=self.read_personal))
+
+    def _remember_highlight(self, widget: Widget | None) -> None:
+        """Where the highlight of `widget` is now (said with the screen or the focus): a later key that
+        moves it is told by `highlight_moved`."""
+        self._highlight = None if widget is None else (id(widget), highlighted(widget))
+
+    def focused(self, widget: Widget) -> None:
+        """The focus came to `widget`: say what it is (a list item with its place in the list; a list of
+        options, a select's just opened, with how many it has)."""
+        self._remember_highlight(widget)
+        whole = isinstance(widget, OptionList)
+        self.say(describe_control(widget, read_personal=self.read_personal, whole=whole))
+
+    def highlight_moved(self, widget: Widget | None) -> None:
+        """After a key: if the highlight of the focused list `widget` moved (the arrow keys in a radio set
+        or a select's options), say the item it is on now, with its place."""
+        if widget is None:
+            return
+        where = highlighted(widget)
+        before, self._highlight = self._highlight, (id(widget), where)
+        if where is None or before is None or before[0] != id(widget) or before[1] == where:
+            return
+        self.say(describe_highlighted(widget, read_personal=self.read_personal))
 
     def stop(self) -> None:
         self.voice.stop()
@@ -70,6 +103,7 @@ class SpeechService:
         self.enabled = True
         text = _("Speech on.")
         if screen is not None:
+            self._remember_highlight(screen.focused)
             text += " " + read_screen(screen, read_personal=self.read_personal)
         self.say(text)
         return True
@@ -96,6 +130,7 @@ class SpeechService:
         self.read_personal = False
         self.voice.volume = self.default_volume
         self.last_text = ""
+        self._highlight = None
 
     def close(self) -> None:
         self.reset()
