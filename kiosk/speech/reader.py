@@ -58,8 +58,10 @@ _SEPARATORS = {"·": ", ", "•": ", ", "—": " ", "…": "...", "\u2028": " "}
 def speakable(text: str) -> str:
     """`text` as plain words for the voice: drawing symbols and control characters out, one line."""
     out: list[str] = []
-    for char in text:
-        if char in _SEPARATORS:
+    for index, char in enumerate(text):
+        if char == "·" and text[index - 1 : index].isalpha() and text[index + 1 : index + 2].isalpha():
+            out.append(char)  # the Catalan "l·l" (col·lectiu) is a letter of the word, not a separator
+        elif char in _SEPARATORS:
             out.append(_SEPARATORS[char])
         elif char in "\n\r\t":
             out.append(" ")

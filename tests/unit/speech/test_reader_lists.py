@@ -14,7 +14,7 @@ from textual.widgets import Button, Label, ListItem, ListView, OptionList, Radio
 
 from kiosk.i18n import set_language
 from kiosk.speech import ItemList
-from kiosk.speech.reader import describe_control, describe_highlighted, highlighted, read_screen
+from kiosk.speech.reader import describe_control, describe_highlighted, highlighted, read_screen, speakable
 
 
 class Buttons(Vertical):
@@ -85,3 +85,8 @@ async def test_each_kind_of_list_says_the_place_and_the_count() -> None:
 def test_a_widget_that_is_no_list_has_no_highlight() -> None:
     plain: Any = Widget()
     assert highlighted(plain) is None
+
+
+def test_the_catalan_middle_dot_stays_in_its_word() -> None:
+    assert speakable("Volant d'empadronament col·lectiu") == "Volant d'empadronament col·lectiu"
+    assert speakable("Pas 1 de 4 · Document") == "Pas 1 de 4 , Document"
