@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, FilePath, SecretStr, ValidationError, field_validator
 from pydantic_core import ErrorDetails
 
 #: Environment variable that points at the config file (used by tests and by systemd units).
@@ -83,6 +83,9 @@ class BackendSection(_Section):
     """Seconds to wait for the backend's answer once connected."""
     retries: Annotated[int, Field(ge=0, le=5)] = 2
     """Retries (with backoff) for requests that are safe to repeat."""
+    ca_file: FilePath | None = None
+    """PEM file of the certificate authorities the kiosk trusts for an https:// backend (the city's own
+    CA, say); empty = the system's. Certificates are always verified: there is no way to turn it off."""
 
 
 class EidSection(_Section):

@@ -63,10 +63,10 @@ Progress = Callable[[int, int], None]
 
 
 #: What a failure is known by: a member of the contract's `ErrorCode` when the backend sent one. Any other
-#: str is either the client's own (`unreachable`, `redirect_refused`, `bad_response`, `http_<status>` for
-#: an answer without an error body) or a code from a newer backend that this kiosk does not know: kept as
-#: it came, for staff, and handled as the generic refusal of its kind (`Rejected`, or `BackendUnavailable`
-#: for a 5xx), since no comparison with a member matches it.
+#: str is either the client's own (`unreachable`, `tls_failed`, `redirect_refused`, `bad_response`,
+#: `http_<status>` for an answer without an error body) or a code from a newer backend that this kiosk
+#: does not know: kept as it came, for staff, and handled as the generic refusal of its kind (`Rejected`,
+#: or `BackendUnavailable` for a 5xx), since no comparison with a member matches it.
 Code = ErrorCode | str
 
 
@@ -121,6 +121,17 @@ _NO_TRAINING_CODES: frozenset[Code] = frozenset(
     {ErrorCode.NOT_FOUND, ErrorCode.METHOD_NOT_ALLOWED, "http_404", "http_405"}
 )
 Model = TypeVar("Model", bound=BaseModel)
+
+
+def _tls_reason(exc: requests.exceptions.SSLError) -> str:
+    """The TLS library's reason (`CERTIFICATE_VERIFY_FAILED`, `Hostname mismatch...`, `EOF occurred in
+    violation of protocol`), without the rest of the chain's text."""
+    reason = str(exc)
+    for known in ("certificate verify failed", "EOF occurred in violation of protocol", "Hostname mismatch"):
+        if known in reason:
+            start = reason.find(known)
+            return reason[start : reason.find(")", start) if ")" in reason[start:] else None][:160]
+    return type(exc).__name__
 
 
 def new_idempotency_key() -> str:
@@ -226,6 +237,10 @@ class BackendClient:
         self.timeout = (backend.connect_timeout_seconds, backend.read_timeout_seconds)
         self.retries = backend.retries
         self.backoff = 0.25
+        # Passed with every request, never set on the session only: requests lets $REQUESTS_CA_BUNDLE
+        # (or $CURL_CA_BUNDLE) replace a session's `verify`, so a kiosk started with one set would trust
+        # that bundle instead of `[backend] ca_file`. Never False: nothing turns verification off.
+        self._verify: str | bool = str(backend.ca_file) if backend.ca_file is not None else True
         self._language = language
         #: What the last catalogue said each procedure accepts (see `accepts`).
         self._accepts: dict[str, tuple[Identification, ...]] = {}
@@ -287,9 +302,24 @@ class BackendClient:
                     data=body,
                     params=params,
                     timeout=self.timeout,
+                    verify=self._verify,
                     # Never: requests would send X-Kiosk-Key (and a 307/308 the body) to the new host.
                     allow_redirects=False,
                 )
+            except requests.exceptions.SSLError as exc:
+                # Not the network: the server's certificate (another CA, another host name, expired) or a
+                # handshake that did not finish. For staff, the TLS reason; the citizen is told the
+                # service did not answer. Retried like any failure to connect (a handshake cut is one).
+                log.warning(
+                    "backend %s %s: TLS failed (%s), attempt %d of %d",
+                    method,
+                    path,
+                    _tls_reason(exc),
+                    attempt + 1,
+                    attempts,
+                )
+                last = BackendUnavailable("tls_failed", "SSLError")
+                continue
             except requests.RequestException as exc:
                 log.warning(
                     "backend %s %s failed (%s), attempt %d of %d",

@@ -1,5 +1,6 @@
-"""Fixtures of the fault matrix: a fault-injecting proxy in front of a backend, a backend that trusts the
-test cards, and the matrix printed at the end of the run (faults x steps covered)."""
+"""Fixtures of the fault matrix: a fault-injecting proxy in front of a backend (speaking HTTPS, as a
+production backend does, with a certificate from a test CA the kiosk is told to trust), a backend that
+trusts the test cards, and the matrix printed at the end of the run (faults x steps covered)."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ def backend_server(
 
 @pytest.fixture
 def fault_proxy(backend_server: BackendInfo) -> Iterator[FaultProxy]:
-    proxy = FaultProxy(backend_server.url, slow_seconds=SLOW_SECONDS)
+    proxy = FaultProxy(backend_server.url, slow_seconds=SLOW_SECONDS, tls=True)
     yield proxy
     proxy.close()
 
@@ -49,7 +50,7 @@ def faults_card_backend(pcsc_stack: PcscInfo) -> Iterator[BackendInfo]:
 
 @pytest.fixture
 def card_fault_proxy(faults_card_backend: BackendInfo) -> Iterator[FaultProxy]:
-    proxy = FaultProxy(faults_card_backend.url, slow_seconds=SLOW_SECONDS)
+    proxy = FaultProxy(faults_card_backend.url, slow_seconds=SLOW_SECONDS, tls=True)
     yield proxy
     proxy.close()
 

@@ -38,6 +38,8 @@ CALLS: dict[str, tuple[Call, ...]] = {
         Call("review: register (multipart)", "POST", "/v1/instancies"),
     ),
 }
+#: Every fault of the proxy: the backend's (down, slow, 500, garbage) and the TLS handshake's (a certificate
+#: from a CA the kiosk does not trust, one for another host name, the handshake cut halfway).
 BACKEND_FAULTS: tuple[Fault, ...] = tuple(FAULTS)
 
 #: (fault, procedure, step) -> "survived" once a walk has checked it.

@@ -1,6 +1,7 @@
-"""The fault matrix's backend faults at every backend call of the procedures that need a card login: the
-padró documents (the login's session, the registration, the document) and the instància (the
-departments, the registration with an attachment). The test card is in the second virtual reader.
+"""The fault matrix's backend and TLS faults at every backend call of the procedures that need a card
+login: the padró documents (the login's challenge and session, the registration, the document) and the
+instància (the departments, the registration with an attachment). The test card is in the second virtual
+reader.
 
 At each: a plain message in Catalan that says what to do; what the citizen typed is kept unless the session
 ended (a failed login ends at "take your card out"); the backend holds no duplicate, no gap in the
@@ -24,7 +25,7 @@ from tests.e2e.faults.conftest import CardFaults
 from tests.e2e.faults.matrix import BACKEND_FAULTS, CALLS, Call, survived
 from tests.e2e.faults.walks import faults_at_send, faulty_kiosk, told_and_dismissed
 from tests.e2e.procedures.helpers import PIN, READER_INDEX, SIZE, card_login, db_rows, launch, new_visit
-from tests.fixtures.faults import FAULTS, Fault, FaultProxy
+from tests.fixtures.faults import FAULTS, HTTP_FAULTS, TLS_FAULTS, Fault, FaultProxy
 from tests.harness import Driver, drive
 from widgets.file_picker import FilePicker
 
@@ -65,7 +66,7 @@ async def faults_at_load(
 async def test_padro_survives_every_backend_fault_at_each_call(
     tmp_path: Path, card_faults: CardFaults
 ) -> None:
-    _challenge, login, registration, document = CALLS["padro"]
+    challenge, login, registration, document = CALLS["padro"]
     pcsc_stack, server, proxy = card_faults.pcsc, card_faults.backend, card_faults.proxy
     app = card_kiosk(tmp_path, card_faults, tmp_path / "media")
 
@@ -73,22 +74,59 @@ async def test_padro_survives_every_backend_fault_at_each_call(
         sql = "select count(*) as n from issued_documents where kind = 'volant_individual'"
         return int(db_rows(server, sql)[0].n)
 
+    async def pin_pad(fault: Fault | None) -> int:
+        """A new visit, the card in, the PIN pad shown; with `fault`, the challenge fetched ahead (while
+        the PIN is typed) meets it. What the proxy had seen before the card went in."""
+        visit = len(proxy.seen)
+        await new_visit(driver)
+        assert launch(app, "volant_individual")
+        await driver.wait_screen(InsertCardScreen)
+        # The catalogue's load (of the visit) asked for first: a TLS fault armed now is for the login.
+        listed = lambda: ("GET", "/v1/catalogue") in proxy.seen[visit:]  # noqa: E731
+        await driver.wait_for(listed, timeout=10, what="the catalogue asked for")
+        seen, applied = len(proxy.seen), len(proxy.applied)
+        if fault is not None:
+            proxy.arm(fault, challenge.method, challenge.path)
+        pcsc_stack.control.insert("dnie3-valid", reader=READER_INDEX)
+        await driver.wait_screen(LoginScreen, timeout=20)
+        await driver.wait_for(lambda: bool(app.screen.query("PinPad")), timeout=20, what="the PIN pad")
+        fetched = (challenge.method, challenge.path)
+        if fault is not None:
+            met = lambda: len(proxy.applied) > applied  # noqa: E731
+        else:
+            met = lambda: fetched in proxy.seen[seen:]  # noqa: E731
+        await driver.wait_for(met, timeout=10, what="the challenge fetched ahead")
+        return seen
+
+    async def told_to_take_the_card() -> None:
+        await driver.wait_for(LOGIN_UNAVAILABLE, words=True, timeout=15)
+        assert "Traieu la targeta del lector" in driver.words()
+        pcsc_stack.control.remove()
+        await driver.wait_screen(AttractScreen, timeout=15)
+        assert app.session is None and "ESPAÑOLA" not in driver.text()
+
     async with drive(app, size=SIZE) as driver:
-        # 1. The login's session: "take your card out"; out, the visit ends and nothing of it is left.
+        # 0. The login's challenge failing when fetched ahead and again at Enter: "take your card out";
+        #    no session was asked for.
         for fault in BACKEND_FAULTS:
-            await new_visit(driver)
-            assert launch(app, "volant_individual")
-            await driver.wait_screen(InsertCardScreen)
-            proxy.arm(fault, login.method, login.path)
-            pcsc_stack.control.insert("dnie3-valid", reader=READER_INDEX)
-            await driver.wait_screen(LoginScreen, timeout=20)
-            await driver.wait_for(lambda: bool(app.screen.query("PinPad")), timeout=20, what="the PIN pad")
+            seen = await pin_pad(fault)
+            proxy.arm(fault, challenge.method, challenge.path)
             await driver.press(*PIN, "enter")
-            await driver.wait_for(LOGIN_UNAVAILABLE, words=True, timeout=15)
-            assert "Traieu la targeta del lector" in driver.words()
-            pcsc_stack.control.remove()
-            await driver.wait_screen(AttractScreen, timeout=15)
-            assert app.session is None and "ESPAÑOLA" not in driver.text()
+            await told_to_take_the_card()
+            assert (login.method, login.path) not in proxy.seen[seen:]
+            survived(fault, "padro", challenge.step)
+        # 1. The login's session: "take your card out"; out, the visit ends and nothing of it is left. With
+        #    a backend fault, the challenge fetched ahead has failed too: the login fetched another at Enter
+        #    (unseen) and went on (a TLS fault strikes the next connection: the challenge fetched ahead is
+        #    fetched fine there).
+        for fault in BACKEND_FAULTS:
+            seen = await pin_pad(fault if fault in HTTP_FAULTS else None)
+            proxy.arm(fault, login.method, login.path)
+            await driver.press(*PIN, "enter")
+            await told_to_take_the_card()
+            assert (login.method, login.path) in proxy.seen[seen:] or fault in TLS_FAULTS
+            if fault in HTTP_FAULTS:
+                survived(fault, "padro", "card login: challenge fetched ahead (fetched again)")
             survived(fault, "padro", login.step)
         # 2. The registration (a loading step).
         await new_visit(driver)
@@ -143,13 +181,14 @@ async def test_instancia_survives_every_backend_fault_at_each_call(
         await driver.wait_screen(InsertCardScreen)
         # 1. The departments (the subject step's pick-list): each fault in turn while the citizen types the
         #    subject; the step stays (no modal takes the keys), the list says it tries again, and the
-        #    departments come on the try after the last fault.
+        #    departments come on the try after the last fault. The list asks again 4 times: the TLS faults
+        #    strike it in test_tls_faults.
         base = len(proxy.applied)
-        proxy.arm(BACKEND_FAULTS[0], departments.method, departments.path)
+        proxy.arm(HTTP_FAULTS[0], departments.method, departments.path)
         await card_login(driver, pcsc_stack)
         step = await driver.wait_screen(instancia.SubjectStep, timeout=10)
         await driver.type(subject, into="#f-subject")
-        for index, fault in enumerate(BACKEND_FAULTS):
+        for index, fault in enumerate(HTTP_FAULTS):
 
             def told(n: int = index + 1) -> bool:
                 applied = len(proxy.applied) - base == n
@@ -158,8 +197,8 @@ async def test_instancia_survives_every_backend_fault_at_each_call(
             await driver.wait_for(told, timeout=15, what=f"the list telling the departments' {fault}")
             assert app.screen is step and step.state.subject == subject
             assert not any(isinstance(s, ErrorModal) for s in app.screen_stack)
-            if index + 1 < len(BACKEND_FAULTS):
-                proxy.arm(BACKEND_FAULTS[index + 1], departments.method, departments.path)
+            if index + 1 < len(HTTP_FAULTS):
+                proxy.arm(HTTP_FAULTS[index + 1], departments.method, departments.path)
             survived(fault, "instancia", departments.step)
         await driver.wait_for(lambda: bool(step.state.departments), timeout=15, what="the departments")
         assert driver.value("#f-subject") == subject

@@ -30,8 +30,11 @@ NOT_PLAIN = ("Traceback", "Error:", "http_", "JSON", "bad_response", "unreachabl
 
 def faulty_kiosk(tmp_path: Path, server: BackendInfo, proxy: FaultProxy, **overrides: Any) -> KioskApp:
     """A training kiosk whose backend is `server` behind `proxy`, with a short read timeout and no retry
-    (each fault reaches the citizen's screen once)."""
-    backend = {"url": proxy.url, "read_timeout_seconds": READ_TIMEOUT, "retries": 0}
+    (each fault reaches the citizen's screen once); over HTTPS when the proxy speaks it, trusting the
+    proxy's test CA only (`[backend] ca_file`)."""
+    backend: dict[str, Any] = {"url": proxy.url, "read_timeout_seconds": READ_TIMEOUT, "retries": 0}
+    if proxy.ca_file is not None:
+        backend["ca_file"] = str(proxy.ca_file)
     return kiosk_app(tmp_path, server, backend=backend, **overrides)
 
 
