@@ -270,6 +270,22 @@ PROCEDURES = [
         [],
     ),
     _p(
+        "cita_previa",
+        "registre",
+        True,
+        True,
+        "cita",
+        ("Cita prèvia a l'OAC", "Cita previa en la OAC", "Appointment at the OAC"),
+        (
+            "Demaneu dia i hora per ser atesos a l'Oficina d'Atenció Ciutadana.",
+            "Pida día y hora para ser atendido en la Oficina de Atención Ciudadana.",
+            "Book a day and time to be seen at the Citizen Service Office.",
+        ),
+        [],
+        OAC,
+        OAC_HOURS,
+    ),
+    _p(
         "bustia",
         "participacio",
         False,

@@ -18,7 +18,7 @@ import secrets
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 from urllib.parse import urlsplit
@@ -28,6 +28,7 @@ from pydantic import BaseModel, ValidationError
 
 from contract.documents import (
     BustiaReceipt,
+    CitaJustificant,
     DeixalleriaSummary,
     Department,
     InstanciaReceipt,
@@ -42,6 +43,8 @@ from contract.v1 import (
     CardRequestOut,
     CatalogueOut,
     ChallengeOut,
+    CitaIn,
+    CitaSlotsOut,
     DepartmentsOut,
     HealthOut,
     Identification,
@@ -533,6 +536,28 @@ class BackendClient:
         given = {k: v for k, v in contact.items() if v} if contact else None
         body = _body(BustiaIn, kind=kind, topic=topic, text=text, contact=given, language=language)
         return self._write("/v1/bustia", token, body, idempotency_key, BustiaReceipt)
+
+    def cita_slots(self, service: str, days: int = 14, language: str | None = None) -> CitaSlotsOut:
+        """The free appointment slots of `service` from now to the end of the `days`-th day."""
+        params = {"days": days, "language": language or self.language()}
+        body = self._request("GET", f"/v1/cites/services/{service}/slots", params=params)
+        return _read(CitaSlotsOut, body, "cita slots")
+
+    def book_cita(
+        self,
+        token: str,
+        service: str,
+        appointment_at: datetime,
+        contact: Mapping[str, str | None] | None,
+        idempotency_key: str | None = None,
+        language: str = "ca",
+    ) -> CitaJustificant:
+        """Book a slot (`Rejected` `slot_taken` or `appointment_exists` when it cannot be); `contact`
+        ({email, phone}) is given only with the citizen's consent to its use for the confirmation."""
+        given = {k: v for k, v in contact.items() if v} if contact else None
+        body = _body(CitaIn, service=service, appointment_at=appointment_at, contact=given,
+                     consent=bool(given), language=language)  # fmt: skip
+        return self._write("/v1/cites", token, body, idempotency_key, CitaJustificant)
 
     # --- training mode -----------------------------------------------------------------------------
 
