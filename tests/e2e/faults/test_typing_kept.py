@@ -10,15 +10,8 @@ from pathlib import Path
 
 from devstack.backend import BackendInfo
 from devstack.pcsc import PcscInfo
+from kiosk.procedures import instancia
 from kiosk.procedures.identify import InsertCardScreen
-from kiosk.procedures.instancia import (
-    AttachmentsStep,
-    ContactStep,
-    InstanciaResult,
-    InstanciaReview,
-    RequestStep,
-    SubjectStep,
-)
 from kiosk.screens.error import ErrorModal
 from kiosk.speech import RecordingSpeech, SpeechService
 from testcards.control import TestCardControl
@@ -56,7 +49,7 @@ async def test_subject_typed_while_the_departments_load_is_kept(
         await driver.wait_screen(InsertCardScreen)
         card_fault_proxy.arm("slow", departments.method, departments.path)
         await card_login(driver, pcsc_stack)
-        step = await driver.wait_screen(SubjectStep, timeout=10)
+        step = await driver.wait_screen(instancia.SubjectStep, timeout=10)
         app.speech.enabled = True
         await driver.type(first, into="#f-subject")
         # The departments fail while the citizen types: the list says so, the step stays, no modal.
@@ -82,13 +75,13 @@ async def test_subject_typed_while_the_departments_load_is_kept(
         step.query_one("#department").focus()
         await driver.press("enter", "down", "down", "enter")
         await driver.wait_for(lambda: bool(step.state.department), what="a department chosen")
-        await next_step(driver, RequestStep)
+        await next_step(driver, instancia.RequestStep)
         await driver.paste("Que el fanal del carrer no funciona.", into="#f-exposo")
         await driver.paste("Que el reparin.", into="#f-solicito")
-        await next_step(driver, AttachmentsStep)
-        await next_step(driver, ContactStep)
-        await next_step(driver, InstanciaReview)
-        result = await next_step(driver, InstanciaResult, timeout=15)
+        await next_step(driver, instancia.AttachmentsStep)
+        await next_step(driver, instancia.ContactStep)
+        await next_step(driver, instancia.InstanciaReview)
+        result = await next_step(driver, instancia.InstanciaResult, timeout=15)
     sql = "select registry_number, receipt from instancies where receipt like :s"
     rows = db_rows(faults_card_backend, sql, s=f"%{first}%")
     assert [r.registry_number for r in rows] == [result.document.registry_number]
