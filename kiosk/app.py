@@ -7,11 +7,13 @@ and the detail for staff in the log.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -86,6 +88,21 @@ def freeze_startup_heap() -> None:
     gc.freeze()
 
 
+def fixed_worker_pool(loop: asyncio.AbstractEventLoop, threads: int) -> ThreadPoolExecutor:
+    """Give `loop` a default executor of `threads` threads, every one started now.
+
+    Textual runs thread workers (backend calls, printing, stick scans) in the loop's default executor.
+    Python's starts another thread only when two jobs overlap, up to cpu + 4, so a kiosk that runs for
+    weeks gains a thread (and its memory arena, about 3 MiB) now and then, long after start-up. With all
+    the threads started at once, the kiosk has as many threads on its last day as on its first."""
+    pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="kiosk-worker")
+    started = threading.Barrier(threads, timeout=10)
+    for _job in range(threads):  # each job holds its thread until all are running: `threads` threads
+        pool.submit(started.wait)
+    loop.set_default_executor(pool)  # asyncio.run shuts it down with the loop
+    return pool
+
+
 class KioskApp(App[None], inherit_bindings=False):
     CSS_PATH = [STYLES / "app.tcss", STYLES / "low_vision.tcss"]
     ENABLE_COMMAND_PALETTE = False
@@ -116,6 +133,7 @@ class KioskApp(App[None], inherit_bindings=False):
         cards: TokenProvider | None = None,
         open_cards: Callable[[], TokenProvider] | None = None,
         startup: Callable[[], None] | None = None,
+        worker_threads: int | None = None,
     ) -> None:
         """The collaborators not given are the ones `settings` describes. `watch_cards=False` leaves the
         card readers alone (tests of the shell, snapshots); `cards` reads the cards in place of the
@@ -123,8 +141,11 @@ class KioskApp(App[None], inherit_bindings=False):
         that their modules are not imported before the first frame. `startup` is work that must be done
         before the first session (`kiosk` tells the backend it started, so that it ends the sessions a
         killed run left open) but not before the first frame: it runs in a thread once the attract
-        screen is drawn, and a session waits for it (`wait_started`)."""
+        screen is drawn, and a session waits for it (`wait_started`). `worker_threads`: run the thread
+        workers in a pool of that many threads, all started with the app (`fixed_worker_pool`), not in
+        the event loop's default executor."""
         super().__init__()
+        self._worker_threads = worker_threads
         self._startup = startup
         #: Set once `startup` has returned (or failed): a session may begin.
         self._started = threading.Event()
@@ -187,6 +208,8 @@ class KioskApp(App[None], inherit_bindings=False):
         return AttractScreen(id="attract-screen")
 
     def on_mount(self) -> None:
+        if self._worker_threads:
+            fixed_worker_pool(asyncio.get_running_loop(), self._worker_threads)
         if self.settings.training:
             self.add_class("training")
         self.set_interval(0.5, self._check_idle, name="idle")
@@ -308,10 +331,14 @@ class KioskApp(App[None], inherit_bindings=False):
             if token is not None:  # any token (a weak identification's too); revoking twice is harmless
                 crash.revoke(self.backend, token)
         self._idle_warning = None
+        listened = self.speech.enabled
         self.speech.reset()  # off, default volume, "read my data" off: the next citizen chooses again
         self._reset_screens()
         if reason is EndReason.FINISHED:
-            self.push_screen(GoodbyeScreen(card_still_in=card_in))
+            goodbye = GoodbyeScreen(card_still_in=card_in)
+            self.push_screen(goodbye)
+            if listened:  # who listened hears the goodbye too (take the card and the papers)
+                self.set_timer(SPEECH_SCREEN_DELAY, lambda: self.speech.say_farewell(goodbye))
         if self.card_bridge is not None:
             self.card_bridge.prepare_login_later()  # for the next citizen, in the default language
 

@@ -85,6 +85,13 @@ class SpeechService:
             return
         self.say(describe_highlighted(widget, read_personal=self.read_personal))
 
+    def say_farewell(self, screen: Screen[Any]) -> None:
+        """Read the screen shown after a session ended (the goodbye: take your card and your papers) to
+        the citizen who had speech on, although speech is off again for the next one."""
+        text = speakable(read_screen(screen))
+        if text:
+            self.voice.say(text, current_language())
+
     def stop(self) -> None:
         self.voice.stop()
 

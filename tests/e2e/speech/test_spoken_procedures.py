@@ -21,6 +21,7 @@ from kiosk.procedures.identify_weak import WeakIdentifyStep
 from kiosk.procedures.instancia import SubjectStep
 from kiosk.procedures.padro import DocumentStep, PadroReview, RegistrationStep
 from kiosk.screens.attract import AttractScreen
+from kiosk.screens.goodbye import GoodbyeScreen
 from kiosk.session import EndReason
 from kiosk.speech import RecordingSpeech, SpeechService, describe_control
 from kiosk.speech.reader import shown_text, speakable
@@ -215,3 +216,21 @@ async def test_language_stop_repeat_and_reset(tmp_path: Path, backend_server: Ba
         count = len(voice.utterances)
         await driver.press("f7")
         assert len(voice.utterances) == count  # off: nothing is said, nothing left to repeat
+
+
+async def test_the_goodbye_is_said_to_who_listened(tmp_path: Path, backend_server: BackendInfo) -> None:
+    app = kiosk_app(tmp_path, backend_server)
+    voice = recorded(app)
+    async with drive(app, size=SIZE) as driver:
+        await speech_on(driver)
+        await new_visit(driver)
+        await driver.click("#finish")
+        screen = await driver.wait_screen(GoodbyeScreen)
+        assert not app.speech.enabled  # off for the next citizen...
+        goodbye = _text(screen, "#goodbye-title")
+        reminders = _text(screen, ".reminder")
+        # ...but who listened hears the goodbye: the session is erased, take the papers.
+        await driver.wait_for(
+            lambda: any(goodbye in u.text and reminders in u.text for u in voice.utterances),
+            what="the goodbye said",
+        )
