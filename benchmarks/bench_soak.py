@@ -344,6 +344,7 @@ async def soak(
 ) -> list[Sample]:
     """Run `sessions` citizen sessions in one kiosk; a sample before the first and every `report_every`.
     `after(soak)` is called after every session (a test's own checks)."""
+    from kiosk.cli import WORKER_THREADS
     from tests.fixtures.app import make_settings
     from tests.harness import drive, make_app
 
@@ -361,7 +362,7 @@ async def soak(
     printed = tmp / "printed"
     samples: list[Sample] = []
     pcsc.control.remove(READER)
-    async with drive(make_app(settings), size=SIZE) as driver:
+    async with drive(make_app(settings, worker_threads=WORKER_THREADS), size=SIZE) as driver:
         run = Soak(driver, pcsc, server, media)
         await driver.pause(0.3)
         for _ in range(sessions):

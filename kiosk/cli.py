@@ -28,6 +28,9 @@ if TYPE_CHECKING:
     from testcards.tokens import TestCardTokens
 
 log = logging.getLogger(__name__)
+#: The kiosk's thread workers never run more than a few at once (a backend call, a print, a stick scan,
+#: a hand-off poll): six threads, all started with the app (kiosk.app.fixed_worker_pool).
+WORKER_THREADS = 6
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -152,7 +155,12 @@ def build_app(settings: config_module.Settings, health: _Health) -> KioskApp:
 
     _check_cards(settings)  # a broken [eid] stops the kiosk here, before any screen
     remove_leftovers(settings.kiosk.temp_dir)
-    return KioskApp(settings, open_cards=lambda: _open_cards(settings), startup=health.start)
+    return KioskApp(
+        settings,
+        open_cards=lambda: _open_cards(settings),
+        startup=health.start,
+        worker_threads=WORKER_THREADS,
+    )
 
 
 def _prune_printed(settings: config_module.Settings) -> None:

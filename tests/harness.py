@@ -50,12 +50,21 @@ def make_app(
     printer: Printer | None = None,
     cards: TokenProvider | None = None,
     watch_cards: bool = True,
+    worker_threads: int | None = None,
 ) -> KioskApp:
     """The kiosk with its collaborators (those not given are the ones `settings` describes; the cards as
-    the `kiosk` command picks them: `kiosk.cli.card_provider`)."""
+    the `kiosk` command picks them: `kiosk.cli.card_provider`). `worker_threads`: as `kiosk` runs it
+    (`kiosk.cli.WORKER_THREADS`), not in the test loop's default executor."""
     if cards is None:
         cards = card_provider(settings)
-    return KioskApp(settings, watch_cards=watch_cards, backend=backend, printer=printer, cards=cards)
+    return KioskApp(
+        settings,
+        watch_cards=watch_cards,
+        backend=backend,
+        printer=printer,
+        cards=cards,
+        worker_threads=worker_threads,
+    )
 
 
 @asynccontextmanager
