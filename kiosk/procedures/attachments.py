@@ -51,6 +51,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from contract.attachments import HEAD_BYTES, attachment_name_problem, sniff
 from contract.limits import ATTACHMENT_NAME_MAX as MAX_NAME
@@ -403,11 +404,39 @@ def open_beneath(root: Path, path: Path) -> int:
     return fd
 
 
+class _WriteFailed(Exception):
+    """Writing the copy into the session's temp folder failed (the kiosk's disk, not the stick)."""
+
+    def __init__(self, error: OSError):
+        super().__init__(error.strerror)
+        self.error = error
+
+
 def copy_into(candidate: Candidate, dest_root: Path, slot: int) -> Attached:
-    """Copy the chosen file to `dest_root/<slot>/<name>`, checking it again as it is read."""
+    """Copy the chosen file to `dest_root/<slot>/<name>`, checking it again as it is read.
+
+    Whatever fails (the stick pulled halfway, an I/O error, the kiosk's disk full), nothing of the copy
+    is left: neither the part written nor its slot's folder. A failure reading the stick and one writing
+    the copy are told apart: the citizen's file is not to blame for a full disk."""
     folder = dest_root / f"{slot:02d}"
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     target = folder / candidate.name
+    try:
+        dest_root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        folder.mkdir(exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise AttachmentError(_write_issue(exc)) from None
+    try:
+        return _copy(candidate, target)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        try:
+            folder.rmdir()
+        except OSError:
+            pass
+        raise
+
+
+def _copy(candidate: Candidate, target: Path) -> Attached:
     digest = hashlib.sha256()
     size = 0
     head = b""
@@ -416,8 +445,7 @@ def copy_into(candidate: Candidate, dest_root: Path, slot: int) -> Attached:
         before = os.fstat(fd)
         if before.st_size > MAX_FILE_BYTES:  # grown since it was listed: not read at all
             raise AttachmentError(_too_big(before.st_size))
-        with open(target, "xb") as out:
-            os.chmod(target, 0o600)
+        with _written(target) as out:
             while chunk := os.read(fd, MB):
                 if not head:
                     head = chunk[:_HEAD]
@@ -425,26 +453,44 @@ def copy_into(candidate: Candidate, dest_root: Path, slot: int) -> Attached:
                 if size > MAX_FILE_BYTES:
                     raise AttachmentError(_too_big(size))
                 digest.update(chunk)
-                out.write(chunk)
+                try:
+                    out.write(chunk)
+                    out.flush()  # a full disk shows here, for this chunk
+                except OSError as exc:
+                    raise _WriteFailed(exc) from None
         if _changed(before, os.fstat(fd)) or size != before.st_size:  # written to while it was read
             raise AttachmentError(Issue(CHANGED))
+    except _WriteFailed as failed:
+        raise AttachmentError(_write_issue(failed.error)) from None
     except OSError as exc:
-        target.unlink(missing_ok=True)
         raise AttachmentError(_io_issue(exc)) from None
-    except AttachmentError:
-        target.unlink(missing_ok=True)
-        raise
     finally:
         os.close(fd)
     problem = check_content(size, head)
     media_type = sniff(head, whole=False)
     if problem is not None or media_type is None:
-        target.unlink(missing_ok=True)
         raise AttachmentError(problem or Issue(N_("The file is empty.")))
     return Attached(
         key=candidate.key, name=candidate.name, size=size, sha256=digest.hexdigest(), media_type=media_type,
         copy=target,
     )  # fmt: skip
+
+
+@contextmanager
+def _written(target: Path) -> Iterator[BinaryIO]:
+    """The copy, open for writing; a failure to create or close it is a `_WriteFailed`."""
+    try:
+        out = open(target, "xb")
+        os.chmod(target, 0o600)
+    except OSError as exc:
+        raise _WriteFailed(exc) from None
+    try:
+        yield out
+    finally:
+        try:
+            out.close()
+        except OSError as exc:
+            raise _WriteFailed(exc) from None
 
 
 def _changed(before: os.stat_result, after: os.stat_result) -> bool:
@@ -467,6 +513,21 @@ def _io_issue(exc: OSError) -> Issue:
     if exc.errno in (errno.ELOOP, errno.ENOTDIR):  # a link, or a non-folder, where a folder or file was
         return Issue(CHANGED)
     return Issue(N_("The file could not be read."))
+
+
+NO_ROOM = N_(
+    "The kiosk has no room left to copy the file. What you have written and attached is kept: try again "
+    "in a moment, or ask at the counter."
+)
+
+
+def _write_issue(exc: OSError) -> Issue:
+    """A failure writing the copy into the session's temp folder: the kiosk's, not the citizen's file."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        log.warning("no room in the session's temp folder for an attachment (%s)", errno.errorcode[exc.errno])
+        return Issue(NO_ROOM)
+    log.warning("could not write an attachment's copy: %s", errno.errorcode.get(exc.errno or 0, "?"))
+    return Issue(N_("The kiosk could not copy the file: try again in a moment, or ask at the counter."))
 
 
 def discard(attached: Attached) -> None:

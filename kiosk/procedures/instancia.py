@@ -7,6 +7,7 @@ and in any case when the instància is sent, cancelled or the session ends; the 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +53,8 @@ from kiosk.procedures.validation import (
 from kiosk.session import CitizenSession
 from widgets.file_picker import FilePicker, PickerEntry
 from widgets.plain import plain
+
+log = logging.getLogger(__name__)
 
 CHANNELS = {
     "paper": N_("By post, on paper, to my address"),
@@ -256,6 +259,9 @@ class AttachmentsStep(StepScreen[InstanciaState]):
             attached = copy_into(candidate, folder, slot)
         except AttachmentError as exc:
             self.post_message(self.CopyFailed(candidate.key, exc.issue))
+        except Exception:  # never left "copying…" for ever (Next would wait for it): told, and logged
+            log.exception("copying an attachment failed")
+            self.post_message(self.CopyFailed(candidate.key, Issue(N_("The file could not be read."))))
         else:
             self.post_message(self.Copied(attached))
 
