@@ -1,5 +1,6 @@
-"""The fault matrix's backend faults (down, very slow, 500, garbage) at every backend call of the
-procedures without a card: the bústia and the deixalleria with the weak identification. One walk per
+"""The fault matrix's backend faults (down, very slow, 500, garbage) and TLS faults (a certificate the kiosk
+does not trust, one for another host, the handshake cut) at every backend call of the procedures without a
+card: the bústia and the deixalleria with the weak identification, and its end of session. One walk per
 procedure meets each fault at each call in turn, then goes on with the fault gone.
 
 At each: the citizen reads a plain message in their language that says what to do; what they typed is
@@ -15,8 +16,12 @@ from kiosk.catalogue.screen import CatalogueScreen
 from kiosk.procedures.bustia import BustiaResult, BustiaReview, ContactStep, MessageStep
 from kiosk.procedures.deixalleria import CardRequestStep, CardResult, CardReview, SummaryStep
 from kiosk.procedures.identify_weak import WeakIdentifyStep
+from kiosk.screens.attract import AttractScreen
+from kiosk.screens.error import ErrorModal
+from kiosk.screens.goodbye import GoodbyeScreen
+from tests.e2e.faults.conftest import READ_TIMEOUT
 from tests.e2e.faults.matrix import BACKEND_FAULTS, CALLS, survived
-from tests.e2e.faults.walks import assert_plain, faults_at_send, faulty_kiosk, told_and_dismissed
+from tests.e2e.faults.walks import UNAVAILABLE, assert_plain, faults_at_send, faulty_kiosk, told_and_dismissed
 from tests.e2e.procedures.helpers import SIZE, db_rows, launch, new_visit
 from tests.fixtures.faults import FAULTS, Fault, FaultProxy
 from tests.harness import drive
@@ -123,3 +128,58 @@ async def test_deixalleria_survives_every_backend_fault_at_each_call(
         number = result.request.card.number
         assert cards() == [*before, number] or sorted(cards()) == sorted([*before, number])
     assert [c for c in cards() if c not in before] == [number]
+
+
+async def test_deixalleria_end_of_session_survives_every_backend_fault(
+    tmp_path: Path, backend_server: BackendInfo, fault_proxy: FaultProxy
+) -> None:
+    """The end of the session (Finish) failing: the citizen is leaving and is told nothing more (there is
+    nothing they could do: the backend ends an unused session by itself); the session ends on the kiosk
+    all the same, and the next citizen sees nothing of it, nor of the failure."""
+    *_, logout = CALLS["deixalleria"]
+    app = faulty_kiosk(tmp_path, backend_server, fault_proxy)
+    temp_root = app.settings.kiosk.temp_dir
+    assert temp_root is not None
+
+    def open_sessions() -> int:
+        sql = "select count(*) as n from citizen_sessions where ended_at is null"
+        return int(db_rows(backend_server, sql)[0].n)
+
+    async with drive(app, size=SIZE) as driver:
+        for fault in BACKEND_FAULTS:
+            await new_visit(driver)
+            assert launch(app, "deixalleria_targeta")
+            await driver.wait_screen(WeakIdentifyStep)
+            for field, value in zip(("id_number", "birth_date", "postal_code"), NO_CARD, strict=True):
+                await driver.type(value, into=f"#f-weak_{field}")
+            await driver.click("#step-next")
+            await driver.wait_screen(SummaryStep, timeout=10)
+            await driver.wait_for("Usos el", what="the summary")  # the card requested earlier, or not
+            sessions, applied = open_sessions(), len(fault_proxy.applied)
+            fault_proxy.arm(fault, logout.method, logout.path)
+            await driver.click("#finish")
+            await driver.wait_screen(GoodbyeScreen)
+            assert app.session is None and not any(isinstance(s, ErrorModal) for s in app.screen_stack)
+            assert not temp_root.exists() or not any(temp_root.iterdir())
+            met = lambda n=applied: len(fault_proxy.applied) > n  # noqa: E731
+            await driver.wait_for(met, timeout=10, what="the fault")
+            if FAULTS[fault][1]:  # the backend got it: the session ended there too
+                ended = lambda n=sessions: open_sessions() == n - 1  # noqa: E731
+                await driver.wait_for(ended, timeout=10, what="the session to end in the backend")
+            await driver.pause(1.1)
+            await driver.press("enter")  # the goodbye screen, touched: the attract screen
+            await driver.wait_screen(AttractScreen)
+            # The next citizen: nothing of the last one, no message about the failure.
+            await new_visit(driver)
+            await driver.pause(READ_TIMEOUT + 0.3 if fault == "slow" else 0.2)
+            shown = driver.words()
+            assert isinstance(app.screen, CatalogueScreen) and app.session is not None, shown
+            assert not any(isinstance(s, ErrorModal) for s in app.screen_stack), shown
+            assert UNAVAILABLE["ca"] not in shown and NO_CARD[0] not in shown, shown
+            assert app.session.token is None
+            survived(fault, "deixalleria", logout.step)
+            await driver.click("#finish")
+            await driver.wait_screen(GoodbyeScreen)
+            await driver.pause(1.1)
+            await driver.press("enter")
+            await driver.wait_screen(AttractScreen)
