@@ -41,7 +41,7 @@ from kiosk.screens.idle import IdleWarning
 from kiosk.screens.staff import StaffMenu, StaffPinModal
 from kiosk.services import FinishSession, LanguageChosen, SignedIn, StaffExit, StartVisit
 from kiosk.session import CitizenSession, EndReason
-from kiosk.speech import EspeakSpeech, ReadAgain, SpeechService, SpeechToggle
+from kiosk.speech import EspeakSpeech, ReadAgain, ReadPart, SpeechService, SpeechToggle
 from kiosk.staff import StaffLock
 from kiosk.themes import LowVision, LowVisionChosen
 from kiosk.timing import MIN_EXTENSIONS, IdleTimes, idle_times
@@ -556,6 +556,10 @@ class KioskApp(App[None], inherit_bindings=False):
     @on(ReadAgain)
     def _read_again(self) -> None:
         self._read_screen_soon()
+
+    @on(ReadPart)
+    def _read_part(self, message: ReadPart) -> None:
+        self.speech.say_part(message.part)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         if self.speech.enabled and self._speech_timer is None:

@@ -24,8 +24,8 @@ from contract.v1 import ProcedureOut
 from kiosk.backend.client import BackendClient, BackendError
 from kiosk.i18n import _, current_language
 from kiosk.screens.base import KioskScreen
-from kiosk.speech import ReadAgain
-from widgets.plain import plain
+from kiosk.speech import ReadAgain, ReadPart
+from widgets.plain import ShownHighlighter, plain
 
 
 def _fold(text: str) -> str:
@@ -118,7 +118,11 @@ class CatalogueScreen(KioskScreen):
 
     def compose(self) -> ComposeResult:
         yield Label(_("What would you like to do?"), id="catalogue-title")
-        yield Input(placeholder=_("Search a procedure (e.g. volant, deixalleria)"), id="catalogue-search")
+        yield Input(
+            placeholder=_("Search a procedure (e.g. volant, deixalleria)"),
+            id="catalogue-search",
+            highlighter=ShownHighlighter(),  # a pasted ESC is drawn as a placeholder, never sent as it is
+        )
         with Horizontal(id="catalogue-body"):
             yield ProcedureList(LoadingIndicator(), id="catalogue-list")
             yield DetailPane(id="catalogue-detail")
@@ -218,6 +222,8 @@ class CatalogueScreen(KioskScreen):
             self.query_one("#catalogue-list", ProcedureList).make_stop(event.button)
         if procedure is not None:
             await self.show_detail(procedure)
+            # Said to who listens: whether it can be done here, or what to bring and where to go.
+            self.post_message(ReadPart(self.query_one("#catalogue-detail")))
 
     async def show_detail(self, procedure: ProcedureOut) -> None:
         self.selected = procedure

@@ -5,13 +5,14 @@ from kiosk.speech.espeak import EspeakSpeech
 from kiosk.speech.port import Speech
 from kiosk.speech.reader import ItemList, describe_control, read_screen
 from kiosk.speech.recording import RecordingSpeech, Utterance
-from kiosk.speech.service import LISTEN_LABEL, ReadAgain, SpeechService, SpeechToggle
+from kiosk.speech.service import LISTEN_LABEL, ReadAgain, ReadPart, SpeechService, SpeechToggle
 
 __all__ = [
     "LISTEN_LABEL",
     "EspeakSpeech",
     "ItemList",
     "ReadAgain",
+    "ReadPart",
     "RecordingSpeech",
     "Speech",
     "SpeechService",

@@ -376,5 +376,12 @@ def read_screen(screen: Screen[Any], *, read_personal: bool = False) -> str:
     return " ".join(sentences)
 
 
+def read_part(part: Widget, *, read_personal: bool = False) -> str:
+    """The text of one part of a screen that changed under the citizen (the catalogue's detail once a
+    procedure is chosen), outside its controls, as the screen's first reading says it."""
+    texts = [t for child in part.children for t in _screen_texts(child, read_personal) if t]
+    return " ".join(_end(t) for t in texts)
+
+
 def _end(sentence: str) -> str:
     return sentence if sentence[-1:] in ".:?!" else sentence + "."

@@ -13,7 +13,14 @@ from textual.widgets import OptionList
 
 from kiosk.i18n import _, current_language
 from kiosk.speech.port import VOLUME_STEP, Speech, clamp_volume
-from kiosk.speech.reader import describe_control, describe_highlighted, highlighted, read_screen, speakable
+from kiosk.speech.reader import (
+    describe_control,
+    describe_highlighted,
+    highlighted,
+    read_part,
+    read_screen,
+    speakable,
+)
 
 #: The label of the attract screen's speech control, the same in every language: a citizen who cannot
 #: read the screen's current language still finds it.
@@ -28,6 +35,13 @@ class SpeechToggle(Message):
 @dataclass
 class ReadAgain(Message):
     """What the screen shows came (a list loaded after the screen appeared): read it again from the top."""
+
+
+@dataclass
+class ReadPart(Message):
+    """A part of the screen changed after the screen was read (the catalogue's detail): read it."""
+
+    part: Widget
 
 
 class SpeechService:
@@ -61,6 +75,11 @@ class SpeechService:
         if self.enabled:
             self._remember_highlight(screen.focused)
             self.say(read_screen(screen, read_personal=self.read_personal))
+
+    def say_part(self, part: Widget) -> None:
+        """Read the text of `part` (`ReadPart`)."""
+        if self.enabled:
+            self.say(read_part(part, read_personal=self.read_personal))
 
     def _remember_highlight(self, widget: Widget | None) -> None:
         """Where the highlight of `widget` is now (said with the screen or the focus): a later key that
