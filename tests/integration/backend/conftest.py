@@ -4,7 +4,9 @@ on a server of its own: the suite counts rows, so no other suite's citizens may 
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,18 @@ from sqlalchemy import Engine, create_engine, text
 from devstack import backend
 from devstack.postgres import PostgresInfo
 from tests.fixtures.backend import Issued, TestPKI, training_server
+
+
+def all_at_once(count: int, send: Callable[[int], requests.Response]) -> list[requests.Response]:
+    """`send(0..count-1)` from `count` threads released by one barrier, so the requests overlap."""
+    barrier = threading.Barrier(count)
+
+    def run(n: int) -> requests.Response:
+        barrier.wait()
+        return send(n)
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(run, range(count)))
 
 
 @pytest.fixture(scope="session")

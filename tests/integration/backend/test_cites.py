@@ -6,11 +6,9 @@ when the booking commits, an idempotent retry; and the schema revision 0002 up a
 from __future__ import annotations
 
 import re
-import threading
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from datetime import datetime, time
 from typing import Any
 
@@ -21,7 +19,7 @@ from sqlalchemy import create_engine, inspect
 
 from devstack.postgres import PostgresInfo
 from municipal import database
-from tests.integration.backend.conftest import Api, Citizens
+from tests.integration.backend.conftest import Api, Citizens, all_at_once
 
 CITIZENS = ("carmen", "jordi", "maria_rosa", "amina", "pau")
 
@@ -47,17 +45,6 @@ def _book(api: Api, token: str, slot: str, service: str = "padro", key: str | No
     body = {"service": service, "appointment_at": slot, "language": "ca", **extra}
     headers = {"Idempotency-Key": key} if key else {}
     return api.post("/v1/cites", token, json=body, headers=headers)
-
-
-def _all_at_once(count: int, send: Callable[[int], requests.Response]) -> list[requests.Response]:
-    barrier = threading.Barrier(count)
-
-    def run(n: int) -> requests.Response:
-        barrier.wait()
-        return send(n)
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(run, range(count)))
 
 
 def test_services_and_their_free_slots_in_local_time(api: Api) -> None:
@@ -102,7 +89,7 @@ def test_needs_a_certificate_or_phone_session(api: Api) -> None:
 def test_kiosks_racing_for_one_slot_one_wins(api: Api, tokens: dict[str, str]) -> None:
     slot = _slots(api)[5]
     contact = {"email": "cita@example.org", "phone": None}
-    answers = _all_at_once(
+    answers = all_at_once(
         len(CITIZENS),
         lambda n: _book(api, tokens[CITIZENS[n]], slot, key=f"race-{n}", contact=contact, consent=True),
     )
@@ -131,7 +118,7 @@ def test_one_citizen_at_several_kiosks_at_once_books_once(api: Api, citizens: Ci
     kiosks = [Api(api.info, api.engine, api.info.add_kiosk(f"cita-{uuid.uuid4().hex[:8]}")) for _ in range(6)]
     sessions = [kiosk.login(citizens.amina)["token"] for kiosk in kiosks]
     slots = _slots(api, "registre")[10:16]
-    answers = _all_at_once(
+    answers = all_at_once(
         len(kiosks),
         lambda n: _book(kiosks[n], sessions[n], slots[n], service="registre", key=f"twice-{n}"),
     )

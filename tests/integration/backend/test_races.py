@@ -4,31 +4,15 @@ gets two requested deixalleria cards, however the requests interleave."""
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections import Counter
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-import requests
 from sqlalchemy import bindparam, text
 
 from municipal import ids, seed
-from tests.integration.backend.conftest import Api
-
-
-def _all_at_once(count: int, send: Callable[[int], requests.Response]) -> list[requests.Response]:
-    """`send(0..count-1)` from `count` threads released by one barrier, so the requests overlap."""
-    barrier = threading.Barrier(count)
-
-    def run(n: int) -> requests.Response:
-        barrier.wait()
-        return send(n)
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(run, range(count)))
+from tests.integration.backend.conftest import Api, all_at_once
 
 
 def _valid_id(digits: int) -> str:
@@ -46,7 +30,7 @@ def _weak_body(id_number: str, birth_date: str = "1970-01-01", postal_code: str 
 def test_weak_login_limit_per_id_number_holds_under_concurrency(api: Api) -> None:
     kiosk = _new_kiosk(api, "race-id")
     id_number = _valid_id(20_000_000 + uuid.uuid4().int % 1_000_000)  # nobody in the padró
-    answers = _all_at_once(30, lambda _: kiosk.post("/v1/auth/weak-sessions", json=_weak_body(id_number)))
+    answers = all_at_once(30, lambda _: kiosk.post("/v1/auth/weak-sessions", json=_weak_body(id_number)))
     statuses = Counter(r.status_code for r in answers)
     assert statuses == {401: 5, 429: 25}, statuses
     failures = "SELECT count(*) FROM weak_login_attempts WHERE kiosk_id = :k AND NOT success"
@@ -56,7 +40,7 @@ def test_weak_login_limit_per_id_number_holds_under_concurrency(api: Api) -> Non
 def test_weak_login_limit_per_kiosk_holds_under_concurrency(api: Api) -> None:
     kiosk = _new_kiosk(api, "race-kiosk")
     base = 30_000_000 + uuid.uuid4().int % 1_000_000
-    answers = _all_at_once(
+    answers = all_at_once(
         40, lambda n: kiosk.post("/v1/auth/weak-sessions", json=_weak_body(_valid_id(base + n)))
     )
     statuses = Counter(r.status_code for r in answers)
@@ -96,7 +80,7 @@ def test_one_requested_card_under_concurrency(api: Api, replace_lost: bool) -> N
     assert login.status_code == 201, login.text
     token = login.json()["token"]
     body = {"delivery": "pickup", "replace_lost": replace_lost}
-    answers = _all_at_once(
+    answers = all_at_once(
         20,
         lambda n: kiosk.post(
             "/v1/deixalleria/cards", token, json=body, headers={"Idempotency-Key": f"race-card-{n}"}
