@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -17,7 +17,7 @@ from contract.limits import LONG_TEXT_MAX, TOPIC_MAX
 from kiosk.i18n import N_, _
 from kiosk.procedures import backend as api
 from kiosk.procedures.fields import Choice, FieldSpec, Rule, Tick, free_text
-from kiosk.procedures.flow import Procedure, Submission
+from kiosk.procedures.flow import Procedure, S, Submission
 from kiosk.procedures.frame import ResultStep, ReviewStep, StepScreen
 from kiosk.procedures.validation import (
     Issue,
@@ -81,21 +81,30 @@ class MessageStep(StepScreen[BustiaState]):
     FIELDS = (Choice("kind", N_("What do you want to send?"), KINDS), TOPIC, TEXT)
 
 
-class ContactStep(StepScreen[BustiaState]):
+class ConsentedContactStep(StepScreen[S]):
+    """An optional email and phone, with the consent text and its tick box (`consent_given`): the bústia's
+    contact step, and the cita prèvia's. Subclasses set INTRO, CONSENT and AGREED (its FIELDS' tick)."""
+
     STEP = N_("Contact")
-    FIELDS = (EMAIL, PHONE, AGREED)
+    INTRO: ClassVar[str] = ""
+    CONSENT: ClassVar[str] = ""
+    AGREED: ClassVar[Tick]
     RULES = (Rule("consent", consent_given),)
 
     def compose_body(self) -> ComposeResult:
-        yield Static(
-            _("If you want an answer, leave an email or a phone number. You can also send it anonymously."),
-            classes="intro",
-        )
+        yield Static(_(self.INTRO), classes="intro")
         yield from self.compose_fields((EMAIL, PHONE))
         with Vertical(id="consent-box", classes="warning-box"):
-            yield Static(plain(_(CONSENT)), id="consent-text")
-            yield from self.compose_field(AGREED)
+            yield Static(plain(_(self.CONSENT)), id="consent-text")
+            yield from self.compose_field(self.AGREED)
             yield Static("", id="consent-error", classes="field-error")
+
+
+class ContactStep(ConsentedContactStep[BustiaState]):
+    INTRO = N_("If you want an answer, leave an email or a phone number. You can also send it anonymously.")
+    CONSENT = CONSENT
+    AGREED = AGREED
+    FIELDS = (EMAIL, PHONE, AGREED)
 
 
 def body_of(state: BustiaState, language: str) -> dict[str, Any]:

@@ -14,15 +14,14 @@ from datetime import datetime
 from typing import Any
 
 from textual.app import ComposeResult
-from textual.containers import Vertical
 from textual.widgets import Select, Static
 
 from contract.documents import CitaJustificant
 from kiosk.backend.client import BackendClient
 from kiosk.i18n import N_, _
 from kiosk.procedures import backend as api
-from kiosk.procedures.bustia import EMAIL, PHONE, consent_given
-from kiosk.procedures.fields import Choice, PickList, Rule, Tick
+from kiosk.procedures.bustia import EMAIL, PHONE, ConsentedContactStep
+from kiosk.procedures.fields import Choice, PickList, Tick
 from kiosk.procedures.flow import Procedure, Submission
 from kiosk.procedures.frame import ResultStep, ReviewStep, StepScreen
 from kiosk.procedures.validation import normalise_phone
@@ -139,21 +138,11 @@ def _slot_step(service: str) -> type[SlotStep]:
 SLOT_STEPS = tuple(_slot_step(code) for code in SERVICES)
 
 
-class ContactStep(StepScreen[CitaState]):
-    STEP = N_("Contact")
+class ContactStep(ConsentedContactStep[CitaState]):
+    INTRO = N_("If you want a confirmation, leave an email or a phone number. It is optional.")
+    CONSENT = CONSENT
+    AGREED = AGREED
     FIELDS = (EMAIL, PHONE, AGREED)
-    RULES = (Rule("consent", consent_given),)
-
-    def compose_body(self) -> ComposeResult:
-        yield Static(
-            _("If you want a confirmation, leave an email or a phone number. It is optional."),
-            classes="intro",
-        )
-        yield from self.compose_fields((EMAIL, PHONE))
-        with Vertical(id="consent-box", classes="warning-box"):
-            yield Static(plain(_(CONSENT)), id="consent-text")
-            yield from self.compose_field(AGREED)
-            yield Static("", id="consent-error", classes="field-error")
 
 
 def _contact(state: CitaState) -> dict[str, str | None] | None:
