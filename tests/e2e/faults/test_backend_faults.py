@@ -21,7 +21,14 @@ from kiosk.screens.error import ErrorModal
 from kiosk.screens.goodbye import GoodbyeScreen
 from tests.e2e.faults.conftest import READ_TIMEOUT
 from tests.e2e.faults.matrix import BACKEND_FAULTS, CALLS, survived
-from tests.e2e.faults.walks import UNAVAILABLE, assert_plain, faults_at_send, faulty_kiosk, told_and_dismissed
+from tests.e2e.faults.walks import (
+    UNAVAILABLE,
+    assert_plain,
+    faults_at_send,
+    faulty_kiosk,
+    open_sessions,
+    told_and_dismissed,
+)
 from tests.e2e.procedures.helpers import SIZE, db_rows, launch, new_visit
 from tests.fixtures.faults import FAULTS, Fault, FaultProxy
 from tests.harness import drive
@@ -141,10 +148,6 @@ async def test_deixalleria_end_of_session_survives_every_backend_fault(
     temp_root = app.settings.kiosk.temp_dir
     assert temp_root is not None
 
-    def open_sessions() -> int:
-        sql = "select count(*) as n from citizen_sessions where ended_at is null"
-        return int(db_rows(backend_server, sql)[0].n)
-
     async with drive(app, size=SIZE) as driver:
         for fault in BACKEND_FAULTS:
             await new_visit(driver)
@@ -155,7 +158,7 @@ async def test_deixalleria_end_of_session_survives_every_backend_fault(
             await driver.click("#step-next")
             await driver.wait_screen(SummaryStep, timeout=10)
             await driver.wait_for("Usos el", what="the summary")  # the card requested earlier, or not
-            sessions, applied = open_sessions(), len(fault_proxy.applied)
+            sessions, applied = open_sessions(backend_server), len(fault_proxy.applied)
             fault_proxy.arm(fault, logout.method, logout.path)
             await driver.click("#finish")
             await driver.wait_screen(GoodbyeScreen)
@@ -164,7 +167,7 @@ async def test_deixalleria_end_of_session_survives_every_backend_fault(
             met = lambda n=applied: len(fault_proxy.applied) > n  # noqa: E731
             await driver.wait_for(met, timeout=10, what="the fault")
             if FAULTS[fault][1]:  # the backend got it: the session ended there too
-                ended = lambda n=sessions: open_sessions() == n - 1  # noqa: E731
+                ended = lambda n=sessions: open_sessions(backend_server) == n - 1  # noqa: E731
                 await driver.wait_for(ended, timeout=10, what="the session to end in the backend")
             await driver.pause(1.1)
             await driver.press("enter")  # the goodbye screen, touched: the attract screen

@@ -20,10 +20,14 @@ from kiosk.procedures import instancia
 from kiosk.procedures.identify import InsertCardScreen
 from kiosk.procedures.padro import DocumentStep, PadroResult, PadroReview, RegistrationStep
 from kiosk.screens.attract import AttractScreen
-from kiosk.screens.error import ErrorModal
 from tests.e2e.faults.conftest import CardFaults
 from tests.e2e.faults.matrix import BACKEND_FAULTS, CALLS, Call, survived
-from tests.e2e.faults.walks import faults_at_send, faulty_kiosk, told_and_dismissed
+from tests.e2e.faults.walks import (
+    departments_through_faults,
+    faults_at_send,
+    faulty_kiosk,
+    told_and_dismissed,
+)
 from tests.e2e.procedures.helpers import PIN, READER_INDEX, SIZE, card_login, db_rows, launch, new_visit
 from tests.fixtures.faults import FAULTS, HTTP_FAULTS, TLS_FAULTS, Fault, FaultProxy
 from tests.harness import Driver, drive
@@ -176,30 +180,11 @@ async def test_instancia_survives_every_backend_fault_at_each_call(
         return [(r.number, r.files) for r in db_rows(server, sql, s=f"%{subject}%")]
 
     async with drive(app, size=SIZE) as driver:
-        await new_visit(driver)
-        assert launch(app, "instancia_generica")
-        await driver.wait_screen(InsertCardScreen)
         # 1. The departments (the subject step's pick-list): each fault in turn while the citizen types the
         #    subject; the step stays (no modal takes the keys), the list says it tries again, and the
         #    departments come on the try after the last fault. The list asks again 4 times: the TLS faults
         #    strike it in test_tls_faults.
-        base = len(proxy.applied)
-        proxy.arm(HTTP_FAULTS[0], departments.method, departments.path)
-        await card_login(driver, pcsc_stack)
-        step = await driver.wait_screen(instancia.SubjectStep, timeout=10)
-        await driver.type(subject, into="#f-subject")
-        for index, fault in enumerate(HTTP_FAULTS):
-
-            def told(n: int = index + 1) -> bool:
-                applied = len(proxy.applied) - base == n
-                return applied and "tornarà a provar" in driver.text_of("#department-error")
-
-            await driver.wait_for(told, timeout=15, what=f"the list telling the departments' {fault}")
-            assert app.screen is step and step.state.subject == subject
-            assert not any(isinstance(s, ErrorModal) for s in app.screen_stack)
-            if index + 1 < len(HTTP_FAULTS):
-                proxy.arm(HTTP_FAULTS[index + 1], departments.method, departments.path)
-            survived(fault, "instancia", departments.step)
+        step = await departments_through_faults(driver, proxy, pcsc_stack, HTTP_FAULTS, subject, HTTP_FAULTS)
         await driver.wait_for(lambda: bool(step.state.departments), timeout=15, what="the departments")
         assert driver.value("#f-subject") == subject
         app.screen.query_one("#department").focus()

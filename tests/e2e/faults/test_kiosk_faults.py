@@ -8,8 +8,6 @@ on screen or in the temp folder, and the backend session ended."""
 
 from __future__ import annotations
 
-import errno
-import os
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -30,6 +28,7 @@ from kiosk.procedures.padro import DocumentStep, PadroResult, PadroReview, Regis
 from kiosk.screens.attract import AttractScreen
 from testcards.control import TestCardControl
 from tests.e2e.faults.matrix import survived
+from tests.e2e.faults.walks import fill_disk, open_sessions
 from tests.e2e.procedures.helpers import (
     PIN,
     READER_INDEX,
@@ -144,14 +143,7 @@ async def test_temp_folder_full_at_the_print_step(
     async with drive(app, size=SIZE) as driver:
         result = await bustia_result(driver, app, topic)
         filler = tiny_tmpfs / "filler"
-        fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)  # the disk fills up (another program's)
-        try:
-            while os.write(fd, b"\0" * 4096):
-                pass
-        except OSError as exc:
-            assert exc.errno == errno.ENOSPC
-        finally:
-            os.close(fd)
+        fill_disk(filler, 4096)  # the disk fills up (another program's)
         await driver.click("#step-next")  # Print
         await driver.wait_screen(PrintScreen)
         text = await driver.wait_for(lambda: driver.shown("#print-retry") or driver.shown("#print-skip"),
@@ -191,13 +183,9 @@ async def test_card_pulled_at_each_step_of_the_padro(
     temp_root = app.settings.kiosk.temp_dir
     assert temp_root is not None
 
-    def open_sessions() -> int:
-        sql = "select count(*) as n from citizen_sessions where ended_at is null"
-        return int(db_rows(faults_card_backend, sql)[0].n)
-
     async with drive(app, size=SIZE) as driver:
         for step in PADRO_STEPS:
-            sessions = open_sessions()
+            sessions = open_sessions(faults_card_backend)
             await new_visit(driver)
             assert launch(app, "volant_individual")
             await driver.wait_screen(InsertCardScreen)
@@ -234,6 +222,6 @@ async def test_card_pulled_at_each_step_of_the_padro(
             for trace in ("ESPAÑOLA", "CARMEN", "Riera", "Consteu"):
                 assert trace not in shown, f"{trace!r} left on screen after the card was pulled at {step}"
             assert not temp_root.exists() or not any(temp_root.iterdir()), f"temp files left at {step}"
-            ended = lambda before=sessions: open_sessions() == before  # noqa: E731
+            ended = lambda before=sessions: open_sessions(faults_card_backend) == before  # noqa: E731
             await driver.wait_for(ended, timeout=10, what="the backend session to end")
             survived("card pulled", "padro", step)

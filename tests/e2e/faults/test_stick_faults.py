@@ -10,7 +10,6 @@ file (or the same once there is room again) and the instància is sent once, wit
 from __future__ import annotations
 
 import ctypes
-import errno
 import fcntl
 import os
 import select
@@ -28,7 +27,7 @@ from kiosk.procedures import instancia
 from kiosk.procedures.identify import InsertCardScreen
 from tests.e2e.faults.conftest import CardFaults
 from tests.e2e.faults.matrix import survived
-from tests.e2e.faults.walks import faulty_kiosk
+from tests.e2e.faults.walks import faulty_kiosk, fill_disk
 from tests.e2e.procedures.helpers import READER_INDEX, SIZE, card_login, db_rows, launch, new_visit
 from tests.harness import Driver, drive
 from widgets.file_picker import FilePicker
@@ -233,14 +232,7 @@ async def test_attachment_copy_survives_a_full_disk_and_the_stick_pulled(
             # 1. The temp folder's filesystem full while mitja.pdf is copied (256 KiB left of 600 KB).
             spare, filler = small_temp / "spare", small_temp / "filler"
             spare.write_bytes(b"\0" * 256 * 1024)
-            fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)  # another program fills the disk
-            try:
-                while os.write(fd, b"\0" * 65536):
-                    pass
-            except OSError as exc:
-                assert exc.errno == errno.ENOSPC
-            finally:
-                os.close(fd)
+            fill_disk(filler, 65536)
             spare.unlink()
             picker = await choose(driver, "USB/mitja.pdf")
             await driver.wait_for(lambda: NO_ROOM in note_of(picker, "USB/mitja.pdf"), timeout=10,

@@ -16,13 +16,9 @@ from pathlib import Path
 import pytest
 
 from kiosk import config
-from kiosk.procedures import instancia
-from kiosk.procedures.identify import InsertCardScreen
-from kiosk.screens.error import ErrorModal
 from tests.e2e.faults.conftest import CardFaults
-from tests.e2e.faults.matrix import CALLS, survived
-from tests.e2e.faults.walks import faulty_kiosk
-from tests.e2e.procedures.helpers import READER_INDEX, SIZE, card_login, launch, new_visit
+from tests.e2e.faults.walks import departments_through_faults, faulty_kiosk
+from tests.e2e.procedures.helpers import READER_INDEX, SIZE
 from tests.fixtures.faults import TLS_FAULTS, Fault
 from tests.harness import drive
 
@@ -47,7 +43,6 @@ async def test_departments_survive_every_tls_fault_while_the_subject_is_typed(
     # must trust its `ca_file`, not them.
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", SYSTEM_BUNDLE)
     monkeypatch.setenv("CURL_CA_BUNDLE", SYSTEM_BUNDLE)
-    departments = CALLS["instancia"][0]
     proxy = card_faults.proxy
     eid = {"pkcs11_module": str(card_faults.pcsc.pkcs11_module),
            "readers": [card_faults.pcsc.readers[READER_INDEX]]}  # fmt: skip
@@ -59,26 +54,9 @@ async def test_departments_survive_every_tls_fault_while_the_subject_is_typed(
     # first); each try after it, a TLS fault.
     faults: tuple[Fault, ...] = ("down", *TLS_FAULTS)
     async with drive(app, size=SIZE) as driver:
-        await new_visit(driver)
-        assert launch(app, "instancia_generica")
-        await driver.wait_screen(InsertCardScreen)
-        base = len(proxy.applied)
-        proxy.arm(faults[0], departments.method, departments.path)
-        await card_login(driver, card_faults.pcsc)
-        step = await driver.wait_screen(instancia.SubjectStep, timeout=10)
-        await driver.type(subject[:6], into="#f-subject")
-        for index, fault in enumerate(faults):
-
-            def told(n: int = index + 1) -> bool:
-                applied = len(proxy.applied) - base == n
-                return applied and "tornarà a provar" in driver.text_of("#department-error")
-
-            await driver.wait_for(told, timeout=15, what=f"the list telling the departments' {fault}")
-            assert app.screen is step and not any(isinstance(s, ErrorModal) for s in app.screen_stack)
-            if index + 1 < len(faults):
-                proxy.arm(faults[index + 1], departments.method, departments.path)
-            if fault in TLS_FAULTS:
-                survived(fault, "instancia", departments.step)
+        step = await departments_through_faults(
+            driver, proxy, card_faults.pcsc, faults, subject[:6], TLS_FAULTS
+        )
         await driver.type(subject[6:])  # the keys typed meanwhile go into the field
         await driver.wait_for(lambda: bool(step.state.departments), timeout=15, what="the departments")
         assert driver.value("#f-subject") == subject and step.state.subject == subject

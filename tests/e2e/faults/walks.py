@@ -3,18 +3,23 @@ citizen is told when a backend call fails."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import errno
+import os
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Any
 
 from textual.widgets import Static
 
 from devstack.backend import BackendInfo
+from devstack.pcsc import PcscInfo
 from kiosk.app import KioskApp
+from kiosk.procedures import instancia
+from kiosk.procedures.identify import InsertCardScreen
 from kiosk.screens.error import ErrorModal
 from tests.e2e.faults.conftest import READ_TIMEOUT
-from tests.e2e.faults.matrix import BACKEND_FAULTS, Call, survived
-from tests.e2e.procedures.helpers import kiosk_app
+from tests.e2e.faults.matrix import BACKEND_FAULTS, CALLS, Call, survived
+from tests.e2e.procedures.helpers import card_login, db_rows, kiosk_app, launch, new_visit
 from tests.fixtures.faults import Fault, FaultProxy
 from tests.harness import Driver
 
@@ -71,3 +76,58 @@ async def faults_at_send(
         assert driver.app.screen is review
         kept(fault)
         survived(fault, procedure, call.step)
+
+
+def open_sessions(server: BackendInfo) -> int:
+    """How many citizen sessions the backend holds open."""
+    return int(db_rows(server, "select count(*) as n from citizen_sessions where ended_at is null")[0].n)
+
+
+def fill_disk(path: Path, chunk: int) -> None:
+    """Another program fills the filesystem of `path` (a new file), `chunk` bytes at a time, until ENOSPC."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        while os.write(fd, b"\0" * chunk):
+            pass
+    except OSError as exc:
+        assert exc.errno == errno.ENOSPC
+    finally:
+        os.close(fd)
+
+
+async def departments_through_faults(
+    driver: Driver,
+    proxy: FaultProxy,
+    pcsc: PcscInfo,
+    faults: Sequence[Fault],
+    typed: str,
+    counted: Collection[Fault],
+) -> instancia.SubjectStep:
+    """The instància started with a card login, its departments' pick-list meeting each of `faults` in
+    turn while `typed` is in the subject: each time the list says it tries again, and the step and the
+    text stay, no modal takes the keys (`survived` for the faults in `counted`). Returns the subject step,
+    whose departments come on the try after the last fault."""
+    departments = CALLS["instancia"][0]
+    app = driver.app
+    await new_visit(driver)
+    assert launch(app, "instancia_generica")
+    await driver.wait_screen(InsertCardScreen)
+    base = len(proxy.applied)
+    proxy.arm(faults[0], departments.method, departments.path)
+    await card_login(driver, pcsc)
+    step = await driver.wait_screen(instancia.SubjectStep, timeout=10)
+    await driver.type(typed, into="#f-subject")
+    for index, fault in enumerate(faults):
+
+        def told(n: int = index + 1) -> bool:
+            applied = len(proxy.applied) - base == n
+            return applied and "tornarà a provar" in driver.text_of("#department-error")
+
+        await driver.wait_for(told, timeout=15, what=f"the list telling the departments' {fault}")
+        assert app.screen is step and step.state.subject == typed
+        assert not any(isinstance(s, ErrorModal) for s in app.screen_stack)
+        if index + 1 < len(faults):
+            proxy.arm(faults[index + 1], departments.method, departments.path)
+        if fault in counted:
+            survived(fault, "instancia", departments.step)
+    return step
