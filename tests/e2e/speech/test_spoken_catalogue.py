@@ -7,22 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from devstack.backend import BackendInfo
-from kiosk.catalogue.screen import CatalogueScreen, ProcedureButton
 from kiosk.speech.reader import speakable
-from tests.e2e.procedures.helpers import SIZE, kiosk_app, new_visit
-from tests.e2e.speech.test_spoken_lists import said_after
-from tests.e2e.speech.test_spoken_procedures import recorded, speech_on
-from tests.harness import drive
+from tests.e2e.speech.test_spoken_lists import catalogue, said_after
+from tests.e2e.speech.test_spoken_procedures import listening
 
 
 async def test_the_chosen_procedures_detail_is_said(tmp_path: Path, backend_server: BackendInfo) -> None:
-    app = kiosk_app(tmp_path, backend_server)
-    voice = recorded(app)
-    async with drive(app, size=SIZE) as driver:
-        await speech_on(driver)
-        await new_visit(driver)
-        screen = await driver.wait_screen(CatalogueScreen)
-        await driver.wait_for(lambda: len(screen.query(ProcedureButton)) > 2, what="the procedures")
+    async with listening(tmp_path, backend_server) as (driver, voice):
+        screen = await catalogue(driver)
         elsewhere = next(p for p in screen.procedures if not p.completable_here and p.what_to_bring)
         here = next(p for p in screen.procedures if p.completable_here)
         cannot = ["No es pot fer en aquest punt d'autoservei.", "Què cal portar", elsewhere.what_to_bring[0]]

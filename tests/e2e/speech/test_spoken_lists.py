@@ -15,8 +15,13 @@ from kiosk.procedures.bustia import MessageStep
 from kiosk.procedures.instancia import SubjectStep
 from kiosk.speech import RecordingSpeech
 from kiosk.speech.reader import shown_text, speakable
-from tests.e2e.procedures.helpers import PIN, SIZE, CardStack, kiosk_app, launch, new_visit
-from tests.e2e.speech.test_spoken_procedures import listen_then_card, recorded, speech_on, spoken_step
+from tests.e2e.procedures.helpers import PIN, SIZE, CardStack, launch
+from tests.e2e.speech.test_spoken_procedures import (
+    listen_then_card,
+    listening,
+    recorded,
+    spoken_step,
+)
 from tests.harness import Driver, drive
 
 
@@ -32,6 +37,14 @@ async def said_after(driver: Driver, voice: RecordingSpeech, before: int, *parts
     return said
 
 
+async def key_says(driver: Driver, voice: RecordingSpeech, key: str, expected: str) -> None:
+    """Press `key`: the next utterance that ends like `expected` (its place in the list) is `expected`."""
+    before = len(voice.utterances)
+    await driver.press(key)
+    said = await said_after(driver, voice, before, expected.rsplit(", ", 1)[-1])
+    assert said == expected, said
+
+
 def label(widget: ProcedureButton | RadioButton) -> str:
     return speakable(str(widget.label))
 
@@ -41,14 +54,16 @@ def said_as(button: RadioButton) -> str:
     return f"{label(button)}, {'triat' if button.value else 'no triat'}"
 
 
+async def catalogue(driver: Driver) -> CatalogueScreen:
+    """The catalogue screen, once its procedures have come."""
+    screen = await driver.wait_screen(CatalogueScreen)
+    await driver.wait_for(lambda: len(screen.query(ProcedureButton)) > 2, what="the procedures")
+    return screen
+
+
 async def test_catalogue_items_are_said_with_their_place(tmp_path: Path, backend_server: BackendInfo) -> None:
-    app = kiosk_app(tmp_path, backend_server)
-    voice = recorded(app)
-    async with drive(app, size=SIZE) as driver:
-        await speech_on(driver)
-        await new_visit(driver)
-        screen = await driver.wait_screen(CatalogueScreen)
-        await driver.wait_for(lambda: len(screen.query(ProcedureButton)) > 2, what="the procedures")
+    async with listening(tmp_path, backend_server) as (driver, voice):
+        screen = await catalogue(driver)
         items = list(screen.query(ProcedureButton).results(ProcedureButton))
         count = len(items)
         # The first reading (once the list has come): the list, how many, the current item and its place.
@@ -73,11 +88,8 @@ async def test_catalogue_items_are_said_with_their_place(tmp_path: Path, backend
 
 
 async def test_radio_buttons_are_said_with_their_place(tmp_path: Path, backend_server: BackendInfo) -> None:
-    app = kiosk_app(tmp_path, backend_server)
-    voice = recorded(app)
-    async with drive(app, size=SIZE) as driver:
-        await speech_on(driver)
-        await new_visit(driver)
+    async with listening(tmp_path, backend_server) as (driver, voice):
+        app = driver.app
         assert launch(app, "bustia")
         said = await spoken_step(driver, voice, MessageStep)
         buttons = list(app.screen.query("#kind RadioButton").results(RadioButton))
@@ -85,24 +97,12 @@ async def test_radio_buttons_are_said_with_their_place(tmp_path: Path, backend_s
         # The first reading: the radio set, how many choices, the one highlighted and its place.
         assert "3 elements" in said and f"{said_as(buttons[0])}, element 1 de 3" in said, said
         # The arrows move the highlight (the focus stays on the radio set): each button said with its place.
-        before = len(voice.utterances)
-        await driver.press("down")
-        said = await said_after(driver, voice, before, "element 2 de 3")
-        assert said == f"{said_as(buttons[1])}, element 2 de 3", said
-        before = len(voice.utterances)
-        await driver.press("down")
-        said = await said_after(driver, voice, before, "element 3 de 3")
-        assert said == f"{label(buttons[2])}, no triat, element 3 de 3", said
+        await key_says(driver, voice, "down", f"{said_as(buttons[1])}, element 2 de 3")
+        await key_says(driver, voice, "down", f"{label(buttons[2])}, no triat, element 3 de 3")
         await driver.press("enter")  # the third chosen
         await driver.wait_for(lambda: buttons[2].value, what="the third chosen")
-        before = len(voice.utterances)
-        await driver.press("up")
-        said = await said_after(driver, voice, before, "element 2 de 3")
-        assert said == f"{label(buttons[1])}, no triat, element 2 de 3", said
-        before = len(voice.utterances)
-        await driver.press("down")
-        said = await said_after(driver, voice, before, "element 3 de 3")
-        assert said == f"{label(buttons[2])}, triat, element 3 de 3", said
+        await key_says(driver, voice, "up", f"{label(buttons[1])}, no triat, element 2 de 3")
+        await key_says(driver, voice, "down", f"{label(buttons[2])}, triat, element 3 de 3")
 
 
 async def test_select_options_are_said_with_their_place(tmp_path: Path, card_stack: CardStack) -> None:

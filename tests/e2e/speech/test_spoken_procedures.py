@@ -4,6 +4,8 @@ the screen, stop and repeat work, and a session's end resets speech."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +48,18 @@ def recorded(app: KioskApp) -> RecordingSpeech:
     voice = RecordingSpeech()
     app.speech = SpeechService(voice, default_volume=60)
     return voice
+
+
+@asynccontextmanager
+async def listening(tmp_path: Path, server: BackendInfo) -> AsyncIterator[tuple[Driver, RecordingSpeech]]:
+    """A kiosk (`server`'s) with the recording voice: speech turned on at the attract screen, a visit begun
+    (the catalogue)."""
+    app = kiosk_app(tmp_path, server)
+    voice = recorded(app)
+    async with drive(app, size=SIZE) as driver:
+        await speech_on(driver)
+        await new_visit(driver)
+        yield driver, voice
 
 
 async def speech_on(driver: Driver) -> None:
@@ -124,11 +138,8 @@ async def test_bustia_every_step_is_read(tmp_path: Path, backend_server: Backend
 async def test_deixalleria_personal_data_only_when_allowed(
     tmp_path: Path, backend_server: BackendInfo
 ) -> None:
-    app = kiosk_app(tmp_path, backend_server)
-    voice = recorded(app)
-    async with drive(app, size=SIZE) as driver:
-        await speech_on(driver)
-        await new_visit(driver)
+    async with listening(tmp_path, backend_server) as (driver, voice):
+        app = driver.app
         assert launch(app, "deixalleria_consulta")
         await spoken_step(driver, voice, WeakIdentifyStep)
         await type_weak_identity(driver, CARMEN)
@@ -219,11 +230,8 @@ async def test_language_stop_repeat_and_reset(tmp_path: Path, backend_server: Ba
 
 
 async def test_the_goodbye_is_said_to_who_listened(tmp_path: Path, backend_server: BackendInfo) -> None:
-    app = kiosk_app(tmp_path, backend_server)
-    voice = recorded(app)
-    async with drive(app, size=SIZE) as driver:
-        await speech_on(driver)
-        await new_visit(driver)
+    async with listening(tmp_path, backend_server) as (driver, voice):
+        app = driver.app
         await driver.click("#finish")
         screen = await driver.wait_screen(GoodbyeScreen)
         assert not app.speech.enabled  # off for the next citizen...
