@@ -15,7 +15,7 @@ About 40 s in CI (the "ci" hypothesis profile of `tests.unit.fuzz.hostile`: the 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -120,6 +120,38 @@ async def press_next(driver: Driver) -> None:
     await press(driver, "f2")
 
 
+def typed_pair(
+    kiosk: Running, screen: object, first: tuple[FieldSpec, str], second: tuple[FieldSpec, str], keys: str
+) -> tuple[str, str]:
+    """`first`'s text pasted into its field and `keys` typed after it, `second`'s pasted into its own: the
+    kiosk is still on `screen`, both fields draw plain text, each with its issues under it. Returns the
+    two fields' values."""
+    driver = kiosk.driver
+    (spec, text), (other, other_text) = first, second
+    selectors = f"#f-{spec.name}", f"#f-{other.name}"
+    kiosk.run(put(driver, selectors[0], text, keys))
+    kiosk.run(put(driver, selectors[1], other_text))
+    values = value_of(driver, selectors[0]), value_of(driver, selectors[1])
+    assert values[0] == pasted_into_input(text, keys)
+    assert_still_here(kiosk, screen)
+    assert_plain(driver, *selectors)
+    assert_issues_shown(driver, spec, values[0])
+    assert_issues_shown(driver, other, values[1])
+    return values
+
+
+def refused_on_next(kiosk: Running, screen: object, typed: Sequence[tuple[FieldSpec, str]]) -> bool:
+    """When a value has an issue, Next keeps the step and every issue is shown under its field. Whether
+    one had."""
+    if not any(spec.check(value) for spec, value in typed):
+        return False
+    kiosk.run(press_next(kiosk.driver))
+    assert_still_here(kiosk, screen)
+    for spec, value in typed:
+        assert_issues_shown(kiosk.driver, spec, value, everything=True)
+    return True
+
+
 # ------------------------------------------------------------------------------------------- bústia
 async def message_step(driver: Driver) -> MessageStep:
     return await begin(driver, "bustia", MessageStep)
@@ -136,22 +168,11 @@ def test_hostile_text_in_the_bustia_message(tmp_path: Path, backend_server: Back
         @example("e\u0301" * TOPIC_MAX, "", "a\u0300" * 20)
         @example("مرحبا \u202eabc", "[b]", "שלום\u0301\n[/]")
         def one(topic: str, keys: str, text: str) -> None:
-            kiosk.run(put(driver, "#f-topic", topic, keys))
-            kiosk.run(put(driver, "#f-text", text))
-            typed_topic, typed_text = value_of(driver, "#f-topic"), value_of(driver, "#f-text")
-            assert typed_topic == pasted_into_input(topic, keys)
-            assert_still_here(kiosk, screen)
-            assert_plain(driver, "#f-topic", "#f-text")
+            typed_topic, typed_text = typed_pair(kiosk, screen, (TOPIC, topic), (TEXT, text), keys)
             assert screen.state.topic == typed_topic and screen.state.text == typed_text
-            assert_issues_shown(driver, TOPIC, typed_topic)
-            assert_issues_shown(driver, TEXT, typed_text)
             assert_counted(driver, TOPIC, typed_topic)
             assert_counted(driver, TEXT, typed_text)
-            if TOPIC.check(typed_topic) or TEXT.check(typed_text):
-                kiosk.run(press_next(driver))
-                assert_still_here(kiosk, screen)
-                assert_issues_shown(driver, TOPIC, typed_topic, everything=True)
-                assert_issues_shown(driver, TEXT, typed_text, everything=True)
+            refused_on_next(kiosk, screen, ((TOPIC, typed_topic), (TEXT, typed_text)))
 
         one()
 
@@ -175,20 +196,9 @@ def test_hostile_contact_in_the_bustia(tmp_path: Path, backend_server: BackendIn
         @example("nom@exemple.cat\x1b[2J", "+34 600 11 22 33\x00", "")
         @example("[link=x]nom@exemple.cat", "٦٠٠١١٢٢٣٣", "[b]")
         def one(email: str, phone: str, keys: str) -> None:
-            kiosk.run(put(driver, "#f-email", email, keys))
-            kiosk.run(put(driver, "#f-phone", phone))
-            typed_email, typed_phone = value_of(driver, "#f-email"), value_of(driver, "#f-phone")
-            assert typed_email == pasted_into_input(email, keys)
-            assert_still_here(kiosk, screen)
-            assert_plain(driver, "#f-email", "#f-phone")
-            assert_issues_shown(driver, EMAIL, typed_email)
-            assert_issues_shown(driver, PHONE, typed_phone)
-            if EMAIL.check(typed_email) or PHONE.check(typed_phone):
-                kiosk.run(press_next(driver))
-                assert_still_here(kiosk, screen)
-                assert_issues_shown(driver, EMAIL, typed_email, everything=True)
-                assert_issues_shown(driver, PHONE, typed_phone, everything=True)
-            else:  # what the bústia would send, the contract takes as it is
+            typed_email, typed_phone = typed_pair(kiosk, screen, (EMAIL, email), (PHONE, phone), keys)
+            refused = refused_on_next(kiosk, screen, ((EMAIL, typed_email), (PHONE, typed_phone)))
+            if not refused:  # what the bústia would send, the contract takes as it is
                 contact = ContactIn(
                     email=typed_email.strip() or None, phone=normalise_phone(typed_phone) or None
                 )
@@ -297,12 +307,8 @@ def test_hostile_text_in_the_weak_identification(tmp_path: Path, backend_server:
             assert_plain(driver, *(selector for selector, _spec in WEAK))
             for _selector, spec in WEAK:
                 assert_issues_shown(driver, spec, values[spec.name])
-            if any(spec.check(values[spec.name]) for _selector, spec in WEAK):
-                kiosk.run(press_next(driver))
-                assert_still_here(kiosk, screen)
-                for _selector, spec in WEAK:
-                    assert_issues_shown(driver, spec, values[spec.name], everything=True)
-            else:  # what the login would send, the contract takes (not sent: each refusal counts)
+            refused = refused_on_next(kiosk, screen, [(spec, values[spec.name]) for _selector, spec in WEAK])
+            if not refused:  # what the login would send, the contract takes (not sent: each refusal counts)
                 birth = parse_birth_date(values["weak_birth_date"])
                 assert isinstance(birth, date)
                 body: Any = WeakSessionIn(
