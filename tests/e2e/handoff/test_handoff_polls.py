@@ -7,7 +7,8 @@ that says what to do, with nothing of the citizen who identified shown."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ import requests
 from sqlalchemy import create_engine, text
 from textual.widgets import Button
 
+from contract.handoffs import HandoffOut
 from kiosk.login.handoff import SLOW_DOWN_SECONDS, HandoffScreen
 from kiosk.speech import read_screen
 from municipal import idp_sim
@@ -45,6 +47,15 @@ def wire(stack: Stack) -> Iterator[Wire]:
         yield found
 
 
+@asynccontextmanager
+async def phone_kiosk(tmp_path: Path, wire: Wire) -> AsyncIterator[tuple[Driver, HandoffScreen, HandoffOut]]:
+    """A kiosk whose backend is behind `wire`, on the hand-off screen with its QR shown: the driver, the
+    screen and its hand-off."""
+    async with drive(kiosk_app(tmp_path, wire), size=SIZE) as driver:
+        screen, handoff = await phone_screen(driver)
+        yield driver, screen, handoff
+
+
 def gaps(times: list[float]) -> list[float]:
     return [round(b - a, 2) for a, b in zip(times, times[1:], strict=False)]
 
@@ -67,9 +78,7 @@ async def slowed_down(driver: Driver, stack: Stack, wire: Wire, handoff_id: str,
 async def test_slow_down_lengthens_the_interval_as_the_backend_answers(
     tmp_path: Path, stack: Stack, wire: Wire
 ) -> None:
-    app = kiosk_app(tmp_path, wire)
-    async with drive(app, size=SIZE) as driver:
-        screen, handoff = await phone_screen(driver)
+    async with phone_kiosk(tmp_path, wire) as (driver, screen, handoff):
         assert handoff.interval == INTERVAL
         times = await slowed_down(driver, stack, wire, handoff.handoff_id, 4)
         assert screen.state == "waiting"
@@ -92,9 +101,7 @@ async def test_slow_down_without_an_interval_adds_five_seconds(
         return chunk.replace(b'"interval":', b'"intervaX":') if is_poll(request) else chunk
 
     wire.rewrite = no_interval
-    app = kiosk_app(tmp_path, wire)
-    async with drive(app, size=SIZE) as driver:
-        screen, handoff = await phone_screen(driver)
+    async with phone_kiosk(tmp_path, wire) as (driver, screen, handoff):
         times = await slowed_down(driver, stack, wire, handoff.handoff_id, 3)
         assert screen.state == "waiting"
     first, slowed = gaps(times)
@@ -143,9 +150,7 @@ async def test_the_session_lost_on_the_way_then_the_handoff_used(
     tmp_path: Path, stack: Stack, wire: Wire
 ) -> None:
     """The poll that handed out the session lost its answer: the next poll is `handoff_used`."""
-    app = kiosk_app(tmp_path, wire)
-    async with drive(app, size=SIZE) as driver:
-        screen, handoff = await phone_screen(driver)
+    async with phone_kiosk(tmp_path, wire) as (driver, screen, handoff):
         wire.lose_session()
         await identify(stack, handoff.verification_uri_complete, NURIA)
         await driver.wait_for(wire.lost.is_set, timeout=10, what="the lost answer")
@@ -155,6 +160,7 @@ async def test_the_session_lost_on_the_way_then_the_handoff_used(
         await driver.wait_for(lambda: screen.state == "waiting" and screen.handoff not in (None, handoff))
         assert screen.handoff is not None
         await identify(stack, screen.handoff.verification_uri_complete, NURIA)
+        app = driver.app
         await driver.wait_for(lambda: app.session is not None and app.session.token, timeout=20)
         assert app.session is not None and app.session.identity is not None
         assert app.session.identity.id_number == NURIA.id_number
@@ -173,9 +179,7 @@ async def test_the_session_lost_on_the_way_and_ended_since(tmp_path: Path, stack
             )
         engine.dispose()
 
-    app = kiosk_app(tmp_path, wire)
-    async with drive(app, size=SIZE) as driver:
-        screen, handoff = await phone_screen(driver)
+    async with phone_kiosk(tmp_path, wire) as (driver, screen, handoff):
         wire.lose_session(then=end_sessions)
         await identify(stack, handoff.verification_uri_complete, ANDREU)
         await ended_plainly(driver, screen, ANDREU.given_name, ANDREU.id_number)
@@ -203,9 +207,7 @@ async def test_another_kiosks_handoff_shows_nothing_of_its_citizen(
         return chunk
 
     wire.rewrite = mixed_up
-    app = kiosk_app(tmp_path, wire)
-    async with drive(app, size=SIZE) as driver:
-        screen, handoff = await phone_screen(driver)
+    async with phone_kiosk(tmp_path, wire) as (driver, screen, handoff):
         assert handoff.handoff_id == theirs["handoff_id"]
         await ended_plainly(driver, screen, LAIA.given_name, LAIA.surnames, LAIA.id_number)
         assert wire.polls
