@@ -192,7 +192,12 @@ class CatalogueScreen(KioskScreen):
         await listing.remove_children()
         shown = [p for p in self.procedures if matches(p, query)]
         if not shown:
-            await listing.mount(Static(_("No procedure matches your search."), id="catalogue-message"))
+            await listing.mount(
+                Static(
+                    _("No procedure matches your search. Try another word, or ask at the counter."),
+                    id="catalogue-message",
+                )
+            )
             return
         widgets: list[Label | ProcedureButton] = []
         topic = None

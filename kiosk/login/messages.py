@@ -31,7 +31,9 @@ def wrong_pin(error: WrongPin) -> str:
             "If you are not sure of your PIN, do not try again."
         )
     if error.tries_left is not None:
-        return _("Wrong PIN. You have {tries} tries left.").format(tries=error.tries_left)
+        return _("Wrong PIN. You have {tries} tries left. Check it and try again.").format(
+            tries=error.tries_left
+        )
     return _("Wrong PIN. Check it and try again: after a few wrong tries the card is locked.")
 
 
@@ -83,7 +85,7 @@ def no_reader() -> str:
 
 
 def reader_back() -> str:
-    return _("The card reader is ready.")
+    return _("The card reader is ready. You can insert your card.")
 
 
 def for_error(error: Exception, *, issuer: IssuerKind | None = None, kind: CardKind | None = None) -> str:

@@ -104,18 +104,24 @@ def check_folder_name(name: str) -> Issue | None:
     return None
 
 
+NOT_A_DOCUMENT = N_(
+    "This file is not a PDF, JPEG or PNG (the kiosk checks its content, not its name). Choose another file, "
+    "or bring it on paper."
+)
+
+
 def check_content(size: int, head: bytes) -> Issue | None:
     if size == 0:
-        return Issue(N_("The file is empty."))
+        return Issue(N_("The file is empty. Choose another file."))
     if size > MAX_FILE_BYTES:
         return _too_big(size)
     if sniff(head, whole=False) is None:
-        return Issue(N_("Not a PDF, JPEG or PNG file (checked by its content, not its name)."))
+        return Issue(NOT_A_DOCUMENT)
     return None
 
 
 def _too_big(size: int) -> Issue:
-    return Issue(N_("Too big ({size}); at most {limit} per file."),
+    return Issue(N_("Too big ({size}); at most {limit} per file. Make it smaller, or bring it on paper."),
                  {"size": human_size(size), "limit": human_size(MAX_FILE_BYTES)})  # fmt: skip
 
 
@@ -337,12 +343,18 @@ def check_addition(chosen: Sequence[Candidate | Attached], candidate: Candidate)
     if candidate.refusal is not None:
         return candidate.refusal
     if any(c.name == candidate.name for c in chosen):
-        return Issue(N_("A file with this name is already attached."))
+        return Issue(N_("A file with this name is already attached. Rename one of them."))
     if len(chosen) >= MAX_FILES:
-        return Issue(N_("At most {limit} files can be attached."), {"limit": MAX_FILES})
+        return Issue(
+            N_("At most {limit} files can be attached. Take one back to attach another."),
+            {"limit": MAX_FILES},
+        )
     total = sum(c.size for c in chosen) + candidate.size
     if total > MAX_TOTAL_BYTES:
-        return Issue(N_("Together the files would pass {limit}."), {"limit": human_size(MAX_TOTAL_BYTES)})
+        return Issue(
+            N_("Together the files would pass {limit}. Take one back to attach this one."),
+            {"limit": human_size(MAX_TOTAL_BYTES)},
+        )
     return None
 
 
@@ -469,7 +481,7 @@ def _copy(candidate: Candidate, target: Path) -> Attached:
     problem = check_content(size, head)
     media_type = sniff(head, whole=False)
     if problem is not None or media_type is None:
-        raise AttachmentError(problem or Issue(N_("The file is empty.")))
+        raise AttachmentError(problem or Issue(N_("The file is empty. Choose another file.")))
     return Attached(
         key=candidate.key, name=candidate.name, size=size, sha256=digest.hexdigest(), media_type=media_type,
         copy=target,
@@ -505,14 +517,17 @@ UNREADABLE = N_(
 )
 
 
+PULLED = N_("The file could not be read. Check that the USB stick is plugged in and choose the file again.")
+
+
 def _io_issue(exc: OSError) -> Issue:
     if exc.errno in (errno.EACCES, errno.EPERM):
         return Issue(UNREADABLE)
     if exc.errno in (errno.ENOENT, errno.ENODEV, errno.EIO, errno.ENXIO):
-        return Issue(N_("The file could not be read: was the USB stick removed?"))
+        return Issue(PULLED)
     if exc.errno in (errno.ELOOP, errno.ENOTDIR):  # a link, or a non-folder, where a folder or file was
         return Issue(CHANGED)
-    return Issue(N_("The file could not be read."))
+    return Issue(N_("The file could not be read. Choose it again, or bring it on paper."))
 
 
 NO_ROOM = N_(

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from kiosk.backend.client import BackendClient
 
 #: The message of an empty required field (shown only when Next is pressed, not while typing).
-REQUIRED = N_("This field is required.")
+REQUIRED = N_("This field is required: please fill it in.")
 
 
 def no_issues(value: str) -> list[Issue]:

@@ -109,7 +109,12 @@ PHONE = FieldSpec("phone", N_("Phone"), check_phone, placeholder="600 000 000")
 
 def email_for_electronic(state: InstanciaState) -> Issue | None:
     if state.channel == "electronic" and not state.email.strip():
-        return Issue(N_("Electronic notification needs an email address."))
+        return Issue(
+            N_(
+                "Electronic notification needs an email address. Type your email, or choose to receive the "
+                "answer by post."
+            )
+        )
     return None
 
 
@@ -175,7 +180,9 @@ class AttachmentsStep(StepScreen[InstanciaState]):
         )
         yield Static(self._summary(), id="attach-summary", classes="field-label")
         yield FilePicker(
-            self._entries(), empty_text=_("No USB stick found, or it has no files."), id="picker"
+            self._entries(),
+            empty_text=_("No USB stick found, or it has no files. Plug it in, or go on without attachments."),
+            id="picker",
         )
 
     def on_mount(self) -> None:
@@ -261,7 +268,12 @@ class AttachmentsStep(StepScreen[InstanciaState]):
             self.post_message(self.CopyFailed(candidate.key, exc.issue))
         except Exception:  # never left "copying…" for ever (Next would wait for it): told, and logged
             log.exception("copying an attachment failed")
-            self.post_message(self.CopyFailed(candidate.key, Issue(N_("The file could not be read."))))
+            self.post_message(
+                self.CopyFailed(
+                    candidate.key,
+                    Issue(N_("The file could not be read. Choose it again, or bring it on paper.")),
+                )
+            )
         else:
             self.post_message(self.Copied(attached))
 

@@ -77,11 +77,11 @@ def check_text(text: str, *, max_length: int, required: bool = True, multiline: 
     value = normalise_text(text, multiline=multiline)
     issues: list[Issue] = []
     if required and not value:
-        issues.append(Issue(N_("This field is required.")))
+        issues.append(Issue(N_("This field is required: please fill it in.")))
     if len(value) > max_length:
         issues.append(
             Issue(
-                N_("Too long: {length} characters, at most {limit}."),
+                N_("Too long: {length} characters, at most {limit}. Please shorten it."),
                 {"length": len(value), "limit": max_length},
             )
         )
@@ -115,14 +115,14 @@ def _matching(value: str, pattern: re.Pattern[str], most: int, wrong: str, *, re
     """Empty (refused when `required`), or at most `most` characters that `pattern` matches (else the
     `wrong` message)."""
     if not value:
-        return [Issue(N_("This field is required."))] if required else []
+        return [Issue(N_("This field is required: please fill it in."))] if required else []
     if len(value) > most or not pattern.match(value):
         return [Issue(wrong)]
     return []
 
 
 def check_email(value: str, *, required: bool = False) -> list[Issue]:
-    wrong = N_("This is not a valid email address (for example: name@example.cat).")
+    wrong = N_("This is not a valid email address: check it (for example: name@example.cat).")
     return _matching(value.strip(), _EMAIL, EMAIL_MAX, wrong, required=required)
 
 
@@ -132,7 +132,7 @@ def normalise_phone(value: str) -> str:
 
 
 def check_phone(value: str, *, required: bool = False) -> list[Issue]:
-    wrong = N_("This is not a valid phone number (9 digits, or + and the country code).")
+    wrong = N_("This is not a valid phone number: check it (9 digits, or + and the country code).")
     return _matching(normalise_phone(value), _PHONE, PHONE_MAX, wrong, required=required)
 
 
@@ -143,7 +143,7 @@ def normalise_id_number(value: str) -> str:
 def check_id_number(value: str) -> list[Issue]:
     value = normalise_id_number(value)
     if not value:
-        return [Issue(N_("This field is required."))]
+        return [Issue(N_("This field is required: please fill it in."))]
     # ASCII only: `\d` in the ID pattern also takes other scripts' digits (١٢٣٤٥٦٧٨Z), which no padró holds.
     if not value.isascii() or not is_valid_id(value):
         return [Issue(N_("This is not a valid DNI or NIE: check the digits and the letter."))]
@@ -173,7 +173,7 @@ def parse_birth_date(value: str, *, today: date | None = None) -> date | None:
 
 def check_birth_date(value: str, *, today: date | None = None) -> list[Issue]:
     if not value.strip():
-        return [Issue(N_("This field is required."))]
+        return [Issue(N_("This field is required: please fill it in."))]
     if parse_birth_date(value, today=today) is None:
         return [Issue(N_("Write the date as day/month/year, for example 15/04/1980."))]
     return []
@@ -182,9 +182,9 @@ def check_birth_date(value: str, *, today: date | None = None) -> list[Issue]:
 def check_postal_code(value: str) -> list[Issue]:
     value = value.strip()
     if not value:
-        return [Issue(N_("This field is required."))]
+        return [Issue(N_("This field is required: please fill it in."))]
     if not _POSTAL_CODE.match(value):
-        return [Issue(N_("A postal code has 5 digits, for example 08301."))]
+        return [Issue(N_("This is not a valid postal code: type its 5 digits, for example 08301."))]
     return []
 
 

@@ -34,7 +34,7 @@ from widgets.file_picker import FilePicker
 
 #: What the citizen reads next to the file (Catalan).
 NO_ROOM = "El quiosc no té espai per copiar el fitxer"
-PULLED = "No s'ha pogut llegir el fitxer: potser heu tret el llapis USB?"
+PULLED = "No s'ha pogut llegir el fitxer. Comproveu que el llapis USB estigui connectat"
 PDF_HEAD = b"%PDF-1.7\n1 0 obj<<>>endobj\n"
 PDF_TAIL = b"\ntrailer<<>>\n%%EOF\n"
 

@@ -120,7 +120,7 @@ async def test_invalid_id_number_is_caught_before_sending(
         await identify(app, driver, ("12345678A", "31/02/1980", "8301"), "deixalleria_consulta")
         assert "No és un DNI o NIE vàlid" in driver.text_of("#e-weak_id_number")
         assert "Escriviu la data com a dia/mes/any" in driver.text_of("#e-weak_birth_date")
-        assert "El codi postal té 5 xifres" in driver.text_of("#e-weak_postal_code")
+        assert "No és un codi postal vàlid" in driver.text_of("#e-weak_postal_code")
         assert "No és un DNI o NIE vàlid" in driver.text()
         assert isinstance(app.screen, WeakIdentifyStep)
 

@@ -88,7 +88,7 @@ async def test_instancia_with_a_file_from_the_stick(
             lambda: entry(driver, "USB_DISK/foto-fanal.pdf").chosen, what="the file attached"
         )
         assert entry(driver, "USB_DISK/factura.pdf").refused
-        assert "No és un fitxer PDF, JPEG ni PNG" in entry(driver, "USB_DISK/factura.pdf").note
+        assert "Aquest fitxer no és un PDF, JPEG ni PNG" in entry(driver, "USB_DISK/factura.pdf").note
         await toggle(driver, "USB_DISK/factura.pdf")
         assert not entry(driver, "USB_DISK/factura.pdf").chosen
         assert "Adjunts: 1 de 10 fitxers" in driver.text_of("#attach-summary")
@@ -134,7 +134,8 @@ async def test_attachment_limits_and_a_stick_pulled_out(tmp_path: Path, card_sta
             what="ten files attached",
         )
         await toggle(driver, "STICK/doc10.pdf")  # the eleventh
-        assert entry(driver, "STICK/doc10.pdf").note == "Es poden adjuntar 10 fitxers com a màxim."
+        full = "Es poden adjuntar 10 fitxers com a màxim. Traieu-ne un per adjuntar-ne un altre."
+        assert entry(driver, "STICK/doc10.pdf").note == full
         assert not entry(driver, "STICK/doc10.pdf").chosen
         # Pulling the stick out keeps what was attached (private copies), and the list notices.
         import shutil

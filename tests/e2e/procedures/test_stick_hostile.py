@@ -90,7 +90,9 @@ async def test_a_hostile_stick_in_the_instancia(
                 lambda: entry(driver, "USB/canvia.pdf").note == CHANGED, what="the swapped file refused"
             )
             await driver.wait_for(
-                lambda: "potser heu tret el llapis USB" in entry(driver, "USB/esborrat.pdf").note,
+                lambda: (
+                    "Comproveu que el llapis USB estigui connectat" in entry(driver, "USB/esborrat.pdf").note
+                ),
                 what="the removed file refused",
             )
         await toggle(driver, "USB/bo.pdf")

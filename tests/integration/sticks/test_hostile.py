@@ -136,7 +136,9 @@ def test_a_sparse_100_gb_file_is_refused_by_its_size_without_reading_it(stick: P
     started = time.monotonic()
     candidate = by_key(listing(stick.parent))["USB/enorme.pdf"]
     assert candidate.refusal is not None
-    assert describe(candidate.refusal) == "Massa gran (100.0 GB); com a màxim 10.0 MB per fitxer."
+    assert describe(candidate.refusal) == (
+        "Massa gran (100.0 GB); com a màxim 10.0 MB per fitxer. Reduïu-ne la mida o porteu-lo en paper."
+    )
     assert copy_refused(candidate, tmp_path / "session").startswith("Massa gran (100.0 GB)")
     assert time.monotonic() - started < 2  # nothing of the 100 GB was read
 
@@ -246,7 +248,8 @@ def test_a_file_removed_between_the_listing_and_the_copy(stick: Path, tmp_path: 
     good = by_key(listing(stick.parent))["USB/bo.pdf"]
     (stick / "bo.pdf").unlink()
     assert copy_refused(good, tmp_path / "session") == (
-        "No s'ha pogut llegir el fitxer: potser heu tret el llapis USB?"
+        "No s'ha pogut llegir el fitxer. Comproveu que el llapis USB estigui connectat i torneu a triar el "
+        "fitxer."
     )
 
 

@@ -133,7 +133,9 @@ def test_text_limits_hold_at_exactly_the_limit(limit: int, multiline: bool, char
     spec = free_text("f", "F", max_length=limit, multiline=multiline)
     at, over = char * limit, char * (limit + 1)
     assert spec.check(at) == [] and spec.check(f"  {at}\n ") == []
-    assert [i.message for i in spec.check(over)] == ["Too long: {length} characters, at most {limit}."]
+    assert [i.message for i in spec.check(over)] == [
+        "Too long: {length} characters, at most {limit}. Please shorten it."
+    ]
     field = "topic" if limit == TOPIC_MAX else "text"
     model = BustiaIn.model_validate({"kind": "queixa", "topic": "x", "text": "x", field: at})
     assert getattr(model, field) == at

@@ -10,7 +10,13 @@ import pytest
 from contract.attachments import HEAD_BYTES, attachment_name_problem
 from kiosk.i18n import set_language
 from kiosk.procedures import attachments as att
-from kiosk.procedures.attachments import AttachmentError, StickScanner, check_addition, copy_into
+from kiosk.procedures.attachments import (
+    NOT_A_DOCUMENT,
+    AttachmentError,
+    StickScanner,
+    check_addition,
+    copy_into,
+)
 from kiosk.procedures.validation import Issue, describe
 
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n%%EOF\n"
@@ -41,7 +47,7 @@ def by_key(candidates: list[att.Candidate]) -> dict[str, att.Candidate]:
 def test_content_checked_by_the_contracts_sniff() -> None:
     for content in (PDF, PNG, JPEG):
         assert att.check_content(len(content), content[:HEAD_BYTES]) is None
-    refused = Issue("Not a PDF, JPEG or PNG file (checked by its content, not its name).")
+    refused = Issue(NOT_A_DOCUMENT)
     assert att.check_content(len(EXE), EXE[:16]) == refused
     # Only a real PDF header passes, as the backend checks it (the version, then white space).
     assert att.check_content(100, b"%PDF-trailing-junk") == refused
@@ -76,7 +82,7 @@ def test_scan_lists_files_with_reasons(media: Path) -> None:
     assert found["USB_DISK/carta.jpg"].refusal is None
     assert found["USB_DISK/factura.pdf"].refusal is not None
     assert "PDF, JPEG or PNG" in found["USB_DISK/factura.pdf"].refusal.message
-    assert found["USB_DISK/buit.pdf"].refusal == Issue("The file is empty.")
+    assert found["USB_DISK/buit.pdf"].refusal == Issue("The file is empty. Choose another file.")
     long_name = found["USB_DISK/" + "n" * 81 + ".pdf"].refusal
     assert long_name is not None and long_name.values["length"] == 85
     assert not any(".amagat" in k for k in found)
@@ -190,7 +196,7 @@ def test_copy_of_a_removed_stick(media: Path, tmp_path: Path) -> None:
     shutil.rmtree(media / "USB_DISK")
     with pytest.raises(AttachmentError) as caught:
         copy_into(good, tmp_path / "session", 2)
-    assert "removed" in caught.value.issue.message
+    assert caught.value.issue.message == att.PULLED  # "check that the USB stick is plugged in"
 
 
 # ---------------------------------------------------------------------------------------- hostile sticks

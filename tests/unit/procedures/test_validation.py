@@ -32,7 +32,7 @@ def test_plain_catalan_text_passes() -> None:
 
 
 def test_required_and_blank() -> None:
-    assert messages(check_text("   ", max_length=10)) == ["This field is required."]
+    assert messages(check_text("   ", max_length=10)) == ["This field is required: please fill it in."]
     assert check_text("", max_length=10, required=False) == []
 
 
@@ -41,7 +41,7 @@ def test_length_is_counted_in_characters_after_trimming() -> None:
     [issue] = check_text("à" * 11, max_length=10)
     assert issue.values == {"length": 11, "limit": 10}
     set_language("ca")
-    assert describe(issue) == "Massa llarg: 11 caràcters, com a màxim 10."
+    assert describe(issue) == "Massa llarg: 11 caràcters, com a màxim 10. Escurceu-lo."
 
 
 def test_combining_accents_count_as_one_character() -> None:
@@ -91,7 +91,7 @@ def test_invalid_emails(bad: str) -> None:
 
 def test_email_required_only_when_asked() -> None:
     assert check_email("") == []
-    assert messages(check_email("", required=True)) == ["This field is required."]
+    assert messages(check_email("", required=True)) == ["This field is required: please fill it in."]
 
 
 @pytest.mark.parametrize("good", ["600112233", "600 11 22 33", "+34 600 112 233", "(93) 741-29-00"])

@@ -27,6 +27,7 @@ AGAIN = "Please try again, or ask at the counter."
 COUNTER = "Please ask at the counter."
 RENAME = "rename the file."
 START_AGAIN = "You can start again."
+TRY_IN_A_MOMENT = "try again in a moment, or ask at the counter."
 
 #: message id -> the part of it that tells the citizen what to do next.
 NEXT_STEP: dict[str, str] = {
@@ -34,6 +35,8 @@ NEXT_STEP: dict[str, str] = {
     "The City Council's services cannot be reached right now, so the list of procedures cannot be shown. "
     "Please try again in a few minutes, or ask at the Citizen Service Office.": "Please try again in a few "
     "minutes, or ask at the Citizen Service Office.",
+    "No procedure matches your search. Try another word, or ask at the counter.": "Try another word, or ask "
+    "at the counter.",
     # the shell
     "This procedure cannot be done at this kiosk yet. Please ask at the counter.": COUNTER,
     "The kiosk could not complete this step. Please try again, or ask at the counter.": AGAIN,
@@ -58,6 +61,8 @@ NEXT_STEP: dict[str, str] = {
     "The certificate on your card is not valid yet. Check the date on your card or ask at the counter.": (
         "Check the date on your card"
     ),
+    "The card reader is ready. You can insert your card.": "You can insert your card.",
+    "Wrong PIN. You have {tries} tries left. Check it and try again.": "Check it and try again.",
     "No card reader is connected right now. Please ask at the counter.": COUNTER,
     "The card reader has stopped working, so your session has ended and nothing of it has been kept. Take "
     "your card out. You can start again when the reader is ready, or ask at the counter.": "Take your card "
@@ -119,6 +124,33 @@ NEXT_STEP: dict[str, str] = {
     "The file changed on the USB stick after it was listed: choose it again.": "choose it again.",
     "The kiosk is not allowed to read this file (it is protected on the USB stick): copy it without "
     "protection, or bring it on paper.": "copy it without protection, or bring it on paper.",
+    "The file is empty. Choose another file.": "Choose another file.",
+    "This file is not a PDF, JPEG or PNG (the kiosk checks its content, not its name). Choose another file, "
+    "or bring it on paper.": "Choose another file, or bring it on paper.",
+    "Too big ({size}); at most {limit} per file. Make it smaller, or bring it on paper.": "Make it smaller, "
+    "or bring it on paper.",
+    "A file with this name is already attached. Rename one of them.": "Rename one of them.",
+    "At most {limit} files can be attached. Take one back to attach another.": "Take one back",
+    "Together the files would pass {limit}. Take one back to attach this one.": "Take one back",
+    "The file could not be read. Check that the USB stick is plugged in and choose the file again.": "Check "
+    "that the USB stick is plugged in and choose the file again.",
+    "The file could not be read. Choose it again, or bring it on paper.": "Choose it again, or bring it on "
+    "paper.",
+    "No USB stick found, or it has no files. Plug it in, or go on without attachments.": "Plug it in, or go "
+    "on without attachments.",
+    "The kiosk could not copy the file: try again in a moment, or ask at the counter.": TRY_IN_A_MOMENT,
+    "The kiosk has no room left to copy the file. What you have written and attached is kept: try again in "
+    "a moment, or ask at the counter.": TRY_IN_A_MOMENT,
+    "Electronic notification needs an email address. Type your email, or choose to receive the answer by "
+    "post.": "Type your email, or choose to receive the answer by post.",
+    "This field is required: please fill it in.": "please fill it in.",
+    "Too long: {length} characters, at most {limit}. Please shorten it.": "Please shorten it.",
+    "This is not a valid email address: check it (for example: name@example.cat).": "check it",
+    "This is not a valid phone number: check it (9 digits, or + and the country code).": "check it",
+    "This is not a valid postal code: type its 5 digits, for example 08301.": "type its 5 digits",
+    # procedures: an appointment (cita prèvia)
+    "There are no free appointments for this service in the next {days} days. Please call 010, or ask at the "
+    "OAC counter.": "Please call 010, or ask at the OAC counter.",
     # staff: training
     "The test cards are not available on this kiosk. To use them, start the kiosk in demo mode (make "
     "demo).": "To use them, start the kiosk in demo mode",
@@ -149,40 +181,7 @@ FOLLOWED: dict[str, str] = {
 }
 
 #: Still without a next step, in files owned elsewhere: message id -> the wording asked for.
-PENDING: dict[str, str] = {
-    "The card reader is ready.": "The card reader is ready. You can insert your card.",
-    "No procedure matches your search.": "No procedure matches your search. Try another word, or ask at "
-    "the counter.",
-    "Wrong PIN. You have {tries} tries left.": "Wrong PIN. You have {tries} tries left. Check it and try "
-    "again.",
-    "The file is empty.": "The file is empty. Choose another file.",
-    "Not a PDF, JPEG or PNG file (checked by its content, not its name).": "This file is not a PDF, JPEG "
-    "or PNG (the kiosk checks its content, not its name). Choose another file, or bring it on paper.",
-    "Too big ({size}); at most {limit} per file.": "Too big ({size}); at most {limit} per file. Make it "
-    "smaller, or bring it on paper.",
-    "A file with this name is already attached.": "A file with this name is already attached. Rename one "
-    "of them.",
-    "At most {limit} files can be attached.": "At most {limit} files can be attached. Take one back to "
-    "attach another.",
-    "Together the files would pass {limit}.": "Together the files would pass {limit}. Take one back to "
-    "attach this one.",
-    "The file could not be read: was the USB stick removed?": "The file could not be read. Check that the "
-    "USB stick is plugged in and choose the file again.",
-    "The file could not be read.": "The file could not be read. Choose it again, or bring it on paper.",
-    "No USB stick found, or it has no files.": "No USB stick found, or it has no files. Plug it in, or go "
-    "on without attachments.",
-    "Electronic notification needs an email address.": "Electronic notification needs an email address. "
-    "Type your email, or choose to receive the answer by post.",
-    "This field is required.": "This field is required: please fill it in.",
-    "Too long: {length} characters, at most {limit}.": "Too long: {length} characters, at most {limit}. "
-    "Please shorten it.",
-    "This is not a valid email address (for example: name@example.cat).": "This is not a valid email "
-    "address: check it (for example: name@example.cat).",
-    "This is not a valid phone number (9 digits, or + and the country code).": "This is not a valid phone "
-    "number: check it (9 digits, or + and the country code).",
-    "A postal code has 5 digits, for example 08301.": "This is not a valid postal code: type its 5 digits, "
-    "for example 08301.",
-}
+PENDING: dict[str, str] = {}
 
 #: Read like errors but are not: badges, states and information with their way on beside them.
 NOT_ERRORS = {
@@ -195,6 +194,7 @@ NOT_ERRORS = {
     "You have no deixalleria card yet.",  # the "Request a card" button follows
     "No waste-tax bonus for {tax_year}: {visits} visits in {last} did not reach the first band.",
     "Not loaded: trying again…",  # the kiosk tries again by itself
+    "No free times",  # the empty list of times; the notice beside it says to call 010 or ask at the OAC
     "The list could not be loaded",  # a heading over the sentences above
     "Cancelled",
     "Reported lost",
