@@ -206,8 +206,33 @@ def _typed_state(value: str, read_personal: bool) -> str:
 
 def describe_control(widget: Widget, *, read_personal: bool = False, whole: bool = False) -> str:
     """What the voice says for a control: its label, its kind and its state (never a masked value); an
-    item of a list with its place in it. `whole` (the screen's first reading): a list with how many items
-    it has."""
+    item of a list with its place in it; then the problem shown with it, if any (what is wrong and what
+    to do: the one who cannot see the screen hears it when the focus comes back to the field). `whole`
+    (the screen's first reading): a list with how many items it has."""
+    described = _describe(widget, read_personal=read_personal, whole=whole)
+    problem = _problem_of(widget)
+    return ", ".join(p for p in (described, problem) if p)
+
+
+def _problem_of(widget: Widget) -> str:
+    """The problem a field shows next to it: the error line of a text field (`#e-<name>` for the field
+    `#f-<name>`), of a choice, a list or a tick box (`#<name>-error`); "" when there is none."""
+    name = widget.id
+    if not name or isinstance(widget, Button | RadioButton) or _pinpad_of(widget) is not None:
+        return ""
+    error_id = f"e-{name.removeprefix('f-')}" if name.startswith("f-") else f"{name}-error"
+    node: Any = widget.parent
+    while node is not None and not isinstance(node, Screen):
+        node = node.parent
+    if node is None:
+        return ""
+    for error in node.query(f"#{error_id}").results(Static):
+        if _visible(error) and (text := shown_text(error)):
+            return text
+    return ""
+
+
+def _describe(widget: Widget, *, read_personal: bool, whole: bool) -> str:
     pad = _pinpad_of(widget)
     if pad is not None:
         return ", ".join((_("PIN entry"), _characters(pad.length)))
@@ -250,7 +275,8 @@ def describe_control(widget: Widget, *, read_personal: bool = False, whole: bool
             place = _position(buttons.index(widget), len(buttons)) if widget in buttons else ""
         return ", ".join(p for p in (shown_text(widget), state, place) if p)
     if isinstance(widget, Checkbox):
-        return ", ".join((shown_text(widget), _("ticked") if widget.value else _("not ticked")))
+        # Its label, not what it draws: the box's "X" is no word to say.
+        return ", ".join((speakable(str(widget.label)), _("ticked") if widget.value else _("not ticked")))
     if isinstance(widget, Select):
         label = _label_of(widget)
         options = _select_overlay(widget)
