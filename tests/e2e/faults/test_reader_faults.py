@@ -59,7 +59,10 @@ NO_READER = {
     "ca": "Ara mateix no hi ha cap lector de targetes connectat. Adreceu-vos al taulell d'atenció.",
     "es": "Ahora mismo no hay ningún lector de tarjetas conectado. Diríjase al mostrador de atención.",
 }
-READY = {"ca": "El lector de targetes està a punt.", "es": "El lector de tarjetas está listo."}
+READY = {
+    "ca": "El lector de targetes està a punt. Ja podeu introduir la targeta.",
+    "es": "El lector de tarjetas está listo. Ya puede introducir la tarjeta.",
+}
 #: What of the test citizen must not stay on screen once their session ended.
 TRACES = ("ESPAÑOLA", "CARMEN", "Riera", "Consteu al padró", "Consta en el padrón")
 
