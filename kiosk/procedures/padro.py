@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from textual.app import ComposeResult
-from textual.widgets import Button, Static
+from textual.widgets import Button, RadioButton, Static
 
 from contract.documents import Address, PadroDocument
 from contract.v1 import RegistrationOut
@@ -103,6 +103,23 @@ class DocumentStep(StepScreen[PadroState]):
             _("A volant informs; a certificate certifies. Offices usually accept them for three months."),
             classes="hint",
         )
+        if self._by_phone():
+            yield Static(
+                _(
+                    "The certificat de convivència lists everyone at your address: it needs your DNIe or "
+                    "another certificate card. With the phone you can get the volants."
+                ),
+                classes="hint",
+                id="convivencia-needs-card",
+            )
+
+    def on_mount(self) -> None:
+        if self._by_phone():  # the catalogue accepts a certificate only for it (municipal ACCEPTS)
+            self.query_one("#kind-certificat_convivencia", RadioButton).disabled = True
+
+    def _by_phone(self) -> bool:
+        session = self.kiosk.session
+        return session is not None and session.scope == "handoff"
 
 
 class PadroReview(ReviewStep[PadroState]):
