@@ -18,23 +18,11 @@ from contract.limits import EMAIL_MAX, LONG_TEXT_MAX, PHONE_MAX, TOPIC_MAX
 from contract.text import EMAIL_PATTERN, PHONE_PATTERN, printable_text
 from contract.v1 import BustiaIn, ContactIn, WeakSessionIn
 from kiosk.i18n import set_language, translations
+from kiosk.procedures import validation
 from kiosk.procedures.bustia import EMAIL, PHONE, TEXT, TOPIC
 from kiosk.procedures.fields import REQUIRED, FieldSpec, free_text, live_issues
 from kiosk.procedures.identify_weak import BIRTH_DATE, ID_NUMBER, POSTAL_CODE
-from kiosk.procedures.validation import (
-    Issue,
-    check_birth_date,
-    check_email,
-    check_id_number,
-    check_phone,
-    check_postal_code,
-    check_text,
-    describe,
-    normalise_id_number,
-    normalise_phone,
-    normalise_text,
-    parse_birth_date,
-)
+from kiosk.procedures.validation import Issue
 from tests.unit.fuzz.hostile import any_char, field_text, fuzz, hostile_text
 
 TODAY = date(2026, 12, 2)
@@ -58,7 +46,7 @@ def assert_translated(issues: list[Issue]) -> None:
             assert translations(language).gettext(issue.message) != issue.message, (language, issue.message)
         for language in ("ca", "es", "en"):
             set_language(language)
-            shown = describe(issue)
+            shown = validation.describe(issue)
             assert isinstance(shown, str) and shown
         set_language("ca")
 
@@ -82,10 +70,10 @@ def test_any_text_gives_a_value_or_a_translated_issue(value: str, spec: FieldSpe
 @example("\u2028a\u0301", True)
 @example("\r\r\n\u0301", True)
 def test_text_normalisation_is_idempotent(value: str, multiline: bool) -> None:
-    once = normalise_text(value, multiline=multiline)
-    assert normalise_text(once, multiline=multiline) == once
+    once = validation.normalise_text(value, multiline=multiline)
+    assert validation.normalise_text(once, multiline=multiline) == once
     # What is sent is checked as it is sent: a normalised value has the same issues as what was typed.
-    assert check_text(once, max_length=TOPIC_MAX, multiline=multiline) == check_text(
+    assert validation.check_text(once, max_length=TOPIC_MAX, multiline=multiline) == validation.check_text(
         value, max_length=TOPIC_MAX, multiline=multiline
     )
 
@@ -93,8 +81,10 @@ def test_text_normalisation_is_idempotent(value: str, multiline: bool) -> None:
 @fuzz(200)
 @given(hostile_text())
 def test_phone_and_id_normalisations_are_idempotent(value: str) -> None:
-    assert normalise_phone(normalise_phone(value)) == normalise_phone(value)
-    assert normalise_id_number(normalise_id_number(value)) == normalise_id_number(value)
+    assert validation.normalise_phone(validation.normalise_phone(value)) == validation.normalise_phone(value)
+    assert validation.normalise_id_number(
+        validation.normalise_id_number(value)
+    ) == validation.normalise_id_number(value)
 
 
 # ------------------------------------------------------------------------------------------- the contract
@@ -108,11 +98,14 @@ def test_an_accepted_message_goes_through_the_contract_unchanged(topic: str, tex
     if not (topic_ok and text_ok):
         return
     body = BustiaIn(
-        kind="queixa", topic=normalise_text(topic), text=normalise_text(text, multiline=True), language="ca"
+        kind="queixa",
+        topic=validation.normalise_text(topic),
+        text=validation.normalise_text(text, multiline=True),
+        language="ca",
     )
     again = BustiaIn.model_validate_json(body.model_dump_json())
-    assert again.topic == normalise_text(topic)
-    assert again.text == normalise_text(text, multiline=True)
+    assert again.topic == validation.normalise_text(topic)
+    assert again.text == validation.normalise_text(text, multiline=True)
 
 
 @fuzz(300)
@@ -120,9 +113,9 @@ def test_an_accepted_message_goes_through_the_contract_unchanged(topic: str, tex
 @example("\t", True)
 @example("a\u0085", False)
 def test_the_kiosk_accepts_no_text_the_contract_refuses(value: str, multiline: bool) -> None:
-    if check_text(value, max_length=TOPIC_MAX, multiline=multiline):
+    if validation.check_text(value, max_length=TOPIC_MAX, multiline=multiline):
         return
-    normalised = normalise_text(value, multiline=multiline)
+    normalised = validation.normalise_text(value, multiline=multiline)
     assert printable_text(normalised) == normalised
     assert 1 <= len(normalised) <= TOPIC_MAX
 
@@ -158,7 +151,7 @@ def test_text_limits_hold_at_exactly_the_limit(limit: int, multiline: bool, char
 @example("nom@exemple.cat\n")
 def test_email_is_accepted_exactly_when_the_contract_accepts_it(value: str) -> None:
     sent = value.strip()  # what the bústia and the instància send
-    issues = check_email(value)
+    issues = validation.check_email(value)
     assert_translated(issues)
     try:
         ContactIn(email=sent)
@@ -186,8 +179,8 @@ def test_email_is_accepted_exactly_when_the_contract_accepts_it(value: str) -> N
 @example("1" * 16)
 @example("٦٠٠١١٢٢٣٣")
 def test_phone_is_accepted_exactly_when_the_contract_accepts_it(value: str) -> None:
-    sent = normalise_phone(value)
-    issues = check_phone(value)
+    sent = validation.normalise_phone(value)
+    issues = validation.check_phone(value)
     assert_translated(issues)
     try:
         ContactIn(phone=sent)
@@ -221,10 +214,10 @@ ids = st.one_of(
 def test_a_valid_dni_or_nie_is_accepted_as_typed_and_normalised(valid: str, sep: str, lower: bool) -> None:
     typed = f" {valid[:2]}{sep}{valid[2:5]}{sep}{valid[5:8]}{sep}{valid[8:]} "
     typed = typed.lower() if lower else typed
-    assert check_id_number(typed) == []
-    assert normalise_id_number(typed) == valid
+    assert validation.check_id_number(typed) == []
+    assert validation.normalise_id_number(typed) == valid
     body = WeakSessionIn(
-        id_number=normalise_id_number(typed), birth_date=date(1980, 4, 15), postal_code="08301"
+        id_number=validation.normalise_id_number(typed), birth_date=date(1980, 4, 15), postal_code="08301"
     )
     assert body.id_number == valid
 
@@ -234,10 +227,10 @@ def test_a_valid_dni_or_nie_is_accepted_as_typed_and_normalised(valid: str, sep:
 @example("١٢٣٤٥٦٧٨Z")
 @example("12345678z\n")
 def test_an_accepted_id_number_is_an_ascii_dni_or_nie(value: str) -> None:
-    issues = check_id_number(value)
+    issues = validation.check_id_number(value)
     assert_translated(issues)
     if not issues:
-        sent = normalise_id_number(value)
+        sent = validation.normalise_id_number(value)
         assert re.fullmatch(r"(?:[XYZ][0-9]{7}|[0-9]{8})[A-Z]", sent), sent
         assert (
             WeakSessionIn(id_number=sent, birth_date=date(1980, 4, 15), postal_code="08301").id_number == sent
@@ -252,8 +245,8 @@ DATE_FORMS = ("{d:02}/{m:02}/{y}", "{d}-{m}-{y}", "{d}.{m}.{y}", "{y}-{m:02}-{d:
 @given(st.dates(TODAY - timedelta(days=365 * 129), TODAY), st.sampled_from(DATE_FORMS))
 def test_a_birth_date_round_trips(born: date, form: str) -> None:
     typed = form.format(d=born.day, m=born.month, y=born.year)
-    assert parse_birth_date(typed, today=TODAY) == born
-    assert check_birth_date(typed, today=TODAY) == []
+    assert validation.parse_birth_date(typed, today=TODAY) == born
+    assert validation.check_birth_date(typed, today=TODAY) == []
     assert WeakSessionIn(id_number="12345678Z", birth_date=born, postal_code="08301").birth_date == born
 
 
@@ -269,8 +262,8 @@ def test_a_birth_date_round_trips(born: date, form: str) -> None:
 @example("01/01/0001")
 @example("2027-01-01")
 def test_a_birth_date_is_a_past_date_or_an_issue(value: str) -> None:
-    parsed = parse_birth_date(value, today=TODAY)
-    issues = check_birth_date(value, today=TODAY)
+    parsed = validation.parse_birth_date(value, today=TODAY)
+    issues = validation.check_birth_date(value, today=TODAY)
     assert_translated(issues)
     assert (parsed is None) == bool(issues)
     if parsed is not None:
@@ -285,7 +278,7 @@ def test_a_birth_date_is_a_past_date_or_an_issue(value: str) -> None:
 @example("٠٨٣٠١")
 @example("60000")
 def test_an_accepted_postal_code_is_what_the_contract_takes(value: str) -> None:
-    issues = check_postal_code(value)
+    issues = validation.check_postal_code(value)
     assert_translated(issues)
     if not issues:
         sent = value.strip()
