@@ -92,7 +92,7 @@ class ConsentedContactStep(StepScreen[S]):
     RULES = (Rule("consent", consent_given),)
 
     def compose_body(self) -> ComposeResult:
-        yield Static(_(self.INTRO), classes="intro")
+        yield Static(plain(_(self.INTRO)), classes="intro")
         yield from self.compose_fields((EMAIL, PHONE))
         with Vertical(id="consent-box", classes="warning-box"):
             yield Static(plain(_(self.CONSENT)), id="consent-text")

@@ -156,7 +156,9 @@ def walk_to_the_attachment(kiosk: Kiosk, testcards: TestCardControl, subject: st
     press_until(kiosk, ("Tab", "Enter"), "El podeu fer aquí mateix")  # the item: its details
     press_until(kiosk, ("Tab", "Enter"), "Pas 1 de")  # Start
     kiosk.wait_for("Assumpte")
+    time.sleep(1.0)  # the field takes the focus once the step is drawn: keys sent before are lost
     kiosk.tmux.type(subject)
+    kiosk.wait_for(subject)
     kiosk.wait_for("Trieu el departament")  # the departments have come
     keys("Tab", "Enter", "Down", "Down", "Enter")  # the department list: the first department
     press_until(kiosk, ("F2",), "Pas 2 de")  # Next, from anywhere on the step
