@@ -266,8 +266,9 @@ class AttachmentsStep(StepScreen[InstanciaState]):
             attached = copy_into(candidate, folder, slot)
         except AttachmentError as exc:
             self.post_message(self.CopyFailed(candidate.key, exc.issue))
-        except Exception:  # never left "copying…" for ever (Next would wait for it): told, and logged
-            log.exception("copying an attachment failed")
+        except Exception as exc:  # never left "copying…" for ever (Next would wait for it): told, and logged
+            # The kind only: an OSError's text carries the file's path, and a file name can be a name.
+            log.warning("copying an attachment failed (%s)", type(exc).__name__)
             self.post_message(
                 self.CopyFailed(
                     candidate.key,
