@@ -37,11 +37,6 @@ MAX_LENGTH = 16
 #: moment competes with it for the interpreter (a test card's signature took 13 ms instead of 7 ms). The
 #: owner usually hides or replaces the pad before this.
 SUBMIT_REDRAW_DELAY = 0.2
-_LAYOUTS = {
-    "digits": "1234567890",
-    "lower": "abcdefghijklmnopqrstuvwxyz",
-    "upper": "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
-}
 
 
 @dataclass(frozen=True)
@@ -50,9 +45,17 @@ class PinPadLabels:
     hint: str = "8 to 16 letters or digits"
     ok: str = "OK"
     backspace: str = "⌫ Delete"
-    digits: str = "123"
-    lower: str = "abc"
-    upper: str = "ABC"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """One set of character keys: the characters, the label of the key that shows them (the same in every
+    language), and how many keys of what width make a row."""
+
+    chars: str
+    label: str
+    key_width: int
+    columns: int
 
 
 @dataclass(frozen=True)
@@ -73,10 +76,14 @@ class Key:
 
 
 KEY_HEIGHT = 3
-#: Width of a key and the gap between keys, per layout (ten digits in two rows of five; 26 letters in three
-#: rows of nine, narrower so that the pad fits 80 columns).
-_KEY_WIDTH = {"digits": 9, "lower": 7, "upper": 7}
-_COLUMNS = {"digits": 5, "lower": 9, "upper": 9}
+#: The pad's layouts by name: ten digits in two rows of five; 26 letters in three rows of nine, narrower
+#: keys so that the pad fits 80 columns.
+_LAYOUTS = {
+    "digits": Layout("1234567890", "123", key_width=9, columns=5),
+    "lower": Layout("abcdefghijklmnopqrstuvwxyz", "abc", key_width=7, columns=9),
+    "upper": Layout("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "ABC", key_width=7, columns=9),
+}
+#: The gap between keys.
 _GAP = 1
 _ACTION_MIN_WIDTH = 12
 
@@ -84,14 +91,15 @@ _ACTION_MIN_WIDTH = 12
 def _plan(layout: str, labels: PinPadLabels) -> tuple[Key, ...]:
     """Where every key of `layout` goes: the character keys in rows, then a blank line, then the action
     row (the other layouts, Delete, OK)."""
-    width, columns = _KEY_WIDTH[layout], _COLUMNS[layout]
+    shown = _LAYOUTS[layout]
+    width, columns = shown.key_width, shown.columns
     keys = [
         Key("char", char, char, (n % columns) * (width + _GAP), (n // columns) * KEY_HEIGHT, width)
-        for n, char in enumerate(_LAYOUTS[layout])
+        for n, char in enumerate(shown.chars)
     ]
-    rows = -(-len(_LAYOUTS[layout]) // columns)
+    rows = -(-len(shown.chars) // columns)
     y, x = rows * KEY_HEIGHT + 1, 0
-    actions = [("layout", name, getattr(labels, name)) for name in _LAYOUTS if name != layout]
+    actions = [("layout", name, other.label) for name, other in _LAYOUTS.items() if name != layout]
     actions += [("backspace", "backspace", labels.backspace), ("ok", "ok", labels.ok)]
     for kind, value, label in actions:
         key_width = max(_ACTION_MIN_WIDTH, cell_len(label) + 2)
