@@ -193,26 +193,10 @@ class _Generator:
         self.households += 1
         return address
 
-    def person(
-        self,
-        *,
-        given: str,
-        surname1: str,
-        surname2: str,
-        birth: date,
-        id_number: str | None,
-        nationality: str = "ES",
-    ) -> Person:
-        person = Person(
-            id_number=id_number,
-            given_name=given,
-            surname1=surname1,
-            surname2=surname2,
-            birth_date=birth,
-            nationality=nationality,
-        )
-        if id_number:
-            self.used_ids.add(id_number)
+    def add_person(self, person: Person) -> Person:
+        """Add `person` to the padró (flushed: it has its id), their ID number no longer free."""
+        if person.id_number:
+            self.used_ids.add(person.id_number)
         self.session.add(person)
         self.session.flush()
         self.people += 1
@@ -234,21 +218,26 @@ class _Generator:
         if foreign:
             nationality, given_names, _ = foreign
             id_number: str | None = self.nie() if not minor or self.rng.random() < 0.5 else None
-            return self.person(
-                given=self.rng.choice(given_names),
-                surname1=surname1,
-                surname2="",
-                birth=birth,
-                id_number=id_number,
-                nationality=nationality,
+            return self.add_person(
+                Person(
+                    given_name=self.rng.choice(given_names),
+                    surname1=surname1,
+                    surname2="",
+                    birth_date=birth,
+                    id_number=id_number,
+                    nationality=nationality,
+                )
             )
         young = (self.today - birth).days < 14 * 365
-        return self.person(
-            given=self.rng.choice(GIVEN[self.rng.choice("FM")]),
-            surname1=surname1,
-            surname2=self.rng.choice(SURNAMES),
-            birth=birth,
-            id_number=None if young and self.rng.random() < 0.6 else self.dni(),
+        return self.add_person(
+            Person(
+                given_name=self.rng.choice(GIVEN[self.rng.choice("FM")]),
+                surname1=surname1,
+                surname2=self.rng.choice(SURNAMES),
+                birth_date=birth,
+                id_number=None if young and self.rng.random() < 0.6 else self.dni(),
+                nationality="ES",
+            )
         )
 
     def since(self) -> date:
@@ -306,13 +295,15 @@ def _test_households(gen: _Generator, since_base: date) -> None:
         since = since_base - timedelta(days=gen.rng.randrange(365, 20 * 365))
         people = []
         for c in members:
-            person = gen.person(
-                given=c["given_name"],
-                surname1=c["surname1"],
-                surname2=c.get("surname2", ""),
-                birth=date.fromisoformat(c["birth_date"]),
-                id_number=c["id_number"],
-                nationality="MA" if ids.is_nie(c["id_number"]) else "ES",
+            person = gen.add_person(
+                Person(
+                    given_name=c["given_name"],
+                    surname1=c["surname1"],
+                    surname2=c.get("surname2", ""),
+                    birth_date=date.fromisoformat(c["birth_date"]),
+                    id_number=c["id_number"],
+                    nationality="MA" if ids.is_nie(c["id_number"]) else "ES",
+                )
             )
             gen.register(person, address, since)
             people.append((c, person))
@@ -320,25 +311,19 @@ def _test_households(gen: _Generator, since_base: date) -> None:
         foreign = next((f for f in FOREIGN if f[0] == "MA"), None) if ids.is_nie(first["id_number"]) else None
         if label == "test-espanola":
             # Four inhabitants, one a minor: the volant col·lectiu's reference household.
-            partner = gen.person(
-                given="ANDRÉS", surname1="PÉREZ", surname2="GIL", birth=date(1978, 9, 3), id_number=gen.dni()
-            )
-            child = gen.person(
-                given="LUCÍA",
-                surname1="PÉREZ",
-                surname2=surname,
-                birth=date(2014, 5, 20),
-                id_number=gen.dni(),
-            )
-            grandmother = gen.person(
-                given="DOLORES",
-                surname1=surname,
-                surname2="RUIZ",
-                birth=date(1952, 1, 11),
-                id_number=gen.dni(),
-            )
-            for extra in (partner, child, grandmother):
-                gen.register(extra, address, since)
+            for given, surname1, surname2, birth in (
+                ("ANDRÉS", "PÉREZ", "GIL", date(1978, 9, 3)),  # the partner
+                ("LUCÍA", "PÉREZ", surname, date(2014, 5, 20)),  # their child
+                ("DOLORES", surname, "RUIZ", date(1952, 1, 11)),  # a grandmother
+            ):
+                extra = Person(
+                    given_name=given,
+                    surname1=surname1,
+                    surname2=surname2,
+                    birth_date=birth,
+                    id_number=gen.dni(),
+                )
+                gen.register(gen.add_person(extra), address, since)
         elif label in ("test-font",):
             pass  # lives alone
         elif label == "test-el-idrissi":
