@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime
 
 from sqlalchemy import (
@@ -367,18 +368,19 @@ class OutboxMessage(Base):
     language: Mapped[str] = mapped_column(String(2))
     #: The template's values (JSON).
     payload: Mapped[str] = mapped_column(Text)
-    #: The email's Message-ID or the SMS gateway's client reference: the same at every attempt.
-    idempotency_key: Mapped[str] = mapped_column(String(200))
-    #: pending | sent | failed | dead
-    state: Mapped[str] = mapped_column(String(8))
-    attempts: Mapped[int] = mapped_column(Integer)
+    #: The email's Message-ID or the SMS gateway's client reference: made when the message is written, the
+    #: same at every attempt.
+    idempotency_key: Mapped[str] = mapped_column(String(200), default=lambda: uuid.uuid4().hex)
+    #: pending | sent | failed | dead (a new message is pending, never tried, with no error).
+    state: Mapped[str] = mapped_column(String(8), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     #: The dispatcher holding it until `lease_until`; another may take it once the lease ran out.
     claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    last_error: Mapped[str] = mapped_column(String(300))
+    last_error: Mapped[str] = mapped_column(String(300), default="")
     __table_args__ = (
         UniqueConstraint("idempotency_key", name="uq_outbox_messages_idempotency_key"),
         Index("ix_outbox_messages_due", "state", "next_attempt_at"),

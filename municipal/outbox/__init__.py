@@ -14,7 +14,6 @@ for the answer. No contact, no message.
 from __future__ import annotations
 
 import json
-import uuid
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -51,12 +50,8 @@ def enqueue(
         consent=consent,
         language=language,
         payload=json.dumps(values, ensure_ascii=False, default=str),
-        idempotency_key=uuid.uuid4().hex,
-        state="pending",
-        attempts=0,
         created_at=now,
         next_attempt_at=now,
-        last_error="",
     )
     session.add(row)
     return row
