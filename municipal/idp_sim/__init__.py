@@ -127,6 +127,21 @@ class _Binding:
 
 
 @dataclass
+class _SentCode:
+    """The one-time code sent by SMS to the identity chosen: its SHA-256 only, until when it is good, and
+    the wrong tries so far."""
+
+    identity: Identity
+    digest: str
+    expires: float
+    tries: int = 0
+
+    def matches(self, code: str) -> bool:
+        right = secrets.compare_digest(hashlib.sha256(code.strip().encode()).hexdigest(), self.digest)
+        return right and time.monotonic() <= self.expires
+
+
+@dataclass
 class _Flow:
     """One authorisation on its way: from the authorisation page to the code sent back."""
 
@@ -134,10 +149,8 @@ class _Flow:
     state: str
     language: str
     expires: float
-    identity: Identity | None = None
-    code_hash: str = ""
-    code_expires: float = 0.0
-    tries: int = 0
+    #: Once an identity is chosen: the code sent to it (choosing again sends a new one, its tries afresh).
+    code: _SentCode | None = None
 
 
 @dataclass
@@ -258,11 +271,11 @@ def _flow(flow_id: str) -> _Flow | None:
 
 
 def _code_form(flow_id: str, flow: _Flow, wrong: bool = False) -> HTMLResponse:
-    assert flow.identity is not None
+    assert flow.code is not None
     language = flow.language
     body = (
         (f'<p role="alert">{_t("wrong", language)}</p>' if wrong else "")
-        + f"<p>{_t('sent', language, phone=_masked(flow.identity.phone))}</p>"
+        + f"<p>{_t('sent', language, phone=_masked(flow.code.identity.phone))}</p>"
         f'<form method="post" action="{PREFIX}/o/oauth2/auth/code">'
         f'<input type="hidden" name="flow" value="{flow_id}">'
         '<input name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="6" required> '
@@ -297,11 +310,9 @@ def choose_identity(
             session, kind="idp_sim_code", language=found.language, values={"code": code},
             consent="idp_sim:login", phone=who.phone,
         )  # fmt: skip
+    sent = _SentCode(who, hashlib.sha256(code.encode()).hexdigest(), time.monotonic() + CODE_SECONDS * 5)
     with _state.lock:
-        found.identity = who
-        found.code_hash = hashlib.sha256(code.encode()).hexdigest()
-        found.code_expires = time.monotonic() + CODE_SECONDS * 5
-        found.tries = 0
+        found.code = sent
     return _code_form(flow, found)
 
 
@@ -313,24 +324,24 @@ def enter_code(
     deny: Annotated[str, Form(max_length=1)] = "",
 ) -> Response:
     found = _flow(flow)
-    if found is None or found.identity is None:
+    sent = found.code if found is not None else None
+    if found is None or sent is None:
         return _page(language_of(request), f"<p>{_t('bad_request', language_of(request))}</p>", 400)
     if deny:
         with _state.lock:
             _state.flows.pop(flow, None)
         return _redirect(found, error="access_denied")
-    right = secrets.compare_digest(hashlib.sha256(code.strip().encode()).hexdigest(), found.code_hash)
-    if not right or time.monotonic() > found.code_expires:
+    if not sent.matches(code):
         with _state.lock:
-            found.tries += 1
-            spent = found.tries >= CODE_TRIES
+            sent.tries += 1
+            spent = sent.tries >= CODE_TRIES
             if spent:
                 _state.flows.pop(flow, None)
         return _redirect(found, error="access_denied") if spent else _code_form(flow, found, wrong=True)
     grant = secrets.token_urlsafe(32)
     with _state.lock:
         _state.flows.pop(flow, None)
-        _state.codes[grant] = _Grant(found.identity, found.binding, time.monotonic() + CODE_SECONDS)
+        _state.codes[grant] = _Grant(sent.identity, found.binding, time.monotonic() + CODE_SECONDS)
     return _redirect(found, code=grant)
 
 
