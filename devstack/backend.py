@@ -31,6 +31,48 @@ import requests
 DEFAULT_KIOSK_ID = "devstack-kiosk"
 
 
+def _serial_text(serial: int | str) -> str:
+    """A certificate serial as the revocation file has it: hex (a str is taken as written)."""
+    return serial if isinstance(serial, str) else format(serial, "x")
+
+
+@dataclass(frozen=True)
+class TrustFiles:
+    """What the server checks a certificate against: the folder of the CAs it trusts, the file of revoked
+    serials and the folder of the CAs' revocation lists (both re-read on change)."""
+
+    anchors: Path
+    revoked: Path
+    crls: Path
+
+    @classmethod
+    def prepare(
+        cls,
+        folder: Path,
+        anchors: Path,
+        revoked_serials: Iterable[int | str] | Path | None,
+        crls: Path | None,
+    ) -> TrustFiles:
+        """The trust files of a server whose own files go in `folder`: `revoked_serials` written to a
+        revocation file there, unless it is the path of one; `crls`, or an empty folder there."""
+        if isinstance(revoked_serials, Path):
+            revoked = revoked_serials
+        else:
+            revoked = folder / "revoked.txt"
+            revoked.write_text("".join(f"{_serial_text(s)}\n" for s in revoked_serials or ()))
+        crl_dir = crls if crls is not None else folder / "crls"
+        crl_dir.mkdir(exist_ok=True)
+        return cls(anchors, revoked, crl_dir)
+
+    def arguments(self) -> list[str]:
+        """The `serve` command's options naming these files."""
+        return [
+            "--trust-anchors", str(self.anchors),
+            "--revoked", str(self.revoked),
+            "--crls", str(self.crls),
+        ]  # fmt: skip
+
+
 @dataclass
 class BackendInfo:
     url: str
@@ -38,11 +80,8 @@ class BackendInfo:
     kiosk_key: str
     database_url: str
     port: int
-    trust_anchors: Path
-    revoked_file: Path | None
+    trust: TrustFiles
     log_path: Path
-    #: The folder the server reads the CAs' revocation lists from (`--crls`).
-    crl_dir: Path
     process: subprocess.Popen[bytes] = field(repr=False)
     #: How the server was started (`start` starts it again so).
     command: list[str] = field(default_factory=list, repr=False)
@@ -72,20 +111,17 @@ class BackendInfo:
 
     def revoke(self, serial: int | str) -> None:
         """Add a certificate serial to the revocation file (the server re-reads it on change)."""
-        if self.revoked_file is None:
-            raise RuntimeError("started without a revocation file")
-        text = serial if isinstance(serial, str) else format(serial, "x")
-        with self.revoked_file.open("a") as f:
-            f.write(text + "\n")
+        with self.trust.revoked.open("a") as f:
+            f.write(_serial_text(serial) + "\n")
 
     def publish_crl(self, name: str, crl: bytes | None) -> None:
         """Put a CA's revocation list in the server's CRL folder under `name`, replacing the previous
         one of that name, as a city's download job does (written aside, then renamed); None removes it."""
-        target = self.crl_dir / name
+        target = self.trust.crls / name
         if crl is None:
             target.unlink(missing_ok=True)
             return
-        partial = self.crl_dir / f".{name}.partial"
+        partial = self.trust.crls / f".{name}.partial"
         partial.write_bytes(crl)
         partial.replace(target)
 
@@ -165,15 +201,7 @@ def running(
     with tempfile.TemporaryDirectory(prefix="ovac-backend-") as tmp:
         folder = Path(tmp)
         url_db = database_url or f"sqlite:///{folder / 'municipal.sqlite3'}"
-        revoked_file: Path | None
-        if isinstance(revoked_serials, Path):
-            revoked_file = revoked_serials
-        else:
-            revoked_file = folder / "revoked.txt"
-            lines = [s if isinstance(s, str) else format(s, "x") for s in (revoked_serials or ())]
-            revoked_file.write_text("".join(f"{line}\n" for line in lines))
-        crl_dir = crls if crls is not None else folder / "crls"
-        crl_dir.mkdir(exist_ok=True)
+        trust = TrustFiles.prepare(folder, trust_anchors, revoked_serials, crls)
         _prepare(url_db, seed_demo, kiosk_id, kiosk_key)
         listener = _listen(host, port)
         bound_port = listener.getsockname()[1]
@@ -182,9 +210,7 @@ def running(
         command = [
             sys.executable, "-m", "municipal", "serve",
             "--database", url_db,
-            "--trust-anchors", str(trust_anchors),
-            "--revoked", str(revoked_file),
-            "--crls", str(crl_dir),
+            *trust.arguments(),
             "--public-base-url", public_base_url or url,
             "--workers", str(workers),
             "--log-level", "warning",
@@ -198,10 +224,8 @@ def running(
             kiosk_key=kiosk_key,
             database_url=url_db,
             port=bound_port,
-            trust_anchors=trust_anchors,
-            revoked_file=revoked_file,
+            trust=trust,
             log_path=log_file,
-            crl_dir=crl_dir,
             process=process,
             command=command,
             host=host,
