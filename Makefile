@@ -13,7 +13,8 @@ APT_PACKAGES := python3 python3-venv python3-dev build-essential pkg-config \
 	softhsm2 opensc \
 	cups-daemon cups-client cups-filters printer-driver-cups-pdf libcups2-dev poppler-utils zbar-tools \
 	postgresql tmux gettext fonts-dejavu-core espeak-ng sox \
-	systemd cage foot sway grim wtype xinit xterm matchbox-window-manager udiskie nodejs e2fsprogs mount
+	systemd cage foot sway grim wtype xinit xterm matchbox-window-manager udiskie nodejs e2fsprogs mount \
+	chromium chromium-driver
 
 .PHONY: help deps venv i18n i18n-extract test lint bench demo check-config clean install-kiosk
 

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 import anyio.to_thread
 from fastapi import FastAPI
 
-from municipal import __version__, errors, idp_sim, ids
+from municipal import __version__, errors, idp_sim, ids, web
 from municipal.api import (
     auth,
     bustia,
@@ -69,7 +69,8 @@ def create_app(settings: ServerSettings, context: Context | None = None) -> Fast
     app.state.ctx = context or Context.create(settings)
     errors.install(app)
     app.add_exception_handler(Replayed, replayed)
-    modules = (public, auth, padro, instancies, deixalleria, bustia, cites, kiosks, outbox_api)
+    # The web pages first: the verification page shares its path with the JSON of `public`.
+    modules = (web, public, auth, padro, instancies, deixalleria, bustia, cites, kiosks, outbox_api)
     routers = [module.router for module in modules]
     routers += [handoffs.router, handoffs.phone_router]
     if settings.training:

@@ -71,12 +71,10 @@ def _staff_is_valid(ctx: Context, staff_id: str, key: str) -> bool:
     return verify_kiosk_key(key, stored or _dummy_hash()) and stored is not None
 
 
-async def _staff(
-    request: Request,
-    staff_id: Annotated[str | None, Security(_staff_id)],
-    key: Annotated[str | None, Security(_staff_key)],
-) -> str:
-    ctx, client = _context(request), _client(request)
+async def check_staff(ctx: Context, staff_id: str | None, key: str | None, client: str) -> str:
+    """The staff id if `key` is its key, else ApiError 401 (logged without the key), or 429 once `client`
+    has had too many keys refused lately (the kiosks' throttle). For the staff headers and the fleet
+    page's sign-in form alike."""
     if staff_id and key and len(staff_id) <= 64 and len(key) <= 256:
         if wait := ctx.refusals.attempt(client):
             raise ApiError(429, ErrorCode.RATE_LIMITED, headers={"Retry-After": str(wait)})
@@ -85,6 +83,14 @@ async def _staff(
             return staff_id
     log.warning("staff refused (staff id %r, from %s)", (staff_id or "")[:64], client)
     raise ApiError(401, ErrorCode.KIOSK_UNAUTHORISED, headers={"WWW-Authenticate": "StaffKey"})
+
+
+async def _staff(
+    request: Request,
+    staff_id: Annotated[str | None, Security(_staff_id)],
+    key: Annotated[str | None, Security(_staff_key)],
+) -> str:
+    return await check_staff(_context(request), staff_id, key, _client(request))
 
 
 KioskId = Annotated[str, Depends(_kiosk)]
@@ -128,6 +134,11 @@ def started(ctx: Ctx, kiosk_id: KioskId) -> KioskStartedOut:
 @router.get("/status", response_model=KioskStatusOut)
 def status(ctx: Ctx, staff_id: StaffId) -> KioskStatusOut:
     """Every active kiosk with its last heartbeat; `stale` when none came for `kiosk_stale_seconds`."""
+    return fleet_status(ctx)
+
+
+def fleet_status(ctx: Context) -> KioskStatusOut:
+    """Every active kiosk with its last heartbeat (the status route's answer and the fleet page's data)."""
     now = timeutil.now()
     limit = ctx.settings.kiosk_stale_seconds
     with ctx.read() as session:

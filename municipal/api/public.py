@@ -209,10 +209,14 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {
 
 
 @router.get("/verify/{csv}", response_model=VerificationOut, responses=_NOT_FOUND)
-def verify(request: Request, ctx: Ctx, csv: Annotated[str, Path(max_length=40)]) -> VerificationOut:
+def verify(
+    request: Request, response: Response, ctx: Ctx, csv: Annotated[str, Path(max_length=40)]
+) -> VerificationOut:
     """What was issued under this codi segur de verificació (CSV): kind, date, holder, the digest of the
     PDF as issued and the document itself, with ID numbers masked and birth dates, postal codes and
     contact details left out."""
+    # A browser asking for HTML gets the verification page at this URL instead (municipal.web.verify).
+    response.headers["Vary"] = "Accept, Accept-Language"
     row = _issued(ctx, csv)
     document = json.loads(row.payload)
     return VerificationOut(
