@@ -259,7 +259,20 @@ class CitaJustificant(Issued):
     contact: Contact | None = None
 
 
-Document: TypeAlias = PadroDocument | InstanciaReceipt | DeixalleriaSummary | BustiaReceipt | CitaJustificant
+class CitaTicket(Issued):
+    """Turn ticket of a check-in at the office: the service, the appointment's time and the turn number
+    (`P-012`: the service's letter and its check-ins of the day); nobody's name or ID number."""
+
+    turn: str
+    reference: str
+    service: CitaService
+    appointment_at: LocalDateTime
+    checked_in_at: LocalDateTime
+
+
+Document: TypeAlias = (
+    PadroDocument | InstanciaReceipt | DeixalleriaSummary | BustiaReceipt | CitaJustificant | CitaTicket
+)
 
 
 def document_from_payload(payload: dict[str, Any]) -> Document:
@@ -272,6 +285,8 @@ def document_from_payload(payload: dict[str, Any]) -> Document:
         return DeixalleriaSummary.from_payload(payload)
     if payload.get("kind") in PADRO_KINDS:
         return PadroDocument.from_payload(payload)
+    if "turn" in payload:
+        return CitaTicket.from_payload(payload)
     if "appointment_at" in payload:
         return CitaJustificant.from_payload(payload)
     if "reference" in payload:

@@ -52,6 +52,13 @@ class ErrorCode(StrEnum):
     SERVICE_UNKNOWN = "service_unknown"
     SLOT_TAKEN = "slot_taken"
     APPOINTMENT_EXISTS = "appointment_exists"
+    APPOINTMENT_UNKNOWN = "appointment_unknown"
+    APPOINTMENT_CANCELLED = "appointment_cancelled"
+    APPOINTMENT_PAST = "appointment_past"
+    APPOINTMENT_CHECKED_IN = "appointment_checked_in"
+    CHECKIN_NONE_TODAY = "checkin_none_today"
+    CHECKIN_TOO_EARLY = "checkin_too_early"
+    CHECKIN_TOO_LATE = "checkin_too_late"
     # the server
     INTERNAL_ERROR = "internal_error"
 

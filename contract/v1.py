@@ -252,6 +252,41 @@ class CitaIn(StrictIn):
         return self
 
 
+class CitaAppointment(BaseModel):
+    """One of the citizen's appointments to come (`GET /v1/cites/mine`)."""
+
+    reference: str
+    service: CitaService
+    appointment_at: LocalDateTime
+    checked_in: bool = False
+
+
+class CitaAppointmentsOut(BaseModel):
+    appointments: list[CitaAppointment]
+
+
+class CitaCheckInIn(StrictIn):
+    """A check-in at the office: the kiosk finds the citizen's appointment of today."""
+
+    language: DocumentLanguage = "ca"
+
+
+class CitaCancelIn(StrictIn):
+    """Cancel one of the citizen's appointments to come, by its reference (CP/<year>/<n>)."""
+
+    reference: Annotated[str, Field(min_length=1, max_length=20)]
+    language: DocumentLanguage = "ca"
+
+
+class CitaCancelled(BaseModel):
+    """A cancelled appointment: its slot is free again."""
+
+    reference: str
+    service: CitaService
+    appointment_at: LocalDateTime
+    cancelled_at: LocalDateTime
+
+
 # --- verification ---------------------------------------------------------------------------------
 
 Withholding = Literal["mask", "omit"]

@@ -202,6 +202,49 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
         "Ya tiene una cita pendiente para este servicio. Si quiere cambiarla, llame al 010.",
         "You already have an appointment to come for this service. To change it, call 010.",
     ),
+    "appointment_unknown": (
+        "No trobem aquesta cita entre les vostres. Comproveu la referència o pregunteu al taulell de l'OAC.",
+        "No encontramos esta cita entre las suyas. Compruebe la referencia o pregunte en el mostrador de "
+        "la OAC.",
+        "This appointment is not among yours. Please check the reference, or ask at the OAC counter.",
+    ),
+    "appointment_cancelled": (
+        "Aquesta cita ja està anul·lada. Si en voleu una altra, reserveu-la de nou.",
+        "Esta cita ya está anulada. Si quiere otra, resérvela de nuevo.",
+        "This appointment is already cancelled. If you want another one, please book it again.",
+    ),
+    "appointment_past": (
+        "Aquesta cita ja ha passat i no es pot anul·lar. Si en voleu una altra, reserveu-la de nou.",
+        "Esta cita ya ha pasado y no se puede anular. Si quiere otra, resérvela de nuevo.",
+        "This appointment has already passed and cannot be cancelled. Please book another one if needed.",
+    ),
+    "appointment_checked_in": (
+        "Ja heu registrat l'arribada a aquesta cita i no es pot anul·lar. Pregunteu al taulell de l'OAC.",
+        "Ya ha registrado la llegada a esta cita y no se puede anular. Pregunte en el mostrador de la OAC.",
+        "You have already checked in for this appointment, so it cannot be cancelled. Please ask at the "
+        "OAC counter.",
+    ),
+    "checkin_none_today": (
+        "No teniu cap cita per a avui. Si voleu ser atesos, demaneu-la aquí mateix o pregunteu al taulell.",
+        "No tiene ninguna cita para hoy. Si quiere ser atendido, pídala aquí mismo o pregunte en el "
+        "mostrador.",
+        "You have no appointment today. To be seen, please book one here, or ask at the counter.",
+    ),
+    "checkin_too_early": (
+        "Encara és aviat: podeu registrar l'arribada des de 30 minuts abans de la cita. Torneu-ho a provar "
+        "llavors.",
+        "Todavía es pronto: puede registrar la llegada desde 30 minutos antes de la cita. Vuelva a "
+        "intentarlo entonces.",
+        "It is too early: you can check in from 30 minutes before your appointment. Please try again then.",
+    ),
+    "checkin_too_late": (
+        "L'hora de la cita ja ha passat (s'hi pot arribar fins a 10 minuts tard). Pregunteu al taulell de "
+        "l'OAC o reserveu una altra cita.",
+        "La hora de la cita ya ha pasado (se puede llegar hasta 10 minutos tarde). Pregunte en el mostrador "
+        "de la OAC o reserve otra cita.",
+        "The time of your appointment has passed (you can be up to 10 minutes late). Please ask at the OAC "
+        "counter, or book another appointment.",
+    ),
     "internal_error": (
         "Hi ha hagut un error al servidor de l'Ajuntament. Torneu-ho a provar més tard.",
         "Ha habido un error en el servidor del Ayuntamiento. Vuelva a intentarlo más tarde.",

@@ -315,20 +315,27 @@ class AppointmentSlot(Base):
 
 
 class Appointment(Base):
-    """A booked appointment: the slot it takes (the unique constraint lets one booking win a race)."""
+    """A booked appointment: the slot it takes (the unique constraint lets one booking win a race). A
+    cancelled one gives its slot back (`slot_id` None) and keeps its row; a check-in gets the turn
+    number `turn` of its service and local day `turn_day` (one number per appointment)."""
 
     __tablename__ = "appointments"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
-    slot_id: Mapped[int] = mapped_column(ForeignKey("cita_slots.id"))
+    slot_id: Mapped[int | None] = mapped_column(ForeignKey("cita_slots.id"), nullable=True)
     service_code: Mapped[str] = mapped_column(String(40))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     id_number: Mapped[str] = mapped_column(String(16))
     kiosk_id: Mapped[str] = mapped_column(String(64))
     booked_at: Mapped[datetime] = mapped_column(UTCDateTime)
     csv: Mapped[str] = mapped_column(String(32))
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    turn_day: Mapped[date | None] = mapped_column(Date, nullable=True)
+    turn: Mapped[int | None] = mapped_column(Integer, nullable=True)
     __table_args__ = (
         UniqueConstraint("slot_id", name="uq_appointments_slot"),
+        UniqueConstraint("service_code", "turn_day", "turn", name="uq_appointments_turn"),
         Index("ix_appointments_citizen_service", "id_number", "service_code"),
     )
 

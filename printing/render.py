@@ -26,6 +26,7 @@ from fpdf.output import OutputProducer
 from contract.documents import (
     BustiaReceipt,
     CitaJustificant,
+    CitaTicket,
     DeixalleriaSummary,
     Document,
     Holder,
@@ -309,6 +310,8 @@ def document_title(document: Document) -> str:
         return text("deixalleria_title", language)
     if isinstance(document, CitaJustificant):
         return text("cita_title", language)
+    if isinstance(document, CitaTicket):
+        return text("cita_ticket_title", language)
     return text("bustia_title", language)
 
 
@@ -331,6 +334,8 @@ class _Body:
             self.bustia(document)
         elif isinstance(document, CitaJustificant):
             self.cita(document)
+        elif isinstance(document, CitaTicket):
+            self.ticket(document)
         else:  # pragma: no cover - the type union is closed
             raise TypeError(f"cannot render {type(document).__name__}")
 
@@ -577,6 +582,23 @@ class _Body:
         self.field(self.t("contact"), _contact_line(doc.contact) or self.t("none"))
         self.field(self.t("cita_booked_at"), format_datetime(doc.booked_at))
         self.note(self.t("cita_note"))
+
+    def ticket(self, doc: CitaTicket) -> None:
+        """The turn number large, the service and the time: no name nor ID number (it is left on counters)."""
+        pdf = self.pdf
+        pdf.set_font(FAMILY, "", 10.5)
+        pdf.set_text_color(*MUTED)
+        pdf.cell(0, 6, printable(self.t("cita_ticket_turn")), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_font(FAMILY, "B", 54)
+        pdf.set_text_color(*INK)
+        pdf.cell(0, 26, printable(doc.turn), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.ln(4)
+        at = doc.appointment_at.astimezone(local_zone())
+        self.field(self.t("cita_service"), doc.service.name, bold=True)
+        self.field(self.t("cita_time"), at.strftime("%H:%M"), bold=True)
+        self.field(self.t("cita_office"), doc.service.office)
+        self.field(self.t("cita_checked_in_at"), format_datetime(doc.checked_in_at))
+        self.note(self.t("cita_ticket_note"))
 
 
 def _address_line(doc: PadroDocument) -> str:

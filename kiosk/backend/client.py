@@ -29,6 +29,7 @@ from pydantic import BaseModel, ValidationError
 from contract.documents import (
     BustiaReceipt,
     CitaJustificant,
+    CitaTicket,
     DeixalleriaSummary,
     Department,
     InstanciaReceipt,
@@ -43,6 +44,10 @@ from contract.v1 import (
     CardRequestOut,
     CatalogueOut,
     ChallengeOut,
+    CitaAppointmentsOut,
+    CitaCancelIn,
+    CitaCancelled,
+    CitaCheckInIn,
     CitaIn,
     CitaSlotsOut,
     DepartmentsOut,
@@ -558,6 +563,27 @@ class BackendClient:
         body = _body(CitaIn, service=service, appointment_at=appointment_at, contact=given,
                      consent=bool(given), language=language)  # fmt: skip
         return self._write("/v1/cites", token, body, idempotency_key, CitaJustificant)
+
+    def my_citas(self, token: str, language: str | None = None) -> CitaAppointmentsOut:
+        """The citizen's appointments to come, soonest first."""
+        params = {"language": language or self.language()}
+        body = self._request("GET", "/v1/cites/mine", token=token, params=params)
+        return _read(CitaAppointmentsOut, body, "cita appointments")
+
+    def cancel_cita(
+        self, token: str, reference: str, idempotency_key: str | None = None, language: str = "ca"
+    ) -> CitaCancelled:
+        """Cancel an appointment to come (`Rejected` appointment_unknown, appointment_cancelled...)."""
+        body = _body(CitaCancelIn, reference=reference, language=language)
+        return self._write("/v1/cites/cancellations", token, body, idempotency_key, CitaCancelled)
+
+    def check_in_cita(
+        self, token: str, idempotency_key: str | None = None, language: str = "ca"
+    ) -> CitaTicket:
+        """Check in for today's appointment: its turn ticket (`Rejected` checkin_none_today,
+        checkin_too_early, checkin_too_late)."""
+        body = _body(CitaCheckInIn, language=language)
+        return self._write("/v1/cites/checkins", token, body, idempotency_key, CitaTicket)
 
     # --- training mode -----------------------------------------------------------------------------
 

@@ -1,29 +1,43 @@
-"""Cita prèvia at the OAC: the service; a day and time from the free slots the backend offers (said
-plainly when there are none); an optional contact for the confirmation, with the consent; review; the
-reference and the printed justificant. With a certificate login or a phone hand-off (the catalogue's
-`accepts`); the backend keeps a slot for one booking and one appointment to come per service.
+"""Cita prèvia at the OAC, one catalogue entry whose first step asks what the citizen wants: book, see
+and cancel their appointments, or check in on arrival (the citizen thinks "cita prèvia", not of three
+procedures; the three share the identification, the services and the backend's routes).
 
-The slots' pick-list is loaded for the chosen service: one slot step per service, the one that applies
-is the chosen service's; the list is loaded again when the citizen goes back and changes the service."""
+Book: the service; a day and time from the free slots the backend offers (said plainly when there are
+none); an optional contact for the confirmation, with the consent; review; the reference and the printed
+justificant. A slot taken by someone else before Send (`slot_taken`) brings the citizen back to the
+times, loaded again. The slots' pick-list is loaded for the chosen service: one slot step per service,
+the one that applies is the chosen service's; the list is loaded again when the service changes.
+
+Cancel: the appointments to come (loaded with the citizen's token), one chosen, a confirmation step that
+says what will happen, the backend's answer. Check in: one press; the backend finds today's appointment
+in its window (30 minutes before to 10 after) and answers the turn ticket, printed at once (a second
+check-in prints the same number). Too early, too late or none today are the backend's plain messages.
+
+With a certificate login or a phone hand-off (the catalogue's `accepts`), for all three: not the weak
+identification (ID number, birth date and postal code are known to many, and an appointment says where
+and when someone will be), nor the appointment's reference alone (numbered in sequence, so guessable).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
-from textual.widgets import Select, Static
+from textual.widgets import Button, ProgressBar, Select, Static
 
-from contract.documents import CitaJustificant
+from contract.documents import CitaJustificant, CitaTicket
+from contract.errors import ErrorCode
+from contract.v1 import CitaCancelled
 from kiosk.backend.client import BackendClient
 from kiosk.i18n import N_, _
 from kiosk.procedures import backend as api
 from kiosk.procedures.bustia import EMAIL, PHONE, ConsentedContactStep
-from kiosk.procedures.fields import Choice, PickList, Tick
+from kiosk.procedures.fields import Choice, Field, PickList, Tick
 from kiosk.procedures.flow import Procedure, Submission
-from kiosk.procedures.frame import ResultStep, ReviewStep, StepScreen
+from kiosk.procedures.frame import ResultStep, ReviewStep, StepScreen, compose_rows
 from kiosk.procedures.validation import normalise_phone
 from kiosk.session import CitizenSession
 from widgets.plain import plain
@@ -49,8 +63,18 @@ CONSENT = N_(
 AGREED = Tick("consent", N_("I agree to my contact details being used to confirm the appointment"))
 
 
+#: What the citizen can do (the first step).
+ACTIONS = {
+    "book": N_("Book an appointment"),
+    "cancel": N_("See or cancel my appointments"),
+    "checkin": N_("I have an appointment now: check in and get my turn"),
+}
+NO_APPOINTMENTS = N_("You have no appointments to come. Go back to book one, or ask at the OAC counter.")
+
+
 @dataclass(frozen=True)
 class CitaState:
+    action: str = "book"
     service: str = "padro"
     slots: tuple[tuple[str, str], ...] = ()
     """The free slots' pick-list options (ISO moment, label), of the service `slots_for`."""
@@ -61,6 +85,11 @@ class CitaState:
     email: str = ""
     phone: str = ""
     consent: bool = False
+    mine: tuple[tuple[str, str], ...] = ()
+    """The citizen's appointments to come, as pick-list options (reference, label)."""
+    cancel: str | None = None
+    """The reference of the appointment to cancel."""
+    no_appointments: bool = False
 
 
 def slot_label(moment: datetime) -> str:
@@ -73,13 +102,29 @@ def slot_options(backend: BackendClient, service: str, language: str) -> list[tu
     return [(moment.isoformat(), slot_label(moment)) for moment in answer.slots]
 
 
-class ServiceStep(StepScreen[CitaState]):
-    STEP = N_("Service")
-    FIELDS = (Choice("service", N_("What is your appointment for?"), SERVICES),)
+class _Doing(StepScreen[CitaState]):
+    """A step of one of the actions (`ACTION`)."""
+
+    ACTION: ClassVar[str] = ""
+
+    @classmethod
+    def applies(cls, state: Any) -> bool:
+        return bool(state.action == cls.ACTION)
+
+
+class ActionStep(StepScreen[CitaState]):
+    STEP = N_("What to do")
+    FIELDS = (Choice("action", N_("What do you want to do?"), ACTIONS),)
 
     def compose_body(self) -> ComposeResult:
         yield Static(_("Appointments at the OAC Centre, la Riera, 48."), classes="intro")
         yield from super().compose_body()
+
+
+class ServiceStep(_Doing):
+    ACTION = "book"
+    STEP = N_("Service")
+    FIELDS = (Choice("service", N_("What is your appointment for?"), SERVICES),)
 
     def proceed(self) -> None:
         if self.state.slots_for != self.state.service:  # another service: its own slots
@@ -95,7 +140,15 @@ class SlotStep(StepScreen[CitaState]):
 
     @classmethod
     def applies(cls, state: Any) -> bool:
-        return bool(state.service == cls.SERVICE)
+        return bool(state.action == "book" and state.service == cls.SERVICE)
+
+    def on_screen_resume(self) -> None:
+        # Back here after the time was refused (slot_taken): the list was emptied, so it is loaded again.
+        if not self.state.slots and self.state.slot is None:
+            self.query_one("#slot", Select).clear()
+            spec, language = self.FIELDS[0], self.flow.document_language()
+            assert isinstance(spec, PickList)
+            self.fetch(spec.options, lambda backend: tuple(spec.load(backend, language)))
 
     def compose_body(self) -> ComposeResult:
         yield Static(plain(_(SERVICES[self.SERVICE])), classes="intro")
@@ -139,6 +192,10 @@ SLOT_STEPS = tuple(_slot_step(code) for code in SERVICES)
 
 
 class ContactStep(ConsentedContactStep[CitaState]):
+    @classmethod
+    def applies(cls, state: Any) -> bool:
+        return bool(state.action == "book")
+
     INTRO = N_("If you want a confirmation, leave an email or a phone number. It is optional.")
     CONSENT = CONSENT
     AGREED = AGREED
@@ -156,6 +213,10 @@ def _chosen(state: CitaState) -> str:
 
 
 class CitaReview(ReviewStep[CitaState]):
+    @classmethod
+    def applies(cls, state: Any) -> bool:
+        return bool(state.action == "book")
+
     def rows(self) -> Iterable[tuple[str, str]]:
         contact = _contact(self.state) or {}
         yield N_("Service"), _(SERVICES[self.state.service])
@@ -163,9 +224,27 @@ class CitaReview(ReviewStep[CitaState]):
         yield N_("Email"), contact.get("email") or ""
         yield N_("Phone"), contact.get("phone") or ""
 
+    def refused(self, code: str) -> None:
+        if code != ErrorCode.SLOT_TAKEN:
+            return
+        # Someone else took the time: back to the times, loaded again (the message is shown over them).
+        self.flow.update(slots=(), slot=None, no_slots=False)
+        for screen in reversed(self.app.screen_stack):
+            if isinstance(screen, SlotStep):
+                break
+            self.flow.back(screen)
 
-def submit(s: Submission[CitaState]) -> CitaJustificant:
+
+def submit(s: Submission[CitaState]) -> CitaJustificant | CitaCancelled | CitaTicket:
     state = s.state
+    if state.action == "cancel":
+        assert state.cancel is not None, "the appointments step requires one"
+        what = ["cancel", state.cancel, s.language]
+        return s.backend.cancel_cita(s.token or "", state.cancel, idempotency_key=s.key(what),
+                                     language=s.language)  # fmt: skip
+    if state.action == "checkin":
+        # No key: a second check-in is answered with the same turn by the backend itself.
+        return s.backend.check_in_cita(s.token or "", language=s.language)
     assert state.slot is not None, "the slot step requires a slot"
     contact = _contact(state)
     body = [state.service, state.slot, contact, s.language]
@@ -176,6 +255,10 @@ def submit(s: Submission[CitaState]) -> CitaJustificant:
 
 
 class CitaResult(ResultStep[CitaState, CitaJustificant]):
+    @classmethod
+    def applies(cls, state: Any) -> bool:
+        return bool(state.action == "book")
+
     def headline(self) -> str:
         return _("Your appointment is booked for {when}. Reference: {reference}").format(
             when=slot_label(self.document.appointment_at), reference=self.document.reference
@@ -189,6 +272,171 @@ class CitaResult(ResultStep[CitaState, CitaJustificant]):
         yield N_("Bring"), _("Your DNI, NIE or passport")
 
 
+# --- my appointments: cancel one -------------------------------------------------------------------
+
+
+def appointment_label(service: str, moment: datetime) -> str:
+    """`Padró d'habitants, dimarts 09/12/2026 10:15`."""
+    return f"{service}, {slot_label(moment)}"
+
+
+def my_appointments(backend: BackendClient, token: str, language: str) -> tuple[tuple[str, str], ...]:
+    answer = backend.my_citas(token, language=language)
+    return tuple(
+        (a.reference, appointment_label(a.service.name, a.appointment_at))
+        for a in answer.appointments
+        if not a.checked_in  # a checked-in appointment is the counter's now
+    )
+
+
+def _not_loaded(backend: BackendClient, language: str) -> Sequence[tuple[str, str]]:
+    raise AssertionError("MineStep.fetch loads the appointments with the citizen's token")
+
+
+MINE = PickList(
+    "cancel",
+    "mine",
+    _not_loaded,
+    label=N_("Your appointments"),
+    prompt=N_("Choose the appointment to cancel"),
+    loading_prompt=N_("Loading your appointments…"),
+    required=N_("Choose the appointment you want to cancel."),
+)
+
+
+class MineStep(_Doing):
+    """The citizen's appointments to come, one to cancel."""
+
+    ACTION = "cancel"
+    STEP = N_("Your appointments")
+    FIELDS: ClassVar[tuple[Field, ...]] = (MINE,)
+
+    def fetch(self, name: str, load: Callable[[BackendClient], object]) -> None:
+        if name == MINE.options:  # read with the citizen's token, which a pick-list's loader lacks
+            token, language = self.token, self.flow.document_language()
+            load = lambda backend: my_appointments(backend, token, language)  # noqa: E731
+        super().fetch(name, load)
+
+    def compose_body(self) -> ComposeResult:
+        yield from super().compose_body()
+        message = Static(plain(_(NO_APPOINTMENTS)), id="no-appointments", classes="warning-box")
+        message.display = self.state.no_appointments
+        yield message
+
+    async def fetched(self, name: str) -> None:
+        await super().fetched(name)
+        self.flow.update(no_appointments=not self.state.mine)
+        self.query_one("#no-appointments", Static).display = self.state.no_appointments
+        if self.state.no_appointments:
+            self.query_one("#cancel", Select).prompt = _("No appointments")
+            self.app.notify(_(NO_APPOINTMENTS), severity="warning", timeout=8, markup=False)
+
+
+class CancelReview(ReviewStep[CitaState]):
+    """The confirmation: what will be cancelled, and that the time goes to others."""
+
+    STEP = N_("Confirm")
+    NEXT_LABEL = N_("Cancel the appointment")
+
+    @classmethod
+    def applies(cls, state: Any) -> bool:
+        return bool(state.action == "cancel")
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(
+            _("Do you want to cancel this appointment? Its time will be offered to other people at once."),
+            classes="intro",
+        )
+        yield from compose_rows(self.rows())
+        yield Static("", id="send-status")
+        yield ProgressBar(total=100, show_eta=False, id="send-progress", classes="hidden")
+
+    def cancel_label(self) -> str:
+        return _("Keep it")
+
+    def rows(self) -> Iterable[tuple[str, str]]:
+        chosen = next((label for code, label in self.state.mine if code == self.state.cancel), "")
+        yield N_("Appointment"), chosen
+        yield N_("Reference"), self.state.cancel or ""
+
+
+class _NothingToPrint(ResultStep[CitaState, Any]):
+    SHOW_NEXT = False
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(plain(self.headline()), id="result-headline")
+        yield from compose_rows(self.rows())
+
+    def focus_first(self) -> None:
+        self.query_one("#step-cancel", Button).focus()
+
+
+class CancelResult(_NothingToPrint):
+    @classmethod
+    def applies(cls, state: Any) -> bool:
+        return bool(state.action == "cancel")
+
+    @property
+    def cancelled(self) -> CitaCancelled:
+        assert isinstance(self.result, CitaCancelled)
+        return self.result
+
+    def headline(self) -> str:
+        return _("Your appointment of {when} is cancelled.").format(
+            when=slot_label(self.cancelled.appointment_at)
+        )
+
+    def rows(self) -> Iterable[tuple[str, str]]:
+        yield N_("Reference"), self.cancelled.reference
+        yield N_("Service"), self.cancelled.service.name
+        yield N_("Day and time"), slot_label(self.cancelled.appointment_at)
+
+
+# --- check in on arrival ---------------------------------------------------------------------------
+
+
+class CheckInStep(ReviewStep[CitaState]):
+    """One press: the backend finds today's appointment and gives its turn."""
+
+    STEP = N_("Check in")
+    NEXT_LABEL = N_("Check in")
+
+    @classmethod
+    def applies(cls, state: Any) -> bool:
+        return bool(state.action == "checkin")
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(
+            _("Press Check in: the kiosk looks for your appointment of today and prints your turn ticket. "
+              "You can check in from 30 minutes before your appointment until 10 minutes after it."),
+            classes="intro",
+        )  # fmt: skip
+        yield Static("", id="send-status")
+        yield ProgressBar(total=100, show_eta=False, id="send-progress", classes="hidden")
+
+
+class TicketResult(ResultStep[CitaState, CitaTicket]):
+    """The turn, its ticket printed at once (Print gives another copy of the same number)."""
+
+    @classmethod
+    def applies(cls, state: Any) -> bool:
+        return bool(state.action == "checkin")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.call_after_refresh(self.proceed)
+
+    def headline(self) -> str:
+        return _("Your turn is {turn}. Please wait in the room until the screen calls it.").format(
+            turn=self.document.turn
+        )
+
+    def rows(self) -> Iterable[tuple[str, str]]:
+        yield N_("Turn"), self.document.turn
+        yield N_("Service"), self.document.service.name
+        yield N_("Day and time"), slot_label(self.document.appointment_at)
+
+
 def _start(code: str, session: CitizenSession) -> CitaState:
     return CitaState()
 
@@ -196,7 +444,12 @@ def _start(code: str, session: CitizenSession) -> CitaState:
 SPEC = Procedure(
     codes=("cita_previa",),
     title=N_("Appointment at the OAC"),
-    steps=(ServiceStep, *SLOT_STEPS, ContactStep, CitaReview, CitaResult),
+    steps=(
+        ActionStep,
+        ServiceStep, *SLOT_STEPS, ContactStep, CitaReview, CitaResult,
+        MineStep, CancelReview, CancelResult,
+        CheckInStep, TicketResult,
+    ),
     start=_start,
     submit=submit,
-)
+)  # fmt: skip

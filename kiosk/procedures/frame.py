@@ -548,6 +548,8 @@ class ReviewStep(StepScreen[S]):
     class Failed(Message):
         message: str
         end_flow: bool = False
+        code: str | None = None
+        """The backend's error code, when it refused the submission (`Rejected`)."""
 
     @dataclass
     class Progress(Message):
@@ -586,7 +588,8 @@ class ReviewStep(StepScreen[S]):
         try:
             result = submit(submission)
         except api.BackendError as exc:
-            self.post_message(self.Failed(api.citizen_message(exc), end_flow=api.ends_flow(exc)))
+            code = str(exc.code) if isinstance(exc, api.Rejected) else None
+            self.post_message(self.Failed(api.citizen_message(exc), end_flow=api.ends_flow(exc), code=code))
         except Exception:
             log.exception("submission of %s failed", self.flow.code)
             self.post_message(
@@ -618,7 +621,13 @@ class ReviewStep(StepScreen[S]):
         self.query_one("#send-progress", ProgressBar).add_class("hidden")
         if event.end_flow:
             self.flow.cancel()
+        elif event.code is not None:
+            self.refused(event.code)
         self.kiosk.show_error(event.message)
+
+    def refused(self, code: str) -> None:
+        """Hook: the backend refused the submission with `code` (before its message is shown); e.g. go
+        back to the step whose choice it refused."""
 
 
 # ------------------------------------------------------------------------------------------- result

@@ -108,6 +108,35 @@ TEMPLATES: dict[str, dict[str, Template]] = {
             sms="Mataró City Council: appointment at {office} on {date} at {time}. Ref. {reference}",
         ),
     },
+    "cita_cancelled": {
+        "ca": Template(
+            subject="Cita prèvia anul·lada: {date} a les {time}",
+            body=(
+                "S'ha anul·lat la vostra cita prèvia.\n\n"
+                "Servei: {service}\nDia: {date}\nHora: {time}\nReferència: {reference}\n\n"
+                "Si en voleu una altra, la podeu demanar al 010, a www.mataro.cat o als quioscos de l'OAC.\n"
+            ),
+            sms="Ajuntament de Mataró: cita del {date} a les {time} anul·lada. Ref. {reference}",
+        ),
+        "es": Template(
+            subject="Cita previa anulada: {date} a las {time}",
+            body=(
+                "Se ha anulado su cita previa.\n\n"
+                "Servicio: {service}\nDía: {date}\nHora: {time}\nReferencia: {reference}\n\n"
+                "Si quiere otra, puede pedirla en el 010, en www.mataro.cat o en los quioscos de la OAC.\n"
+            ),
+            sms="Ayuntamiento de Mataró: cita del {date} a las {time} anulada. Ref. {reference}",
+        ),
+        "en": Template(
+            subject="Appointment cancelled: {date} at {time}",
+            body=(
+                "Your appointment has been cancelled.\n\n"
+                "Service: {service}\nDate: {date}\nTime: {time}\nReference: {reference}\n\n"
+                "To book another one, call 010, visit www.mataro.cat or use an OAC kiosk.\n"
+            ),
+            sms="Mataró City Council: appointment on {date} at {time} cancelled. Ref. {reference}",
+        ),
+    },
 }
 
 

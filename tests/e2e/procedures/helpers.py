@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import create_engine, text
+from textual.screen import Screen
 
 from devstack import backend as backend_stack
 from devstack.backend import BackendInfo
@@ -109,14 +110,20 @@ async def next_step(driver: Driver, kind: type[S], timeout: float = TIMEOUT) -> 
 
 async def print_and_continue(driver: Driver, cups: CupsInfo | None = None) -> str:
     """Press Print on a result screen, wait for the paper, continue; the printed text (file: queue)."""
-    from kiosk.printstep import PrintScreen
-    from tests.unit.printing import pdftools
-
     if cups is not None:
         # Emptied, never deleted: cupsd does not create a file: queue's output again (devstack.cups).
         cups.reset_file_queue()
     result = driver.app.screen
     await driver.click("#step-next")
+    return await printed(driver, result, cups)
+
+
+async def printed(driver: Driver, result: Screen[Any], cups: CupsInfo | None = None) -> str:
+    """The print screen over `result` (Print pressed, or printing by itself): wait for the paper,
+    continue; the printed text (file: queue; empty it before the print starts)."""
+    from kiosk.printstep import PrintScreen
+    from tests.unit.printing import pdftools
+
     await driver.wait_screen(PrintScreen, timeout=20)
 
     def ended() -> bool:
