@@ -172,6 +172,37 @@ def bustia(*, language: str = "ca", training: bool = False, anonymous: bool = Fa
     }
 
 
+_CITA_SERVICE = {"code": "padro", "name": "Padró d'habitants", "office": "OAC Centre, la Riera, 48",
+                 "slot_minutes": 15}  # fmt: skip
+
+
+def cita(*, language: str = "ca", training: bool = False, csv: str = "CITA5G7J9L2N4Q6S8U1W"
+         ) -> dict[str, Any]:  # fmt: skip
+    """The justificant of a booked cita prèvia."""
+    return {
+        **_head(csv, language, training),
+        "reference": "CP/2026/000087",
+        "service": _CITA_SERVICE,
+        "appointment_at": "2026-03-09T10:15:00+01:00",
+        "booked_at": "2026-03-02T10:11:20+01:00",
+        "holder": {"id_number": dni(43218765), "given_name": "Núria", "surnames": "Puig i Soler"},
+        "contact": {"email": "n.puig@example.org", "phone": None},
+    }
+
+
+def cita_ticket(*, language: str = "ca", training: bool = False, csv: str = "TORN8W6U4S2Q9N7L5J3G"
+                ) -> dict[str, Any]:  # fmt: skip
+    """The turn ticket of a check-in: no name nor ID number."""
+    return {
+        **_head(csv, language, training),
+        "turn": "P-012",
+        "reference": "CP/2026/000087",
+        "service": _CITA_SERVICE,
+        "appointment_at": "2026-03-09T10:15:00+01:00",
+        "checked_in_at": "2026-03-09T09:58:41+01:00",
+    }
+
+
 def all_samples(language: str = "ca", training: bool = False) -> dict[str, dict[str, Any]]:
     """One payload of every kind, by a file-friendly name."""
     return {

@@ -84,6 +84,8 @@ CSV = {
     "instancia": "INST4H8K2P6R9T3V5X7Z",
     "deixalleria": "DEIX2B4D6F8H1J3L5N7P",
     "bustia": "BUST9C8B7A6Z5Y4X3W2V",
+    "cita": "CITA5G7J9L2N4Q6S8U1W",
+    "cita_ticket": "TORN8W6U4S2Q9N7L5J3G",
 }
 
 _PAYLOADS: dict[str, Callable[[str], dict[str, Any]]] = {
@@ -93,6 +95,8 @@ _PAYLOADS: dict[str, Callable[[str], dict[str, Any]]] = {
     "instancia": lambda lang: samples.instancia(language=lang),
     "deixalleria": lambda lang: samples.deixalleria(language=lang),
     "bustia": lambda lang: samples.bustia(language=lang),
+    "cita": lambda lang: samples.cita(language=lang),
+    "cita_ticket": lambda lang: samples.cita_ticket(language=lang),
 }
 
 
