@@ -7,11 +7,14 @@ URL printed on a document serves people a page and programs the JSON they always
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import html
+import tomllib
 import unicodedata
 from collections.abc import Mapping
 from datetime import datetime
+from pathlib import Path
 from urllib.parse import urlencode
 
 from fastapi import Request
@@ -22,11 +25,23 @@ from starlette.routing import Match
 from starlette.types import Scope
 
 from contract.localtime import local_zone
-from contract.text import REFUSED_CATEGORIES
+from contract.text import REFUSED_CATEGORIES, TEXT_BREAKS
 from municipal.errors import LANGUAGES, language_of
 
 #: A text in Catalan, Spanish and English (the order of `LANGUAGES`).
 Texts = tuple[str, str, str]
+
+#: The pages' texts, written by hand: one table per page, one entry per text, `ca`, `es` and `en` each.
+TEXTS_FILE = Path(__file__).with_name("texts.toml")
+
+
+@functools.cache
+def texts(section: str) -> dict[str, Texts]:
+    """The texts of one table of `TEXTS_FILE` (`verify`, `kinds`, `fields`, `staff`, `page`)."""
+    with TEXTS_FILE.open("rb") as f:
+        table = tomllib.load(f)[section]
+    return {key: (entry["ca"], entry["es"], entry["en"]) for key, entry in table.items()}
+
 
 STYLE = """
 body{font-family:"DejaVu Sans",Arial,sans-serif;max-width:75em;margin:0 auto;padding:1em;line-height:1.45;
@@ -35,7 +50,8 @@ ol{margin:0;padding-left:1.5em}li{margin-bottom:.6em}
 header{border-bottom:4px solid #b5121b;margin-bottom:1em}
 nav.languages a,nav.languages strong{margin-right:1em}
 h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.5em}
-dl{display:grid;grid-template-columns:max-content 1fr;gap:.25em 1em}dt{font-weight:bold}dd{margin:0}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.25em 1em}dt{font-weight:bold}
+dd{margin:0;white-space:pre-line}
 dl dl{grid-column:1/-1;margin-left:1em}
 table{border-collapse:collapse}#kiosks{width:100%}
 th,td{border:1px solid #888;padding:.3em .5em;text-align:left;vertical-align:top}
@@ -73,11 +89,14 @@ SECURITY_HEADERS = {
 def text(value: object) -> str:
     """`value` as HTML text: escaped (quotes too, so it is safe in an attribute), and every control or
     invisible character (`contract.text.REFUSED_CATEGORIES`: bidi overrides, zero-width characters, NUL)
-    shown as U+FFFD, so stored text can neither be markup nor reorder what is around it."""
+    but line breaks and tabs shown as U+FFFD, so stored text can neither be markup nor reorder what is
+    around it."""
     string = str(value)
     if not string.isprintable():
         string = "".join(
-            "\N{REPLACEMENT CHARACTER}" if unicodedata.category(c) in REFUSED_CATEGORIES else c
+            "\N{REPLACEMENT CHARACTER}"
+            if c not in TEXT_BREAKS and unicodedata.category(c) in REFUSED_CATEGORIES
+            else c
             for c in string
         )
     return html.escape(string, quote=True)
@@ -107,7 +126,7 @@ def language_links(request: Request, language: str) -> str:
         else:
             query = urlencode({**dict(request.query_params), "lang": code})
             items.append(f'<a lang="{code}" hreflang="{code}" href="?{text(query)}">{name}</a>')
-    label = pick(("Idioma", "Idioma", "Language"), language)
+    label = pick(texts("page")["language"], language)
     return f'<nav class="languages" aria-label="{label}">{"".join(items)}</nav>'
 
 

@@ -40,7 +40,7 @@ from municipal.context import Context
 from municipal.errors import ApiError
 from municipal.models import OutboxMessage, StaffKey
 from municipal.outbox.api import mask
-from municipal.web.page import Texts, html_page, language_links, local_time, page_language, pick, text
+from municipal.web.page import html_page, language_links, local_time, page_language, pick, text, texts
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 
@@ -54,77 +54,7 @@ DISK_LOW_BYTES = 500 * 1024 * 1024
 #: How many dead messages the page lists (the newest).
 DEAD_LISTED = 50
 
-TEXT: dict[str, Texts] = {
-    "band": ("Ajuntament de Mataró · Personal", "Ayuntamiento de Mataró · Personal",
-             "Mataró City Council · Staff"),
-    "sign_in_title": ("Accés del personal", "Acceso del personal", "Staff sign-in"),
-    "sign_in_intro": ("Entreu amb el vostre identificador i la vostra clau de personal.",
-                      "Entre con su identificador y su clave de personal.",
-                      "Sign in with your staff id and staff key."),
-    "staff_id": ("Identificador", "Identificador", "Staff id"),
-    "key": ("Clau", "Clave", "Key"),
-    "sign_in": ("Entra", "Entrar", "Sign in"),
-    "sign_out": ("Surt", "Salir", "Sign out"),
-    "refused": ("L'identificador o la clau no són correctes.",
-                "El identificador o la clave no son correctos.",
-                "The staff id or the key is not right."),
-    "too_many": ("Massa intents fallits. Torneu-ho a provar d'aquí a {seconds} segons.",
-                 "Demasiados intentos fallidos. Vuelva a intentarlo dentro de {seconds} segundos.",
-                 "Too many failed attempts. Please try again in {seconds} seconds."),
-    "form_expired": ("El formulari ha caducat o no venia d'aquesta pàgina. Torneu-ho a provar.",
-                     "El formulario ha caducado o no venía de esta página. Vuelva a intentarlo.",
-                     "The form expired or did not come from this page. Please try again."),
-    "signed_out": ("Heu sortit.", "Ha salido.", "You are signed out."),
-    "fleet_title": ("Estat dels caixers", "Estado de los cajeros", "Kiosk fleet status"),
-    "signed_in_as": ("Sessió de {who}", "Sesión de {who}", "Signed in as {who}"),
-    "checked_at": ("Comprovat a les {at} (hora de Mataró); la pàgina s'actualitza cada {seconds} s.",
-                   "Comprobado a las {at} (hora de Mataró); la página se actualiza cada {seconds} s.",
-                   "Checked at {at} (Mataró time); the page refreshes every {seconds} s."),
-    "stale_rule": ("Un caixer sense cap senyal durant {seconds} s es mostra com a «sense senyal».",
-                   "Un cajero sin ninguna señal durante {seconds} s se muestra como «sin señal».",
-                   "A kiosk with no heartbeat for {seconds} s is shown as 'no heartbeat'."),
-    "summary": ("{stale} sense senyal, {faulty} amb avaries, {ok} correctes.",
-                "{stale} sin señal, {faulty} con averías, {ok} correctos.",
-                "{stale} with no heartbeat, {faulty} faulty, {ok} working."),
-    "kiosks": ("Caixers", "Cajeros", "Kiosks"),
-    "no_kiosks": ("No hi ha cap caixer actiu.", "No hay ningún cajero activo.", "There is no active kiosk."),
-    "col_kiosk": ("Caixer", "Cajero", "Kiosk"),
-    "col_state": ("Estat", "Estado", "State"),
-    "col_heartbeat": ("Darrer senyal", "Última señal", "Last heartbeat"),
-    "col_reader": ("Lector de targetes", "Lector de tarjetas", "Card reader"),
-    "col_printer": ("Impressora", "Impresora", "Printer"),
-    "col_disk": ("Disc lliure", "Disco libre", "Free disk"),
-    "col_version": ("Versió i mode", "Versión y modo", "Version and mode"),
-    "col_started": ("Darrera engegada", "Último arranque", "Last (re)start"),
-    "col_error": ("Darrer error", "Último error", "Last error"),
-    "state_stale": ("SENSE SENYAL", "SIN SEÑAL", "NO HEARTBEAT"),
-    "state_faulty": ("AVARIA", "AVERÍA", "FAULT"),
-    "state_ok": ("Correcte", "Correcto", "Working"),
-    "never": ("mai", "nunca", "never"),
-    "ago": ("fa {minutes} min", "hace {minutes} min", "{minutes} min ago"),
-    "p_no_reader": ("cap lector connectat", "ningún lector conectado", "no reader connected"),
-    "p_card_stack": ("no es poden llegir targetes", "no se pueden leer tarjetas", "cards cannot be read"),
-    "p_printer": ("impressora", "impresora", "printer"),
-    "p_disk": ("poc espai al disc", "poco espacio en disco", "disk space low"),
-    "reader_ok": ("connectat ({readers})", "conectado ({readers})", "connected ({readers})"),
-    "reader_missing": ("no connectat ({readers})", "no conectado ({readers})", "not connected ({readers})"),
-    "not_accepting": ("no accepta treballs", "no acepta trabajos", "not accepting jobs"),
-    "outbox": ("Missatges als ciutadans", "Mensajes a los ciudadanos", "Messages to citizens"),
-    "col_count": ("Missatges", "Mensajes", "Messages"),
-    "pending": ("pendents", "pendientes", "pending"),
-    "sent": ("enviats", "enviados", "sent"),
-    "failed": ("fallits (es tornaran a provar)", "fallidos (se volverán a intentar)",
-               "failed (to be retried)"),
-    "dead": ("no lliurats (no es tornaran a provar)", "no entregados (no se volverán a intentar)",
-             "undeliverable (given up)"),
-    "dead_title": ("Missatges no lliurats", "Mensajes no entregados", "Undeliverable messages"),
-    "no_dead": ("Cap missatge no lliurat.", "Ningún mensaje no entregado.", "No undeliverable message."),
-    "col_id": ("Núm.", "Núm.", "No."),
-    "col_created": ("Creat", "Creado", "Created"),
-    "col_what": ("Tipus i canal", "Tipo y canal", "Kind and channel"),
-    "col_recipient": ("Destinatari (emmascarat)", "Destinatario (enmascarado)", "Recipient (masked)"),
-    "col_attempts": ("Intents", "Intentos", "Attempts"),
-}  # fmt: skip
+TEXT = texts("staff")
 
 
 def _t(key: str, language: str, **values: object) -> str:

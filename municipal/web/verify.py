@@ -24,13 +24,13 @@ from municipal.context import RefusalThrottle
 from municipal.errors import ApiError
 from municipal.web.page import (
     HtmlRoute,
-    Texts,
     html_page,
     language_links,
     local_time,
     page_language,
     pick,
     text,
+    texts,
 )
 
 router = APIRouter(route_class=HtmlRoute, include_in_schema=False)
@@ -39,131 +39,11 @@ router = APIRouter(route_class=HtmlRoute, include_in_schema=False)
 #: a person who reloads too often meets this page, not the proxy's).
 PAGES_PER_MINUTE = 30
 
-TEXT: dict[str, Texts] = {
-    "title": ("Verificació de document", "Verificación de documento", "Document verification"),
-    "valid": (
-        "Aquest document l'ha emès l'Ajuntament de Mataró. Les dades que en mostra aquesta pàgina són les "
-        "del document tal com es va emetre.",
-        "Este documento lo ha emitido el Ayuntamiento de Mataró. Los datos que muestra esta página son los "
-        "del documento tal como se emitió.",
-        "This document was issued by Mataró City Council. The data this page shows are those of the "
-        "document as it was issued.",
-    ),
-    "training": (
-        "DOCUMENT DE PROVA: es va emetre en mode de formació i no té cap validesa.",
-        "DOCUMENTO DE PRUEBA: se emitió en modo de formación y no tiene ninguna validez.",
-        "TEST DOCUMENT: it was issued in training mode and has no validity.",
-    ),
-    "summary": ("Què es va emetre", "Qué se emitió", "What was issued"),
-    "csv": ("Codi segur de verificació (CSV)", "Código seguro de verificación (CSV)",
-            "Secure verification code (CSV)"),
-    "kind": ("Document", "Documento", "Document"),
-    "issued_at": ("Data d'emissió", "Fecha de emisión", "Issued on"),
-    "holder": ("Titular", "Titular", "Holder"),
-    "id_number": ("DNI o NIE", "DNI o NIE", "ID number"),
-    "withheld": (
-        "Per protegir-ne el titular, aquesta pàgina no mostra les dates de naixement, el codi postal ni "
-        "les dades de contacte, i dels números de DNI o NIE en mostra només quatre xifres.",
-        "Para proteger a su titular, esta página no muestra las fechas de nacimiento, el código postal ni "
-        "los datos de contacto, y de los números de DNI o NIE muestra solo cuatro cifras.",
-        "To protect its holder, this page does not show birth dates, the postal code or contact details, "
-        "and shows only four digits of ID numbers.",
-    ),
-    "pdf": (
-        "Obre el document en PDF, tal com es va emetre (amb les mateixes dades protegides)",
-        "Abrir el documento en PDF, tal como se emitió (con los mismos datos protegidos)",
-        "Open the document as a PDF, as it was issued (with the same data protected)",
-    ),
-    "content": ("Contingut del document", "Contenido del documento", "Content of the document"),
-    "digest": (
-        "Empremta SHA-256 del PDF original (per comprovar una còpia electrònica)",
-        "Huella SHA-256 del PDF original (para comprobar una copia electrónica)",
-        "SHA-256 digest of the original PDF (to check an electronic copy)",
-    ),
-    "not_found_title": ("Document no trobat", "Documento no encontrado", "Document not found"),
-    "not_found": (
-        "No hi ha cap document emès amb aquest codi segur de verificació. Comproveu que l'heu escrit "
-        "tal com apareix al document, o escanegeu-ne de nou el codi QR.",
-        "No hay ningún documento emitido con este código seguro de verificación. Compruebe que lo ha "
-        "escrito tal como aparece en el documento, o vuelva a escanear su código QR.",
-        "No document was issued with this secure verification code. Check that you typed it as it "
-        "appears on the document, or scan its QR code again.",
-    ),
-    "asked": ("Codi consultat", "Código consultado", "Code looked up"),
-    "too_many_title": ("Massa consultes", "Demasiadas consultas", "Too many requests"),
-    "too_many": (
-        "Heu fet moltes consultes en poc temps. Torneu-ho a provar d'aquí a {seconds} segons.",
-        "Ha hecho muchas consultas en poco tiempo. Vuelva a intentarlo dentro de {seconds} segundos.",
-        "You have made many requests in a short time. Please try again in {seconds} seconds.",
-    ),
-    "yes": ("Sí", "Sí", "Yes"),
-    "no": ("No", "No", "No"),
-}  # fmt: skip
-
+TEXT = texts("verify")
 #: The kinds of document (`IssuedDocument.kind`); any other is shown as it is stored.
-KINDS: dict[str, Texts] = {
-    "volant_individual": ("Volant d'empadronament individual", "Volante de empadronamiento individual",
-                          "Certificate of registration (individual)"),
-    "volant_collectiu": ("Volant d'empadronament col·lectiu", "Volante de empadronamiento colectivo",
-                         "Certificate of registration (household)"),
-    "certificat_convivencia": ("Certificat de convivència", "Certificado de convivencia",
-                               "Certificate of cohabitation"),
-    "instancia": ("Justificant de registre d'una instància", "Justificante de registro de una instancia",
-                  "Receipt of a registered application"),
-    "deixalleria_summary": ("Resum de la targeta de la deixalleria", "Resumen de la tarjeta del punto limpio",
-                            "Recycling centre card summary"),
-    "bustia": ("Justificant de la bústia ciutadana", "Justificante del buzón ciudadano",
-               "Receipt of the citizens' mailbox"),
-    "cita": ("Justificant de cita prèvia", "Justificante de cita previa", "Appointment receipt"),
-}  # fmt: skip
-
+KINDS = texts("kinds")
 #: The names of the document's fields (any other is shown by its own name, its underscores as spaces).
-FIELDS: dict[str, Texts] = {
-    "address": ("Adreça", "Dirección", "Address"),
-    "street": ("Carrer", "Calle", "Street"),
-    "number": ("Número", "Número", "Number"),
-    "floor": ("Pis", "Piso", "Floor"),
-    "door": ("Porta", "Puerta", "Door"),
-    "municipality": ("Municipi", "Municipio", "Municipality"),
-    "holder": ("Titular", "Titular", "Holder"),
-    "applicant": ("Sol·licitant", "Solicitante", "Applicant"),
-    "given_name": ("Nom", "Nombre", "Given name"),
-    "surnames": ("Cognoms", "Apellidos", "Surnames"),
-    "id_number": ("DNI o NIE", "DNI o NIE", "ID number"),
-    "registered_since": ("Empadronat des de", "Empadronado desde", "Registered since"),
-    "inhabitants": ("Persones empadronades", "Personas empadronadas", "Registered people"),
-    "registry_number": ("Número de registre", "Número de registro", "Registry number"),
-    "registered_at": ("Data de registre", "Fecha de registro", "Registered on"),
-    "department": ("Departament", "Departamento", "Department"),
-    "code": ("Codi", "Código", "Code"),
-    "name": ("Nom", "Nombre", "Name"),
-    "subject": ("Assumpte", "Asunto", "Subject"),
-    "exposo": ("Exposo", "Expongo", "Statement"),
-    "solicito": ("Sol·licito", "Solicito", "Request"),
-    "notification_channel": ("Notificació", "Notificación", "Notification"),
-    "attachments": ("Documents adjunts", "Documentos adjuntos", "Attachments"),
-    "size": ("Mida (bytes)", "Tamaño (bytes)", "Size (bytes)"),
-    "card": ("Targeta", "Tarjeta", "Card"),
-    "status": ("Estat", "Estado", "Status"),
-    "holder_name": ("Titular", "Titular", "Holder"),
-    "year": ("Any", "Año", "Year"),
-    "visits_this_year": ("Visites d'aquest any", "Visitas de este año", "Visits this year"),
-    "visits_last_year": ("Visites de l'any passat", "Visitas del año pasado", "Visits last year"),
-    "visits": ("Visites", "Visitas", "Visits"),
-    "date": ("Data", "Fecha", "Date"),
-    "centre": ("Centre", "Centro", "Centre"),
-    "materials": ("Materials", "Materiales", "Materials"),
-    "bonus": ("Bonificació", "Bonificación", "Discount"),
-    "amount": ("Import (€)", "Importe (€)", "Amount (€)"),
-    "reference": ("Referència", "Referencia", "Reference"),
-    "topic": ("Tema", "Tema", "Topic"),
-    "text": ("Text", "Texto", "Text"),
-    "submitted_at": ("Data de presentació", "Fecha de presentación", "Submitted on"),
-    "service": ("Servei", "Servicio", "Service"),
-    "office": ("Oficina", "Oficina", "Office"),
-    "appointment_at": ("Data i hora de la cita", "Fecha y hora de la cita", "Appointment"),
-    "booked_at": ("Data de la reserva", "Fecha de la reserva", "Booked on"),
-}  # fmt: skip
+FIELDS = texts("fields")
 
 #: Fields the summary already shows, or that are the page's own (the URL of this page).
 _SHOWN_ABOVE = frozenset({"csv", "verify_url", "issued_at", "language", "training"})

@@ -25,6 +25,7 @@ from devstack import backend, browser
 from municipal.api.kiosks import register_staff
 from tests.fixtures.backend import TestPKI, training_server
 from tests.integration.backend.conftest import Api
+from tests.unit.backend.test_web_page import beat
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -120,22 +121,6 @@ def test_an_unknown_code_is_a_page_that_says_so(
     assert "ABCDEFGHJKLMNPQRSTUV" in driver.find_element(By.TAG_NAME, "main").text
     assert styled(driver)
     shot(driver, screens, "verify-404")
-
-
-def beat(**changes: object) -> HeartbeatIn:
-    now = datetime.now(UTC)
-    healthy = HeartbeatIn(
-        version="1.4.0",
-        mode="training",
-        reader_present=True,
-        readers=1,
-        card_stack_ok=True,
-        printer=PrinterHealth(state="idle", accepting_jobs=True),
-        temp_free_bytes=12_300_000_000,
-        uptime_seconds=7200,
-        sent_at=now,
-    )
-    return healthy.model_copy(update=changes)
 
 
 def send(server: backend.BackendInfo, kiosk: tuple[str, str], heartbeat: HeartbeatIn) -> None:
