@@ -270,8 +270,81 @@ class CitaTicket(Issued):
     checked_in_at: LocalDateTime
 
 
+# --- inscripcions a activitats ------------------------------------------------------------------------
+
+
+class Activity(Part):
+    """An activity of the city with limited places (a course or workshop of a civic centre): its places
+    are given by a public draw among the applications made in its pre-registration window."""
+
+    code: str
+    name: str
+    centre: str
+    schedule: str
+    places: int
+    #: The fee in euro cents (0: free); the reduced fee, where the activity has one (None: none).
+    fee_cents: int
+    reduced_fee_cents: int | None = None
+    opens_at: LocalDateTime
+    closes_at: LocalDateTime
+    draw_at: LocalDateTime
+
+
+class ActivityJustificant(Issued):
+    """Justificant of an application (pre-registration) to an activity: its number takes part in the draw."""
+
+    application_number: str
+    activity: Activity
+    applied_at: LocalDateTime
+    applicant: Applicant
+    contact: Contact | None = None
+
+
+# --- pagament de rebuts i multes -------------------------------------------------------------------
+
+
+#: A bill's kind: a tax or fee (rebut) or a fine (multa).
+BillKind = Literal["rebut", "multa"]
+
+
+class Bill(Part):
+    """A bill the citizen still has to pay."""
+
+    id: int
+    kind: BillKind
+    #: The tribute's concept, in the request's language ("Impost sobre béns immobles (IBI) urbana").
+    concept: str
+    #: What it is for, as the tax office wrote it (a property's address, a fine's plate and place).
+    detail: str
+    #: The period it charges, in the request's language ("2026", "2n semestre 2026").
+    period: str
+    amount_cents: Annotated[int, Field(gt=0)]
+    due_date: date
+
+
+class PaymentFields(Part):
+    """The Cuaderno 60 (Modalidad 2) fields of a payment document, as printed and as in its barcode."""
+
+    emisora: Annotated[str, Field(pattern=r"^\d{6}$")]
+    reference: Annotated[str, Field(pattern=r"^\d{12}$")]
+    identification: Annotated[str, Field(pattern=r"^\d{10}$")]
+    amount_cents: Annotated[int, Field(gt=0)]
+    #: The GS1-128 barcode's digits: "90521" + emisora + referencia + identificación + importe + "0".
+    barcode: Annotated[str, Field(pattern=r"^90521\d{37}$")]
+
+
+class PaymentDocument(Issued):
+    """Document de pagament (carta de pagament) of one bill: payable at any partner bank or ATM until its
+    due date, by its barcode or its Cuaderno 60 fields."""
+
+    bill: Bill
+    holder: Applicant
+    payment: PaymentFields
+
+
 Document: TypeAlias = (
     PadroDocument | InstanciaReceipt | DeixalleriaSummary | BustiaReceipt | CitaJustificant | CitaTicket
+    | ActivityJustificant
 )
 
 
@@ -287,6 +360,8 @@ def document_from_payload(payload: dict[str, Any]) -> Document:
         return PadroDocument.from_payload(payload)
     if "turn" in payload:
         return CitaTicket.from_payload(payload)
+    if "application_number" in payload:
+        return ActivityJustificant.from_payload(payload)
     if "appointment_at" in payload:
         return CitaJustificant.from_payload(payload)
     if "reference" in payload:

@@ -59,6 +59,12 @@ class ErrorCode(StrEnum):
     CHECKIN_NONE_TODAY = "checkin_none_today"
     CHECKIN_TOO_EARLY = "checkin_too_early"
     CHECKIN_TOO_LATE = "checkin_too_late"
+    ACTIVITY_UNKNOWN = "activity_unknown"
+    ACTIVITY_CLOSED = "activity_closed"
+    APPLICATION_EXISTS = "application_exists"
+    APPLICATION_UNKNOWN = "application_unknown"
+    APPLICATION_WITHDRAWN = "application_withdrawn"
+    ACTIVITY_NOT_DRAWN = "activity_not_drawn"
     # the server
     INTERNAL_ERROR = "internal_error"
 

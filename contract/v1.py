@@ -324,7 +324,7 @@ class TrainingResetOut(BaseModel):
     """`POST /v1/training/reset` (training servers only; not in the OpenAPI document)."""
 
     reset_at: LocalDateTime
-    #: What was erased: registry_entries, attachments, documents, bustia_messages,
+    #: What was erased: registry_entries, attachments, documents, bustia_messages, activity_applications,
     #: deixalleria_card_requests, citizen_sessions, login_challenges, login_attempts, idempotency_records.
     erased: dict[str, int]
     #: What the demo data holds again: households, people, deixalleria_cards, procedures.

@@ -1,4 +1,4 @@
-"""`python -m municipal serve|seed|add-kiosk|add-staff|dispatch|migrate|openapi`: run and manage the
+"""`python -m municipal serve|seed|add-kiosk|add-staff|dispatch|draw|migrate|openapi`: run and manage the
 backend."""
 
 from __future__ import annotations
@@ -154,6 +154,12 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_draw(args: argparse.Namespace) -> int:
+    from municipal import database, draw
+
+    return draw.command(database.make_engine(_database(args), pool_size=1), args.activity, args.seed)
+
+
 def cmd_openapi(args: argparse.Namespace) -> int:
     text = openapi_text()
     if args.write:
@@ -241,6 +247,12 @@ def main(argv: list[str] | None = None) -> int:
     migrate = sub.add_parser("migrate", help="bring the schema to the current version")
     migrate.add_argument("--database", help=db_help)
     migrate.set_defaults(func=cmd_migrate)
+
+    draw_p = sub.add_parser("draw", help="draw an activity's places with a public seed (once)")
+    draw_p.add_argument("activity", help="the activity's code")
+    draw_p.add_argument("--seed", required=True, help="the public seed (e.g. a number drawn in public)")
+    draw_p.add_argument("--database", help=db_help)
+    draw_p.set_defaults(func=cmd_draw)
 
     openapi = sub.add_parser("openapi", help="print the OpenAPI document")
     openapi.add_argument(

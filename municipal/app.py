@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from municipal import __version__, errors, idp_sim, ids, web
 from municipal.api import (
+    activitats,
     auth,
     bustia,
     cites,
@@ -70,7 +71,8 @@ def create_app(settings: ServerSettings, context: Context | None = None) -> Fast
     errors.install(app)
     app.add_exception_handler(Replayed, replayed)
     # The web pages first: the verification page shares its path with the JSON of `public`.
-    modules = (web, public, auth, padro, instancies, deixalleria, bustia, cites, kiosks, outbox_api)
+    modules = (web, public, auth, padro, instancies, deixalleria, bustia, cites, activitats, kiosks,
+               outbox_api)  # fmt: skip
     routers = [module.router for module in modules]
     routers += [handoffs.router, handoffs.phone_router]
     if settings.training:

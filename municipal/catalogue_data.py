@@ -286,6 +286,30 @@ PROCEDURES = [
         OAC_HOURS,
     ),
     _p(
+        "activitats",
+        "participacio",
+        True,
+        True,
+        "activitats",
+        (
+            "Cursos i tallers dels centres cívics",
+            "Cursos y talleres de los centros cívicos",
+            "Courses and workshops of the civic centres",
+        ),
+        (
+            "Preinscripció als cursos i tallers de places limitades, que es donen per sorteig públic.",
+            "Preinscripción en los cursos y talleres de plazas limitadas, que se dan por sorteo público.",
+            "Pre-registration for courses and workshops with limited places, given by a public draw.",
+        ),
+        [],
+        (
+            "Al centre cívic de l'activitat",
+            "En el centro cívico de la actividad",
+            "At the activity's civic centre",
+        ),
+        ("De dilluns a divendres de 9 a 21", "De lunes a viernes de 9 a 21", "Monday to Friday 9–21"),
+    ),
+    _p(
         "bustia",
         "participacio",
         False,
@@ -706,6 +730,7 @@ ACCEPTS: dict[str, tuple[Identification, ...]] = {
     "deixalleria_consulta": ("certificate", "handoff", "weak"),
     "bustia": ANYONE,
     "cita_previa": IDENTIFIED,
+    "activitats": IDENTIFIED,
 }
 
 #: The services that take appointments (cita prèvia): code, names (ca, es, en), office, minutes a slot.
@@ -724,6 +749,50 @@ CITA_HOURS: dict[int, tuple[tuple[str, str], ...]] = {
 }
 #: How many days ahead the demo database offers appointments.
 CITA_DAYS_AHEAD = 14
+
+#: The activities with limited places (inscripcions a activitats), for the demo: code, names (ca, es, en),
+#: civic centre, schedule (ca, es, en), places, fee and reduced fee in euro cents (0: free; None: no
+#: reduced fee), and the pre-registration window and draw as days from the seeding day: opens (at local
+#: midnight), closes (at local midnight, not included) and the draw (at noon).
+ACTIVITIES = [
+    (
+        "fotografia",
+        (
+            "Iniciació a la fotografia digital",
+            "Iniciación a la fotografía digital",
+            "Digital photography for beginners",
+        ),
+        "Centre Cívic Pla d'en Boet",
+        (
+            "Dimarts de 18 a 20 h, 10 sessions",
+            "Martes de 18 a 20 h, 10 sesiones",
+            "Tuesdays 6–8 pm, 10 sessions",
+        ),
+        12, 3500, 1750, -7, 14, 15,
+    ),
+    (
+        "ioga",
+        ("Ioga per a gent gran", "Yoga para gente mayor", "Yoga for older people"),
+        "Centre Cívic Cerdanyola",
+        (
+            "Dilluns i dimecres de 10 a 11 h",
+            "Lunes y miércoles de 10 a 11 h",
+            "Mondays and Wednesdays 10–11 am",
+        ),
+        15, 0, None, -7, 14, 15,
+    ),
+    (
+        "cuina",
+        ("Taller de cuina de mercat", "Taller de cocina de mercado", "Market cooking workshop"),
+        "Centre Cívic Rocafonda-El Palau",
+        (
+            "Dijous de 17 a 19.30 h, 6 sessions",
+            "Jueves de 17 a 19.30 h, 6 sesiones",
+            "Thursdays 5–7.30 pm, 6 sessions",
+        ),
+        10, 4800, 2400, -21, -1, 0,
+    ),
+]  # fmt: skip
 
 _NEEDS_CERTIFICATE = {code: cert for code, _topic, cert, *_rest in PROCEDURES}
 

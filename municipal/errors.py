@@ -245,6 +245,36 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
         "The time of your appointment has passed (you can be up to 10 minutes late). Please ask at the OAC "
         "counter, or book another appointment.",
     ),
+    "activity_unknown": (
+        "Aquesta activitat no existeix o ja no accepta inscripcions.",
+        "Esta actividad no existe o ya no acepta inscripciones.",
+        "This activity does not exist or no longer takes applications.",
+    ),
+    "activity_closed": (
+        "El termini de preinscripció d'aquesta activitat s'ha tancat. Pregunteu al centre cívic.",
+        "El plazo de preinscripción de esta actividad se ha cerrado. Pregunte en el centro cívico.",
+        "The pre-registration period of this activity is closed. Ask at the civic centre about places.",
+    ),
+    "application_exists": (
+        "Ja teniu una sol·licitud per a aquesta activitat: la trobareu a la llista de sol·licituds.",
+        "Ya tiene una solicitud para esta actividad: la encontrará en la lista de sus solicitudes.",
+        "You have already applied for this activity: you will find it in the list of your applications.",
+    ),
+    "application_unknown": (
+        "No trobem aquesta sol·licitud entre les vostres.",
+        "No encontramos esta solicitud entre las suyas.",
+        "This application is not one of yours.",
+    ),
+    "application_withdrawn": (
+        "Ja heu renunciat a aquesta sol·licitud.",
+        "Ya ha renunciado a esta solicitud.",
+        "You have already withdrawn this application.",
+    ),
+    "activity_not_drawn": (
+        "El sorteig d'aquesta activitat encara no s'ha fet.",
+        "El sorteo de esta actividad aún no se ha hecho.",
+        "The draw of this activity has not been made yet.",
+    ),
     "internal_error": (
         "Hi ha hagut un error al servidor de l'Ajuntament. Torneu-ho a provar més tard.",
         "Ha habido un error en el servidor del Ayuntamiento. Vuelva a intentarlo más tarde.",

@@ -340,6 +340,64 @@ class Appointment(Base):
     )
 
 
+class Activity(_Named, Base):
+    """An activity with limited places (a civic centre's course or workshop): pre-registration from
+    `opens_at` to `closes_at`, then a public draw (`ActivityDraw`) gives the places."""
+
+    __tablename__ = "activities"
+    centre: Mapped[str] = mapped_column(String(200))
+    schedule_ca: Mapped[str] = mapped_column(String(200))
+    schedule_es: Mapped[str] = mapped_column(String(200))
+    schedule_en: Mapped[str] = mapped_column(String(200))
+    places: Mapped[int] = mapped_column(Integer)
+    fee_cents: Mapped[int] = mapped_column(Integer)
+    reduced_fee_cents: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    draw_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    def schedule(self, language: str) -> str:
+        value: str = getattr(self, f"schedule_{language}")
+        return value
+
+
+class ActivityApplication(Base):
+    """A citizen's application to an activity (one per citizen and activity: the unique constraint lets
+    one of two racing applications commit). `rank` is its place in the draw's order; `state` is applied,
+    place, waiting or withdrawn."""
+
+    __tablename__ = "activity_applications"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    activity_code: Mapped[str] = mapped_column(ForeignKey("activities.code"))
+    id_number: Mapped[str] = mapped_column(String(16))
+    kiosk_id: Mapped[str] = mapped_column(String(64))
+    applied_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    csv: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(12))
+    rank: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: Where the result and a place passed on are told (only with the citizen's consent).
+    email: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    phone: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    language: Mapped[str] = mapped_column(String(2))
+    __table_args__ = (
+        UniqueConstraint("activity_code", "id_number", name="uq_activity_applications_citizen"),
+    )
+
+
+class ActivityDraw(Base):
+    """The draw of an activity, once: its public seed and the order it gave (JSON, as `DrawOut.order`)."""
+
+    __tablename__ = "activity_draws"
+    activity_code: Mapped[str] = mapped_column(ForeignKey("activities.code"), primary_key=True)
+    seed: Mapped[str] = mapped_column(String(100))
+    method: Mapped[str] = mapped_column(String(200))
+    drawn_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    places: Mapped[int] = mapped_column(Integer)
+    order_json: Mapped[str] = mapped_column(Text)
+
+
 class KioskHeartbeat(Base):
     """The last heartbeat of each kiosk (`POST /v1/kiosks/heartbeat`): its state as it came, JSON."""
 

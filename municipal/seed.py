@@ -392,6 +392,7 @@ def seed_demo_into(session: Session) -> dict[str, int]:
             gen.register(mover, address, moved)
     session.add(Counter(series="DX", year=0, last=gen.card_sequence))  # card numbers go on from here
     _appointments(session, today)
+    _activities(session, today)
     session.flush()
     counts = {"households": gen.households, "people": gen.people, "deixalleria cards": gen.card_sequence}
     counts["procedures"] = len(catalogue_data.PROCEDURES)
@@ -448,3 +449,10 @@ def _appointments(session: Session, today: date) -> None:
     session.add_all(
         slots_for_seed(first, catalogue_data.CITA_DAYS_AHEAD, catalogue_data.CITA_HOURS, minutes, codes)
     )
+
+
+def _activities(session: Session, today: date) -> None:
+    """The civic centres' courses and workshops with limited places (inscripcions a activitats)."""
+    from municipal.api.activitats import activities_for_seed
+
+    session.add_all(activities_for_seed(today))

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from municipal import seed
 from municipal.models import (
+    ActivityApplication,
     AuthChallenge,
     Base,
     BustiaMessage,
@@ -36,6 +37,7 @@ _COUNTED: dict[str, type[Base]] = {
     "attachments": InstanciaAttachment,
     "documents": IssuedDocument,
     "bustia_messages": BustiaMessage,
+    "activity_applications": ActivityApplication,
     "citizen_sessions": CitizenSession,
     "login_challenges": AuthChallenge,
     "login_attempts": WeakLoginAttempt,

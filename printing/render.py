@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import segno
@@ -23,7 +23,9 @@ from fpdf.enums import Align, XPos, YPos
 from fpdf.fonts import TTFFont
 from fpdf.output import OutputProducer
 
+from contract.activities import euros
 from contract.documents import (
+    ActivityJustificant,
     BustiaReceipt,
     CitaJustificant,
     CitaTicket,
@@ -310,6 +312,8 @@ def document_title(document: Document) -> str:
         return text("deixalleria_title", language)
     if isinstance(document, CitaJustificant):
         return text("cita_title", language)
+    if isinstance(document, ActivityJustificant):
+        return text("activitat_title", language)
     if isinstance(document, CitaTicket):
         return text("cita_ticket_title", language)
     return text("bustia_title", language)
@@ -334,6 +338,8 @@ class _Body:
             self.bustia(document)
         elif isinstance(document, CitaJustificant):
             self.cita(document)
+        elif isinstance(document, ActivityJustificant):
+            self.activitat(document)
         elif isinstance(document, CitaTicket):
             self.ticket(document)
         else:  # pragma: no cover - the type union is closed
@@ -600,6 +606,30 @@ class _Body:
         self.field(self.t("cita_checked_in_at"), format_datetime(doc.checked_in_at))
         self.note(self.t("cita_ticket_note"))
 
+    # --- inscripcions a activitats -----------------------------------------------------------------
+
+    def activitat(self, doc: ActivityJustificant) -> None:
+        activity = doc.activity
+        self.paragraph(self.t("activitat_intro"))
+        self.field(self.t("activitat_number"), doc.application_number, bold=True)
+        self.field(self.t("activitat_name"), activity.name, bold=True)
+        self.field(self.t("activitat_centre"), activity.centre)
+        self.field(self.t("activitat_schedule"), activity.schedule)
+        self.field(self.t("activitat_places"), str(activity.places))
+        fee = euros(activity.fee_cents) if activity.fee_cents else self.t("activitat_free")
+        if activity.reduced_fee_cents is not None:
+            fee += " · " + self.t("activitat_reduced", fee=euros(activity.reduced_fee_cents))
+        self.field(self.t("activitat_fee"), fee)
+        zone = local_zone()
+        last_day = (activity.closes_at - timedelta(seconds=1)).astimezone(zone).date()  # closes at midnight
+        self.field(self.t("activitat_closes"), format_date(last_day))
+        self.field(self.t("activitat_draw"), format_date(activity.draw_at.astimezone(zone).date()))
+        applicant = doc.applicant
+        named = " · ".join(v for v in (applicant.full_name, applicant.id_number) if v)
+        self.field(self.t("applicant"), named)
+        self.field(self.t("contact"), _contact_line(doc.contact) or self.t("none"))
+        self.field(self.t("activitat_applied_at"), format_datetime(doc.applied_at))
+        self.note(self.t("activitat_note"))
 
 def _address_line(doc: PadroDocument) -> str:
     a = doc.address

@@ -203,6 +203,30 @@ def cita_ticket(*, language: str = "ca", training: bool = False, csv: str = "TOR
     }
 
 
+def activitat(*, language: str = "ca", training: bool = False,
+              csv: str = "ACTV3D5F7H9K2M4P6R8T") -> dict[str, Any]:  # fmt: skip
+    ca = language == "ca"
+    return {
+        **_head(csv, language, training),
+        "application_number": "IA-2026-000031",
+        "activity": {
+            "code": "fotografia",
+            "name": "Iniciació a la fotografia digital" if ca else "Iniciación a la fotografía digital",
+            "centre": "Centre Cívic Pla d'en Boet",
+            "schedule": "Dimarts de 18 a 20 h, 10 sessions" if ca else "Martes de 18 a 20 h, 10 sesiones",
+            "places": 12,
+            "fee_cents": 3500,
+            "reduced_fee_cents": 1750,
+            "opens_at": "2026-02-23T00:00:00+01:00",
+            "closes_at": "2026-03-16T00:00:00+01:00",
+            "draw_at": "2026-03-17T12:00:00+01:00",
+        },
+        "applied_at": "2026-03-02T10:13:40+01:00",
+        "applicant": {"id_number": "12345678Z", "given_name": "CARMEN", "surnames": "ESPAÑOLA ESPAÑOLA"},
+        "contact": {"email": "carmen@example.org", "phone": None},
+    }
+
+
 def all_samples(language: str = "ca", training: bool = False) -> dict[str, dict[str, Any]]:
     """One payload of every kind, by a file-friendly name."""
     return {
@@ -213,6 +237,7 @@ def all_samples(language: str = "ca", training: bool = False) -> dict[str, dict[
         "instancia": instancia(language=language, training=training),
         "deixalleria": deixalleria(language=language, training=training),
         "bustia": bustia(language=language, training=training),
+        "activitat": activitat(language=language, training=training),
     }
 
 

@@ -26,7 +26,9 @@ from urllib.parse import urlsplit
 import requests
 from pydantic import BaseModel, ValidationError
 
+from contract.activities import ActivitiesOut, Application, ApplicationIn, WithdrawIn
 from contract.documents import (
+    ActivityJustificant,
     BustiaReceipt,
     CitaJustificant,
     CitaTicket,
@@ -584,6 +586,37 @@ class BackendClient:
         checkin_too_early, checkin_too_late)."""
         body = _body(CitaCheckInIn, language=language)
         return self._write("/v1/cites/checkins", token, body, idempotency_key, CitaTicket)
+
+    # --- inscripcions a activitats -----------------------------------------------------------------
+
+    def activities(self, token: str | None, language: str | None = None) -> ActivitiesOut:
+        """The activities open for pre-registration, and (with `token`) the citizen's applications."""
+        params = {"language": language or self.language()}
+        body = self._request("GET", "/v1/activitats", token=token, params=params)
+        return _read(ActivitiesOut, body, "activities")
+
+    def apply_activity(
+        self,
+        token: str,
+        activity: str,
+        contact: Mapping[str, str | None] | None,
+        idempotency_key: str | None = None,
+        language: str = "ca",
+    ) -> ActivityJustificant:
+        """Apply for `activity` (`Rejected` application_exists or activity_closed when it cannot be);
+        `contact` ({email, phone}) only with the citizen's consent to its use for the result."""
+        given = {k: v for k, v in contact.items() if v} if contact else None
+        body = _body(ApplicationIn, contact=given, consent=bool(given), language=language)
+        return self._write(f"/v1/activitats/{activity}/applications", token, body, idempotency_key,
+                           ActivityJustificant)  # fmt: skip
+
+    def withdraw_activity(
+        self, token: str, number: str, idempotency_key: str | None = None, language: str = "ca"
+    ) -> Application:
+        """Give up an application (a place it held goes to the first on the waiting list)."""
+        body = _body(WithdrawIn, language=language)
+        return self._write(f"/v1/activitats/applications/{number}/withdraw", token, body, idempotency_key,
+                           Application)  # fmt: skip
 
     # --- training mode -----------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Security
+from fastapi import APIRouter, Depends, Query, Request, Security
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
@@ -362,6 +362,10 @@ async def _refuse(scope: Scope, send: Send, refusal: ApiError) -> None:
     headers += [(k.lower().encode(), v.encode()) for k, v in (refusal.headers or {}).items()]
     await send({"type": "http.response.start", "status": refusal.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+#: The `language` query parameter of a route that answers in the citizen's language.
+LanguageQuery = Annotated[str | None, Query(max_length=5, description="ca, es or en")]
 
 
 def language_param(request: Request, language: str | None) -> str:

@@ -137,6 +137,67 @@ TEMPLATES: dict[str, dict[str, Template]] = {
             sms="Mataró City Council: appointment on {date} at {time} cancelled. Ref. {reference}",
         ),
     },
+    "activitat_place": {
+        "ca": Template(
+            subject="Teniu plaça: {activity}",
+            body=(
+                "Teniu plaça a l'activitat {activity} ({centre}).\n\n"
+                "Sol·licitud: {reference}\nQuota: {fee}\n\n"
+                "La quota es paga amb el document de pagament que us farà arribar l'Ajuntament. "
+                "Si no hi podeu anar, renuncieu a la plaça perquè la tingui la persona següent.\n"
+            ),
+            sms="Ajuntament de Mataró: teniu plaça a {activity}. Sol·licitud {reference}. Quota {fee}",
+        ),
+        "es": Template(
+            subject="Tiene plaza: {activity}",
+            body=(
+                "Tiene plaza en la actividad {activity} ({centre}).\n\n"
+                "Solicitud: {reference}\nCuota: {fee}\n\n"
+                "La cuota se paga con el documento de pago que le hará llegar el Ayuntamiento. "
+                "Si no puede ir, renuncie a la plaza para que la tenga la persona siguiente.\n"
+            ),
+            sms="Ayuntamiento de Mataró: tiene plaza en {activity}. Solicitud {reference}. Cuota {fee}",
+        ),
+        "en": Template(
+            subject="You have a place: {activity}",
+            body=(
+                "You have a place in the activity {activity} ({centre}).\n\n"
+                "Application: {reference}\nFee: {fee}\n\n"
+                "The fee is paid with the payment document the City Council sends you. "
+                "If you cannot attend, give up the place so that the next person can have it.\n"
+            ),
+            sms="Mataró City Council: you have a place in {activity}. Application {reference}. Fee {fee}",
+        ),
+    },
+    "activitat_waiting": {
+        "ca": Template(
+            subject="Llista d'espera: {activity}",
+            body=(
+                "Al sorteig de l'activitat {activity} ({centre}) la vostra sol·licitud ha quedat en "
+                "llista d'espera, en la posició {position}.\n\nSol·licitud: {reference}\n\n"
+                "Si algú renuncia a la seva plaça, us avisarem.\n"
+            ),
+            sms="Ajuntament de Mataró: {activity}, llista d'espera, posició {position}. Sol·l. {reference}",
+        ),
+        "es": Template(
+            subject="Lista de espera: {activity}",
+            body=(
+                "En el sorteo de la actividad {activity} ({centre}) su solicitud ha quedado en "
+                "lista de espera, en la posición {position}.\n\nSolicitud: {reference}\n\n"
+                "Si alguien renuncia a su plaza, le avisaremos.\n"
+            ),
+            sms="Ayuntamiento de Mataró: {activity}, lista de espera, posición {position}. Sol. {reference}",
+        ),
+        "en": Template(
+            subject="Waiting list: {activity}",
+            body=(
+                "In the draw of the activity {activity} ({centre}) your application is on the waiting "
+                "list, at position {position}.\n\nApplication: {reference}\n\n"
+                "If someone gives up their place, we will tell you.\n"
+            ),
+            sms="Mataró City Council: {activity}, waiting list, position {position}. Appl. {reference}",
+        ),
+    },
 }
 
 

@@ -6,7 +6,7 @@ many NULLs on SQLite and PostgreSQL). A check-in sets `checked_in_at` and the tu
 service and local day `turn_day`, unique per service and day (`uq_appointments_turn`).
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0004
 Create Date: 2026-12-02 06:00:00
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0002"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

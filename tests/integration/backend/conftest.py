@@ -164,3 +164,37 @@ def tokens(server: backend.BackendInfo, citizens: Citizens, server_engine: Engin
         out[name] = Api(server, server_engine, kiosk).login(getattr(citizens, name))["token"]
         KIOSK_OF[out[name]] = kiosk
     return out
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of an empty database: a SQLite file, or a new database of the private PostgreSQL cluster."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'm.sqlite3'}"
+    cluster: PostgresInfo = request.getfixturevalue("postgres_cluster")
+    return cluster.create_database()
+
+
+def revision_round_trip(url: str, revision: str, tables: set[str], kept: str) -> None:
+    """Migrate the empty database at `url` to the heads, down to before `revision` (its `tables` gone,
+    the table `kept` of an earlier revision still there), and up again."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import inspect
+
+    from municipal import database
+
+    engine = database.make_engine(url) if url.startswith("sqlite") else create_engine(url)
+    database.migrate(engine)
+    assert tables <= set(inspect(engine).get_table_names())
+    config = database.alembic_config()
+    before = ScriptDirectory.from_config(config).get_revision(revision).down_revision
+    assert isinstance(before, str)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, before)
+    names = set(inspect(engine).get_table_names())
+    assert not tables & names and kept in names
+    database.migrate(engine)
+    assert tables <= set(inspect(engine).get_table_names())
+    engine.dispose()

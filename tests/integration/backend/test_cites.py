@@ -21,10 +21,9 @@ from alembic import command
 from sqlalchemy import create_engine, insert, inspect, select
 from sqlalchemy import text as sql_text
 
-from devstack.postgres import PostgresInfo
 from municipal import database, timeutil
 from municipal.models import Appointment, AppointmentSlot
-from tests.integration.backend.conftest import Api, Citizens, all_at_once
+from tests.integration.backend.conftest import Api, Citizens, all_at_once, revision_round_trip
 
 CITIZENS = ("carmen", "jordi", "maria_rosa", "amina", "pau")
 
@@ -198,32 +197,10 @@ def test_a_retry_with_its_key_books_once(api: Api, tokens: dict[str, str]) -> No
     assert other.status_code == 409 and other.json()["code"] == "idempotency_conflict"
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def empty_database(request: pytest.FixtureRequest, tmp_path: Any) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'm.sqlite3'}"
-    cluster: PostgresInfo = request.getfixturevalue("postgres_cluster")
-    return cluster.create_database()
-
-
 def test_revision_0002_upgrades_and_downgrades(empty_database: str) -> None:
-    engine = (
-        database.make_engine(empty_database)
-        if empty_database.startswith("sqlite")
-        else create_engine(empty_database)
+    revision_round_trip(
+        empty_database, "0002", {"cita_services", "cita_slots", "appointments"}, "bustia_messages"
     )
-    tables = {"cita_services", "cita_slots", "appointments"}
-    database.migrate(engine)
-    assert tables <= set(inspect(engine).get_table_names())
-    config = database.alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0001")
-    names = set(inspect(engine).get_table_names())
-    assert not tables & names and "bustia_messages" in names
-    database.migrate(engine)
-    assert tables <= set(inspect(engine).get_table_names())
-    engine.dispose()
 
 
 # --- cancelling ----------------------------------------------------------------------------------------

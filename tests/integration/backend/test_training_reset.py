@@ -157,6 +157,7 @@ def test_reset_erases_citizens_work_and_restores_the_fresh_demo(
         "attachments": 1,
         "documents": 3,
         "bustia_messages": 1,
+        "activity_applications": 0,
         "deixalleria_card_requests": 1,
         "citizen_sessions": 1,
         "login_challenges": 1,

@@ -75,6 +75,7 @@ PINNED_ALL: dict[str, Any] = {"issued_at": ISSUED_AT}
 PINNED: dict[str, dict[str, Any]] = {
     "instancia": {"registry_number": "E/2026/000123", "registered_at": "2026-03-02T10:14:37+01:00"},
     "bustia": {"reference": "QS/2026/000045", "submitted_at": "2026-03-02T10:12:05+01:00"},
+    "activitat": {"application_number": "IA-2026-000031", "applied_at": "2026-03-02T10:13:40+01:00"},
     "deixalleria": {"year": 2026},
 }
 CSV = {
@@ -84,6 +85,7 @@ CSV = {
     "instancia": "INST4H8K2P6R9T3V5X7Z",
     "deixalleria": "DEIX2B4D6F8H1J3L5N7P",
     "bustia": "BUST9C8B7A6Z5Y4X3W2V",
+    "activitat": "ACTV3D5F7H9K2M4P6R8T",
     "cita": "CITA5G7J9L2N4Q6S8U1W",
     "cita_ticket": "TORN8W6U4S2Q9N7L5J3G",
 }
@@ -95,6 +97,7 @@ _PAYLOADS: dict[str, Callable[[str], dict[str, Any]]] = {
     "instancia": lambda lang: samples.instancia(language=lang),
     "deixalleria": lambda lang: samples.deixalleria(language=lang),
     "bustia": lambda lang: samples.bustia(language=lang),
+    "activitat": lambda lang: samples.activitat(language=lang),
     "cita": lambda lang: samples.cita(language=lang),
     "cita_ticket": lambda lang: samples.cita_ticket(language=lang),
 }

@@ -22,6 +22,10 @@ VALUES = {
     "office": "OAC Centre, la Riera, 48",
     "date": "09/12/2026",
     "time": "10:15",
+    "activity": "Iniciació a la fotografia digital",
+    "centre": "Centre Cívic Pla d'en Boet",
+    "fee": "35,00 €",
+    "position": "3",
 }
 
 

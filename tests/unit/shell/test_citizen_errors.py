@@ -195,6 +195,7 @@ NOT_ERRORS = {
     "No waste-tax bonus for {tax_year}: {visits} visits in {last} did not reach the first band.",
     "Not loaded: trying again…",  # the kiosk tries again by itself
     "No free times",  # the empty list of times; the notice beside it says to call 010 or ask at the OAC
+    "You have not applied for any activity yet.",  # a state, not a fault: Next leads to the open activities
     "The list could not be loaded",  # a heading over the sentences above
     "Cancelled",
     "Reported lost",
