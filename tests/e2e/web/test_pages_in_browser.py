@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 import requests
 from selenium import webdriver
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.wait import WebDriverWait
 from sqlalchemy import Engine, create_engine, text
 
 from contract.kiosks import HeartbeatIn, PrinterHealth
@@ -69,6 +71,14 @@ def shot(driver: webdriver.Chrome, screens: Path, name: str) -> None:
     assert driver.save_screenshot(str(screens / f"{name}.png"))
 
 
+def arrive(driver: webdriver.Chrome, heading: str) -> None:
+    """Wait for the page a click led to (its first heading): a click returns before a redirect is done."""
+    wait = WebDriverWait(
+        driver, 10, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)
+    )
+    wait.until(lambda d: d.find_element(By.TAG_NAME, "h1").text == heading)
+
+
 def styled(driver: webdriver.Chrome) -> bool:
     """The page's style sheet applied, and the browser reported no Content-Security-Policy violation."""
     log = driver.get_log("browser")  # type: ignore[no-untyped-call]  # selenium leaves it untyped
@@ -97,16 +107,16 @@ def test_a_printed_documents_url_opens_its_verification_page(
     shot(driver, screens, "verify-ca")
 
     driver.find_element(By.LINK_TEXT, "Castellano").click()
-    assert driver.find_element(By.TAG_NAME, "h1").text == "Verificación de documento"
+    arrive(driver, "Verificación de documento")
     assert driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "es"
     assert "Volante de empadronamiento colectivo" in driver.find_element(By.TAG_NAME, "main").text
     shot(driver, screens, "verify-es")
     driver.find_element(By.LINK_TEXT, "English").click()
-    assert driver.find_element(By.TAG_NAME, "h1").text == "Document verification"
+    arrive(driver, "Document verification")
     shot(driver, screens, "verify-en")
 
     driver.find_element(By.ID, "pdf").click()
-    assert driver.current_url == doc["verify_url"] + "/pdf"
+    WebDriverWait(driver, 10).until(lambda d: d.current_url == doc["verify_url"] + "/pdf")
     pdf = requests.get(driver.current_url, timeout=30)
     assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
     # A program at the same URL still reads the JSON.
@@ -159,6 +169,7 @@ def test_staff_sign_in_see_the_fleet_and_sign_out(
     driver.find_element(By.ID, "staff_id").send_keys(STAFF[0])
     driver.find_element(By.ID, "key").send_keys(STAFF[1])
     driver.find_element(By.ID, "sign-in").click()
+    arrive(driver, "Estat dels caixers")
 
     assert driver.current_url == server.url + "/staff?lang=ca"
     assert STAFF[1] not in driver.current_url
@@ -193,6 +204,7 @@ def test_staff_sign_in_see_the_fleet_and_sign_out(
     shot(driver, screens, "staff-fleet")
 
     driver.find_element(By.ID, "sign-out").click()
+    arrive(driver, "Accés del personal")
     assert "Heu sortit." in driver.find_element(By.TAG_NAME, "main").text
     assert driver.get_cookie("ovac_staff") is None
     driver.get(server.url + "/staff")
