@@ -22,7 +22,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
@@ -143,6 +143,8 @@ class LoginScreen(KioskScreen):
         # worker meet here, so that the backend session is revoked whichever comes first.
         self._login_lock = threading.Lock()
         self._wiped = False
+        #: The theme and app classes its widgets were styled for when mounted (None once shown).
+        self._styled_for: tuple[str, frozenset[str]] | None = None
         self._login_token: str | None = None
         if reader is not None and atr is not None:
             self.start(reader, atr)
@@ -184,8 +186,29 @@ class LoginScreen(KioskScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
+        self._styled_for = self._style_inputs()
         if self.state != "standby":
             self._begin()
+
+    def _style_inputs(self) -> tuple[str, frozenset[str]]:
+        """What this screen's styles depend on besides its own widgets: the theme and the app's classes
+        (the low-vision modes, training)."""
+        return self.app.theme, frozenset(self.app.classes)
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Textual restyles every widget of a screen each time it becomes the current one. The first time,
+        # this screen's widgets were styled as they were mounted (built ahead, a moment or minutes
+        # before), and unless the theme or a low-vision mode changed since, nothing they depend on has:
+        # the second pass is work in the frame that shows the holder (benchmarks/bench_login.py: insert ->
+        # holder shown 235 -> 230 ms, median of 20). Later
+        # resumes (after a modal) restyle as usual. Textual runs a subclass's handler before Screen's
+        # own, which reads the flag. The resume of the build-ahead's push and pop comes when the screen
+        # is no longer on top: it does not count.
+        if self.app.screen is not self:
+            return
+        if self._styled_for is not None and self._styled_for == self._style_inputs():
+            event.refresh_styles = False
+        self._styled_for = None
 
     def _begin(self) -> None:
         if self.kind is CardKind.DNIE_FINALISED:

@@ -154,3 +154,30 @@ async def test_unexpected_error_while_reading_says_so_and_does_not_hang(
         assert "Take your card out of the reader" in driver.text()
         assert "driver exploded" not in driver.text()
         await card_out(driver, pcsc)
+
+
+def drawn_styles(screen: LoginScreen) -> list[tuple[str, str, str]]:
+    return [(str(w), str(w.styles.color), str(w.styles.background)) for w in screen.query("*")]
+
+
+async def test_screen_built_ahead_takes_a_low_vision_mode_chosen_after_it(
+    stack: tuple[PcscInfo, BackendInfo], tmp_path: Path
+) -> None:
+    """The screen built ahead skips its restyle when shown only if nothing its styles depend on changed:
+    high contrast chosen on the attract screen after it was built must show on the login screen."""
+    pcsc = stack[0]
+    async with kiosk_ready(stack, tmp_path, "ca") as (app, driver):
+        built = standby_of(app)
+        assert built is not None
+        before = drawn_styles(built)
+        await driver.click("#high-contrast")
+        await driver.wait_for(lambda: app.has_class("-high-contrast"), what="high contrast on")
+        pcsc.control.insert("dnie3-valid")
+        await driver.wait_for("ESPAÑOLA ESPAÑOLA", words=True)
+        shown: Any = app.screen
+        assert shown is built
+        drawn = drawn_styles(shown)
+        assert drawn != before  # the high-contrast colours, not those it was built with
+        shown.update_node_styles(animate=False)
+        assert drawn_styles(shown) == drawn  # nothing left to restyle
+        await card_out(driver, pcsc)
