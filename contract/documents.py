@@ -344,7 +344,7 @@ class PaymentDocument(Issued):
 
 Document: TypeAlias = (
     PadroDocument | InstanciaReceipt | DeixalleriaSummary | BustiaReceipt | CitaJustificant | CitaTicket
-    | ActivityJustificant
+    | ActivityJustificant | PaymentDocument
 )
 
 
@@ -362,6 +362,8 @@ def document_from_payload(payload: dict[str, Any]) -> Document:
         return CitaTicket.from_payload(payload)
     if "application_number" in payload:
         return ActivityJustificant.from_payload(payload)
+    if "payment" in payload:
+        return PaymentDocument.from_payload(payload)
     if "appointment_at" in payload:
         return CitaJustificant.from_payload(payload)
     if "reference" in payload:

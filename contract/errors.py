@@ -65,6 +65,8 @@ class ErrorCode(StrEnum):
     APPLICATION_UNKNOWN = "application_unknown"
     APPLICATION_WITHDRAWN = "application_withdrawn"
     ACTIVITY_NOT_DRAWN = "activity_not_drawn"
+    BILL_UNKNOWN = "bill_unknown"
+    BILL_PAID = "bill_paid"
     # the server
     INTERNAL_ERROR = "internal_error"
 

@@ -1,5 +1,5 @@
-"""`python -m municipal serve|seed|add-kiosk|add-staff|dispatch|draw|migrate|openapi`: run and manage the
-backend."""
+"""`python -m municipal serve|seed|add-kiosk|add-staff|dispatch|draw|import-cobros|migrate|openapi`: run and
+manage the backend."""
 
 from __future__ import annotations
 
@@ -160,6 +160,13 @@ def cmd_draw(args: argparse.Namespace) -> int:
     return draw.command(database.make_engine(_database(args), pool_size=1), args.activity, args.seed)
 
 
+def cmd_import_cobros(args: argparse.Namespace) -> int:
+    from municipal import database
+    from municipal.payments import bills
+
+    return bills.command(database.make_engine(_database(args), pool_size=1), args.file)
+
+
 def cmd_openapi(args: argparse.Namespace) -> int:
     text = openapi_text()
     if args.write:
@@ -253,6 +260,11 @@ def main(argv: list[str] | None = None) -> int:
     draw_p.add_argument("--seed", required=True, help="the public seed (e.g. a number drawn in public)")
     draw_p.add_argument("--database", help=db_help)
     draw_p.set_defaults(func=cmd_draw)
+
+    cobros = sub.add_parser("import-cobros", help="mark paid the bills a bank's collections file reports")
+    cobros.add_argument("file", type=Path, help="the collections file (fixed-width text)")
+    cobros.add_argument("--database", help=db_help)
+    cobros.set_defaults(func=cmd_import_cobros)
 
     openapi = sub.add_parser("openapi", help="print the OpenAPI document")
     openapi.add_argument(

@@ -21,6 +21,7 @@ from municipal.api import (
     kiosks,
     padro,
     public,
+    rebuts,
     training,
 )
 from municipal.api.common import KioskAuthentication
@@ -71,7 +72,7 @@ def create_app(settings: ServerSettings, context: Context | None = None) -> Fast
     errors.install(app)
     app.add_exception_handler(Replayed, replayed)
     # The web pages first: the verification page shares its path with the JSON of `public`.
-    modules = (web, public, auth, padro, instancies, deixalleria, bustia, cites, activitats, kiosks,
+    modules = (web, public, auth, padro, instancies, deixalleria, bustia, cites, activitats, rebuts, kiosks,
                outbox_api)  # fmt: skip
     routers = [module.router for module in modules]
     routers += [handoffs.router, handoffs.phone_router]

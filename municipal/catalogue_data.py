@@ -445,16 +445,16 @@ PROCEDURES = [
     _p(
         "pagament_tributs",
         "tributs",
-        False,
-        False,
-        None,
+        True,
+        True,
+        "rebuts",
         ("Pagament de rebuts i multes", "Pago de recibos y multas", "Paying bills and fines"),
         (
-            "Amb el rebut, a qualsevol oficina bancària col·laboradora o en línia.",
-            "Con el recibo, en cualquier oficina bancaria colaboradora o en línea.",
-            "With the bill, at any partner bank or online.",
+            "Imprimiu el document de pagament dels rebuts pendents i pagueu-lo al banc o al caixer.",
+            "Imprima el documento de pago de los recibos pendientes y páguelo en el banco o el cajero.",
+            "Print the payment document of a pending bill and pay it at a bank or cash machine.",
         ),
-        [("El rebut o la notificació", "El recibo o la notificación", "The bill or the notice")],
+        [],
         ("Entitats bancàries col·laboradores", "Entidades bancarias colaboradoras", "Partner banks"),
         NONE,
     ),
@@ -731,6 +731,7 @@ ACCEPTS: dict[str, tuple[Identification, ...]] = {
     "bustia": ANYONE,
     "cita_previa": IDENTIFIED,
     "activitats": IDENTIFIED,
+    "pagament_tributs": IDENTIFIED,
 }
 
 #: The services that take appointments (cita prèvia): code, names (ca, es, en), office, minutes a slot.

@@ -275,6 +275,16 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
         "El sorteo de esta actividad aún no se ha hecho.",
         "The draw of this activity has not been made yet.",
     ),
+    "bill_unknown": (
+        "No trobem aquest rebut entre els vostres pendents. Torneu a la llista de rebuts.",
+        "No encontramos este recibo entre sus recibos pendientes. Vuelva a la lista de recibos.",
+        "This bill is not among your pending bills. Please go back to the list of bills.",
+    ),
+    "bill_paid": (
+        "Aquest rebut ja està pagat: no cal cap document de pagament. Torneu a la llista de rebuts.",
+        "Este recibo ya está pagado: no hace falta ningún documento de pago. Vuelva a la lista de recibos.",
+        "This bill is already paid: no payment document is needed. Please go back to the list of bills.",
+    ),
     "internal_error": (
         "Hi ha hagut un error al servidor de l'Ajuntament. Torneu-ho a provar més tard.",
         "Ha habido un error en el servidor del Ayuntamiento. Vuelva a intentarlo más tarde.",

@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, date, datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -490,3 +491,36 @@ class AuthHandoff(Base):
     #: The token hash of the session handed out (`citizen_sessions`).
     session_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class Bill(Base):
+    """A bill (rebut or multa) the city issued: whose (`id_number`), what for (concept code, detail,
+    period), how much (cents), until when, and its `number` in the emisora's own numbering (the first 10
+    digits of its Cuaderno 60 referencia). Paid: the day the bank collected it and where, as a bank's
+    collections file said (`municipal.payments.cobros`), and when the city imported that."""
+
+    __tablename__ = "bills"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    number: Mapped[int] = mapped_column(BigInteger)
+    id_number: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(10))
+    concept: Mapped[str] = mapped_column(String(3))
+    detail: Mapped[str] = mapped_column(String(200))
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    period_ca: Mapped[str] = mapped_column(String(60))
+    period_es: Mapped[str] = mapped_column(String(60))
+    period_en: Mapped[str] = mapped_column(String(60))
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    due_date: Mapped[date] = mapped_column(Date)
+    paid_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    paid_bank: Mapped[str | None] = mapped_column(String(4), nullable=True)
+    paid_office: Mapped[str | None] = mapped_column(String(4), nullable=True)
+    paid_imported_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    __table_args__ = (
+        UniqueConstraint("number", name="uq_bills_number"),
+        Index("ix_bills_citizen", "id_number"),
+    )
+
+    def period(self, language: str) -> str:
+        value: str = getattr(self, f"period_{language}", None) or self.period_ca
+        return value

@@ -36,6 +36,7 @@ from municipal.models import (
     Registration,
     Topic,
 )
+from municipal.payments import bills
 
 MUNICIPALITY = "Mataró"
 #: Mataró's scale: previous year's visits 4–6 -> 12.00 €, 7–12 -> 17.50 €, more than 12 -> 23.00 €.
@@ -393,6 +394,7 @@ def seed_demo_into(session: Session) -> dict[str, int]:
     session.add(Counter(series="DX", year=0, last=gen.card_sequence))  # card numbers go on from here
     _appointments(session, today)
     _activities(session, today)
+    session.add_all(bills.demo_bills(today))
     session.flush()
     counts = {"households": gen.households, "people": gen.people, "deixalleria cards": gen.card_sequence}
     counts["procedures"] = len(catalogue_data.PROCEDURES)

@@ -15,6 +15,7 @@ import math
 import re
 from collections.abc import Mapping
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import segno
@@ -35,8 +36,10 @@ from contract.documents import (
     Inhabitant,
     InstanciaReceipt,
     PadroDocument,
+    PaymentDocument,
 )
 from contract.localtime import local_zone
+from printing import cuaderno60
 from printing.fonts import FAMILY, FontCache, add_fonts, printable
 from printing.texts import (
     CITY,
@@ -316,6 +319,8 @@ def document_title(document: Document) -> str:
         return text("activitat_title", language)
     if isinstance(document, CitaTicket):
         return text("cita_ticket_title", language)
+    if isinstance(document, PaymentDocument):
+        return text("pagament_title", language)
     return text("bustia_title", language)
 
 
@@ -342,6 +347,8 @@ class _Body:
             self.activitat(document)
         elif isinstance(document, CitaTicket):
             self.ticket(document)
+        elif isinstance(document, PaymentDocument):
+            self.pagament(document)
         else:  # pragma: no cover - the type union is closed
             raise TypeError(f"cannot render {type(document).__name__}")
 
@@ -630,6 +637,37 @@ class _Body:
         self.field(self.t("contact"), _contact_line(doc.contact) or self.t("none"))
         self.field(self.t("activitat_applied_at"), format_datetime(doc.applied_at))
         self.note(self.t("activitat_note"))
+
+    # --- pagament de rebuts i multes ---------------------------------------------------------------
+
+    def pagament(self, doc: PaymentDocument) -> None:
+        """A Cuaderno 60 carta de pago: the bill, the fields a bank's counter types in, the barcode."""
+        bill, pay = doc.bill, doc.payment
+        amount = format_amount(Decimal(pay.amount_cents) / 100)
+        self.paragraph(self.t("pagament_intro"))
+        self.field(self.t("pagament_concept"), bill.concept, bold=True)
+        self.field(self.t("pagament_detail"), bill.detail)
+        self.field(self.t("pagament_period"), bill.period)
+        holder = " · ".join(v for v in (doc.holder.full_name, doc.holder.id_number) if v)
+        self.field(self.t("pagament_holder"), holder)
+        self.field(self.t("pagament_amount"), amount, bold=True)
+        self.field(self.t("pagament_due"), format_date(bill.due_date), bold=True)
+        self.heading(self.t("pagament_fields"))
+        self.field(self.t("pagament_emisora"), pay.emisora, bold=True)
+        self.field(self.t("pagament_reference"), pay.reference, bold=True)
+        self.field(self.t("pagament_identification"), pay.identification, bold=True)
+        self.field(self.t("pagament_amount"), amount, bold=True)
+        pdf = self.pdf
+        self.block(36)
+        pdf.ln(3)
+        top = pdf.get_y()
+        cuaderno60.draw(pdf, pay.barcode, MARGIN, top, min(self.width, 120.0), 18)
+        pdf.set_xy(MARGIN, top + 19.5)
+        pdf.set_font(FAMILY, "", 8.5)
+        pdf.cell(min(self.width, 120.0), 4.5, f"(90) {pay.barcode[2:]}", align=Align.C,
+                 new_x=XPos.LMARGIN, new_y=YPos.NEXT)  # fmt: skip
+        self.note(self.t("pagament_note", due=format_date(bill.due_date)))
+
 
 def _address_line(doc: PadroDocument) -> str:
     a = doc.address

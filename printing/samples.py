@@ -227,6 +227,41 @@ def activitat(*, language: str = "ca", training: bool = False,
     }
 
 
+def pagament(*, language: str = "ca", training: bool = False,
+             csv: str = "PAGM6E8G2J4L6N8Q1S3U") -> dict[str, Any]:  # fmt: skip
+    """A payment document; its Cuaderno 60 fields are municipal.payments.cuaderno60's for bill
+    2026000001, concept 100, fiscal year 2026, due 31/03/2026, 359,75 € (tests/unit/backend checks)."""
+    ca = language == "ca"
+    return {
+        **_head(csv, language, training),
+        "bill": {
+            "id": 1,
+            "kind": "rebut",
+            "concept": (
+                "Impost sobre béns immobles (IBI) urbana"
+                if ca
+                else "Impuesto sobre bienes inmuebles (IBI) urbana"
+            ),  # fmt: skip
+            "detail": "C/ de la Riera, 48, 2n 1a",
+            "period": "Any 2026" if ca else "Año 2026",
+            "amount_cents": 35975,
+            "due_date": "2026-03-31",
+        },
+        "holder": {"id_number": "12345678Z", "given_name": "CARMEN", "surnames": "ESPAÑOLA ESPAÑOLA"},
+        "payment": {
+            "emisora": "081210",
+            "reference": "202600000140",
+            "identification": "1100266090",
+            "amount_cents": 35975,
+            "barcode": "905210812102026000001401100266090000359750",
+        },
+    }
+
+
+_CITA_SERVICE = {"code": "padro", "name": "Padró d'habitants", "office": "OAC Centre, la Riera, 48",
+                 "slot_minutes": 15}  # fmt: skip
+
+
 def all_samples(language: str = "ca", training: bool = False) -> dict[str, dict[str, Any]]:
     """One payload of every kind, by a file-friendly name."""
     return {
@@ -238,6 +273,7 @@ def all_samples(language: str = "ca", training: bool = False) -> dict[str, dict[
         "deixalleria": deixalleria(language=language, training=training),
         "bustia": bustia(language=language, training=training),
         "activitat": activitat(language=language, training=training),
+        "pagament": pagament(language=language, training=training),
     }
 
 

@@ -40,6 +40,7 @@ from contract.documents import (
 from contract.errors import ErrorCode, ErrorOut
 from contract.handoffs import HandoffErrorOut, HandoffIn, HandoffOut
 from contract.kiosks import HeartbeatIn, KioskStartedOut
+from contract.payments import BillsOut, PaymentDocument, PaymentDocumentIn
 from contract.v1 import (
     BustiaIn,
     CardRequestIn,
@@ -617,6 +618,21 @@ class BackendClient:
         body = _body(WithdrawIn, language=language)
         return self._write(f"/v1/activitats/applications/{number}/withdraw", token, body, idempotency_key,
                            Application)  # fmt: skip
+
+    # --- pagament de rebuts i multes ---------------------------------------------------------------
+
+    def bills(self, token: str, language: str | None = None) -> BillsOut:
+        """The citizen's pending bills, the soonest due first."""
+        params = {"language": language or self.language()}
+        body = self._request("GET", "/v1/rebuts", token=token, params=params)
+        return _read(BillsOut, body, "bills")
+
+    def payment_document(
+        self, token: str, bill: int, idempotency_key: str | None = None, language: str = "ca"
+    ) -> PaymentDocument:
+        """The payment document of one of the citizen's bills (`Rejected` bill_paid, bill_unknown)."""
+        body = _body(PaymentDocumentIn, language=language)
+        return self._write(f"/v1/rebuts/{bill}/document", token, body, idempotency_key, PaymentDocument)
 
     # --- training mode -----------------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ PENDING = "pending_procedure"
 
 #: The modules that register a procedure (imported when a procedure is first started: the kiosk's first
 #: screens need none of them, and it starts faster).
-MODULES = ("padro", "bustia", "deixalleria", "instancia", "cita", "activitats")
+MODULES = ("padro", "bustia", "deixalleria", "instancia", "cita", "activitats", "rebuts")
 
 
 @cache

@@ -17,6 +17,7 @@ from devstack.cups import CupsInfo
 from devstack.pcsc import PcscInfo
 from kiosk import procedures
 from kiosk.app import KioskApp
+from kiosk.procedures.frame import StepScreen
 from municipal.catalogue_data import PROCEDURES
 from tests.fixtures.app import make_settings
 from tests.harness import TIMEOUT, Driver, S, make_app
@@ -251,3 +252,15 @@ async def bustia_message(driver: Driver, topic: str, text: str, kind: str | None
         await driver.click(f"#kind-{kind}")
     await driver.click("#step-next")
     await driver.wait_screen(ContactStep)
+
+
+
+async def pick(driver: Driver, step: StepScreen[Any], name: str, options: str, downs: int) -> str:
+    """Open the pick-list `name` of `step` once its options (the state attribute `options`) came, and take
+    the `downs`-th one down, as a citizen would with the keyboard; the chosen code."""
+    await driver.wait_for(lambda: bool(getattr(step.state, options)), what=f"the {options}")
+    step.query_one(f"#{name}").focus()
+    await driver.press("enter", *(["down"] * downs), "enter")
+    await driver.wait_for(lambda: getattr(step.state, name) is not None, what=f"a {name} chosen")
+    chosen: str = getattr(step.state, name)
+    return chosen

@@ -86,6 +86,7 @@ CSV = {
     "deixalleria": "DEIX2B4D6F8H1J3L5N7P",
     "bustia": "BUST9C8B7A6Z5Y4X3W2V",
     "activitat": "ACTV3D5F7H9K2M4P6R8T",
+    "pagament": "PAGM6E8G2J4L6N8Q1S3U",
     "cita": "CITA5G7J9L2N4Q6S8U1W",
     "cita_ticket": "TORN8W6U4S2Q9N7L5J3G",
 }
@@ -98,6 +99,7 @@ _PAYLOADS: dict[str, Callable[[str], dict[str, Any]]] = {
     "deixalleria": lambda lang: samples.deixalleria(language=lang),
     "bustia": lambda lang: samples.bustia(language=lang),
     "activitat": lambda lang: samples.activitat(language=lang),
+    "pagament": lambda lang: samples.pagament(language=lang),
     "cita": lambda lang: samples.cita(language=lang),
     "cita_ticket": lambda lang: samples.cita_ticket(language=lang),
 }
