@@ -82,6 +82,8 @@ class CitaState:
     slot: str | None = None
     no_slots: bool = False
     """The backend answered that the service has no free slot."""
+    slots_stale: bool = False
+    """The time chosen was taken by someone else: the slot step loads its list again when shown."""
     email: str = ""
     phone: str = ""
     consent: bool = False
@@ -143,8 +145,9 @@ class SlotStep(StepScreen[CitaState]):
         return bool(state.action == "book" and state.service == cls.SERVICE)
 
     def on_screen_resume(self) -> None:
-        # Back here after the time was refused (slot_taken): the list was emptied, so it is loaded again.
-        if not self.state.slots and self.state.slot is None:
+        # Back here after the time was refused (slot_taken): the list is loaded again.
+        if self.state.slots_stale:
+            self.flow.update(slots_stale=False)
             self.query_one("#slot", Select).clear()
             spec, language = self.FIELDS[0], self.flow.document_language()
             assert isinstance(spec, PickList)
@@ -228,7 +231,7 @@ class CitaReview(ReviewStep[CitaState]):
         if code != ErrorCode.SLOT_TAKEN:
             return
         # Someone else took the time: back to the times, loaded again (the message is shown over them).
-        self.flow.update(slots=(), slot=None, no_slots=False)
+        self.flow.update(slots=(), slot=None, no_slots=False, slots_stale=True)
         for screen in reversed(self.app.screen_stack):
             if isinstance(screen, SlotStep):
                 break

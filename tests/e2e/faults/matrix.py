@@ -37,6 +37,13 @@ CALLS: dict[str, tuple[Call, ...]] = {
         Call("subject: the departments", "GET", "/v1/departments"),
         Call("review: register (multipart)", "POST", "/v1/instancies"),
     ),
+    "cita": (
+        Call("day and time: the free slots", "GET", "/v1/cites/services/[a-z]+/slots"),
+        Call("review: book", "POST", "/v1/cites"),
+        Call("my appointments", "GET", "/v1/cites/mine"),
+        Call("confirm: cancel", "POST", "/v1/cites/cancellations"),
+        Call("check in: the turn", "POST", "/v1/cites/checkins"),
+    ),
 }
 #: Every fault of the proxy: the backend's (down, slow, 500, garbage) and the TLS handshake's (a certificate
 #: from a CA the kiosk does not trust, one for another host name, the handshake cut halfway).
