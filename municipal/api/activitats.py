@@ -61,18 +61,11 @@ Code = Annotated[str, Path(max_length=40)]
 
 
 def activity_part(row: ActivityRow, language: str) -> Activity:
-    return Activity(
-        code=row.code,
-        name=row.name(language),
-        centre=row.centre,
-        schedule=row.schedule(language),
-        places=row.places,
-        fee_cents=row.fee_cents,
-        reduced_fee_cents=row.reduced_fee_cents,
-        opens_at=row.opens_at,
-        closes_at=row.closes_at,
-        draw_at=row.draw_at,
-    )
+    """The activity as the contract has it: the row's columns of the same names, with its name and schedule
+    in `language` (the row keeps each text in the three languages)."""
+    texts = {"name": row.name(language), "schedule": row.schedule(language)}
+    columns = {field: getattr(row, field) for field in Activity.model_fields.keys() - texts.keys()}
+    return Activity.model_validate(columns | texts)
 
 
 def application_out(session: Session, row: ActivityApplication, activity: ActivityRow, language: str
