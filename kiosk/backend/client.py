@@ -245,13 +245,18 @@ class BackendClient:
     def __init__(self, settings: Settings, *, language: Callable[[], str] | None = None):
         backend = settings.backend
         self.base = backend.url.rstrip("/")
-        self.timeout = (backend.connect_timeout_seconds, backend.read_timeout_seconds)
         self.retries = backend.retries
         self.backoff = 0.25
-        # Passed with every request, never set on the session only: requests lets $REQUESTS_CA_BUNDLE
-        # (or $CURL_CA_BUNDLE) replace a session's `verify`, so a kiosk started with one set would trust
-        # that bundle instead of `[backend] ca_file`. Never False: nothing turns verification off.
-        self._verify: str | bool = str(backend.ca_file) if backend.ca_file is not None else True
+        #: Passed with every request. `verify` is never set on the session only: requests lets
+        #: $REQUESTS_CA_BUNDLE (or $CURL_CA_BUNDLE) replace a session's `verify`, so a kiosk started with
+        #: one set would trust that bundle instead of `[backend] ca_file`; never False: nothing turns
+        #: verification off. Redirects never: requests would send X-Kiosk-Key (and a 307/308 the body)
+        #: to the new host.
+        self._transport: dict[str, Any] = {
+            "timeout": (backend.connect_timeout_seconds, backend.read_timeout_seconds),
+            "verify": str(backend.ca_file) if backend.ca_file is not None else True,
+            "allow_redirects": False,
+        }
         self._language = language
         #: What the last catalogue said each procedure accepts (see `accepts`).
         self._accepts: dict[str, tuple[Identification, ...]] = {}
@@ -312,10 +317,7 @@ class BackendClient:
                     json=json_body,
                     data=body,
                     params=params,
-                    timeout=self.timeout,
-                    verify=self._verify,
-                    # Never: requests would send X-Kiosk-Key (and a 307/308 the body) to the new host.
-                    allow_redirects=False,
+                    **self._transport,
                 )
             except requests.exceptions.SSLError as exc:
                 # Not the network: the server's certificate (another CA, another host name, expired) or a
