@@ -399,8 +399,7 @@ class BackendClient:
         return _read(HealthOut, self._request("GET", "/v1/health"), "health").status == "ok"
 
     def catalogue(self, language: str | None = None) -> list[ProcedureOut]:
-        body = self._request("GET", "/v1/catalogue", params={"language": language or self.language()})
-        procedures = _read(CatalogueOut, body, "catalogue").procedures
+        procedures = self._read_in(language, "/v1/catalogue", CatalogueOut, "catalogue").procedures
         self._accepts = {p.code: tuple(p.accepts) for p in procedures if p.accepts}
         return procedures
 
@@ -410,8 +409,7 @@ class BackendClient:
         return self._accepts.get(procedure_code)
 
     def departments(self, language: str | None = None) -> list[Department]:
-        body = self._request("GET", "/v1/departments", params={"language": language or self.language()})
-        return _read(DepartmentsOut, body, "departments").departments
+        return self._read_in(language, "/v1/departments", DepartmentsOut, "departments").departments
 
     def verify(self, csv: str) -> VerificationOut:
         return _read(VerificationOut, self._request("GET", f"/v1/verify/{csv}"), "verify")
@@ -486,6 +484,21 @@ class BackendClient:
         got = self._request("POST", path, token=token, json_body=body, idempotency_key=key)
         return _read(answer, got, f"POST {path}")
 
+    def _read_in(
+        self,
+        language: str | None,
+        path: str,
+        answer: type[Model],
+        what: str,
+        token: str | None = None,
+        **params: Any,
+    ) -> Model:
+        """A read whose answer is in `language` (else the kiosk's current one), as the contract's `answer`."""
+        got = self._request(
+            "GET", path, token=token, params={**params, "language": language or self.language()}
+        )
+        return _read(answer, got, what)
+
     def registration(self, token: str) -> RegistrationOut:
         body = self._request("GET", "/v1/padro/registration", token=token)
         return _read(RegistrationOut, body, "registration")
@@ -549,9 +562,9 @@ class BackendClient:
 
     def cita_slots(self, service: str, days: int = 14, language: str | None = None) -> CitaSlotsOut:
         """The free appointment slots of `service` from now to the end of the `days`-th day."""
-        params = {"days": days, "language": language or self.language()}
-        body = self._request("GET", f"/v1/cites/services/{service}/slots", params=params)
-        return _read(CitaSlotsOut, body, "cita slots")
+        return self._read_in(
+            language, f"/v1/cites/services/{service}/slots", CitaSlotsOut, "cita slots", days=days
+        )
 
     def book_cita(
         self,
@@ -571,9 +584,7 @@ class BackendClient:
 
     def my_citas(self, token: str, language: str | None = None) -> CitaAppointmentsOut:
         """The citizen's appointments to come, soonest first."""
-        params = {"language": language or self.language()}
-        body = self._request("GET", "/v1/cites/mine", token=token, params=params)
-        return _read(CitaAppointmentsOut, body, "cita appointments")
+        return self._read_in(language, "/v1/cites/mine", CitaAppointmentsOut, "cita appointments", token)
 
     def cancel_cita(
         self, token: str, reference: str, idempotency_key: str | None = None, language: str = "ca"
@@ -594,9 +605,7 @@ class BackendClient:
 
     def activities(self, token: str | None, language: str | None = None) -> ActivitiesOut:
         """The activities open for pre-registration, and (with `token`) the citizen's applications."""
-        params = {"language": language or self.language()}
-        body = self._request("GET", "/v1/activitats", token=token, params=params)
-        return _read(ActivitiesOut, body, "activities")
+        return self._read_in(language, "/v1/activitats", ActivitiesOut, "activities", token)
 
     def apply_activity(
         self,
@@ -625,9 +634,7 @@ class BackendClient:
 
     def bills(self, token: str, language: str | None = None) -> BillsOut:
         """The citizen's pending bills, the soonest due first."""
-        params = {"language": language or self.language()}
-        body = self._request("GET", "/v1/rebuts", token=token, params=params)
-        return _read(BillsOut, body, "bills")
+        return self._read_in(language, "/v1/rebuts", BillsOut, "bills", token)
 
     def payment_document(
         self, token: str, bill: int, idempotency_key: str | None = None, language: str = "ca"
