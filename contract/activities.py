@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, model_validator
+from pydantic import BaseModel
 
 from contract.documents import Activity, DocumentLanguage
 from contract.localtime import LocalDateTime
-from contract.v1 import ContactIn, StrictIn
+from contract.v1 import ConsentedContactIn, StrictIn
 
 #: An application before the draw ("applied"), after it (a place, or the waiting list), or given up.
 ApplicationState = Literal["applied", "place", "waiting", "withdrawn"]
@@ -26,19 +26,11 @@ def euros(cents: int) -> str:
     return f"{cents // 100},{cents % 100:02d} €"
 
 
-class ApplicationIn(StrictIn):
+class ApplicationIn(ConsentedContactIn):
     """An application to an activity. `contact` (with `consent`) is where the result and a place passed on
     from the waiting list are told."""
 
-    contact: ContactIn | None = None
-    consent: bool = False
     language: DocumentLanguage = "ca"
-
-    @model_validator(mode="after")
-    def _contact_needs_consent(self) -> ApplicationIn:
-        if self.contact is not None and (self.contact.email or self.contact.phone) and not self.consent:
-            raise ValueError("a contact needs the citizen's consent")
-        return self
 
 
 class WithdrawIn(StrictIn):

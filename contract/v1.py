@@ -4,7 +4,7 @@ characters refused with 422); the printable documents some routes answer are in 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     Base64Bytes,
@@ -170,6 +170,26 @@ class ContactIn(StrictIn):
     phone: Annotated[str, Field(max_length=limits.PHONE_MAX, pattern=PHONE_PATTERN)] | None = None
 
 
+class ConsentedContactIn(StrictIn):
+    """A request with an optional `contact` where what follows is told (a confirmation, a draw's result),
+    used only with the citizen's `consent` to that use: a contact without it is refused (422)."""
+
+    contact: ContactIn | None = None
+    consent: bool = False
+
+    @property
+    def given_contact(self) -> ContactIn | None:
+        """The contact, when it holds an email or a phone (an empty one is none)."""
+        contact = self.contact
+        return contact if contact is not None and (contact.email or contact.phone) else None
+
+    @model_validator(mode="after")
+    def _contact_needs_consent(self) -> Self:
+        if self.given_contact is not None and not self.consent:
+            raise ValueError("a contact needs the citizen's consent")
+        return self
+
+
 class InstanciaFields(StrictIn):
     """The JSON in the `fields` part of the multipart request."""
 
@@ -229,13 +249,12 @@ class CitaSlotsOut(BaseModel):
     slots: list[LocalDateTime]
 
 
-class CitaIn(StrictIn):
+class CitaIn(ConsentedContactIn):
+    """A booking; `contact` (with `consent`) is where the confirmation is sent."""
+
     service: Annotated[str, Field(min_length=1, max_length=limits.DEPARTMENT_CODE_MAX)]
     #: The start of a free slot, as `CitaSlotsOut` gave it.
     appointment_at: datetime
-    #: Where to send the confirmation; only with `consent` (the citizen agreed to its use for this).
-    contact: ContactIn | None = None
-    consent: bool = False
     language: DocumentLanguage = "ca"
 
     @field_validator("appointment_at")
@@ -244,12 +263,6 @@ class CitaIn(StrictIn):
         if value.tzinfo is None:
             raise ValueError("must carry a UTC offset")
         return value
-
-    @model_validator(mode="after")
-    def _contact_needs_consent(self) -> CitaIn:
-        if self.contact is not None and (self.contact.email or self.contact.phone) and not self.consent:
-            raise ValueError("a contact needs the citizen's consent")
-        return self
 
 
 class CitaAppointment(BaseModel):

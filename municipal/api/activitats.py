@@ -129,7 +129,7 @@ def apply(
 ) -> ActivityJustificant:  # fmt: skip
     """Apply for activity `code` (pre-registration), with a certificate or a phone hand-off."""
     require_identification(citizen, PROCEDURE)
-    contact = body.contact if body.contact and (body.contact.email or body.contact.phone) else None
+    contact = body.given_contact
     with write.transaction(body, citizen) as tx:
         session = tx.session
         now = timeutil.now()
