@@ -5,9 +5,10 @@ said; the kiosk has no backend or reader behind it (none is needed)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
-from kiosk.app import KioskApp
 from kiosk.i18n import _
 from kiosk.procedures.bustia import ContactStep, MessageStep
 from kiosk.screens.error import ErrorModal
@@ -18,15 +19,18 @@ from tests.harness import Driver, drive
 SIZE = (100, 32)
 
 
-def recorded(app: KioskApp) -> RecordingSpeech:
+@asynccontextmanager
+async def bustia_spoken(tmp_path: Path) -> AsyncIterator[tuple[Driver, RecordingSpeech]]:
+    """The bústia's first step on a kiosk with no reader or backend, speech turned on (F1) as a citizen
+    would, into a recording voice."""
+    app = offline_app(tmp_path, "no reader: spoken errors test")
     voice = RecordingSpeech()
     app.speech = SpeechService(voice, default_volume=60)
-    return voice
-
-
-async def speech_on(driver: Driver) -> None:
-    await driver.press("f1")
-    await driver.wait_for(lambda: driver.app.speech.enabled, what="speech on")
+    async with drive(app, size=SIZE) as driver:
+        await begin(driver, "bustia", MessageStep)
+        await driver.press("f1")
+        await driver.wait_for(lambda: driver.app.speech.enabled, what="speech on")
+        yield driver, voice
 
 
 async def said(driver: Driver, voice: RecordingSpeech, *parts: str) -> str:
@@ -47,11 +51,7 @@ async def said(driver: Driver, voice: RecordingSpeech, *parts: str) -> str:
 
 
 async def test_a_field_error_is_said_with_its_field(tmp_path: Path) -> None:
-    app = offline_app(tmp_path, "no reader: spoken errors test")
-    voice = recorded(app)
-    async with drive(app, size=SIZE) as driver:
-        await begin(driver, "bustia", MessageStep)
-        await speech_on(driver)
+    async with bustia_spoken(tmp_path) as (driver, voice):
         await driver.click("#step-next")  # nothing typed: the first required field is wrong
         required = _("This field is required: please fill it in.")
         assert required != "This field is required: please fill it in."  # the kiosk speaks Catalan first
@@ -70,11 +70,8 @@ async def test_a_field_error_is_said_with_its_field(tmp_path: Path) -> None:
 
 
 async def test_an_error_modal_and_a_notice_are_said(tmp_path: Path) -> None:
-    app = offline_app(tmp_path, "no reader: spoken errors test")
-    voice = recorded(app)
-    async with drive(app, size=SIZE) as driver:
-        await begin(driver, "bustia", MessageStep)
-        await speech_on(driver)
+    async with bustia_spoken(tmp_path) as (driver, voice):
+        app = driver.app
         message = _("The kiosk could not complete this step. Please try again, or ask at the counter.")
         app.show_error(message)
         await driver.wait_screen(ErrorModal)
