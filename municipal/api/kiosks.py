@@ -3,7 +3,7 @@
 `GET /v1/kiosks/status` (every active kiosk's last state, `stale` after `kiosk_stale_seconds` without a
 heartbeat), the data of the staff's fleet page.
 
-Kiosk routes authenticate with `X-Kiosk-Id` / `X-Kiosk-Key` (`check_kiosk`, as every kiosk call). Staff
+Kiosk routes authenticate with `X-Kiosk-Id` / `X-Kiosk-Key` (`KIOSK`, as every kiosk call). Staff
 routes take a staff credential of the same shape, `X-Staff-Id` / `X-Staff-Key`, registered with
 `python -m municipal add-staff --id NAME` (only the key's scrypt hash is stored; a refusal costs the same
 scrypt whether the id exists or not, and refused keys are throttled per address with the kiosks').
@@ -31,7 +31,7 @@ from contract.errors import ErrorCode
 from contract.kiosks import HeartbeatIn, KioskStartedOut, KioskStatus, KioskStatusOut
 from municipal import timeutil
 from municipal.api.auth import end_open_sessions
-from municipal.api.common import Ctx, check_kiosk
+from municipal.api.common import KIOSK, Ctx, KioskId
 from municipal.context import Context, _dummy_hash, hash_kiosk_key, verify_kiosk_key
 from municipal.errors import ApiError
 from municipal.models import Kiosk, KioskHeartbeat, StaffKey
@@ -39,8 +39,6 @@ from municipal.models import Kiosk, KioskHeartbeat, StaffKey
 log = logging.getLogger("municipal.kiosks")
 router = APIRouter(prefix="/v1/kiosks", tags=["kiosks"], include_in_schema=False)
 
-_kiosk_id = APIKeyHeader(name="X-Kiosk-Id", auto_error=False, scheme_name="KioskId")
-_kiosk_key = APIKeyHeader(name="X-Kiosk-Key", auto_error=False, scheme_name="KioskKey")
 _staff_id = APIKeyHeader(name="X-Staff-Id", auto_error=False, scheme_name="StaffId")
 _staff_key = APIKeyHeader(name="X-Staff-Key", auto_error=False, scheme_name="StaffKey")
 
@@ -54,14 +52,6 @@ def _context(request: Request) -> Context:
     # solved once per request.
     ctx: Context = request.app.state.ctx
     return ctx
-
-
-async def _kiosk(
-    request: Request,
-    kiosk_id: Annotated[str | None, Security(_kiosk_id)],
-    key: Annotated[str | None, Security(_kiosk_key)],
-) -> str:
-    return await check_kiosk(_context(request), kiosk_id, key, _client(request))
 
 
 def _staff_is_valid(ctx: Context, staff_id: str, key: str) -> bool:
@@ -93,7 +83,6 @@ async def _staff(
     return await check_staff(_context(request), staff_id, key, _client(request))
 
 
-KioskId = Annotated[str, Depends(_kiosk)]
 StaffId = Annotated[str, Depends(_staff)]
 
 
@@ -106,7 +95,7 @@ def _store(session: Session, kiosk_id: str, state: str) -> None:
         row.received_at, row.state = now, state
 
 
-@router.post("/heartbeat", status_code=204, response_class=Response)
+@router.post("/heartbeat", status_code=204, response_class=Response, dependencies=[KIOSK])
 def heartbeat(body: HeartbeatIn, ctx: Ctx, kiosk_id: KioskId) -> Response:
     """Keep this kiosk's state (only the last one is kept)."""
     state = body.model_dump_json()
@@ -119,7 +108,7 @@ def heartbeat(body: HeartbeatIn, ctx: Ctx, kiosk_id: KioskId) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/started", status_code=200, response_model=KioskStartedOut)
+@router.post("/started", status_code=200, response_model=KioskStartedOut, dependencies=[KIOSK])
 def started(ctx: Ctx, kiosk_id: KioskId) -> KioskStartedOut:
     """The kiosk (re)started: a kiosk serves one citizen at a time and the new process has none yet, so
     every citizen session of this kiosk still open belongs to a process that died, whose token must never
