@@ -53,6 +53,7 @@ from municipal.api.common import (
     CitizenByCertificate,
     Ctx,
     KioskId,
+    LanguageQuery,
     citizen_refusals,
     language_param,
 )
@@ -176,9 +177,6 @@ def _service_row(session: Session, code: str) -> AppointmentService:
     if row is None:
         raise ApiError(404, ErrorCode.SERVICE_UNKNOWN, {"service": code[:40]})
     return row
-
-
-LanguageQuery = Annotated[str | None, Query(max_length=5, description="ca, es or en")]
 
 
 @router.get("/services", response_model=CitaServicesOut)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Request
 from sqlalchemy import select
 
 from contract.documents import Applicant
@@ -17,7 +17,15 @@ from contract.errors import ErrorCode
 from contract.payments import BillsOut, PaymentDocument, PaymentDocumentIn
 from municipal import timeutil
 from municipal.api.auth import require_identification
-from municipal.api.common import KIOSK, CitizenByCertificate, Ctx, KioskId, citizen_refusals, language_param
+from municipal.api.common import (
+    KIOSK,
+    CitizenByCertificate,
+    Ctx,
+    KioskId,
+    LanguageQuery,
+    citizen_refusals,
+    language_param,
+)
 from municipal.api.writes import Write, document_head, record_document
 from municipal.errors import ApiError
 from municipal.models import Bill
@@ -26,7 +34,6 @@ from municipal.payments import bills
 router = APIRouter(prefix="/v1/rebuts", tags=["pagament de rebuts"], dependencies=[KIOSK])
 
 PROCEDURE = "pagament_tributs"
-LanguageQuery = Annotated[str | None, Query(max_length=5, description="ca, es or en")]
 
 
 @router.get("", response_model=BillsOut, responses=citizen_refusals("The identification does not allow this"))
