@@ -13,26 +13,14 @@ from sqlalchemy.orm import Session
 
 from devstack.backend import BackendInfo
 from kiosk.printstep import PrintScreen
-from kiosk.procedures.cita import (
-    ActionStep,
-    CancelResult,
-    CancelReview,
-    CheckInStep,
-    CitaResult,
-    CitaReview,
-    ContactStep,
-    MineStep,
-    ServiceStep,
-    SlotStep,
-    TicketResult,
-)
+from kiosk.procedures import cita
 from municipal.models import Appointment, AppointmentSlot
 from tests.e2e.snapshots.conftest import PINNED_NOW, Pki, Shots, snapshot_app
 from tests.e2e.snapshots.test_procedure_screens import SIZE, certificate_login, start
 from tests.harness import Driver, drive
 
 
-async def pick_first(driver: Driver, step: SlotStep | MineStep, options: str, chosen: str) -> None:
+async def pick_first(driver: Driver, step: cita.SlotStep | cita.MineStep, options: str, chosen: str) -> None:
     """Open the step's list once its options came and take the first one, with the keyboard."""
     await driver.wait_for(lambda: bool(getattr(step.state, options)), what=options)
     step.query_one(f"#{chosen}").focus()
@@ -61,25 +49,27 @@ async def test_cita_book_and_cancel(
     async with drive(app, size=SIZE) as driver:
         await certificate_login(app, snapshot_pki)
         await start(app, driver, "cita_previa")
-        await driver.wait_screen(ActionStep)
+        await driver.wait_screen(cita.ActionStep)
         await shots.take(driver, "1-action")
-        await shots.next(driver, ServiceStep, "2-service")
-        slots = await shots.next(driver, SlotStep)
+        await shots.next(driver, cita.ServiceStep, "2-service")
+        slots = await shots.next(driver, cita.SlotStep)
         await pick_first(driver, slots, "slots", "slot")
         await shots.take(driver, "3-slot")
-        await shots.next(driver, ContactStep, "4-contact")
-        await shots.next(driver, CitaReview, "5-review")
-        await shots.next(driver, CitaResult, "6-result", showing=lambda result: result.document.reference)
+        await shots.next(driver, cita.ContactStep, "4-contact")
+        await shots.next(driver, cita.CitaReview, "5-review")
+        await shots.next(
+            driver, cita.CitaResult, "6-result", showing=lambda result: result.document.reference
+        )
         await driver.click("#step-cancel")  # other procedures
         await driver.pause()
         await start(app, driver, "cita_previa")
-        await driver.wait_screen(ActionStep)
+        await driver.wait_screen(cita.ActionStep)
         await driver.click("#action-cancel")
-        mine = await shots.next(driver, MineStep)
+        mine = await shots.next(driver, cita.MineStep)
         await pick_first(driver, mine, "mine", "cancel")
         await shots.take(driver, "c1-mine")
-        await shots.next(driver, CancelReview, "c2-confirm")
-        await shots.next(driver, CancelResult, "c3-cancelled", showing="CP/2026/")
+        await shots.next(driver, cita.CancelReview, "c2-confirm")
+        await shots.next(driver, cita.CancelResult, "c3-cancelled", showing="CP/2026/")
     shots.check()
 
 
@@ -89,9 +79,9 @@ async def test_cita_check_in(tmp_path: Path, server: BackendInfo, snapshot_pki: 
     async with drive(app, size=SIZE) as driver:
         await certificate_login(app, snapshot_pki)
         await start(app, driver, "cita_previa")
-        await driver.wait_screen(ActionStep)
+        await driver.wait_screen(cita.ActionStep)
         await driver.click("#action-checkin")
-        await shots.next(driver, CheckInStep, "k1-checkin")
+        await shots.next(driver, cita.CheckInStep, "k1-checkin")
         await driver.click("#step-next")
         await driver.wait_screen(PrintScreen, timeout=20)  # printed at once
 
@@ -102,7 +92,7 @@ async def test_cita_check_in(tmp_path: Path, server: BackendInfo, snapshot_pki: 
         await driver.wait_for(ended, what="the print to end")
         await shots.take(driver, "k2-printed")
         await driver.click("#print-done")
-        await driver.wait_screen(TicketResult)
+        await driver.wait_screen(cita.TicketResult)
         await driver.wait_for("P-001")
         await shots.take(driver, "k3-turn")
     shots.check()
