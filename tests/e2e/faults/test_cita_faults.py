@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import create_engine, text
 
@@ -18,15 +19,16 @@ from kiosk.procedures.frame import StepScreen
 from kiosk.procedures.identify import InsertCardScreen
 from kiosk.screens.error import ErrorModal
 from tests.e2e.faults.conftest import CardFaults
-from tests.e2e.faults.matrix import BACKEND_FAULTS, CALLS, survived
+from tests.e2e.faults.matrix import BACKEND_FAULTS, CALLS, Call, survived
 from tests.e2e.faults.test_card_faults import card_kiosk
 from tests.e2e.faults.walks import faults_at_send
 from tests.e2e.procedures.helpers import SIZE, CardStack, card_login, db_rows, launch, new_visit
 from tests.e2e.procedures.test_cita import take_slot
-from tests.fixtures.faults import FaultProxy
+from tests.fixtures.faults import Fault, FaultProxy
 from tests.harness import Driver, drive
 
 CARMEN = "12345678Z"  # dnie3-valid
+Listing = TypeVar("Listing", cita.SlotStep, cita.MineStep)
 
 
 def _erase(card_faults: CardFaults) -> None:
@@ -46,10 +48,16 @@ def appointments(card_faults: CardFaults) -> list[tuple[str, bool, int | None]]:
     ]
 
 
-async def list_through_faults(driver: Driver, proxy: FaultProxy, applied: int,
-                              step: StepScreen[cita.CitaState], options: str) -> None:  # fmt: skip
-    """The step's pick-list met the fault armed (the `applied`-th): the problem said under the list (it
-    tries again by itself), no modal; then the list loaded."""
+async def list_through_fault(
+    driver: Driver, proxy: FaultProxy, fault: Fault, call: Call, screen: type[Listing], options: str
+) -> Listing:
+    """`fault` armed at `call`, then on to `screen`: its pick-list met the fault, the problem said under the
+    list (it tries again by itself), no modal; then the list loaded. The step, the fault recorded as
+    survived."""
+    applied = len(proxy.applied)
+    proxy.arm(fault, call.method, call.path)
+    await driver.click("#step-next")
+    step = await driver.wait_screen(screen)
     error = "#slot-error" if options == "slots" else "#cancel-error"
 
     def told() -> bool:
@@ -58,6 +66,8 @@ async def list_through_faults(driver: Driver, proxy: FaultProxy, applied: int,
     await driver.wait_for(told, timeout=15, what=f"the list telling the fault ({options})")
     assert driver.app.screen is step and not any(isinstance(s, ErrorModal) for s in driver.app.screen_stack)
     await driver.wait_for(lambda: bool(getattr(step.state, options)), timeout=20, what="the list again")
+    survived(fault, "cita", call.step)
+    return step
 
 
 async def begin(driver: Driver, card_faults: CardFaults, action: str) -> None:
@@ -98,12 +108,7 @@ async def test_cita_survives_every_backend_fault_at_each_call(
             for n, fault in enumerate(BACKEND_FAULTS):
                 code = ("registre", "padro")[n % 2]
                 await driver.click(f"#service-{code}")
-                applied = len(proxy.applied)
-                proxy.arm(fault, slots.method, slots.path)
-                await driver.click("#step-next")
-                step = await driver.wait_screen(cita.SlotStep)
-                await list_through_faults(driver, proxy, applied, step, "slots")
-                survived(fault, "cita", slots.step)
+                step = await list_through_fault(driver, proxy, fault, slots, cita.SlotStep, "slots")
                 if n + 1 < len(BACKEND_FAULTS):
                     await driver.click("#step-back")
                     await driver.wait_for(lambda: driver.app.screen is service, what="the service step")
@@ -131,12 +136,7 @@ async def test_cita_survives_every_backend_fault_at_each_call(
                 closed = lambda: not any(isinstance(s, StepScreen) for s in app.screen_stack)  # noqa: E731
                 await driver.wait_for(closed, what="the procedure closed")
                 await again(driver, "cancel")
-                applied = len(proxy.applied)
-                proxy.arm(fault, mine.method, mine.path)
-                await driver.click("#step-next")
-                listing = await driver.wait_screen(cita.MineStep)
-                await list_through_faults(driver, proxy, applied, listing, "mine")
-                survived(fault, "cita", mine.step)
+                listing = await list_through_fault(driver, proxy, fault, mine, cita.MineStep, "mine")
             assert listing is not None
             await choose_first(driver, listing, "cancel")
             await driver.click("#step-next")
