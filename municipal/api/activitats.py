@@ -47,7 +47,7 @@ from municipal.api.common import (
     citizen_refusals,
     language_param,
 )
-from municipal.api.writes import Write, document_head, next_number, record_document
+from municipal.api.writes import Write, document_head, record_document, yearly_number
 from municipal.errors import ApiError
 from municipal.models import Activity as ActivityRow
 from municipal.models import ActivityApplication, ActivityDraw
@@ -144,8 +144,7 @@ def apply(
         ).first()
         if exists is not None:
             raise ApiError(409, ErrorCode.APPLICATION_EXISTS)
-        year = timeutil.local_year(now)
-        number = f"{SERIES}-{year}-{next_number(session, SERIES, year):06d}"
+        number = yearly_number(session, SERIES, now, "-")
         justificant = ActivityJustificant(
             **document_head(write.ctx, request, body.language, now),
             application_number=number,

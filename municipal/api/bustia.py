@@ -10,7 +10,7 @@ from contract.v1 import BustiaIn
 from municipal import outbox, timeutil
 from municipal.api.auth import require_identification
 from municipal.api.common import KIOSK, CitizenOrNone, KioskId, citizen_refusals
-from municipal.api.writes import Write, document_head, next_number, record_document
+from municipal.api.writes import Write, document_head, record_document, yearly_number
 from municipal.models import BustiaMessage
 
 router = APIRouter(prefix="/v1", tags=["bústia"], dependencies=[KIOSK])
@@ -30,8 +30,7 @@ def submit(
     contact = body.contact
     with write.transaction(body, citizen) as tx:
         now = timeutil.now()
-        year = timeutil.local_year(now)
-        reference = f"QS/{year}/{next_number(tx.session, 'QS', year):06d}"
+        reference = yearly_number(tx.session, "QS", now)
         receipt = BustiaReceipt(
             **document_head(write.ctx, request, body.language, now),
             reference=reference,

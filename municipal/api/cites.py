@@ -57,7 +57,7 @@ from municipal.api.common import (
     citizen_refusals,
     language_param,
 )
-from municipal.api.writes import Write, document_head, next_number, record_document
+from municipal.api.writes import Write, document_head, record_document, yearly_number
 from municipal.errors import ApiError
 from municipal.models import Appointment, AppointmentService, AppointmentSlot, IssuedDocument
 
@@ -290,8 +290,7 @@ def book(
             raise ApiError(409, ErrorCode.APPOINTMENT_EXISTS)
         if session.execute(select(Appointment.id).where(Appointment.slot_id == slot.id)).first() is not None:
             raise ApiError(409, ErrorCode.SLOT_TAKEN)
-        year = timeutil.local_year(now)
-        reference = f"CP/{year}/{next_number(session, 'CP', year):06d}"
+        reference = yearly_number(session, "CP", now)
         justificant = CitaJustificant(
             **document_head(write.ctx, request, body.language, now),
             reference=reference,

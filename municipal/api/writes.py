@@ -232,6 +232,13 @@ def record_document(session: Session, kind: str, document: Issued, holder: str, 
     return text
 
 
+def yearly_number(session: Session, series: str, at: datetime, separator: str = "/") -> str:
+    """The next number of `series` in Mataró's year of `at`, as a document prints it:
+    `<series>/<year>/<6 digits>` (`separator` between the parts)."""
+    year = timeutil.local_year(at)
+    return f"{series}{separator}{year}{separator}{next_number(session, series, year):06d}"
+
+
 def next_number(session: Session, series: str, year: int) -> int:
     """The next number of a gapless series: one atomic upsert, locked until the transaction ends, so a
     rolled-back transaction gives its number back and concurrent ones never share one."""
