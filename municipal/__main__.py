@@ -275,7 +275,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    result: int = args.func(args)
+    from municipal.database import SquashedSchema
+
+    try:
+        result: int = args.func(args)
+    except SquashedSchema as error:  # what to do about it, without a traceback
+        print(f"python -m municipal: {error}", file=sys.stderr)
+        return 2
     return result
 
 

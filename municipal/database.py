@@ -16,8 +16,12 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
+
+from municipal.models import Base
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -106,13 +110,41 @@ def alembic_config() -> Config:
     return config
 
 
+class SquashedSchema(RuntimeError):
+    """The database was made by a development version whose revisions have since been squashed into the
+    initial one (pre-release): it cannot be upgraded, and is never dropped or remade here (it could be
+    anyone's); the message says to delete it."""
+
+
 def migrate(engine: Engine) -> None:
     """Bring the schema to the head revisions (a migration that depends on no other one after its base
-    is a branch of its own); a city upgrades in place without losing data."""
+    is a branch of its own); a city upgrades in place without losing data. A database at a revision that
+    no longer exists, or stamped with the initial revision but made before tables were squashed into it,
+    raises `SquashedSchema`."""
     config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
+        known = {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
+        unknown = sorted(set(MigrationContext.configure(connection).get_current_heads()) - known)
+        if unknown:
+            raise SquashedSchema(_squashed_message(engine, f"is at schema revision {', '.join(unknown)}"))
         command.upgrade(config, "heads")
+        missing = sorted(set(Base.metadata.tables) - set(inspect(connection).get_table_names()))
+        if missing:
+            raise SquashedSchema(_squashed_message(engine, f"lacks the tables {', '.join(missing)}"))
+
+
+def _squashed_message(engine: Engine, what: str) -> str:
+    where = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
+    named = f"the file {where} (and its -wal and -shm files)" if where else "it"
+    return (
+        f"The database {engine.url.render_as_string(hide_password=True)} {what}: it was made by a"
+        " development version of the backend, whose schema revisions have since been squashed into"
+        " revision 0001 (before the first release, no city database exists at them), and it cannot be"
+        f" upgraded. Such a database holds only demo, training or test data: delete {named} and start"
+        " again, and a new one is made (`python -m municipal seed --demo` or `serve --seed-demo` loads the"
+        " demo data). It is not deleted for you."
+    )
 
 
 def is_empty(engine: Engine) -> bool:

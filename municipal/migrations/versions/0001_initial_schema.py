@@ -1,7 +1,11 @@
 """Initial schema
 
-The tables as they stood before the first release, in one revision: the six development revisions
-(0001-0005 and the server-keys branch) were squashed into it while no city database existed yet. The
+The tables as they stood before the first release, in one revision. Development revisions were squashed
+into it twice while no city database existed at any of them (pre-release: the test, demo and training
+databases are made fresh): first the six of 0001-0005 and the server-keys branch, then the four that
+followed, 0002 (cita prèvia: services, slots, appointments), 0004 (activitats: activities, applications,
+draws), 0005 (cancelling an appointment and checking in) and 0003 (rebuts: the bills). A database left at
+one of those old revisions is refused by `municipal.database.migrate`, which says to delete it. The
 schema is frozen here, not read from `municipal.models`: a later change to the models comes with a
 revision of its own, after this one.
 
@@ -57,9 +61,9 @@ def _day(name: str, *, nullable: bool = False) -> sa.Column[date]:
     return sa.Column(name, sa.Date(), nullable=nullable)
 
 
-def _names(prefix: str) -> list[sa.Column[str]]:
-    """A name in each of the catalogue's languages."""
-    return [_text(f"{prefix}_{language}", 200) for language in ("ca", "es", "en")]
+def _names(prefix: str, length: int = 200) -> list[sa.Column[str]]:
+    """A name (or another text) in each of the catalogue's languages."""
+    return [_text(f"{prefix}_{language}", length) for language in ("ca", "es", "en")]
 
 
 sa.Table(
@@ -193,6 +197,66 @@ sa.Table(
     sa.Index("ix_auth_handoffs_state_hash", "state_hash"),
 )  # fmt: skip
 sa.Table("server_keys", _schema, _key("name", 40), _text("value", 200))
+# Cita prèvia. The services and their slots are data (`municipal.seed` for the demo), not schema.
+sa.Table(
+    "cita_services", _schema, _key("code", 40), _number("position"), *_names("name"), _text("office", 200),
+    _number("slot_minutes"),
+)  # fmt: skip
+sa.Table(
+    "cita_slots", _schema, _id(),
+    sa.Column("service_code", sa.String(length=40), sa.ForeignKey("cita_services.code"), nullable=False),
+    _at("starts_at"),
+    sa.UniqueConstraint("service_code", "starts_at", name="uq_cita_slots_service_start"),
+)  # fmt: skip
+sa.Table(
+    "appointments", _schema, _id(), _text("reference", 20),
+    # NULL once cancelled: the row stays (its justificant's CSV still verifies), its slot is free again.
+    sa.Column("slot_id", sa.Integer(), sa.ForeignKey("cita_slots.id"), nullable=True),
+    _text("service_code", 40), _at("starts_at"), _text("id_number", 16), _text("kiosk_id", 64),
+    _at("booked_at"), _text("csv", 32),
+    _at("cancelled_at", nullable=True), _at("checked_in_at", nullable=True), _day("turn_day", nullable=True),
+    _number("turn", nullable=True),
+    sa.UniqueConstraint("reference"),
+    # A slot is taken at most once: of two bookings racing for it, the database lets one commit (many
+    # cancelled appointments may hold NULL, on SQLite and PostgreSQL alike).
+    sa.UniqueConstraint("slot_id", name="uq_appointments_slot"),
+    # A check-in's turn number, given once per service and local day.
+    sa.UniqueConstraint("service_code", "turn_day", "turn", name="uq_appointments_turn"),
+    sa.Index("ix_appointments_citizen_service", "id_number", "service_code"),
+)  # fmt: skip
+# Inscripcions a activitats. The activities are data (`municipal.seed`).
+sa.Table(
+    "activities", _schema, _key("code", 40), _number("position"), *_names("name"), _text("centre", 200),
+    *_names("schedule"), _number("places"), _number("fee_cents"), _number("reduced_fee_cents", nullable=True),
+    _at("opens_at"), _at("closes_at"), _at("draw_at"),
+)  # fmt: skip
+sa.Table(
+    "activity_applications", _schema, _id(), _text("number", 20),
+    sa.Column("activity_code", sa.String(length=40), sa.ForeignKey("activities.code"), nullable=False),
+    _text("id_number", 16), _text("kiosk_id", 64), _at("applied_at"), _text("csv", 32), _text("state", 12),
+    _number("rank", nullable=True), _at("withdrawn_at", nullable=True), _text("email", 200, nullable=True),
+    _text("phone", 30, nullable=True), _text("language", 2),
+    sa.UniqueConstraint("number"),
+    # One application per citizen and activity: of two racing from several kiosks, one commits.
+    sa.UniqueConstraint("activity_code", "id_number", name="uq_activity_applications_citizen"),
+)  # fmt: skip
+sa.Table(
+    "activity_draws", _schema,
+    # Its primary key: a draw is recorded once per activity, with the public seed and the order it gave.
+    sa.Column("activity_code", sa.String(length=40), sa.ForeignKey("activities.code"), primary_key=True),
+    _text("seed", 100), _text("method", 200), _at("drawn_at"), _number("places"), _text("order_json"),
+)  # fmt: skip
+# Pagament de rebuts i multes: the bills issued (data, `municipal.seed` for the demo) and their payment,
+# once a bank's collections file says so.
+sa.Table(
+    "bills", _schema, _id(), sa.Column("number", sa.BigInteger(), nullable=False), _text("id_number", 16),
+    _text("kind", 10), _text("concept", 3), _text("detail", 200), _number("fiscal_year"),
+    *_names("period", 60), _number("amount_cents"), _day("due_date"), _day("paid_on", nullable=True),
+    _text("paid_bank", 4, nullable=True), _text("paid_office", 4, nullable=True),
+    _at("paid_imported_at", nullable=True),
+    sa.UniqueConstraint("number", name="uq_bills_number"),
+    sa.Index("ix_bills_citizen", "id_number"),
+)  # fmt: skip
 
 
 def upgrade() -> None:

@@ -175,26 +175,42 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return cluster.create_database()
 
 
-def revision_round_trip(url: str, revision: str, tables: set[str], kept: str) -> None:
-    """Migrate the empty database at `url` to the heads, down to before `revision` (its `tables` gone,
-    the table `kept` of an earlier revision still there), and up again."""
+def initial_revision_round_trip(
+    url: str, tables: set[str], check: Callable[[Engine], None] = lambda engine: None
+) -> None:
+    """The single revision on the empty database at `url`: upgraded from empty, the models' schema exactly
+    (compared as `test_migrations_build_the_models_schema` does), `tables` among it and `check` of it
+    passing; downgraded to base, nothing left (Alembic's version table empty); upgraded again, the same."""
     from alembic import command
-    from alembic.script import ScriptDirectory
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
     from sqlalchemy import inspect
 
     from municipal import database
+    from municipal.models import Base
+
+    def assert_the_models_schema() -> None:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert context.get_current_heads() == ("0001",)
+            assert compare_metadata(context, Base.metadata) == []
+        assert tables <= set(inspect(engine).get_table_names())
+        check(engine)
 
     engine = database.make_engine(url) if url.startswith("sqlite") else create_engine(url)
-    database.migrate(engine)
-    assert tables <= set(inspect(engine).get_table_names())
-    config = database.alembic_config()
-    before = ScriptDirectory.from_config(config).get_revision(revision).down_revision
-    assert isinstance(before, str)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, before)
-    names = set(inspect(engine).get_table_names())
-    assert not tables & names and kept in names
-    database.migrate(engine)
-    assert tables <= set(inspect(engine).get_table_names())
-    engine.dispose()
+    try:
+        database.migrate(engine)
+        assert_the_models_schema()
+        config = database.alembic_config()
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "base")
+        left = inspect(engine)
+        assert set(left.get_table_names()) == {"alembic_version"}
+        assert engine.dialect.name == "sqlite" or left.get_sequence_names() == []  # SQLite has none
+        with engine.connect() as connection:
+            assert MigrationContext.configure(connection).get_current_heads() == ()
+        database.migrate(engine)
+        assert_the_models_schema()
+    finally:
+        engine.dispose()

@@ -3,7 +3,8 @@ an application and its justificant, one application per citizen and activity (al
 at once), pre-registration taken only while the window is open, the draw (`python -m municipal draw`):
 the same seed gives the same order and changes nothing when run again, another seed another order, the
 recorded order computed again from the seed alone; the result and the fee shown to the citizen; a place
-given up passed to the first on the waiting list, told through the outbox; and revision 0004 up and down."""
+given up passed to the first on the waiting list, told through the outbox; and the schema's activity tables
+made and dropped by its revision."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from municipal import database, draw, timeutil
 from municipal.api.activitats import activities_for_seed
-from tests.integration.backend.conftest import Api, Citizens, all_at_once, revision_round_trip
+from tests.integration.backend.conftest import Api, Citizens, all_at_once, initial_revision_round_trip
 
 CITIZENS = ("carmen", "jordi", "maria_rosa", "amina", "pau")
 ROOT = Path(__file__).resolve().parents[3]
@@ -287,10 +288,8 @@ def test_places_given_up_at_once_each_go_to_another(api: Api, tokens: dict[str, 
     assert last == "waiting"  # the two first waiting got the places, in the order drawn
 
 
-def test_revision_0004_upgrades_and_downgrades(empty_database: str) -> None:
-    revision_round_trip(
-        empty_database, "0004", {"activities", "activity_applications", "activity_draws"}, "appointments"
-    )
+def test_the_initial_revision_makes_and_drops_the_activity_tables(empty_database: str) -> None:
+    initial_revision_round_trip(empty_database, {"activities", "activity_applications", "activity_draws"})
 
 
 def test_the_training_reset_clears_the_applications_and_draws(tmp_path: Path) -> None:

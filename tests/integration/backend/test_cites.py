@@ -1,10 +1,11 @@
 """Cita prèvia on SQLite and PostgreSQL: the services and their free slots in local time, a booking and
 its justificant, a slot taken once (also by requests racing for it from several kiosks), one appointment
 to come per citizen and service, the confirmation in the outbox only with a contact and consent and only
-when the booking commits, an idempotent retry; and the schema revision 0002 up and down. Cancelling (the
-slot free again at once, the notice in the outbox with the booking's consented contact, twice or someone
-else's refused) and checking in at the office (today's appointment in its window, one turn number per
-appointment, also from several kiosks at once or racing a cancellation), and revision 0005 up and down."""
+when the booking commits, an idempotent retry; and the schema's cita tables made and dropped by its
+revision. Cancelling (the slot free again at once, the notice in the outbox with the booking's consented
+contact, twice or someone else's refused) and checking in at the office (today's appointment in its
+window, one turn number per appointment, also from several kiosks at once or racing a cancellation), and
+the schema's part of it (a slot given back, a turn given once)."""
 
 from __future__ import annotations
 
@@ -17,13 +18,13 @@ from typing import Any
 
 import pytest
 import requests
-from alembic import command
-from sqlalchemy import create_engine, insert, inspect, select
+from sqlalchemy import Engine, insert, inspect, select
 from sqlalchemy import text as sql_text
+from sqlalchemy.exc import IntegrityError
 
-from municipal import database, timeutil
-from municipal.models import Appointment, AppointmentSlot
-from tests.integration.backend.conftest import Api, Citizens, all_at_once, revision_round_trip
+from municipal import timeutil
+from municipal.models import Appointment, AppointmentService, AppointmentSlot
+from tests.integration.backend.conftest import Api, Citizens, all_at_once, initial_revision_round_trip
 
 CITIZENS = ("carmen", "jordi", "maria_rosa", "amina", "pau")
 
@@ -197,10 +198,8 @@ def test_a_retry_with_its_key_books_once(api: Api, tokens: dict[str, str]) -> No
     assert other.status_code == 409 and other.json()["code"] == "idempotency_conflict"
 
 
-def test_revision_0002_upgrades_and_downgrades(empty_database: str) -> None:
-    revision_round_trip(
-        empty_database, "0002", {"cita_services", "cita_slots", "appointments"}, "bustia_messages"
-    )
+def test_the_initial_revision_makes_and_drops_the_cita_tables(empty_database: str) -> None:
+    initial_revision_round_trip(empty_database, {"cita_services", "cita_slots", "appointments"})
 
 
 # --- cancelling ----------------------------------------------------------------------------------------
@@ -333,22 +332,36 @@ def test_a_cancellation_racing_a_check_in_one_wins(api: Api, tokens: dict[str, s
     assert (slot_id is None) == (cancelled_at is not None)
 
 
-def test_revision_0005_upgrades_and_downgrades(empty_database: str) -> None:
-    engine = (
-        database.make_engine(empty_database)
-        if empty_database.startswith("sqlite")
-        else create_engine(empty_database)
-    )
-    added = {"cancelled_at", "checked_in_at", "turn_day", "turn"}
-    database.migrate(engine)
+def _a_slot_given_back_and_a_turn_given_once(engine: Engine) -> None:
+    """The appointments' columns of a cancellation and a check-in; `slot_id` NULL for as many cancelled
+    appointments as there are, a slot still taken once, a turn number once per service and day."""
     columns = {c["name"]: c for c in inspect(engine).get_columns("appointments")}
-    assert added <= set(columns) and columns["slot_id"]["nullable"]
-    config = database.alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0005-1")
-    columns = {c["name"]: c for c in inspect(engine).get_columns("appointments")}
-    assert not added & set(columns) and not columns["slot_id"]["nullable"]
-    database.migrate(engine)
-    assert added <= {c["name"] for c in inspect(engine).get_columns("appointments")}
-    engine.dispose()
+    assert {"cancelled_at", "checked_in_at", "turn_day", "turn"} <= set(columns)
+    assert columns["slot_id"]["nullable"]
+    at = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+    def appointment(n: int, slot_id: int | None, turn: int | None = None) -> Any:
+        return insert(Appointment).values(
+            reference=f"CP/2026/{n:06}", slot_id=slot_id, service_code="padro", starts_at=at,
+            id_number="12345678Z", kiosk_id="k", booked_at=at, csv=f"CSV{n}",
+            turn_day=at.date() if turn else None, turn=turn,
+        )  # fmt: skip
+
+    with engine.connect() as conn:
+        outer = conn.begin()
+        conn.execute(insert(AppointmentService).values(code="padro", position=1, name_ca="Padró",
+                                                       name_es="Padrón", name_en="Register", office="OAC",
+                                                       slot_minutes=15))  # fmt: skip
+        slot = insert(AppointmentSlot).values(service_code="padro", starts_at=at)
+        slot_id = conn.execute(slot.returning(AppointmentSlot.id)).scalar_one()
+        for n in range(3):  # cancelled: their slot given back
+            conn.execute(appointment(n, None))
+        conn.execute(appointment(3, slot_id, turn=1))
+        for taken_again in (appointment(4, slot_id), appointment(5, None, turn=1)):
+            with pytest.raises(IntegrityError), conn.begin_nested():
+                conn.execute(taken_again)
+        outer.rollback()
+
+
+def test_the_initial_revision_lets_a_slot_be_given_back_and_a_turn_given_once(empty_database: str) -> None:
+    initial_revision_round_trip(empty_database, {"appointments"}, _a_slot_given_back_and_a_turn_given_once)

@@ -2,7 +2,7 @@
 listed, none said as an empty list), the payment document of one under a CSV (its Cuaderno 60 fields and
 barcode, a retry with its key answered the same, another citizen's bill 404 and a paid one 409), the
 bank's collections file imported by `python -m municipal import-cobros` (the bill paid, a second import
-changing nothing, a malformed file refused whole), and the schema revision 0003 up and down."""
+changing nothing, a malformed file refused whole), and the bills table made and dropped by its revision."""
 
 from __future__ import annotations
 
@@ -15,12 +15,10 @@ from typing import Any
 
 import pytest
 import requests
-from alembic import command
-from sqlalchemy import create_engine, inspect
 
 from municipal import database
 from municipal.payments import cuaderno60 as c60
-from tests.integration.backend.conftest import Api
+from tests.integration.backend.conftest import Api, initial_revision_round_trip
 
 
 @pytest.fixture(autouse=True)
@@ -158,29 +156,8 @@ def test_a_malformed_file_is_refused_whole(api: Api, tokens: dict[str, str], tmp
     assert missing.returncode == 2 and "cannot read" in missing.stderr
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'm.sqlite3'}"
-    cluster = request.getfixturevalue("postgres_cluster")
-    url: str = cluster.create_database()
-    return url
-
-
-def test_revision_0003_upgrades_and_downgrades(empty_database: str) -> None:
-    engine = database.make_engine(empty_database) if empty_database.startswith("sqlite") else create_engine(
-        empty_database)  # fmt: skip
-    database.migrate(engine)
-    assert "bills" in inspect(engine).get_table_names()
-    config = database.alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0003-1")
-    names = set(inspect(engine).get_table_names())
-    assert "bills" not in names and "appointments" in names
-    database.migrate(engine)
-    assert "bills" in inspect(engine).get_table_names()
-    engine.dispose()
+def test_the_initial_revision_makes_and_drops_the_bills(empty_database: str) -> None:
+    initial_revision_round_trip(empty_database, {"bills"})
 
 
 def test_the_training_reset_gives_the_demo_bills_back(tmp_path: Path) -> None:

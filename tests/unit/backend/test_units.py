@@ -174,6 +174,39 @@ def test_migrations_build_the_models_schema(tmp_path: Path) -> None:
         )
 
 
+@pytest.mark.parametrize(
+    ("left_at", "dropped", "said"),
+    [("0003", (), "is at schema revision 0003"), ("0005", ("bills",), "is at schema revision 0005"),
+     ("0001", ("bills", "activity_draws"), "lacks the tables activity_draws, bills")],
+)  # fmt: skip
+def test_a_database_of_squashed_revisions_is_refused_saying_to_delete_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], left_at: str, dropped: tuple[str, ...], said: str
+) -> None:
+    """A development database left at a revision since squashed into 0001 (or at an 0001 made before
+    tables were squashed into it): never upgraded as if current, never deleted, the way out said."""
+    from sqlalchemy import inspect, text
+
+    from municipal.__main__ import main
+
+    path = tmp_path / "m.sqlite3"
+    engine = database.make_engine(f"sqlite:///{path}")
+    database.migrate(engine)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": left_at})
+        for table in dropped:
+            connection.execute(text(f"DROP TABLE {table}"))
+    with pytest.raises(database.SquashedSchema, match=said):
+        database.migrate(engine)
+    assert main(["migrate", "--database", f"sqlite:///{path}"]) == 2
+    error = capsys.readouterr().err
+    assert said in error and f"delete the file {path} (and its -wal and -shm files)" in error
+    assert "Traceback" not in error
+    with engine.connect() as connection:  # left as it was
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == left_at
+    assert not set(dropped) & set(inspect(engine).get_table_names()) and path.exists()
+    engine.dispose()
+
+
 def test_multipart_body_streams_with_progress(tmp_path: Path) -> None:
     files = []
     for n in range(3):
