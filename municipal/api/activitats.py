@@ -46,6 +46,7 @@ from municipal.api.common import (
     LanguageQuery,
     citizen_refusals,
     language_param,
+    row_by_code,
 )
 from municipal.api.writes import Write, document_head, record_document, yearly_number
 from municipal.errors import ApiError
@@ -77,10 +78,7 @@ def application_out(session: Session, row: ActivityApplication, activity: Activi
 
 
 def _activity_row(session: Session, code: str) -> ActivityRow:
-    row = session.get(ActivityRow, code)
-    if row is None:
-        raise ApiError(404, ErrorCode.ACTIVITY_UNKNOWN, {"activity": code[:40]})
-    return row
+    return row_by_code(session, ActivityRow, code, ErrorCode.ACTIVITY_UNKNOWN, "activity")
 
 
 @router.get("", response_model=ActivitiesOut)

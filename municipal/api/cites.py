@@ -56,6 +56,7 @@ from municipal.api.common import (
     LanguageQuery,
     citizen_refusals,
     language_param,
+    row_by_code,
 )
 from municipal.api.writes import Write, document_head, record_document, yearly_number
 from municipal.errors import ApiError
@@ -173,10 +174,7 @@ def _service(row: AppointmentService, language: str) -> CitaService:
 
 
 def _service_row(session: Session, code: str) -> AppointmentService:
-    row = session.get(AppointmentService, code)
-    if row is None:
-        raise ApiError(404, ErrorCode.SERVICE_UNKNOWN, {"service": code[:40]})
-    return row
+    return row_by_code(session, AppointmentService, code, ErrorCode.SERVICE_UNKNOWN, "service")
 
 
 @router.get("/services", response_model=CitaServicesOut)

@@ -18,7 +18,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request, Security
 from fastapi.dependencies.models import Dependant
@@ -370,6 +370,18 @@ LanguageQuery = Annotated[str | None, Query(max_length=5, description="ca, es or
 
 def language_param(request: Request, language: str | None) -> str:
     return language if language in ("ca", "es", "en") else language_of(request)
+
+
+Row = TypeVar("Row")
+
+
+def row_by_code(session: Session, model: type[Row], code: str, unknown: ErrorCode, field: str) -> Row:
+    """The row of `model` whose key is `code`, or 404 `unknown` naming the code as `field` (at most the 40
+    characters a code in a path may have)."""
+    row = session.get(model, code)
+    if row is None:
+        raise ApiError(404, unknown, {field: code[:40]})
+    return row
 
 
 def b64decode(value: str, field: str) -> bytes:
