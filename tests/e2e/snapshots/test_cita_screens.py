@@ -15,9 +15,9 @@ from devstack.backend import BackendInfo
 from kiosk.printstep import PrintScreen
 from kiosk.procedures import cita
 from municipal.models import Appointment, AppointmentSlot
-from tests.e2e.snapshots.conftest import PINNED_NOW, Pki, Shots, snapshot_app
-from tests.e2e.snapshots.test_procedure_screens import SIZE, certificate_login, start
-from tests.harness import Driver, drive
+from tests.e2e.snapshots.conftest import PINNED_NOW, Pki, Shots
+from tests.e2e.snapshots.test_procedure_screens import logged_in, start
+from tests.harness import Driver
 
 
 async def pick_first(driver: Driver, step: cita.SlotStep | cita.MineStep, options: str, chosen: str) -> None:
@@ -45,9 +45,7 @@ def appointment_soon(server: BackendInfo) -> None:
 async def test_cita_book_and_cancel(
     tmp_path: Path, server: BackendInfo, snapshot_pki: Pki, shots: Shots
 ) -> None:
-    app = snapshot_app(tmp_path, server)
-    async with drive(app, size=SIZE) as driver:
-        await certificate_login(app, snapshot_pki)
+    async with logged_in(tmp_path, server, snapshot_pki) as (app, driver):
         await start(app, driver, "cita_previa")
         await driver.wait_screen(cita.ActionStep)
         await shots.take(driver, "1-action")
@@ -75,9 +73,7 @@ async def test_cita_book_and_cancel(
 
 async def test_cita_check_in(tmp_path: Path, server: BackendInfo, snapshot_pki: Pki, shots: Shots) -> None:
     appointment_soon(server)
-    app = snapshot_app(tmp_path, server)
-    async with drive(app, size=SIZE) as driver:
-        await certificate_login(app, snapshot_pki)
+    async with logged_in(tmp_path, server, snapshot_pki) as (app, driver):
         await start(app, driver, "cita_previa")
         await driver.wait_screen(cita.ActionStep)
         await driver.click("#action-checkin")

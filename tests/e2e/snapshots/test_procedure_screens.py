@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes
@@ -53,6 +55,15 @@ async def certificate_login(app: KioskApp, pki: Pki) -> None:
     session = app.begin_session()
     session.token, session.scope = token, "full"
     assert base64.b64encode(der)  # the certificate is the one a card would carry
+
+
+@asynccontextmanager
+async def logged_in(tmp_path: Path, server: BackendInfo, pki: Pki) -> AsyncIterator[tuple[KioskApp, Driver]]:
+    """A snapshot kiosk at `SIZE` driven, Carmen logged in with a certificate (`certificate_login`)."""
+    app = snapshot_app(tmp_path, server)
+    async with drive(app, size=SIZE) as driver:
+        await certificate_login(app, pki)
+        yield app, driver
 
 
 async def start(app: KioskApp, driver: Driver, code: str) -> None:
@@ -162,9 +173,7 @@ async def test_padro_volant_collectiu_and_certificat(
     tmp_path: Path, server: BackendInfo, snapshot_pki: Pki, shots: Shots
 ) -> None:
     """The other two padró documents: the same steps, another choice, another result."""
-    app = snapshot_app(tmp_path, server)
-    async with drive(app, size=SIZE) as driver:
-        await certificate_login(app, snapshot_pki)
+    async with logged_in(tmp_path, server, snapshot_pki) as (app, driver):
         for code in ("volant_collectiu", "certificat_convivencia"):
             await start(app, driver, code)
             await padro(driver, shots, f"{code}-")
@@ -176,9 +185,7 @@ async def test_padro_volant_collectiu_and_certificat(
 async def test_instancia(tmp_path: Path, server: BackendInfo, snapshot_pki: Pki, shots: Shots) -> None:
     media = tmp_path / "media"
     media.mkdir()
-    app = snapshot_app(tmp_path, server)
-    async with drive(app, size=SIZE) as driver:
-        await certificate_login(app, snapshot_pki)
+    async with logged_in(tmp_path, server, snapshot_pki) as (app, driver):
         await start(app, driver, "instancia_generica")
         await instancia(driver, shots, "3-attachments-no-stick")
     shots.check()
