@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import segno
 from fpdf import FPDF
@@ -306,22 +307,8 @@ class Renderer:
 
 
 def document_title(document: Document) -> str:
-    language = document.language
-    if isinstance(document, PadroDocument):
-        return text(document.kind, language)
-    if isinstance(document, InstanciaReceipt):
-        return text("instancia_title", language)
-    if isinstance(document, DeixalleriaSummary):
-        return text("deixalleria_title", language)
-    if isinstance(document, CitaJustificant):
-        return text("cita_title", language)
-    if isinstance(document, ActivityJustificant):
-        return text("activitat_title", language)
-    if isinstance(document, CitaTicket):
-        return text("cita_ticket_title", language)
-    if isinstance(document, PaymentDocument):
-        return text("pagament_title", language)
-    return text("bustia_title", language)
+    title = document.kind if isinstance(document, PadroDocument) else _KINDS[type(document)][0]
+    return text(title, document.language)
 
 
 class _Body:
@@ -333,24 +320,7 @@ class _Body:
         self.width = pdf.w - 2 * MARGIN
 
     def write(self, document: Document) -> None:
-        if isinstance(document, PadroDocument):
-            self.padro(document)
-        elif isinstance(document, InstanciaReceipt):
-            self.instancia(document)
-        elif isinstance(document, DeixalleriaSummary):
-            self.deixalleria(document)
-        elif isinstance(document, BustiaReceipt):
-            self.bustia(document)
-        elif isinstance(document, CitaJustificant):
-            self.cita(document)
-        elif isinstance(document, ActivityJustificant):
-            self.activitat(document)
-        elif isinstance(document, CitaTicket):
-            self.ticket(document)
-        elif isinstance(document, PaymentDocument):
-            self.pagament(document)
-        else:  # pragma: no cover - the type union is closed
-            raise TypeError(f"cannot render {type(document).__name__}")
+        _KINDS[type(document)][1](self, document)
 
     # --- building blocks -------------------------------------------------------------------------
 
@@ -667,6 +637,20 @@ class _Body:
         pdf.cell(min(self.width, 120.0), 4.5, f"(90) {pay.barcode[2:]}", align=Align.C,
                  new_x=XPos.LMARGIN, new_y=YPos.NEXT)  # fmt: skip
         self.note(self.t("pagament_note", due=format_date(bill.due_date)))
+
+
+#: Each kind of document (the type union is closed): the text of its title (a padró document's is the
+#: text of its `kind`) and the `_Body` method that writes its content.
+_KINDS: dict[type[Document], tuple[str, Callable[[_Body, Any], None]]] = {
+    PadroDocument: ("", _Body.padro),
+    InstanciaReceipt: ("instancia_title", _Body.instancia),
+    DeixalleriaSummary: ("deixalleria_title", _Body.deixalleria),
+    BustiaReceipt: ("bustia_title", _Body.bustia),
+    CitaJustificant: ("cita_title", _Body.cita),
+    ActivityJustificant: ("activitat_title", _Body.activitat),
+    CitaTicket: ("cita_ticket_title", _Body.ticket),
+    PaymentDocument: ("pagament_title", _Body.pagament),
+}
 
 
 def _address_line(doc: PadroDocument) -> str:
