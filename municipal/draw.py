@@ -22,11 +22,11 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from contract.activities import DRAW_METHOD, DrawnApplication, DrawOut, euros
-from municipal import outbox, timeutil
+from municipal import locks, outbox, timeutil
 from municipal.models import Activity, ActivityApplication, ActivityDraw
 
 SEED_MAX = 100
@@ -34,7 +34,6 @@ SEED_MAX = 100
 #: (cites' citizen lock is 0x4F56_0010).
 _LOCK_ACTIVITY = 0x4F56_0011
 LOCK_APPLICANT = 0x4F56_0012
-_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:space, :key)")
 
 
 class DrawError(Exception):
@@ -75,17 +74,9 @@ def check_seed(seed: str) -> str:
 # --- in the database -----------------------------------------------------------------------------------
 
 
-def advisory_lock(session: Session, space: int, name: str) -> None:
-    """Serialise the transactions that lock `name` in `space` until they end (PostgreSQL; on SQLite the
-    write transaction already is the lock)."""
-    if session.get_bind().dialect.name == "postgresql":
-        key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "big", signed=True)
-        session.execute(_ADVISORY_LOCK, {"space": space, "key": key})
-
-
 def lock_activity(session: Session, code: str) -> None:
     """Serialise the draw and the withdrawals of one activity."""
-    advisory_lock(session, _LOCK_ACTIVITY, code)
+    locks.advisory_lock(session, _LOCK_ACTIVITY, code)
 
 
 def recorded(draw: ActivityDraw) -> DrawOut:

@@ -35,7 +35,7 @@ from contract.activities import (
 )
 from contract.documents import Activity, ActivityJustificant, Applicant, Contact
 from contract.errors import ErrorCode, ErrorOut
-from municipal import catalogue_data, draw, timeutil
+from municipal import catalogue_data, draw, locks, timeutil
 from municipal.api.auth import require_identification
 from municipal.api.common import (
     KIOSK,
@@ -134,7 +134,7 @@ def apply(
         activity = _activity_row(session, code)
         if not activity.opens_at <= now < activity.closes_at:
             raise ApiError(409, ErrorCode.ACTIVITY_CLOSED)
-        draw.advisory_lock(session, draw.LOCK_APPLICANT, f"{code}:{citizen.id_number}")
+        locks.advisory_lock(session, draw.LOCK_APPLICANT, f"{code}:{citizen.id_number}")
         exists = session.execute(
             select(ActivityApplication.id).where(
                 ActivityApplication.activity_code == code, ActivityApplication.id_number == citizen.id_number

@@ -22,14 +22,13 @@ service and day by a lock of their own (and a unique constraint).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -46,7 +45,7 @@ from contract.v1 import (
     CitaSlotsOut,
     ContactIn,
 )
-from municipal import outbox, timeutil
+from municipal import locks, outbox, timeutil
 from municipal.api.auth import require_identification
 from municipal.api.common import (
     KIOSK,
@@ -72,7 +71,6 @@ _LOCK_TURNS = 0x4F56_0011
 #: A check-in is taken from this long before the appointment's start to this long after it.
 CHECKIN_OPENS = timedelta(minutes=30)
 CHECKIN_CLOSES = timedelta(minutes=10)
-_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:space, :key)")
 _UNKNOWN: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut, "description": "No such service"}}
 
 
@@ -235,17 +233,9 @@ def _notify(session: Session, kind: str, language: str, reference: str, service:
     )
 
 
-def _lock(session: Session, space: int, name: str) -> None:
-    """Serialise the transactions that lock `name` in `space` (PostgreSQL; SQLite's write transaction
-    already does)."""
-    if session.get_bind().dialect.name == "postgresql":
-        key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "big", signed=True)
-        session.execute(_ADVISORY_LOCK, {"space": space, "key": key})
-
-
 def _lock_citizen(session: Session, id_number: str) -> None:
     """Serialise one citizen's bookings, cancellations and check-ins."""
-    _lock(session, _LOCK_BOOKINGS, id_number)
+    locks.advisory_lock(session, _LOCK_BOOKINGS, id_number)
 
 
 @router.post(
@@ -404,7 +394,7 @@ def cancel(body: CitaCancelIn, citizen: CitizenByCertificate, write: Write) -> C
 
 
 def _next_turn(session: Session, service: str, day: date) -> int:
-    _lock(session, _LOCK_TURNS, f"{service}:{day.isoformat()}")
+    locks.advisory_lock(session, _LOCK_TURNS, f"{service}:{day.isoformat()}")
     last = session.execute(
         select(func.max(Appointment.turn)).where(
             Appointment.service_code == service, Appointment.turn_day == day
