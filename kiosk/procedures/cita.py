@@ -26,7 +26,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from textual.app import ComposeResult
-from textual.widgets import Button, ProgressBar, Select, Static
+from textual.widgets import Button, Select, Static
 
 from contract.documents import CitaJustificant, CitaTicket
 from contract.errors import ErrorCode
@@ -104,8 +104,8 @@ def slot_options(backend: BackendClient, service: str, language: str) -> list[tu
     return [(moment.isoformat(), slot_label(moment)) for moment in answer.slots]
 
 
-class _Doing(StepScreen[CitaState]):
-    """A step of one of the actions (`ACTION`)."""
+class _Doing:
+    """A step of one of the actions (`ACTION`): put before the step's own class."""
 
     ACTION: ClassVar[str] = ""
 
@@ -123,7 +123,7 @@ class ActionStep(StepScreen[CitaState]):
         yield from super().compose_body()
 
 
-class ServiceStep(_Doing):
+class ServiceStep(_Doing, StepScreen[CitaState]):
     ACTION = "book"
     STEP = N_("Service")
     FIELDS = (Choice("service", N_("What is your appointment for?"), SERVICES),)
@@ -194,11 +194,8 @@ def _slot_step(service: str) -> type[SlotStep]:
 SLOT_STEPS = tuple(_slot_step(code) for code in SERVICES)
 
 
-class ContactStep(ConsentedContactStep[CitaState]):
-    @classmethod
-    def applies(cls, state: Any) -> bool:
-        return bool(state.action == "book")
-
+class ContactStep(_Doing, ConsentedContactStep[CitaState]):
+    ACTION = "book"
     INTRO = N_("If you want a confirmation, leave an email or a phone number. It is optional.")
     CONSENT = CONSENT
     AGREED = AGREED
@@ -215,10 +212,8 @@ def _chosen(state: CitaState) -> str:
     return next((label for code, label in state.slots if code == state.slot), "")
 
 
-class CitaReview(ReviewStep[CitaState]):
-    @classmethod
-    def applies(cls, state: Any) -> bool:
-        return bool(state.action == "book")
+class CitaReview(_Doing, ReviewStep[CitaState]):
+    ACTION = "book"
 
     def rows(self) -> Iterable[tuple[str, str]]:
         contact = _contact(self.state) or {}
@@ -257,10 +252,8 @@ def submit(s: Submission[CitaState]) -> CitaJustificant | CitaCancelled | CitaTi
     )  # fmt: skip
 
 
-class CitaResult(ResultStep[CitaState, CitaJustificant]):
-    @classmethod
-    def applies(cls, state: Any) -> bool:
-        return bool(state.action == "book")
+class CitaResult(_Doing, ResultStep[CitaState, CitaJustificant]):
+    ACTION = "book"
 
     def headline(self) -> str:
         return _("Your appointment is booked for {when}. Reference: {reference}").format(
@@ -307,7 +300,7 @@ MINE = PickList(
 )
 
 
-class MineStep(_Doing):
+class MineStep(_Doing, StepScreen[CitaState]):
     """The citizen's appointments to come, one to cancel."""
 
     ACTION = "cancel"
@@ -335,24 +328,13 @@ class MineStep(_Doing):
             self.app.notify(_(NO_APPOINTMENTS), severity="warning", timeout=8, markup=False)
 
 
-class CancelReview(ReviewStep[CitaState]):
+class CancelReview(_Doing, ReviewStep[CitaState]):
     """The confirmation: what will be cancelled, and that the time goes to others."""
 
+    ACTION = "cancel"
     STEP = N_("Confirm")
     NEXT_LABEL = N_("Cancel the appointment")
-
-    @classmethod
-    def applies(cls, state: Any) -> bool:
-        return bool(state.action == "cancel")
-
-    def compose_body(self) -> ComposeResult:
-        yield Static(
-            _("Do you want to cancel this appointment? Its time will be offered to other people at once."),
-            classes="intro",
-        )
-        yield from compose_rows(self.rows())
-        yield Static("", id="send-status")
-        yield ProgressBar(total=100, show_eta=False, id="send-progress", classes="hidden")
+    INTRO = N_("Do you want to cancel this appointment? Its time will be offered to other people at once.")
 
     def cancel_label(self) -> str:
         return _("Keep it")
@@ -374,10 +356,8 @@ class _NothingToPrint(ResultStep[CitaState, Any]):
         self.query_one("#step-cancel", Button).focus()
 
 
-class CancelResult(_NothingToPrint):
-    @classmethod
-    def applies(cls, state: Any) -> bool:
-        return bool(state.action == "cancel")
+class CancelResult(_Doing, _NothingToPrint):
+    ACTION = "cancel"
 
     @property
     def cancelled(self) -> CitaCancelled:
@@ -398,32 +378,22 @@ class CancelResult(_NothingToPrint):
 # --- check in on arrival ---------------------------------------------------------------------------
 
 
-class CheckInStep(ReviewStep[CitaState]):
-    """One press: the backend finds today's appointment and gives its turn."""
+class CheckInStep(_Doing, ReviewStep[CitaState]):
+    """One press (no rows): the backend finds today's appointment and gives its turn."""
 
+    ACTION = "checkin"
     STEP = N_("Check in")
     NEXT_LABEL = N_("Check in")
-
-    @classmethod
-    def applies(cls, state: Any) -> bool:
-        return bool(state.action == "checkin")
-
-    def compose_body(self) -> ComposeResult:
-        yield Static(
-            _("Press Check in: the kiosk looks for your appointment of today and prints your turn ticket. "
-              "You can check in from 30 minutes before your appointment until 10 minutes after it."),
-            classes="intro",
-        )  # fmt: skip
-        yield Static("", id="send-status")
-        yield ProgressBar(total=100, show_eta=False, id="send-progress", classes="hidden")
+    INTRO = N_(
+        "Press Check in: the kiosk looks for your appointment of today and prints your turn ticket. You can "
+        "check in from 30 minutes before your appointment until 10 minutes after it."
+    )
 
 
-class TicketResult(ResultStep[CitaState, CitaTicket]):
+class TicketResult(_Doing, ResultStep[CitaState, CitaTicket]):
     """The turn, its ticket printed at once (Print gives another copy of the same number)."""
 
-    @classmethod
-    def applies(cls, state: Any) -> bool:
-        return bool(state.action == "checkin")
+    ACTION = "checkin"
 
     def on_mount(self) -> None:
         super().on_mount()

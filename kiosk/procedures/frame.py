@@ -539,6 +539,8 @@ class ReviewStep(StepScreen[S]):
 
     STEP = N_("Review")
     NEXT_LABEL = N_("Send")
+    INTRO: ClassVar[str] = N_("Please check the details. Nothing has been sent yet.")
+    """What the screen says above the rows (a confirmation says what will happen)."""
 
     @dataclass
     class Sent(Message):
@@ -561,7 +563,7 @@ class ReviewStep(StepScreen[S]):
         return ()
 
     def compose_body(self) -> ComposeResult:
-        yield Static(_("Please check the details. Nothing has been sent yet."), classes="intro")
+        yield Static(plain(_(self.INTRO)), classes="intro")
         yield from compose_rows(self.rows())
         yield Static("", id="send-status")
         yield ProgressBar(total=100, show_eta=False, id="send-progress", classes="hidden")
