@@ -25,11 +25,10 @@ from contract.localtime import local_zone
 from kiosk.backend.client import BackendClient
 from kiosk.i18n import N_, _
 from kiosk.procedures import backend as api
-from kiosk.procedures.bustia import EMAIL, PHONE, ConsentedContactStep
+from kiosk.procedures.bustia import EMAIL, PHONE, ConsentedContactStep, ContactState, contact_rows
 from kiosk.procedures.fields import PickList, Tick
 from kiosk.procedures.flow import Procedure, Submission
 from kiosk.procedures.frame import LoadingStep, ResultStep, ReviewStep, StepScreen
-from kiosk.procedures.validation import normalise_phone
 from kiosk.session import CitizenSession
 from widgets.plain import plain
 
@@ -47,15 +46,14 @@ FEE_NOTE = N_(
 
 
 @dataclass(frozen=True)
-class ActivitatsState:
+class ActivitatsState(ContactState):
+    """The contact is for the result of the draw."""
+
     listing: ActivitiesOut | None = None
     """The open activities and the citizen's applications, as the backend answered."""
     activities: tuple[tuple[str, str], ...] = ()
     """The open activities' pick-list options (code, label), those applied for left out."""
     activity: str | None = None
-    email: str = ""
-    phone: str = ""
-    consent: bool = False
 
 
 def fee_text(activity: Activity) -> str:
@@ -160,11 +158,6 @@ class ContactStep(ConsentedContactStep[ActivitatsState]):
     FIELDS = (EMAIL, PHONE, AGREED)
 
 
-def _contact(state: ActivitatsState) -> dict[str, str | None] | None:
-    email, phone = state.email.strip() or None, normalise_phone(state.phone) or None
-    return {"email": email, "phone": phone} if (email or phone) and state.consent else None
-
-
 def chosen(state: ActivitatsState) -> Activity | None:
     """The chosen activity, as the backend listed it."""
     found = state.listing.activities if state.listing else ()
@@ -185,17 +178,15 @@ def _activity_rows(activity: Activity | None, label: str) -> Sequence[tuple[str,
 
 class ActivitatsReview(ReviewStep[ActivitatsState]):
     def rows(self) -> Iterable[tuple[str, str]]:
-        contact = _contact(self.state) or {}
         label = next((name for code, name in self.state.activities if code == self.state.activity), "")
         yield from _activity_rows(chosen(self.state), label)
-        yield N_("Email"), contact.get("email") or ""
-        yield N_("Phone"), contact.get("phone") or ""
+        yield from contact_rows(self.state)
 
 
 def submit(s: Submission[ActivitatsState]) -> ActivityJustificant:
     state = s.state
     assert state.activity is not None, "the activity step requires an activity"
-    contact = _contact(state)
+    contact = state.contact()
     body = [state.activity, contact, s.language]
     return s.backend.apply_activity(
         s.token or "", state.activity, contact, idempotency_key=s.key(body), language=s.language

@@ -42,17 +42,30 @@ CONSENT = N_(
 
 
 @dataclass(frozen=True)
-class BustiaState:
-    """What the citizen typed, as typed: `body_of` normalises it when the message is sent."""
+class ContactState:
+    """The contact a `ConsentedContactStep` edits, as typed: an email and a phone, both optional, either of
+    them only with the consent (`consent_given`). A procedure's state inherits it, so the frame reads and
+    writes these fields by name like any other (Back, a recompose or a language change keep them)."""
+
+    email: str = ""
+    phone: str = ""
+    consent: bool = False
+
+    def contact(self) -> dict[str, str | None] | None:
+        """The contact to send (the phone normalised): None when both are empty, or without the consent."""
+        email, phone = self.email.strip() or None, normalise_phone(self.phone) or None
+        return {"email": email, "phone": phone} if (email or phone) and self.consent else None
+
+
+@dataclass(frozen=True)
+class BustiaState(ContactState):
+    """What the citizen typed, as typed: `body_of` normalises it when the message is sent; the contact is
+    for an answer."""
 
     #: queixa | suggeriment | agraiment (the message step's choice)
     kind: str = "suggeriment"
     topic: str = ""
     text: str = ""
-    #: The contact for an answer, both optional; either of them needs the consent (`consent_given`).
-    email: str = ""
-    phone: str = ""
-    consent: bool = False
 
 
 TOPIC = free_text(
@@ -70,7 +83,7 @@ PHONE = FieldSpec("phone", N_("Phone (optional)"), check_phone, placeholder=N_("
 AGREED = Tick("consent", N_("I agree to my contact details being used to answer me"))
 
 
-def consent_given(state: BustiaState) -> Issue | None:
+def consent_given(state: ContactState) -> Issue | None:
     if (state.email.strip() or state.phone.strip()) and not state.consent:
         return Issue(N_("To leave a contact, please tick the consent box (or leave the contact empty)."))
     return None
@@ -82,8 +95,9 @@ class MessageStep(StepScreen[BustiaState]):
 
 
 class ConsentedContactStep(StepScreen[S]):
-    """An optional email and phone, with the consent text and its tick box (`consent_given`): the bústia's
-    contact step, and the cita prèvia's. Subclasses set INTRO, CONSENT and AGREED (its FIELDS' tick)."""
+    """An optional email and phone, with the consent text and its tick box (`consent_given`), in a state
+    that inherits `ContactState`: the bústia's contact step, the cita prèvia's and the activitats'.
+    Subclasses set INTRO, CONSENT and AGREED (its FIELDS' tick)."""
 
     STEP = N_("Contact")
     INTRO: ClassVar[str] = ""
@@ -100,6 +114,13 @@ class ConsentedContactStep(StepScreen[S]):
             yield Static("", id="consent-error", classes="field-error")
 
 
+def contact_rows(state: ContactState) -> Iterable[tuple[str, str]]:
+    """A review's rows of the contact that will be sent (empty when none)."""
+    contact = state.contact() or {}
+    yield N_("Email"), contact.get("email") or ""
+    yield N_("Phone"), contact.get("phone") or ""
+
+
 class ContactStep(ConsentedContactStep[BustiaState]):
     INTRO = N_("If you want an answer, leave an email or a phone number. You can also send it anonymously.")
     CONSENT = CONSENT
@@ -108,13 +129,11 @@ class ContactStep(ConsentedContactStep[BustiaState]):
 
 
 def body_of(state: BustiaState, language: str) -> dict[str, Any]:
-    email = state.email.strip() or None
-    phone = normalise_phone(state.phone) or None
     return {
         "kind": state.kind,
         "topic": normalise_text(state.topic),
         "text": normalise_text(state.text, multiline=True),
-        "contact": {"email": email, "phone": phone} if (email or phone) else None,
+        "contact": state.contact(),
         "language": language,
     }
 
@@ -122,13 +141,11 @@ def body_of(state: BustiaState, language: str) -> dict[str, Any]:
 class BustiaReview(ReviewStep[BustiaState]):
     def rows(self) -> Iterable[tuple[str, str]]:
         body = body_of(self.state, self.flow.document_language())
-        contact = body["contact"] or {}
         yield N_("Kind"), _(KINDS[body["kind"]])
         yield N_("Topic"), body["topic"]
         yield N_("Your message"), body["text"]
-        yield N_("Email"), contact.get("email") or ""
-        yield N_("Phone"), contact.get("phone") or ""
-        if not contact:
+        yield from contact_rows(self.state)
+        if body["contact"] is None:
             yield N_("Answer"), _("Anonymous: no answer will be sent.")
 
 

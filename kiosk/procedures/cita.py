@@ -34,11 +34,10 @@ from contract.v1 import CitaCancelled
 from kiosk.backend.client import BackendClient
 from kiosk.i18n import N_, _
 from kiosk.procedures import backend as api
-from kiosk.procedures.bustia import EMAIL, PHONE, ConsentedContactStep
+from kiosk.procedures.bustia import EMAIL, PHONE, ConsentedContactStep, ContactState, contact_rows
 from kiosk.procedures.fields import Choice, Field, PickList, Tick
 from kiosk.procedures.flow import Procedure, Submission
 from kiosk.procedures.frame import ResultStep, ReviewStep, StepScreen, compose_rows
-from kiosk.procedures.validation import normalise_phone
 from kiosk.session import CitizenSession
 from widgets.plain import plain
 
@@ -73,7 +72,7 @@ NO_APPOINTMENTS = N_("You have no appointments to come. Go back to book one, or 
 
 
 @dataclass(frozen=True)
-class CitaState:
+class CitaState(ContactState):
     action: str = "book"
     service: str = "padro"
     slots: tuple[tuple[str, str], ...] = ()
@@ -84,9 +83,6 @@ class CitaState:
     """The backend answered that the service has no free slot."""
     slots_stale: bool = False
     """The time chosen was taken by someone else: the slot step loads its list again when shown."""
-    email: str = ""
-    phone: str = ""
-    consent: bool = False
     mine: tuple[tuple[str, str], ...] = ()
     """The citizen's appointments to come, as pick-list options (reference, label)."""
     cancel: str | None = None
@@ -202,12 +198,6 @@ class ContactStep(_Doing, ConsentedContactStep[CitaState]):
     FIELDS = (EMAIL, PHONE, AGREED)
 
 
-def _contact(state: CitaState) -> dict[str, str | None] | None:
-    email = state.email.strip() or None
-    phone = normalise_phone(state.phone) or None
-    return {"email": email, "phone": phone} if (email or phone) and state.consent else None
-
-
 def _chosen(state: CitaState) -> str:
     return next((label for code, label in state.slots if code == state.slot), "")
 
@@ -216,11 +206,9 @@ class CitaReview(_Doing, ReviewStep[CitaState]):
     ACTION = "book"
 
     def rows(self) -> Iterable[tuple[str, str]]:
-        contact = _contact(self.state) or {}
         yield N_("Service"), _(SERVICES[self.state.service])
         yield N_("Day and time"), _chosen(self.state)
-        yield N_("Email"), contact.get("email") or ""
-        yield N_("Phone"), contact.get("phone") or ""
+        yield from contact_rows(self.state)
 
     def refused(self, code: str) -> None:
         if code != ErrorCode.SLOT_TAKEN:
@@ -244,7 +232,7 @@ def submit(s: Submission[CitaState]) -> CitaJustificant | CitaCancelled | CitaTi
         # No key: a second check-in is answered with the same turn by the backend itself.
         return s.backend.check_in_cita(s.token or "", language=s.language)
     assert state.slot is not None, "the slot step requires a slot"
-    contact = _contact(state)
+    contact = state.contact()
     body = [state.service, state.slot, contact, s.language]
     return s.backend.book_cita(
         s.token or "", state.service, datetime.fromisoformat(state.slot), contact,
