@@ -27,9 +27,8 @@ from kiosk.i18n import N_, _
 from kiosk.procedures import backend as api
 from kiosk.procedures.bustia import EMAIL, PHONE, ConsentedContactStep, ContactState, contact_rows
 from kiosk.procedures.fields import PickList, Tick
-from kiosk.procedures.flow import Procedure, Submission
+from kiosk.procedures.flow import Procedure, Submission, fresh
 from kiosk.procedures.frame import LoadingStep, ResultStep, ReviewStep, StepScreen
-from kiosk.session import CitizenSession
 from widgets.plain import plain
 
 CONSENT = N_(
@@ -205,14 +204,10 @@ class ActivitatsResult(ResultStep[ActivitatsState, ActivityJustificant]):
         yield N_("Payment"), _(FEE_NOTE)
 
 
-def _start(code: str, session: CitizenSession) -> ActivitatsState:
-    return ActivitatsState()
-
-
 SPEC = Procedure(
     codes=("activitats",),
     title=N_("Courses and workshops of the civic centres"),
     steps=(ApplicationsStep, ActivityStep, ContactStep, ActivitatsReview, ActivitatsResult),
-    start=_start,
+    start=fresh(ActivitatsState),
     submit=submit,
 )

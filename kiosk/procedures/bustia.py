@@ -17,7 +17,7 @@ from contract.limits import LONG_TEXT_MAX, TOPIC_MAX
 from kiosk.i18n import N_, _
 from kiosk.procedures import backend as api
 from kiosk.procedures.fields import Choice, FieldSpec, Rule, Tick, free_text
-from kiosk.procedures.flow import Procedure, S, Submission
+from kiosk.procedures.flow import Procedure, S, Submission, fresh
 from kiosk.procedures.frame import ResultStep, ReviewStep, StepScreen
 from kiosk.procedures.validation import (
     Issue,
@@ -26,7 +26,6 @@ from kiosk.procedures.validation import (
     normalise_phone,
     normalise_text,
 )
-from kiosk.session import CitizenSession
 from widgets.plain import plain
 
 KINDS = {
@@ -170,14 +169,10 @@ class BustiaResult(ResultStep[BustiaState, BustiaReceipt]):
         yield N_("Date"), api.local_time(self.document.submitted_at)
 
 
-def _start(code: str, session: CitizenSession) -> BustiaState:
-    return BustiaState()
-
-
 SPEC = Procedure(
     codes=("bustia",),
     title=N_("Complaints and suggestions box"),
     steps=(MessageStep, ContactStep, BustiaReview, BustiaResult),
-    start=_start,
+    start=fresh(BustiaState),
     submit=submit,
 )

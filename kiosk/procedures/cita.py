@@ -36,9 +36,8 @@ from kiosk.i18n import N_, _
 from kiosk.procedures import backend as api
 from kiosk.procedures.bustia import EMAIL, PHONE, ConsentedContactStep, ContactState, contact_rows
 from kiosk.procedures.fields import Choice, Field, PickList, Tick
-from kiosk.procedures.flow import Procedure, Submission
+from kiosk.procedures.flow import Procedure, Submission, fresh
 from kiosk.procedures.frame import ResultStep, ReviewStep, StepScreen, compose_rows
-from kiosk.session import CitizenSession
 from widgets.plain import plain
 
 #: The OAC's services that take appointments (the backend's codes).
@@ -398,10 +397,6 @@ class TicketResult(_Doing, ResultStep[CitaState, CitaTicket]):
         yield N_("Day and time"), slot_label(self.document.appointment_at)
 
 
-def _start(code: str, session: CitizenSession) -> CitaState:
-    return CitaState()
-
-
 SPEC = Procedure(
     codes=("cita_previa",),
     title=N_("Appointment at the OAC"),
@@ -411,6 +406,6 @@ SPEC = Procedure(
         MineStep, CancelReview, CancelResult,
         CheckInStep, TicketResult,
     ),
-    start=_start,
+    start=fresh(CitaState),
     submit=submit,
 )  # fmt: skip

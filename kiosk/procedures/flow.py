@@ -56,6 +56,16 @@ class Submission(Generic[S]):
     progress: Callable[[int, int], None]
 
 
+def fresh(state: Callable[[], S]) -> Callable[[str, CitizenSession], S]:
+    """A procedure's `start` when every run begins alike, whatever the code and the session: `state()`
+    (e.g. `start=fresh(BustiaState)`, a state whose fields all have defaults)."""
+
+    def start(code: str, session: CitizenSession) -> S:
+        return state()
+
+    return start
+
+
 @dataclass(frozen=True)
 class Procedure(Generic[S, R]):
     """A procedure the kiosk completes: what a procedure module registers (as its `SPEC`)."""

@@ -39,7 +39,7 @@ from kiosk.procedures.attachments import (
     human_size,
 )
 from kiosk.procedures.fields import Choice, FieldSpec, PickList, Rule, free_text
-from kiosk.procedures.flow import Flow, Procedure, Submission
+from kiosk.procedures.flow import Flow, Procedure, Submission, fresh
 from kiosk.procedures.frame import ResultStep, ReviewStep, StepScreen
 from kiosk.procedures.sticks import StickRelease
 from kiosk.procedures.validation import (
@@ -50,7 +50,6 @@ from kiosk.procedures.validation import (
     normalise_phone,
     normalise_text,
 )
-from kiosk.session import CitizenSession
 from widgets.file_picker import FilePicker, PickerEntry
 from widgets.plain import plain
 
@@ -379,10 +378,6 @@ class InstanciaResult(ResultStep[InstanciaState, InstanciaReceipt]):
         )
 
 
-def _start(code: str, session: CitizenSession) -> InstanciaState:
-    return InstanciaState()
-
-
 def _closing(state: InstanciaState) -> None:
     """Cancelled or finished: the copies go, the sticks are given back."""
     for attached in state.attached:
@@ -394,7 +389,7 @@ SPEC = Procedure(
     codes=("instancia_generica",),
     title=N_("Instància genèrica"),
     steps=(SubjectStep, RequestStep, AttachmentsStep, ContactStep, InstanciaReview, InstanciaResult),
-    start=_start,
+    start=fresh(InstanciaState),
     submit=submit,
     closing=_closing,
 )

@@ -18,9 +18,8 @@ from kiosk.backend.client import BackendClient
 from kiosk.i18n import N_, _, current_language
 from kiosk.procedures import backend as api
 from kiosk.procedures.fields import PickList
-from kiosk.procedures.flow import Procedure, Submission
+from kiosk.procedures.flow import Procedure, Submission, fresh
 from kiosk.procedures.frame import LoadingStep, ResultStep, ReviewStep, StepScreen
-from kiosk.session import CitizenSession
 from widgets.plain import plain
 
 NO_BILLS = N_("You have no bills to pay to the Ajuntament de Mataró. There is nothing to do here.")
@@ -139,14 +138,10 @@ class RebutsResult(ResultStep[RebutsState, PaymentDocument]):
         yield N_("Reference"), payment.reference
 
 
-def _start(code: str, session: CitizenSession) -> RebutsState:
-    return RebutsState()
-
-
 SPEC = Procedure(
     codes=("pagament_tributs",),
     title=N_("Paying bills and fines"),
     steps=(ListStep, BillStep, RebutsReview, RebutsResult),
-    start=_start,
+    start=fresh(RebutsState),
     submit=submit,
 )
