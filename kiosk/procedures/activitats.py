@@ -90,8 +90,8 @@ def activity_label(activity: Activity) -> str:
     return " · ".join((activity.name, activity.centre, activity.schedule, fee_text(activity)))
 
 
-def activity_options(backend: BackendClient, language: str) -> list[tuple[str, str]]:
-    answer = backend.activities(None, language=language)
+def activity_options(backend: BackendClient, token: str, language: str) -> list[tuple[str, str]]:
+    answer = backend.activities(None, language=language)  # the open ones: the same for everyone
     return [(a.code, activity_label(a)) for a in answer.activities]
 
 

@@ -20,7 +20,7 @@ and when someone will be), nor the appointment's reference alone (numbered in se
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
@@ -144,9 +144,9 @@ class SlotStep(StepScreen[CitaState]):
         if self.state.slots_stale:
             self.flow.update(slots_stale=False)
             self.query_one("#slot", Select).clear()
-            spec, language = self.FIELDS[0], self.flow.document_language()
+            spec = self.FIELDS[0]
             assert isinstance(spec, PickList)
-            self.fetch(spec.options, lambda backend: tuple(spec.load(backend, language)))
+            self.load_options(spec)
 
     def compose_body(self) -> ComposeResult:
         yield Static(plain(_(SERVICES[self.SERVICE])), classes="intro")
@@ -165,7 +165,7 @@ class SlotStep(StepScreen[CitaState]):
 
 
 def _slot_step(service: str) -> type[SlotStep]:
-    def load(backend: BackendClient, language: str) -> Sequence[tuple[str, str]]:
+    def load(backend: BackendClient, token: str, language: str) -> Sequence[tuple[str, str]]:
         return slot_options(backend, service, language)
 
     picker = PickList(
@@ -272,14 +272,10 @@ def my_appointments(backend: BackendClient, token: str, language: str) -> tuple[
     )
 
 
-def _not_loaded(backend: BackendClient, language: str) -> Sequence[tuple[str, str]]:
-    raise AssertionError("MineStep.fetch loads the appointments with the citizen's token")
-
-
 MINE = PickList(
     "cancel",
     "mine",
-    _not_loaded,
+    my_appointments,
     label=N_("Your appointments"),
     prompt=N_("Choose the appointment to cancel"),
     loading_prompt=N_("Loading your appointments…"),
@@ -293,12 +289,6 @@ class MineStep(_Doing, StepScreen[CitaState]):
     ACTION = "cancel"
     STEP = N_("Your appointments")
     FIELDS: ClassVar[tuple[Field, ...]] = (MINE,)
-
-    def fetch(self, name: str, load: Callable[[BackendClient], object]) -> None:
-        if name == MINE.options:  # read with the citizen's token, which a pick-list's loader lacks
-            token, language = self.token, self.flow.document_language()
-            load = lambda backend: my_appointments(backend, token, language)  # noqa: E731
-        super().fetch(name, load)
 
     def compose_body(self) -> ComposeResult:
         yield from super().compose_body()

@@ -76,8 +76,9 @@ class PickList:
 
     name: str
     options: str
-    load: Callable[[BackendClient, str], Sequence[tuple[str, str]]]
-    """Blocking: (client, document language) -> options. Runs in a thread worker."""
+    load: Callable[[BackendClient, str, str], Sequence[tuple[str, str]]]
+    """Blocking: (client, the citizen's token ("" when not identified), document language) -> options.
+    Runs in a thread worker."""
     label: str
     prompt: str
     loading_prompt: str

@@ -245,7 +245,7 @@ class StepScreen(KioskScreen, Generic[S]):
         self.call_after_refresh(self.focus_first)
         for spec in self.FIELDS:
             if isinstance(spec, PickList) and not getattr(self.state, spec.options):
-                self.fetch(spec.options, _options_of(spec, self.flow.document_language()))
+                self.load_options(spec)
 
     def focus_first(self) -> None:
         for widget in self.query(".field-input, RadioSet, Checkbox, FilePicker, .choice"):
@@ -259,6 +259,11 @@ class StepScreen(KioskScreen, Generic[S]):
                 return
 
     # --- loading from the backend (one worker for every step)
+    def load_options(self, spec: PickList) -> None:
+        """Ask the backend for a pick-list's options, with the citizen's token; `fetched()` follows."""
+        token, language = self.token, self.flow.document_language()
+        self.fetch(spec.options, lambda backend: tuple(spec.load(backend, token, language)))
+
     def fetch(self, name: str, load: Callable[[BackendClient], object]) -> None:
         """Ask the backend (in a thread) for the value of the state attribute `name`; `fetched()` follows.
         A failure ends the procedure with the reason (a pick-list's options: see `_pick_failed`)."""
@@ -320,8 +325,7 @@ class StepScreen(KioskScreen, Generic[S]):
             # Spoken as every notice is; a toast, not a modal: it takes no keys.
             self.app.notify(describe(issue), severity="warning", timeout=8, markup=False)
         if again:
-            language = self.flow.document_language()
-            self.set_timer(PICK_RETRY_SECONDS, lambda: self.fetch(spec.options, _options_of(spec, language)))
+            self.set_timer(PICK_RETRY_SECONDS, lambda: self.load_options(spec))
 
     def _pick_prompt(self, spec: PickList, options: tuple[tuple[str, str], ...]) -> str:
         """What a pick-list's closed list says: choose; loading; or that its options did not come."""
@@ -457,13 +461,6 @@ class StepScreen(KioskScreen, Generic[S]):
 def _counted(spec: FieldSpec, value: str) -> int:
     """The length the counter shows: what the checks count (`e` + a combining accent is one `é`)."""
     return len(normalise_text(value, multiline=spec.multiline))
-
-
-def _options_of(spec: PickList, language: str) -> Callable[[BackendClient], object]:
-    def load(backend: BackendClient) -> object:
-        return tuple(spec.load(backend, language))
-
-    return load
 
 
 def _chosen_rule(spec: PickList) -> Rule:

@@ -81,7 +81,7 @@ class InstanciaState:
     phone: str = ""
 
 
-def departments(backend: BackendClient, language: str) -> list[tuple[str, str]]:
+def departments(backend: BackendClient, token: str, language: str) -> list[tuple[str, str]]:
     return [(d.code, d.name) for d in backend.departments(language)]
 
 

@@ -86,7 +86,7 @@ class ListStep(LoadingStep[RebutsState]):
             self.app.notify(_(NO_BILLS), timeout=8, markup=False)
 
 
-def _no_options(backend: BackendClient, language: str) -> Sequence[tuple[str, str]]:
+def _no_options(backend: BackendClient, token: str, language: str) -> Sequence[tuple[str, str]]:
     return ()  # the options come with the list step's answer
 
 
