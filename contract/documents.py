@@ -343,8 +343,14 @@ class PaymentDocument(Issued):
 
 
 Document: TypeAlias = (
-    PadroDocument | InstanciaReceipt | DeixalleriaSummary | BustiaReceipt | CitaJustificant | CitaTicket
-    | ActivityJustificant | PaymentDocument
+    PadroDocument
+    | InstanciaReceipt
+    | DeixalleriaSummary
+    | BustiaReceipt
+    | CitaJustificant
+    | CitaTicket
+    | ActivityJustificant
+    | PaymentDocument
 )
 
 

@@ -31,8 +31,8 @@ from municipal.models import Activity, ActivityApplication, ActivityDraw
 
 SEED_MAX = 100
 #: The advisory-lock namespaces of one activity's places and of one citizen's applications to one activity
-#: (cites' citizen lock is 0x4F56_0010).
-_LOCK_ACTIVITY = 0x4F56_0011
+#: (cites' locks are 0x4F56_0010 and 0x4F56_0011).
+_LOCK_ACTIVITY = 0x4F56_0013
 LOCK_APPLICANT = 0x4F56_0012
 
 
@@ -180,7 +180,6 @@ def give_up(session: Session, application: ActivityApplication, now: datetime) -
     session.flush()
     notify(session, activity, following, None)
     return following
-
 
 
 def command(engine: Engine, code: str, seed: str) -> int:

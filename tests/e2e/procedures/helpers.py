@@ -254,7 +254,6 @@ async def bustia_message(driver: Driver, topic: str, text: str, kind: str | None
     await driver.wait_screen(ContactStep)
 
 
-
 async def pick(driver: Driver, step: StepScreen[Any], name: str, options: str, downs: int) -> str:
     """Open the pick-list `name` of `step` once its options (the state attribute `options`) came, and take
     the `downs`-th one down, as a citizen would with the keyboard; the chosen code."""
