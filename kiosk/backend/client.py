@@ -173,6 +173,18 @@ def _body(model: type[BaseModel], **fields: Any) -> dict[str, Any]:
     raise Rejected(ErrorCode.VALIDATION_ERROR)
 
 
+def _given(contact: Mapping[str, str | None] | None) -> dict[str, str] | None:
+    """A request's `contact` ({email, phone}): the values given, the empty ones left out; None without one."""
+    return {k: v for k, v in contact.items() if v} if contact else None
+
+
+def _consented(contact: Mapping[str, str | None] | None) -> dict[str, Any]:
+    """The fields of a `ConsentedContactIn`: the contact given (see `_given`), consented to when it holds
+    anything (the procedures pass a contact only with the citizen's consent)."""
+    given = _given(contact)
+    return {"contact": given, "consent": bool(given)}
+
+
 class _MultipartBody:
     """A multipart/form-data body streamed from disk with a known length, reporting progress."""
 
@@ -556,8 +568,7 @@ class BackendClient:
         language: str = "ca",
     ) -> BustiaReceipt:
         """`kind`: queixa | suggeriment | agraiment; `contact`: {email, phone} or None."""
-        given = {k: v for k, v in contact.items() if v} if contact else None
-        body = _body(BustiaIn, kind=kind, topic=topic, text=text, contact=given, language=language)
+        body = _body(BustiaIn, kind=kind, topic=topic, text=text, contact=_given(contact), language=language)
         return self._write("/v1/bustia", token, body, idempotency_key, BustiaReceipt)
 
     def cita_slots(self, service: str, days: int = 14, language: str | None = None) -> CitaSlotsOut:
@@ -577,9 +588,9 @@ class BackendClient:
     ) -> CitaJustificant:
         """Book a slot (`Rejected` `slot_taken` or `appointment_exists` when it cannot be); `contact`
         ({email, phone}) is given only with the citizen's consent to its use for the confirmation."""
-        given = {k: v for k, v in contact.items() if v} if contact else None
-        body = _body(CitaIn, service=service, appointment_at=appointment_at, contact=given,
-                     consent=bool(given), language=language)  # fmt: skip
+        body = _body(
+            CitaIn, service=service, appointment_at=appointment_at, language=language, **_consented(contact)
+        )
         return self._write("/v1/cites", token, body, idempotency_key, CitaJustificant)
 
     def my_citas(self, token: str, language: str | None = None) -> CitaAppointmentsOut:
@@ -617,8 +628,7 @@ class BackendClient:
     ) -> ActivityJustificant:
         """Apply for `activity` (`Rejected` application_exists or activity_closed when it cannot be);
         `contact` ({email, phone}) only with the citizen's consent to its use for the result."""
-        given = {k: v for k, v in contact.items() if v} if contact else None
-        body = _body(ApplicationIn, contact=given, consent=bool(given), language=language)
+        body = _body(ApplicationIn, language=language, **_consented(contact))
         return self._write(f"/v1/activitats/{activity}/applications", token, body, idempotency_key,
                            ActivityJustificant)  # fmt: skip
 
