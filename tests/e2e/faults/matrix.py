@@ -44,6 +44,10 @@ CALLS: dict[str, tuple[Call, ...]] = {
         Call("confirm: cancel", "POST", "/v1/cites/cancellations"),
         Call("check in: the turn", "POST", "/v1/cites/checkins"),
     ),
+    "rebuts": (
+        Call("your bills", "GET", "/v1/rebuts"),
+        Call("review: the payment document", "POST", "/v1/rebuts/[0-9]+/document"),
+    ),
 }
 #: Every fault of the proxy: the backend's (down, slow, 500, garbage) and the TLS handshake's (a certificate
 #: from a CA the kiosk does not trust, one for another host name, the handshake cut halfway).

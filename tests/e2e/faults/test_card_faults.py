@@ -50,14 +50,15 @@ async def faults_at_load(
     procedure: str,
     code: str,
     first: Callable[[], Awaitable[None]],
+    language: str = "ca",
 ) -> None:
     """Every fault at a loading call, in turn: `first()` reaches it the first time; each failure ends the
-    procedure with the message, back at the procedures, the citizen still identified, who starts it again
-    (and meets the next fault, then none)."""
+    procedure with the message (in `language`), back at the procedures, the citizen still identified, who
+    starts it again (and meets the next fault, then none)."""
     proxy.arm(BACKEND_FAULTS[0], call.method, call.path)
     await first()
     for index, fault in enumerate(BACKEND_FAULTS):
-        await told_and_dismissed(driver)
+        await told_and_dismissed(driver, language)
         assert isinstance(driver.app.screen, CatalogueScreen)
         session = driver.app.session
         assert session is not None and session.token, "the citizen's login was lost with the procedure"
