@@ -43,9 +43,8 @@ from municipal.api.common import (
     CitizenOrNone,
     Ctx,
     KioskId,
-    LanguageQuery,
+    Language,
     citizen_refusals,
-    language_param,
     row_by_code,
 )
 from municipal.api.writes import Write, document_head, record_document, yearly_number
@@ -82,11 +81,8 @@ def _activity_row(session: Session, code: str) -> ActivityRow:
 
 
 @router.get("", response_model=ActivitiesOut)
-def activities(
-    request: Request, ctx: Ctx, citizen: CitizenOrNone, language: LanguageQuery = None
-) -> ActivitiesOut:
+def activities(ctx: Ctx, citizen: CitizenOrNone, lang: Language) -> ActivitiesOut:
     """The activities open for pre-registration now; with a citizen's session, their applications too."""
-    lang = language_param(request, language)
     if citizen is not None:
         require_identification(citizen, PROCEDURE)
     now = timeutil.now()

@@ -52,9 +52,8 @@ from municipal.api.common import (
     CitizenByCertificate,
     Ctx,
     KioskId,
-    LanguageQuery,
+    Language,
     citizen_refusals,
-    language_param,
     row_by_code,
 )
 from municipal.api.writes import Write, document_head, record_document, yearly_number
@@ -176,9 +175,8 @@ def _service_row(session: Session, code: str) -> AppointmentService:
 
 
 @router.get("/services", response_model=CitaServicesOut)
-def services(request: Request, ctx: Ctx, language: LanguageQuery = None) -> CitaServicesOut:
+def services(ctx: Ctx, lang: Language) -> CitaServicesOut:
     """The services that take appointments."""
-    lang = language_param(request, language)
     with ctx.read() as session:
         rows = session.execute(select(AppointmentService).order_by(AppointmentService.position)).scalars()
         return CitaServicesOut(language=lang, services=[_service(r, lang) for r in rows])
@@ -186,14 +184,12 @@ def services(request: Request, ctx: Ctx, language: LanguageQuery = None) -> Cita
 
 @router.get("/services/{code}/slots", response_model=CitaSlotsOut, responses=_UNKNOWN)
 def free_slots(
-    request: Request,
     ctx: Ctx,
     code: Annotated[str, Path(max_length=40)],
+    lang: Language,
     days: Annotated[int, Query(ge=1, le=31, description="Today and the days after it")] = 14,
-    language: LanguageQuery = None,
 ) -> CitaSlotsOut:
     """The service's free slots from now to the end of the `days`-th day, soonest first."""
-    lang = language_param(request, language)
     start, end = window(timeutil.now(), days)
     taken = select(Appointment.slot_id).where(Appointment.slot_id.is_not(None))  # a NULL in NOT IN: none
     with ctx.read() as session:
@@ -317,11 +313,9 @@ _MINE = citizen_refusals("The identification does not allow this procedure")
 
 
 @router.get("/mine", response_model=CitaAppointmentsOut, responses=_MINE)
-def mine(request: Request, ctx: Ctx, citizen: CitizenByCertificate, language: LanguageQuery = None
-         ) -> CitaAppointmentsOut:  # fmt: skip
+def mine(ctx: Ctx, citizen: CitizenByCertificate, lang: Language) -> CitaAppointmentsOut:
     """The citizen's appointments to come (not cancelled), soonest first."""
     require_identification(citizen, PROCEDURE)
-    lang = language_param(request, language)
     with ctx.read() as session:
         rows = session.execute(
             select(Appointment, AppointmentService)

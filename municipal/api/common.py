@@ -372,6 +372,15 @@ def language_param(request: Request, language: str | None) -> str:
     return language if language in ("ca", "es", "en") else language_of(request)
 
 
+async def answer_language(request: Request, language: LanguageQuery = None) -> str:
+    return language_param(request, language)
+
+
+#: The language a route answers in, as a dependency: its `language` query parameter when that is ca, es or
+#: en, else the request's Accept-Language.
+Language = Annotated[str, Depends(answer_language)]
+
+
 Row = TypeVar("Row")
 
 

@@ -22,9 +22,8 @@ from municipal.api.common import (
     CitizenByCertificate,
     Ctx,
     KioskId,
-    LanguageQuery,
+    Language,
     citizen_refusals,
-    language_param,
 )
 from municipal.api.writes import Write, document_head, record_document
 from municipal.errors import ApiError
@@ -37,11 +36,9 @@ PROCEDURE = "pagament_tributs"
 
 
 @router.get("", response_model=BillsOut, responses=citizen_refusals("The identification does not allow this"))
-def pending(request: Request, ctx: Ctx, citizen: CitizenByCertificate, language: LanguageQuery = None
-            ) -> BillsOut:  # fmt: skip
+def pending(ctx: Ctx, citizen: CitizenByCertificate, lang: Language) -> BillsOut:
     """The citizen's bills not paid yet, the soonest due first."""
     require_identification(citizen, PROCEDURE)
-    lang = language_param(request, language)
     with ctx.read() as session:
         rows = session.execute(
             select(Bill)
