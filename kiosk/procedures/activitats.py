@@ -8,7 +8,14 @@ citizen and activity.
 The places are given by a public draw after the window closes (`python -m municipal draw`), not by who
 came first, so an activity with more applicants than places still takes applications. The fee is shown
 only: it is paid with the payment document the Ajuntament sends (the kiosk's payment of bills is another
-procedure), never here."""
+procedure), never here.
+
+The citizen may also withdraw one of their applications that stands (pre-registered, with a place or on
+the waiting list): chosen on the first step, then the application from their own (loaded with their
+token), a confirmation that says what happens (a place goes at once to the first on the waiting list;
+one cannot apply again for the activity), and the backend's answer on the screen (nothing to print, as
+an appointment cancelled). One withdrawn meanwhile (`application_withdrawn`) is the backend's plain
+message."""
 
 from __future__ import annotations
 
@@ -26,9 +33,9 @@ from kiosk.backend.client import BackendClient
 from kiosk.i18n import N_, _
 from kiosk.procedures import backend as api
 from kiosk.procedures.bustia import EMAIL, PHONE, ConsentedContactStep, ContactState, contact_rows
-from kiosk.procedures.fields import PickList, Tick
+from kiosk.procedures.fields import Choice, PickList, Tick
 from kiosk.procedures.flow import Procedure, Submission, fresh
-from kiosk.procedures.frame import LoadingStep, ResultStep, ReviewStep, StepScreen
+from kiosk.procedures.frame import Doing, LoadingStep, NothingToPrint, ResultStep, ReviewStep, StepScreen
 from widgets.plain import plain
 
 CONSENT = N_(
@@ -42,6 +49,26 @@ FEE_NOTE = N_(
     "If you get a place, the fee is paid with the payment document the Ajuntament will send you (or at the "
     "kiosk's bill payment, where there is one); nothing is paid now."
 )
+#: What the citizen can do after seeing their applications (the second only with one that stands).
+ACTIONS = {
+    "apply": N_("Apply for an activity"),
+    "withdraw": N_("Withdraw one of my applications"),
+}
+#: What withdrawing an application does, by where it stands: said on the confirmation, then when done.
+WITHDRAWAL = {
+    "applied": (
+        N_("It will not take part in the draw."),
+        N_("It will not take part in the draw."),
+    ),
+    "place": (
+        N_("Your place will go at once to the first person on the waiting list, if there is anyone on it."),
+        N_("Your place has been given to the first person on the waiting list, if there was anyone on it."),
+    ),
+    "waiting": (
+        N_("You will leave the waiting list, and the people after you move up one position."),
+        N_("You have left the waiting list."),
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -53,6 +80,11 @@ class ActivitatsState(ContactState):
     activities: tuple[tuple[str, str], ...] = ()
     """The open activities' pick-list options (code, label), those applied for left out."""
     activity: str | None = None
+    action: str = "apply"
+    mine: tuple[tuple[str, str], ...] = ()
+    """The citizen's applications that can be withdrawn, as pick-list options (number, label)."""
+    withdraw: str | None = None
+    """The number of the application to withdraw."""
 
 
 def fee_text(activity: Activity) -> str:
@@ -101,6 +133,7 @@ class ApplicationsStep(LoadingStep[ActivitatsState]):
     STEP = N_("Your applications")
     LOADS = "listing"
     LOADING = N_("Looking up your applications…")
+    FIELDS = (Choice("action", N_("What do you want to do?"), ACTIONS),)
 
     def load(self, backend: BackendClient, token: str, language: str) -> ActivitiesOut:
         return backend.activities(token, language=language)
@@ -117,9 +150,12 @@ class ApplicationsStep(LoadingStep[ActivitatsState]):
                     plain(f"{application.number} · {state_text(application)}"), classes="review-value"
                 )
         yield Static(plain(_(FEE_NOTE)), classes="intro")
+        if standing(value):
+            yield from self.compose_fields(self.FIELDS)
 
 
-class ActivityStep(StepScreen[ActivitatsState]):
+class ActivityStep(Doing, StepScreen[ActivitatsState]):
+    ACTION = "apply"
     STEP = N_("Activity")
     FIELDS = (
         PickList(
@@ -148,7 +184,8 @@ class ActivityStep(StepScreen[ActivitatsState]):
         await super().fetched(name)
 
 
-class ContactStep(ConsentedContactStep[ActivitatsState]):
+class ContactStep(Doing, ConsentedContactStep[ActivitatsState]):
+    ACTION = "apply"
     INTRO = N_(
         "If you want to be told the result of the draw, leave an email or a phone number. It is optional."
     )
@@ -175,15 +212,23 @@ def _activity_rows(activity: Activity | None, label: str) -> Sequence[tuple[str,
     )
 
 
-class ActivitatsReview(ReviewStep[ActivitatsState]):
+class ActivitatsReview(Doing, ReviewStep[ActivitatsState]):
+    ACTION = "apply"
+
     def rows(self) -> Iterable[tuple[str, str]]:
         label = next((name for code, name in self.state.activities if code == self.state.activity), "")
         yield from _activity_rows(chosen(self.state), label)
         yield from contact_rows(self.state)
 
 
-def submit(s: Submission[ActivitatsState]) -> ActivityJustificant:
+def submit(s: Submission[ActivitatsState]) -> ActivityJustificant | Application:
     state = s.state
+    if state.action == "withdraw":
+        assert state.withdraw is not None, "the withdraw step requires an application"
+        what = ["withdraw", state.withdraw, s.language]
+        return s.backend.withdraw_activity(
+            s.token or "", state.withdraw, idempotency_key=s.key(what), language=s.language
+        )
     assert state.activity is not None, "the activity step requires an activity"
     contact = state.contact()
     body = [state.activity, contact, s.language]
@@ -192,7 +237,9 @@ def submit(s: Submission[ActivitatsState]) -> ActivityJustificant:
     )
 
 
-class ActivitatsResult(ResultStep[ActivitatsState, ActivityJustificant]):
+class ActivitatsResult(Doing, ResultStep[ActivitatsState, ActivityJustificant]):
+    ACTION = "apply"
+
     def headline(self) -> str:
         return _("Your application for {activity} is registered. Application number: {number}").format(
             activity=self.document.activity.name, number=self.document.application_number
@@ -204,10 +251,105 @@ class ActivitatsResult(ResultStep[ActivitatsState, ActivityJustificant]):
         yield N_("Payment"), _(FEE_NOTE)
 
 
+# --- withdraw one of my applications ---------------------------------------------------------------
+
+
+def standing(listing: ActivitiesOut) -> list[Application]:
+    """The citizen's applications that can be withdrawn (all but those withdrawn already)."""
+    return [a for a in listing.applications if a.state != "withdrawn"]
+
+
+def application_label(application: Application) -> str:
+    """What the pick-list shows of an application: the activity, its number and where it stands."""
+    return " · ".join((application.activity.name, application.number, state_text(application)))
+
+
+def my_applications(backend: BackendClient, token: str, language: str) -> tuple[tuple[str, str], ...]:
+    answer = backend.activities(token, language=language)
+    return tuple((a.number, application_label(a)) for a in standing(answer))
+
+
+def withdrawing(state: ActivitatsState) -> Application | None:
+    """The application chosen to withdraw, as the first step listed it (where it stood before)."""
+    found = state.listing.applications if state.listing else ()
+    return next((a for a in found if a.number == state.withdraw), None)
+
+
+def _withdrawal_rows(application: Application | None, number: str, done: bool) -> Iterable[tuple[str, str]]:
+    yield N_("Application number"), number
+    if application is not None:
+        yield N_("Activity"), application.activity.name
+        yield N_("Centre"), application.activity.centre
+        yield N_("What happens"), _(WITHDRAWAL[application.state][done])
+
+
+class WithdrawStep(Doing, StepScreen[ActivitatsState]):
+    ACTION = "withdraw"
+    STEP = N_("Application to withdraw")
+    FIELDS = (
+        PickList(
+            "withdraw",
+            "mine",
+            my_applications,
+            label=N_("Your applications"),
+            prompt=N_("Choose the application to withdraw"),
+            loading_prompt=N_("Loading your applications…"),
+            required=N_("Choose the application you want to withdraw."),
+        ),
+    )
+
+
+class WithdrawReview(Doing, ReviewStep[ActivitatsState]):
+    """The confirmation: what will be withdrawn, and what happens to its place."""
+
+    ACTION = "withdraw"
+    STEP = N_("Confirm")
+    NEXT_LABEL = N_("Withdraw the application")
+    INTRO = N_(
+        "Do you want to withdraw this application? It cannot be undone: you cannot apply for this "
+        "activity again."
+    )
+
+    def cancel_label(self) -> str:
+        return _("Keep it")
+
+    def rows(self) -> Iterable[tuple[str, str]]:
+        application = withdrawing(self.state)
+        if application is not None:
+            yield N_("Where it stands"), state_text(application)
+        yield from _withdrawal_rows(application, self.state.withdraw or "", done=False)
+
+
+class WithdrawResult(Doing, NothingToPrint[ActivitatsState]):
+    ACTION = "withdraw"
+
+    @property
+    def withdrawn(self) -> Application:
+        assert isinstance(self.result, Application)
+        return self.result
+
+    def headline(self) -> str:
+        return _("Your application {number} for {activity} is withdrawn.").format(
+            number=self.withdrawn.number, activity=self.withdrawn.activity.name
+        )
+
+    def rows(self) -> Iterable[tuple[str, str]]:
+        yield from _withdrawal_rows(withdrawing(self.state), self.withdrawn.number, done=True)
+
+
 SPEC = Procedure(
     codes=("activitats",),
     title=N_("Courses and workshops of the civic centres"),
-    steps=(ApplicationsStep, ActivityStep, ContactStep, ActivitatsReview, ActivitatsResult),
+    steps=(
+        ApplicationsStep,
+        ActivityStep,
+        ContactStep,
+        ActivitatsReview,
+        ActivitatsResult,
+        WithdrawStep,
+        WithdrawReview,
+        WithdrawResult,
+    ),
     start=fresh(ActivitatsState),
     submit=submit,
 )

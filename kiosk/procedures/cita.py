@@ -26,7 +26,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from textual.app import ComposeResult
-from textual.widgets import Button, Select, Static
+from textual.widgets import Select, Static
 
 from contract.documents import CitaJustificant, CitaTicket
 from contract.errors import ErrorCode
@@ -37,7 +37,7 @@ from kiosk.procedures import backend as api
 from kiosk.procedures.bustia import EMAIL, PHONE, ConsentedContactStep, ContactState, contact_rows
 from kiosk.procedures.fields import Choice, Field, PickList, Tick
 from kiosk.procedures.flow import Procedure, Submission, fresh
-from kiosk.procedures.frame import ResultStep, ReviewStep, StepScreen, compose_rows
+from kiosk.procedures.frame import Doing, NothingToPrint, ResultStep, ReviewStep, StepScreen
 from widgets.plain import plain
 
 #: The OAC's services that take appointments (the backend's codes).
@@ -99,16 +99,6 @@ def slot_options(backend: BackendClient, service: str, language: str) -> list[tu
     return [(moment.isoformat(), slot_label(moment)) for moment in answer.slots]
 
 
-class _Doing:
-    """A step of one of the actions (`ACTION`): put before the step's own class."""
-
-    ACTION: ClassVar[str] = ""
-
-    @classmethod
-    def applies(cls, state: Any) -> bool:
-        return bool(state.action == cls.ACTION)
-
-
 class ActionStep(StepScreen[CitaState]):
     STEP = N_("What to do")
     FIELDS = (Choice("action", N_("What do you want to do?"), ACTIONS),)
@@ -118,7 +108,7 @@ class ActionStep(StepScreen[CitaState]):
         yield from super().compose_body()
 
 
-class ServiceStep(_Doing, StepScreen[CitaState]):
+class ServiceStep(Doing, StepScreen[CitaState]):
     ACTION = "book"
     STEP = N_("Service")
     FIELDS = (Choice("service", N_("What is your appointment for?"), SERVICES),)
@@ -189,7 +179,7 @@ def _slot_step(service: str) -> type[SlotStep]:
 SLOT_STEPS = tuple(_slot_step(code) for code in SERVICES)
 
 
-class ContactStep(_Doing, ConsentedContactStep[CitaState]):
+class ContactStep(Doing, ConsentedContactStep[CitaState]):
     ACTION = "book"
     INTRO = N_("If you want a confirmation, leave an email or a phone number. It is optional.")
     CONSENT = CONSENT
@@ -201,7 +191,7 @@ def _chosen(state: CitaState) -> str:
     return next((label for code, label in state.slots if code == state.slot), "")
 
 
-class CitaReview(_Doing, ReviewStep[CitaState]):
+class CitaReview(Doing, ReviewStep[CitaState]):
     ACTION = "book"
 
     def rows(self) -> Iterable[tuple[str, str]]:
@@ -239,7 +229,7 @@ def submit(s: Submission[CitaState]) -> CitaJustificant | CitaCancelled | CitaTi
     )  # fmt: skip
 
 
-class CitaResult(_Doing, ResultStep[CitaState, CitaJustificant]):
+class CitaResult(Doing, ResultStep[CitaState, CitaJustificant]):
     ACTION = "book"
 
     def headline(self) -> str:
@@ -283,7 +273,7 @@ MINE = PickList(
 )
 
 
-class MineStep(_Doing, StepScreen[CitaState]):
+class MineStep(Doing, StepScreen[CitaState]):
     """The citizen's appointments to come, one to cancel."""
 
     ACTION = "cancel"
@@ -305,7 +295,7 @@ class MineStep(_Doing, StepScreen[CitaState]):
             self.app.notify(_(NO_APPOINTMENTS), severity="warning", timeout=8, markup=False)
 
 
-class CancelReview(_Doing, ReviewStep[CitaState]):
+class CancelReview(Doing, ReviewStep[CitaState]):
     """The confirmation: what will be cancelled, and that the time goes to others."""
 
     ACTION = "cancel"
@@ -322,18 +312,7 @@ class CancelReview(_Doing, ReviewStep[CitaState]):
         yield N_("Reference"), self.state.cancel or ""
 
 
-class _NothingToPrint(ResultStep[CitaState, Any]):
-    SHOW_NEXT = False
-
-    def compose_body(self) -> ComposeResult:
-        yield Static(plain(self.headline()), id="result-headline")
-        yield from compose_rows(self.rows())
-
-    def focus_first(self) -> None:
-        self.query_one("#step-cancel", Button).focus()
-
-
-class CancelResult(_Doing, _NothingToPrint):
+class CancelResult(Doing, NothingToPrint[CitaState]):
     ACTION = "cancel"
 
     @property
@@ -355,7 +334,7 @@ class CancelResult(_Doing, _NothingToPrint):
 # --- check in on arrival ---------------------------------------------------------------------------
 
 
-class CheckInStep(_Doing, ReviewStep[CitaState]):
+class CheckInStep(Doing, ReviewStep[CitaState]):
     """One press (no rows): the backend finds today's appointment and gives its turn."""
 
     ACTION = "checkin"
@@ -367,7 +346,7 @@ class CheckInStep(_Doing, ReviewStep[CitaState]):
     )
 
 
-class TicketResult(_Doing, ResultStep[CitaState, CitaTicket]):
+class TicketResult(Doing, ResultStep[CitaState, CitaTicket]):
     """The turn, its ticket printed at once (Print gives another copy of the same number)."""
 
     ACTION = "checkin"

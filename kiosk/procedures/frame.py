@@ -92,9 +92,11 @@ PICK_GAVE_UP = N_(
 
 __all__ = [
     "Choice",
+    "Doing",
     "FieldSpec",
     "Flow",
     "LoadingStep",
+    "NothingToPrint",
     "PickList",
     "ResultStep",
     "ReviewStep",
@@ -675,3 +677,29 @@ class ResultStep(StepScreen[S], Generic[S, D]):
         self.printed = outcome
         for status in self.query("#print-status").results(Static):
             status.update(plain(outcome))
+
+
+class NothingToPrint(ResultStep[S, Any]):
+    """A result whose answer is not a printable document (an appointment cancelled, an application
+    withdrawn): the headline and the rows, no Print; "Other procedures" has the focus."""
+
+    SHOW_NEXT = False
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(plain(self.headline()), id="result-headline")
+        yield from compose_rows(self.rows())
+
+    def focus_first(self) -> None:
+        self.query_one("#step-cancel", Button).focus()
+
+
+# ------------------------------------------------------------------------------------------- actions
+class Doing:
+    """A step of one of a procedure's actions, the one whose code is `ACTION` (the state's `action`, chosen
+    on an earlier step): put before the step's own class."""
+
+    ACTION: ClassVar[str] = ""
+
+    @classmethod
+    def applies(cls, state: Any) -> bool:
+        return bool(state.action == cls.ACTION)
