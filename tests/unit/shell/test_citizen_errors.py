@@ -196,6 +196,10 @@ NOT_ERRORS = {
     "Not loaded: trying again…",  # the kiosk tries again by itself
     "No free times",  # the empty list of times; the notice beside it says to call 010 or ask at the OAC
     "You have not applied for any activity yet.",  # a state, not a fault: Next leads to the open activities
+    # the withdraw confirmation's question; its two buttons (withdraw, keep it) follow
+    "Do you want to withdraw this application? It cannot be undone: you cannot apply for this activity "
+    "again.",
+    "It will not take part in the draw.",  # what withdrawing a pre-registration does, on that confirmation
     "The list could not be loaded",  # a heading over the sentences above
     "Cancelled",
     "Reported lost",
