@@ -11,8 +11,8 @@ only: it is paid with the payment document the Ajuntament sends (the kiosk's pay
 procedure), never here.
 
 The citizen may also withdraw one of their applications that stands (pre-registered, with a place or on
-the waiting list): chosen on the first step, then the application from their own (loaded with their
-token), a confirmation that says what happens (a place goes at once to the first on the waiting list;
+the waiting list): chosen on the first step, then the application from their own (those the first step
+showed), a confirmation that says what happens (a place goes at once to the first on the waiting list;
 one cannot apply again for the activity), and the backend's answer on the screen (nothing to print, as
 an appointment cancelled). One withdrawn meanwhile (`application_withdrawn`) is the backend's plain
 message."""
@@ -82,7 +82,8 @@ class ActivitatsState(ContactState):
     activity: str | None = None
     action: str = "apply"
     mine: tuple[tuple[str, str], ...] = ()
-    """The citizen's applications that can be withdrawn, as pick-list options (number, label)."""
+    """The citizen's applications that can be withdrawn, as pick-list options (number, label), made from
+    `listing`."""
     withdraw: str | None = None
     """The number of the application to withdraw."""
 
@@ -138,6 +139,10 @@ class ApplicationsStep(LoadingStep[ActivitatsState]):
     def load(self, backend: BackendClient, token: str, language: str) -> ActivitiesOut:
         return backend.activities(token, language=language)
 
+    def loaded(self, value: ActivitiesOut) -> None:
+        self.flow.update(mine=withdrawable(value))
+        super().loaded(value)
+
     def compose_loaded(self, value: ActivitiesOut) -> ComposeResult:
         if not value.applications:
             yield Static(
@@ -161,7 +166,7 @@ class ActivityStep(Doing, StepScreen[ActivitatsState]):
         PickList(
             "activity",
             "activities",
-            activity_options,
+            load=activity_options,
             label=N_("Activity"),
             prompt=N_("Choose an activity"),
             loading_prompt=N_("Loading the open activities…"),
@@ -264,9 +269,9 @@ def application_label(application: Application) -> str:
     return " · ".join((application.activity.name, application.number, state_text(application)))
 
 
-def my_applications(backend: BackendClient, token: str, language: str) -> tuple[tuple[str, str], ...]:
-    answer = backend.activities(token, language=language)
-    return tuple((a.number, application_label(a)) for a in standing(answer))
+def withdrawable(listing: ActivitiesOut) -> tuple[tuple[str, str], ...]:
+    """The withdraw step's pick-list options (number, label), from the applications the first step showed."""
+    return tuple((a.number, application_label(a)) for a in standing(listing))
 
 
 def withdrawing(state: ActivitatsState) -> Application | None:
@@ -289,11 +294,9 @@ class WithdrawStep(Doing, StepScreen[ActivitatsState]):
     FIELDS = (
         PickList(
             "withdraw",
-            "mine",
-            my_applications,
+            "mine",  # the first step's applications
             label=N_("Your applications"),
             prompt=N_("Choose the application to withdraw"),
-            loading_prompt=N_("Loading your applications…"),
             required=N_("Choose the application you want to withdraw."),
         ),
     )

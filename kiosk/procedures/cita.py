@@ -161,7 +161,7 @@ def _slot_step(service: str) -> type[SlotStep]:
     picker = PickList(
         "slot",
         "slots",
-        load,
+        load=load,
         label=N_("Day and time"),
         prompt=N_("Choose a day and time"),
         loading_prompt=N_("Loading the free times…"),
@@ -265,7 +265,7 @@ def my_appointments(backend: BackendClient, token: str, language: str) -> tuple[
 MINE = PickList(
     "cancel",
     "mine",
-    my_appointments,
+    load=my_appointments,
     label=N_("Your appointments"),
     prompt=N_("Choose the appointment to cancel"),
     loading_prompt=N_("Loading your appointments…"),

@@ -71,19 +71,21 @@ class Choice:
 
 @dataclass(frozen=True)
 class PickList:
-    """A drop-down list whose options the backend gives (code, name) when the step is shown; the options
-    are kept in the state attribute `options`, the chosen code (or None) in `name`."""
+    """A drop-down list of options (code, name) kept in the state attribute `options`, the chosen code (or
+    None) in `name`. The options are the backend's, asked for with `load` when the step is shown, or, with
+    no `load`, put in the state by an earlier step (from the list it showed the citizen)."""
 
     name: str
     options: str
-    load: Callable[[BackendClient, str, str], Sequence[tuple[str, str]]]
-    """Blocking: (client, the citizen's token ("" when not identified), document language) -> options.
-    Runs in a thread worker."""
     label: str
     prompt: str
-    loading_prompt: str
-    required: str | None = None
-    """The message shown when Next is pressed with nothing chosen (None: nothing chosen is fine)."""
+    required: str
+    """The message shown when Next is pressed with nothing chosen."""
+    load: Callable[[BackendClient, str, str], Sequence[tuple[str, str]]] | None = None
+    """Blocking: (client, the citizen's token ("" when not identified), document language) -> options.
+    Runs in a thread worker."""
+    loading_prompt: str = ""
+    """What the closed list says while `load` runs."""
 
 
 @dataclass(frozen=True)

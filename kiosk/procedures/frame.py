@@ -246,7 +246,7 @@ class StepScreen(KioskScreen, Generic[S]):
         super().on_mount()
         self.call_after_refresh(self.focus_first)
         for spec in self.FIELDS:
-            if isinstance(spec, PickList) and not getattr(self.state, spec.options):
+            if isinstance(spec, PickList) and spec.load is not None and not getattr(self.state, spec.options):
                 self.load_options(spec)
 
     def focus_first(self) -> None:
@@ -263,8 +263,9 @@ class StepScreen(KioskScreen, Generic[S]):
     # --- loading from the backend (one worker for every step)
     def load_options(self, spec: PickList) -> None:
         """Ask the backend for a pick-list's options, with the citizen's token; `fetched()` follows."""
-        token, language = self.token, self.flow.document_language()
-        self.fetch(spec.options, lambda backend: tuple(spec.load(backend, token, language)))
+        load, token, language = spec.load, self.token, self.flow.document_language()
+        if load is not None:
+            self.fetch(spec.options, lambda backend: tuple(load(backend, token, language)))
 
     def fetch(self, name: str, load: Callable[[BackendClient], object]) -> None:
         """Ask the backend (in a thread) for the value of the state attribute `name`; `fetched()` follows.
@@ -331,7 +332,7 @@ class StepScreen(KioskScreen, Generic[S]):
 
     def _pick_prompt(self, spec: PickList, options: tuple[tuple[str, str], ...]) -> str:
         """What a pick-list's closed list says: choose; loading; or that its options did not come."""
-        if options:
+        if options or spec.load is None:
             return _(spec.prompt)
         trouble = self._pick_issues.get(spec.name)
         if trouble is None:
@@ -414,7 +415,7 @@ class StepScreen(KioskScreen, Generic[S]):
             first.focus()
             first.scroll_visible()
             return False
-        chosen = [_chosen_rule(s) for s in self.FIELDS if isinstance(s, PickList) and s.required]
+        chosen = [_chosen_rule(s) for s in self.FIELDS if isinstance(s, PickList)]
         for rule in (*chosen, *self.RULES):
             issue = rule.check(self.state)
             if issue is not None:
@@ -467,10 +468,9 @@ def _counted(spec: FieldSpec, value: str) -> int:
 
 def _chosen_rule(spec: PickList) -> Rule:
     """A pick-list that must be chosen, as a rule."""
-    required = spec.required or ""
 
     def check(state: Any) -> Issue | None:
-        return Issue(required) if getattr(state, spec.name) is None else None
+        return Issue(spec.required) if getattr(state, spec.name) is None else None
 
     return Rule(spec.name, check)
 

@@ -91,7 +91,7 @@ SUBJECT = free_text(
 DEPARTMENT = PickList(
     "department",
     "departments",
-    departments,
+    load=departments,
     label=N_("Addressed to"),
     prompt=N_("Choose the department"),
     loading_prompt=N_("Loading the departments…"),

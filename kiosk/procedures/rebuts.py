@@ -5,7 +5,7 @@ hand-off (the catalogue's `accepts`); no pending bill is said plainly."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from textual.app import ComposeResult
@@ -86,20 +86,14 @@ class ListStep(LoadingStep[RebutsState]):
             self.app.notify(_(NO_BILLS), timeout=8, markup=False)
 
 
-def _no_options(backend: BackendClient, token: str, language: str) -> Sequence[tuple[str, str]]:
-    return ()  # the options come with the list step's answer
-
-
 class BillStep(StepScreen[RebutsState]):
     STEP = N_("Bill to pay")
     FIELDS = (
         PickList(
             "bill",
-            "bills",
-            _no_options,
+            "bills",  # the list step's answer
             label=N_("Bill to pay"),
             prompt=N_("Choose a bill"),
-            loading_prompt=N_("Loading your bills…"),
             required=N_("Choose the bill you want to pay."),
         ),
     )

@@ -16,9 +16,9 @@ from kiosk.procedures.activitats import (
     WITHDRAWAL,
     ActivitatsState,
     application_label,
-    my_applications,
     standing,
     submit,
+    withdrawable,
     withdrawing,
 )
 from kiosk.procedures.flow import Flow, Submission
@@ -62,14 +62,7 @@ def test_only_the_applications_that_stand_can_be_withdrawn(catalan: None) -> Non
     assert application_label(LISTING.applications[2]) == (
         "Iniciació a la fotografia digital · IA-2026-000003 · En llista d'espera, posició 2"
     )
-
-    class Backend:
-        def activities(self, token: str | None, language: str | None = None) -> ActivitiesOut:
-            assert (token, language) == ("tok", "es")
-            return LISTING
-
-    options = my_applications(Backend(), "tok", "es")  # type: ignore[arg-type]
-    assert [number for number, _label in options] == ["IA-2026-000001", "IA-2026-000003"]
+    assert [number for number, _label in withdrawable(LISTING)] == ["IA-2026-000001", "IA-2026-000003"]
 
 
 def test_each_action_counts_its_own_steps() -> None:
