@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any, cast
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -42,12 +42,11 @@ from municipal.api.common import (
     CitizenByCertificate,
     CitizenOrNone,
     Ctx,
-    KioskId,
     Language,
     citizen_refusals,
     row_by_code,
 )
-from municipal.api.writes import Write, document_head, record_document, yearly_number
+from municipal.api.writes import Write, yearly_number
 from municipal.errors import ApiError
 from municipal.models import Activity as ActivityRow
 from municipal.models import ActivityApplication, ActivityDraw
@@ -118,9 +117,8 @@ def activities(ctx: Ctx, citizen: CitizenOrNone, lang: Language) -> ActivitiesOu
     },
 )  # fmt: skip
 def apply(
-    code: Code, body: ApplicationIn, request: Request, kiosk_id: KioskId, citizen: CitizenByCertificate,
-    write: Write,
-) -> ActivityJustificant:  # fmt: skip
+    code: Code, body: ApplicationIn, citizen: CitizenByCertificate, write: Write
+) -> ActivityJustificant:
     """Apply for activity `code` (pre-registration), with a certificate or a phone hand-off."""
     require_identification(citizen, PROCEDURE)
     contact = body.given_contact
@@ -140,7 +138,7 @@ def apply(
             raise ApiError(409, ErrorCode.APPLICATION_EXISTS)
         number = yearly_number(session, SERIES, now, "-")
         justificant = ActivityJustificant(
-            **document_head(write.ctx, request, body.language, now),
+            **write.document_head(body.language, now),
             application_number=number,
             activity=activity_part(activity, body.language),
             applied_at=now,
@@ -153,14 +151,14 @@ def apply(
             with session.begin_nested():  # the unique constraint decides a race the lock did not see
                 session.add(
                     ActivityApplication(number=number, activity_code=code, id_number=citizen.id_number,
-                                        kiosk_id=kiosk_id, applied_at=now, csv=justificant.csv,
+                                        kiosk_id=write.kiosk_id, applied_at=now, csv=justificant.csv,
                                         state="applied",
                                         email=contact.email if contact else None,
                                         phone=contact.phone if contact else None, language=body.language)
                 )  # fmt: skip
         except IntegrityError:
             raise ApiError(409, ErrorCode.APPLICATION_EXISTS) from None
-        document = record_document(session, "activitat", justificant, citizen.id_number, kiosk_id)
+        document = tx.record_document("activitat", justificant, citizen.id_number)
         return tx.answer(justificant, document)
 
 

@@ -3,14 +3,14 @@ or without identification; the answer is a reference number QS/<year>/<6 digits>
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
 from contract.documents import BustiaReceipt, Contact
 from contract.v1 import BustiaIn
 from municipal import outbox, timeutil
 from municipal.api.auth import require_identification
-from municipal.api.common import KIOSK, CitizenOrNone, KioskId, citizen_refusals
-from municipal.api.writes import Write, document_head, record_document, yearly_number
+from municipal.api.common import KIOSK, CitizenOrNone, citizen_refusals
+from municipal.api.writes import Write, yearly_number
 from municipal.models import BustiaMessage
 
 router = APIRouter(prefix="/v1", tags=["bústia"], dependencies=[KIOSK])
@@ -22,9 +22,7 @@ router = APIRouter(prefix="/v1", tags=["bústia"], dependencies=[KIOSK])
     response_model=BustiaReceipt,
     responses=citizen_refusals("Idempotency key reused"),
 )
-def submit(
-    body: BustiaIn, request: Request, kiosk_id: KioskId, citizen: CitizenOrNone, write: Write
-) -> BustiaReceipt:
+def submit(body: BustiaIn, citizen: CitizenOrNone, write: Write) -> BustiaReceipt:
     """Send a queixa, suggeriment or agraiment. Identification is optional (a token of either scope)."""
     require_identification(citizen, "bustia")
     contact = body.contact
@@ -32,7 +30,7 @@ def submit(
         now = timeutil.now()
         reference = yearly_number(tx.session, "QS", now)
         receipt = BustiaReceipt(
-            **document_head(write.ctx, request, body.language, now),
+            **write.document_head(body.language, now),
             reference=reference,
             kind=body.kind,
             topic=body.topic,
@@ -49,7 +47,7 @@ def submit(
                 contact_email=contact.email if contact else None,
                 contact_phone=contact.phone if contact else None,
                 id_number=citizen.id_number if citizen else None,
-                kiosk_id=kiosk_id,
+                kiosk_id=write.kiosk_id,
                 submitted_at=now,
                 csv=receipt.csv,
             )
@@ -64,5 +62,5 @@ def submit(
                 email=contact.email,
                 phone=contact.phone,
             )
-        text = record_document(tx.session, "bustia", receipt, citizen.id_number if citizen else "", kiosk_id)
+        text = tx.record_document("bustia", receipt, citizen.id_number if citizen else "")
         return tx.answer(receipt, text)

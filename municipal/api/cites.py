@@ -27,7 +27,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -47,16 +47,8 @@ from contract.v1 import (
 )
 from municipal import locks, outbox, timeutil
 from municipal.api.auth import require_identification
-from municipal.api.common import (
-    KIOSK,
-    CitizenByCertificate,
-    Ctx,
-    KioskId,
-    Language,
-    citizen_refusals,
-    row_by_code,
-)
-from municipal.api.writes import Write, document_head, record_document, yearly_number
+from municipal.api.common import KIOSK, CitizenByCertificate, Ctx, Language, citizen_refusals, row_by_code
+from municipal.api.writes import Write, yearly_number
 from municipal.errors import ApiError
 from municipal.models import Appointment, AppointmentService, AppointmentSlot, IssuedDocument
 
@@ -244,9 +236,7 @@ def _lock_citizen(session: Session, id_number: str) -> None:
         **_UNKNOWN,
     },
 )  # fmt: skip
-def book(
-    body: CitaIn, request: Request, kiosk_id: KioskId, citizen: CitizenByCertificate, write: Write
-) -> CitaJustificant:
+def book(body: CitaIn, citizen: CitizenByCertificate, write: Write) -> CitaJustificant:
     """Book the slot of `service` starting at `appointment_at`, with a certificate or a phone hand-off."""
     require_identification(citizen, PROCEDURE)
     contact = body.contact if body.contact and (body.contact.email or body.contact.phone) else None
@@ -276,7 +266,7 @@ def book(
             raise ApiError(409, ErrorCode.SLOT_TAKEN)
         reference = yearly_number(session, "CP", now)
         justificant = CitaJustificant(
-            **document_head(write.ctx, request, body.language, now),
+            **write.document_head(body.language, now),
             reference=reference,
             service=_service(service, body.language),
             appointment_at=slot.starts_at,
@@ -296,7 +286,7 @@ def book(
                         service_code=service.code,
                         starts_at=slot.starts_at,
                         id_number=citizen.id_number,
-                        kiosk_id=kiosk_id,
+                        kiosk_id=write.kiosk_id,
                         booked_at=now,
                         csv=justificant.csv,
                     )
@@ -305,7 +295,7 @@ def book(
             raise ApiError(409, ErrorCode.SLOT_TAKEN) from None
         if contact:  # the confirmation, with the citizen's consent, in this same transaction
             _notify(session, "cita_booked", body.language, reference, service, slot.starts_at, contact)
-        document = record_document(session, "cita", justificant, citizen.id_number, kiosk_id)
+        document = tx.record_document("cita", justificant, citizen.id_number)
         return tx.answer(justificant, document)
 
 
@@ -406,9 +396,7 @@ def _next_turn(session: Session, service: str, day: date) -> int:
         "(checkin_too_late)"
     ),
 )
-def check_in(
-    body: CitaCheckInIn, request: Request, kiosk_id: KioskId, citizen: CitizenByCertificate, write: Write
-) -> CitaTicket:
+def check_in(body: CitaCheckInIn, citizen: CitizenByCertificate, write: Write) -> CitaTicket:
     """Check in for the citizen's appointment of today: its turn ticket (the same turn if checked in)."""
     require_identification(citizen, PROCEDURE)
     with write.transaction(body, citizen) as tx:
@@ -443,14 +431,14 @@ def check_in(
             row.checked_in_at = now
         assert row.turn is not None and row.checked_in_at is not None
         ticket = CitaTicket(
-            **document_head(write.ctx, request, body.language, now),
+            **write.document_head(body.language, now),
             turn=turn_label(row.service_code, row.turn),
             reference=row.reference,
             service=_service(_service_row(session, row.service_code), body.language),
             appointment_at=row.starts_at,
             checked_in_at=row.checked_in_at,
         )
-        document = record_document(session, "cita_ticket", ticket, citizen.id_number, kiosk_id)
+        document = tx.record_document("cita_ticket", ticket, citizen.id_number)
         return tx.answer(ticket, document)
 
 

@@ -7,7 +7,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, UploadFile
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
@@ -22,11 +22,10 @@ from municipal.api.common import (
     KIOSK,
     Citizen,
     CitizenByCertificate,
-    KioskId,
     citizen_before_body,
     citizen_refusals,
 )
-from municipal.api.writes import IdempotentWrite, Write, document_head, next_number, record_document
+from municipal.api.writes import IdempotentWrite, Write, next_number
 from municipal.errors import ApiError
 
 router = APIRouter(prefix="/v1", tags=["instància"], dependencies=[KIOSK])
@@ -72,8 +71,6 @@ async def _read_attachment(upload: UploadFile) -> Upload:
 )
 @citizen_before_body
 async def submit_instancia(
-    request: Request,
-    kiosk_id: KioskId,
     citizen: CitizenByCertificate,
     write: Write,
     fields: Annotated[
@@ -96,16 +93,11 @@ async def submit_instancia(
         raise ApiError(422, ErrorCode.ATTACHMENT_TOO_MANY)
     attachments = [await _read_attachment(u) for u in uploads]
     # The database work blocks: run it off the event loop.
-    return await run_in_threadpool(_register, request, kiosk_id, citizen, write, data, attachments)
+    return await run_in_threadpool(_register, citizen, write, data, attachments)
 
 
 def _register(
-    request: Request,
-    kiosk_id: str,
-    citizen: Citizen,
-    write: IdempotentWrite,
-    data: InstanciaFields,
-    attachments: list[Upload],
+    citizen: Citizen, write: IdempotentWrite, data: InstanciaFields, attachments: list[Upload]
 ) -> InstanciaReceipt:
     with write.transaction(data, citizen, [(a.name, a.sha256) for a in attachments]) as tx:
         session = tx.session
@@ -117,7 +109,7 @@ def _register(
         sequence = next_number(session, "E", year)
         registry_number = f"E/{year}/{sequence:06d}"
         receipt = InstanciaReceipt(
-            **document_head(write.ctx, request, data.language, now),
+            **write.document_head(data.language, now),
             registry_number=registry_number,
             registered_at=now,
             department=Department(code=department.code, name=department.name(data.language)),
@@ -133,7 +125,7 @@ def _register(
                 Attachment(name=a.name, size=len(a.content), sha256=a.sha256) for a in attachments
             ),
         )
-        text = record_document(session, "instancia", receipt, citizen.id_number, kiosk_id)
+        text = tx.record_document("instancia", receipt, citizen.id_number)
         row = models.Instancia(
             registry_number=registry_number,
             year=year,
@@ -141,7 +133,7 @@ def _register(
             registered_at=now,
             department_code=department.code,
             id_number=citizen.id_number,
-            kiosk_id=kiosk_id,
+            kiosk_id=write.kiosk_id,
             csv=receipt.csv,
             receipt=text,
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from sqlalchemy import Row, Table, bindparam, select
 from starlette.concurrency import run_in_threadpool
 
@@ -20,11 +20,10 @@ from municipal.api.common import (
     Citizen,
     CitizenByCertificate,
     Ctx,
-    KioskId,
     citizen_refusals,
     touch_session,
 )
-from municipal.api.writes import IdempotentWrite, Write, document_head, record_document
+from municipal.api.writes import IdempotentWrite, Write
 from municipal.context import Context
 from municipal.errors import ApiError
 from municipal.models import Address as AddressRow
@@ -92,26 +91,22 @@ def registration(ctx: Ctx, citizen: CitizenByCertificate) -> RegistrationOut:
     response_model=PadroDocument,
     responses=citizen_refusals("Not registered in the padró, or idempotency key reused"),
 )
-async def issue_document(
-    body: PadroDocumentIn, request: Request, kiosk_id: KioskId, citizen: CitizenByCertificate, write: Write
-) -> PadroDocument:
+async def issue_document(body: PadroDocumentIn, citizen: CitizenByCertificate, write: Write) -> PadroDocument:
     """Issue a volant individual, volant col·lectiu or certificat de convivència for the citizen."""
     require_identification(citizen, body.kind)
     # The database work blocks: off the event loop, in one trip through the thread pool (a sync route
     # costs a second one, for FastAPI's check of the answer).
-    return await run_in_threadpool(_issue, body, request, kiosk_id, citizen, write)
+    return await run_in_threadpool(_issue, body, citizen, write)
 
 
-def _issue(
-    body: PadroDocumentIn, request: Request, kiosk_id: str, citizen: Citizen, write: IdempotentWrite
-) -> PadroDocument:
+def _issue(body: PadroDocumentIn, citizen: Citizen, write: IdempotentWrite) -> PadroDocument:
     # Everything is read and the document built outside the write transaction.
     rows, holder = _household(write.ctx, citizen.id_number)
     if holder is None:
         raise ApiError(409, ErrorCode.NOT_REGISTERED)
     living = [holder] if body.kind == "volant_individual" else rows
     document = PadroDocument(
-        **document_head(write.ctx, request, body.language, timeutil.now()),
+        **write.document_head(body.language, timeutil.now()),
         kind=body.kind,
         address=Address.model_validate(holder, from_attributes=True),
         holder=Holder(
@@ -133,5 +128,5 @@ def _issue(
         ),
     )
     with write.transaction(body, citizen) as tx:
-        text = record_document(tx.session, body.kind, document, citizen.id_number, kiosk_id)
+        text = tx.record_document(body.kind, document, citizen.id_number)
         return tx.answer(document, text)

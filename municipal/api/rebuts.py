@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path
 from sqlalchemy import select
 
 from contract.documents import Applicant
@@ -17,15 +17,8 @@ from contract.errors import ErrorCode
 from contract.payments import BillsOut, PaymentDocument, PaymentDocumentIn
 from municipal import timeutil
 from municipal.api.auth import require_identification
-from municipal.api.common import (
-    KIOSK,
-    CitizenByCertificate,
-    Ctx,
-    KioskId,
-    Language,
-    citizen_refusals,
-)
-from municipal.api.writes import Write, document_head, record_document
+from municipal.api.common import KIOSK, CitizenByCertificate, Ctx, Language, citizen_refusals
+from municipal.api.writes import Write
 from municipal.errors import ApiError
 from municipal.models import Bill
 from municipal.payments import bills
@@ -58,8 +51,6 @@ def pending(ctx: Ctx, citizen: CitizenByCertificate, lang: Language) -> BillsOut
 def document(
     bill_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
     body: PaymentDocumentIn,
-    request: Request,
-    kiosk_id: KioskId,
     citizen: CitizenByCertificate,
     write: Write,
 ) -> PaymentDocument:
@@ -73,12 +64,12 @@ def document(
         if bill.paid_on is not None:
             raise ApiError(409, ErrorCode.BILL_PAID)
         out = PaymentDocument(
-            **document_head(write.ctx, request, body.language, timeutil.now()),
+            **write.document_head(body.language, timeutil.now()),
             bill=bills.bill_out(bill, body.language),
             holder=Applicant(
                 id_number=citizen.id_number, given_name=citizen.given_name, surnames=citizen.surnames
             ),
             payment=bills.payment_out(bill),
         )
-        text = record_document(session, "pagament", out, citizen.id_number, kiosk_id)
+        text = tx.record_document("pagament", out, citizen.id_number)
         return tx.answer(out, text)

@@ -5,7 +5,9 @@ A write route reads as: authenticate (a citizen dependency), validate (its body)
 the write transaction), then `with write.transaction(body, citizen) as tx:` write and
 `return tx.answer(out)`. The transaction replays the answer stored under the request's Idempotency-Key
 (or refuses another body with 409) before the route writes anything, and stores the route's answer with
-the key in the same transaction, so a retry never makes a second entry.
+the key in the same transaction, so a retry never makes a second entry. A document the route issues
+starts from `write.document_head(language, at)` and is recorded with `tx.record_document(kind, document,
+holder)`, under the request's kiosk.
 """
 
 from __future__ import annotations
@@ -78,6 +80,11 @@ class WriteTransaction:
         self._fingerprint = fingerprint
         self.answered = False
 
+    def record_document(self, kind: str, document: Issued, holder: str) -> str:
+        """Record `document`, issued to `holder` at the request's kiosk, under its CSV in this transaction;
+        its JSON, as recorded (the request's answer, when it is that)."""
+        return record_document(self.session, kind, document, holder, self._write.kiosk_id)
+
     def answer(self, out: Out, text: str | None = None) -> Out:
         """`out` is the request's answer: stored with the Idempotency-Key (as `text`, its JSON, when the
         caller has it already), in this transaction."""
@@ -102,14 +109,20 @@ class WriteTransaction:
 
 
 class IdempotentWrite:
-    """The `IdempotentWrite` dependency: the request's kiosk, Idempotency-Key and success status."""
+    """The `IdempotentWrite` dependency: the request's kiosk, Idempotency-Key and success status, and the
+    head of the documents it issues (`document_head`)."""
 
-    def __init__(self, ctx: Context, kiosk_id: str, key: str | None, path: str, status: int):
-        self.ctx = ctx
-        self.kiosk_id = kiosk_id
+    def __init__(self, request: Request, key: str | None, status: int):
+        self.request = request
+        self.ctx = context_of(request)
+        self.kiosk_id = kiosk_of(request)
         self.key = key
-        self.path = path
+        self.path = request.url.path
         self.status = status
+
+    def document_head(self, language: DocumentLanguage, at: datetime) -> dict[str, Any]:
+        """The fields every document this request issues carries (see `document_head`)."""
+        return document_head(self.ctx, self.request, language, at)
 
     def fingerprint(self, body: BaseModel | None, attachments: Sequence[tuple[str, str]] = ()) -> str:
         """What the key is bound to: the path and the validated body (and the attachments' names and
@@ -177,7 +190,7 @@ IdempotencyKey = Annotated[
 async def idempotent_write(request: Request, key: IdempotencyKey = None) -> IdempotentWrite:
     route = request.scope.get("route")
     status = getattr(route, "status_code", None) or 200
-    return IdempotentWrite(context_of(request), kiosk_of(request), key, request.url.path, status)
+    return IdempotentWrite(request, key, status)
 
 
 NEEDS_KIOSK.add(idempotent_write)
