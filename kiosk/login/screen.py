@@ -196,16 +196,22 @@ class LoginScreen(KioskScreen):
         return self.app.theme, frozenset(self.app.classes)
 
     def on_screen_resume(self, event: events.ScreenResume) -> None:
+        # The build-ahead's push and pop resumes a screen on standby when it is no longer on top: nothing
+        # to restyle or lay out for a screen nobody sees, so Textual's own handler is skipped. Laid out
+        # then, the screen would be drawn when shown by its refresh timer, whose first tick comes a whole
+        # period (1/60 s) after the screen's first idle; never laid out, its first real resume lays it out
+        # and draws the holder's frame at once (benchmarks/bench_login.py: insert -> holder shown
+        # 231 -> 215 ms, median of 20; it was so before the build-ahead was pushed and popped).
+        if self.app.screen is not self:
+            if self.state == "standby":
+                event.prevent_default()
+            return
         # Textual restyles every widget of a screen each time it becomes the current one. The first time,
         # this screen's widgets were styled as they were mounted (built ahead, a moment or minutes
         # before), and unless the theme or a low-vision mode changed since, nothing they depend on has:
-        # the second pass is work in the frame that shows the holder (benchmarks/bench_login.py: insert ->
-        # holder shown 235 -> 230 ms, median of 20). Later
-        # resumes (after a modal) restyle as usual. Textual runs a subclass's handler before Screen's
-        # own, which reads the flag. The resume of the build-ahead's push and pop comes when the screen
-        # is no longer on top: it does not count.
-        if self.app.screen is not self:
-            return
+        # the second pass is work in the frame that shows the holder (insert -> holder shown
+        # 235 -> 230 ms). Later resumes (after a modal) restyle as usual. Textual runs a subclass's
+        # handler before Screen's own, which reads the flag.
         if self._styled_for is not None and self._styled_for == self._style_inputs():
             event.refresh_styles = False
         self._styled_for = None

@@ -74,6 +74,8 @@ async def test_screen_built_ahead_holds_nobody_and_serves_one_citizen(
         first = standby_of(app)
         assert first is not None and first.state == "standby" and first.session is None
         assert isinstance(app.screen, AttractScreen)  # built, not shown
+        # Not laid out either: its first real resume lays it out and draws it at once (no refresh tick).
+        assert first.outer_size.area == 0
         assert "ESPAÑOLA" not in standby_text(first) and first.query_one("#login-holder").render() == ""
 
         pcsc.control.insert("dnie3-valid")
