@@ -142,7 +142,7 @@ class CrlFolder:
                     if b"-----BEGIN X509 CRL-----" in data
                     else x509.load_der_x509_crl(data)
                 )
-            except ValueError:
+            except (ValueError, x509.InvalidVersion):
                 log.warning("CRLs: %s is not a CRL; ignored", name)
                 continue
             issuer = self._issuer(crl)
@@ -181,7 +181,7 @@ class TrustStore:
                 if path.is_file() and not path.name.startswith("."):
                     try:
                         self.anchors.extend(_load_certificates(path))
-                    except ValueError:
+                    except (ValueError, x509.InvalidVersion):
                         log.warning("trust anchors: %s is not a certificate; ignored", path.name)
         self.revocation = RevocationList(revoked)
         self.crls = CrlFolder(crls, self.anchors)
@@ -202,7 +202,7 @@ class TrustStore:
         """The parsed certificate when it may log a citizen in at `at`; CertificateRefused otherwise."""
         try:
             cert = x509.load_der_x509_certificate(der)
-        except ValueError:
+        except (ValueError, x509.InvalidVersion):  # what cryptography raises for DER it cannot read
             raise CertificateRefused("certificate_invalid") from None
         issuer = self._issuer_of(cert)
         if issuer is None:

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from eid import errors
 from eid.errors import EidError, InvalidIdentity
 from eid.identity import NAME_MAX, Citizen, IssuerKind, citizen_from_certificate
-from municipal.certificates import CertificateRefused, identity
+from municipal.certificates import CertificateRefused, TrustStore, identity
 from widgets.plain import plain, shown
 
 CORPUS = Path(__file__).parents[2] / "corpus" / "certificates"
@@ -89,7 +89,7 @@ def _backend(der: bytes) -> Reading:
     (`certificate_invalid`), then `identity` reads the subject; any other exception fails the test."""
     try:
         cert = x509.load_der_x509_certificate(der)
-    except ValueError:
+    except (ValueError, x509.InvalidVersion):
         return None
     try:
         who = identity(cert)
@@ -301,6 +301,16 @@ def test_a_broken_subject_is_refused() -> None:
 _VALID = _der(
     _subject((SERIAL, "12345678Z"), (GN, "PERE"), (SN, "VIDAL"), (CN, "VIDAL PUIG, PERE (AUTENTICACIÓN)"))
 )
+
+
+def test_a_version_that_is_no_x509_version_is_refused() -> None:
+    """The version field (A0 03 02 01 02: v3) changed to 7: cryptography raises InvalidVersion, which is no
+    ValueError; the backend's trust store once let it through as a server error."""
+    damaged = _patched(_VALID, b"\xa0\x03\x02\x01\x02", b"\xa0\x03\x02\x01\x07")
+    assert _outcome(damaged) is None and _backend(damaged) is None
+    with pytest.raises(CertificateRefused) as refused:
+        TrustStore(None).check(damaged, datetime.now(UTC))
+    assert refused.value.code == "certificate_invalid"
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
