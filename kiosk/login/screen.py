@@ -211,7 +211,8 @@ class LoginScreen(KioskScreen):
         # before), and unless the theme or a low-vision mode changed since, nothing they depend on has:
         # the second pass is work in the frame that shows the holder (insert -> holder shown
         # 235 -> 230 ms). Later resumes (after a modal) restyle as usual. Textual runs a subclass's
-        # handler before Screen's own, which reads the flag.
+        # handler before Screen's own, which reads the flag (`ScreenResume.refresh_styles`, a documented
+        # public field of the event).
         if self._styled_for is not None and self._styled_for == self._style_inputs():
             event.refresh_styles = False
         self._styled_for = None
